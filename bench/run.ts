@@ -1,0 +1,141 @@
+// npm run bench: Spillway against the peer tools on the same bytes, in the same run.
+//
+//   npm run bench                       every suite, 3 runs each, medians
+//   npm run bench -- --runs 5 --only backup
+//   npm run bench -- --record           also append the results to docs/benchmarks.md
+//
+// The source is a read-only loop device over the 4096 MiB fixture disk (built once by
+// ../shared/fixtures/make-test-disk.sh and cached), or the fixture file when not root.
+// Shared machines are noisy: each case runs --runs times, interleaved with its peers, and the
+// median is reported; compare the ratios, not the absolute figures.
+
+import { execFileSync } from 'node:child_process';
+import { appendFile, mkdir, rm, stat } from 'node:fs/promises';
+import { cpus, hostname } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fixtureDisk } from '../src-main/test-support/fixtures.js';
+import { attachLoop, detachAll } from '../src-main/test-support/loop-devices.js';
+import { noLoopReason } from '../src-main/test-support/root.js';
+import { q } from '../src-main/test-support/shell.js';
+import { measure, median } from './measure.js';
+import { SUITES, type Case, type Suite } from './suites.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const WORK = '/var/tmp/spillway-bench';
+
+interface Row {
+  suite: string;
+  name: string;
+  seconds: number;
+  mbPerSecond: number;
+  outputBytes: number | null;
+  peakRssBytes: number;
+  peer: string | undefined;
+}
+
+function args(): { runs: number; only: string[] | null; record: boolean } {
+  const argv = process.argv.slice(2);
+  const value = (flag: string) => {
+    const at = argv.indexOf(flag);
+    return at >= 0 ? argv[at + 1] : undefined;
+  };
+  return {
+    runs: Number(value('--runs') ?? 3),
+    only: value('--only')?.split(',') ?? null,
+    record: argv.includes('--record'),
+  };
+}
+
+async function runCase(c: Case, context: { source: string; work: string }) {
+  await c.before?.(context);
+  const result = await measure(c.command(context));
+  const outputBytes = c.output ? (await stat(c.output(context))).size : null;
+  await c.after?.(context);
+  return { ...result, outputBytes };
+}
+
+async function runSuite(suite: Suite, source: string, runs: number, sizeBytes: number) {
+  const context = { source, work: join(WORK, suite.name) };
+  await rm(context.work, { recursive: true, force: true });
+  await mkdir(context.work, { recursive: true });
+  await suite.setup?.(context);
+  const samples = new Map<string, Array<Awaited<ReturnType<typeof runCase>>>>();
+  for (let run = 0; run < runs; run++) {
+    for (const c of suite.cases) {
+      if (run > 0 && c.once) continue;
+      const sample = await runCase(c, context);
+      samples.set(c.name, [...(samples.get(c.name) ?? []), sample]);
+      process.stderr.write(`  ${suite.name} / ${c.name}: ${sample.seconds.toFixed(2)} s\n`);
+    }
+  }
+  await rm(context.work, { recursive: true, force: true });
+  return suite.cases.map((c): Row => {
+    const s = samples.get(c.name)!;
+    const seconds = median(s.map((x) => x.seconds));
+    return {
+      suite: suite.name,
+      name: c.name,
+      seconds,
+      mbPerSecond: sizeBytes / 2 ** 20 / seconds,
+      outputBytes: s[0]!.outputBytes,
+      peakRssBytes: Math.max(...s.map((x) => x.peakRssBytes)),
+      peer: c.peer,
+    };
+  });
+}
+
+function table(rows: Row[], runs: number): string {
+  const mib = (b: number) => (b / 2 ** 20).toFixed(0);
+  const lines = [
+    `| suite | case | wall s (median of ${runs}) | MiB/s | output MiB | peak RSS MiB |`,
+    '|---|---|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.suite} | ${r.name} | ${r.seconds.toFixed(2)} | ${r.mbPerSecond.toFixed(0)} | ${r.outputBytes === null ? '—' : mib(r.outputBytes)} | ${mib(r.peakRssBytes)} |`,
+    ),
+  ];
+  const ratios = rows
+    .filter((r) => r.peer)
+    .map((r) => {
+      const peer = rows.find((p) => p.suite === r.suite && p.name === r.peer)!;
+      const speed = (peer.seconds / r.seconds).toFixed(2);
+      const size =
+        r.outputBytes !== null && peer.outputBytes
+          ? `, size ×${(r.outputBytes / peer.outputBytes).toFixed(3)}`
+          : '';
+      return `- ${r.suite}: ${r.name} vs ${peer.name}: throughput ×${speed}${size}`;
+    });
+  return [...lines, '', 'Ratios (Spillway / peer; throughput > 1 is faster):', ...ratios].join(
+    '\n',
+  );
+}
+
+async function main() {
+  const options = args();
+  const suites = SUITES.filter((s) => !options.only || options.only.includes(s.name));
+  process.stderr.write('Preparing the 4096 MiB fixture disk (built once, then cached)…\n');
+  const disk = await fixtureDisk({ sizeMiB: 4096 });
+  const loop = noLoopReason ? null : await attachLoop(disk, { readOnly: true });
+  const source = loop?.path ?? disk;
+  const size = (await stat(disk)).size;
+  try {
+    // Warm the page cache so every tool reads the same cached bytes.
+    execFileSync('bash', ['-c', `cat ${q(source)} > /dev/null`]);
+    const rows: Row[] = [];
+    for (const suite of suites) rows.push(...(await runSuite(suite, source, options.runs, size)));
+    const cpu = cpus()[0]?.model ?? 'unknown CPU';
+    const heading =
+      `### ${new Date().toISOString().slice(0, 10)} · ${hostname()} · nproc ${cpus().length} · ${cpu}\n\n` +
+      `Source: ${loop ? 'read-only loop device over' : 'file'} the 4096 MiB fixture disk, page cache warm. ` +
+      `Spillway ${JSON.parse(execFileSync('node', ['-p', 'JSON.stringify(require("./package.json").version)'], { cwd: ROOT }).toString())}.\n`;
+    const report = `${heading}\n${table(rows, options.runs)}\n`;
+    process.stdout.write(`\n${report}`);
+    if (options.record) await appendFile(join(ROOT, 'docs/benchmarks.md'), `\n${report}`);
+  } finally {
+    await loop?.detach();
+    detachAll();
+  }
+}
+
+await main();

@@ -1,0 +1,191 @@
+// The `spillway` subcommands. Each returns the process exit code; errors are thrown as
+// SpillwayError and turned into a message and an exit code by main.ts.
+
+import { backup, inspectImage, restore, verify, type ImageInfo } from '../engine/index.js';
+import { listDrives } from '../drives/list-drives.js';
+import { SpillwayError } from '../engine/errors.js';
+import { formatBytes, formatDuration } from '../../src-shared/units.js';
+import type { VerifyResult } from '../../src-shared/protocol/events.js';
+import { askForName } from './confirm.js';
+import { EXIT } from './exit-codes.js';
+import { jobIO } from './job-io.js';
+
+export interface JobFlags {
+  json?: boolean;
+  threads?: number;
+}
+
+export async function backupCommand(
+  source: string,
+  destination: string,
+  flags: JobFlags & { level?: number; frameSize?: number; force?: boolean },
+): Promise<number> {
+  const io = jobIO({ json: flags.json, stdoutIsData: destination === '-' });
+  try {
+    const result = await backup(
+      {
+        source,
+        destination,
+        ...(flags.level !== undefined ? { level: flags.level } : {}),
+        ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+        ...(flags.frameSize !== undefined ? { frameSize: flags.frameSize } : {}),
+        force: flags.force ?? false,
+      },
+      io.context,
+    );
+    io.reporter.finish();
+    if (!flags.json) {
+      process.stderr.write(
+        `Backed up ${source} (${formatBytes(result.size)}) to ${result.image}: ` +
+          `${formatBytes(result.imageBytes)}, ratio ${result.ratio?.toFixed(2) ?? '—'}, ` +
+          `${formatDuration(result.seconds)}\nSHA-256 ${result.streamSha256}\n`,
+      );
+    }
+    return EXIT.ok;
+  } finally {
+    io.dispose();
+  }
+}
+
+export async function restoreCommand(
+  image: string,
+  target: string,
+  flags: JobFlags & { yes?: boolean; verify?: boolean; check?: boolean; zeroUnused?: boolean },
+): Promise<number> {
+  const io = jobIO({ json: flags.json });
+  try {
+    const result = await restore(
+      {
+        image,
+        target,
+        ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+        readBack: flags.verify ?? true,
+        skipCheck: flags.check === false,
+        zeroUnused: flags.zeroUnused ?? false,
+        confirm: async (plan) => {
+          if (flags.yes) return true;
+          io.reporter.finish();
+          return askForName(plan, process.stdin, process.stderr);
+        },
+      },
+      io.context,
+    );
+    io.reporter.finish();
+    if (!flags.json) {
+      const readBack =
+        result.readBack === true ? 'read back and compared: identical' : 'read-back skipped';
+      process.stderr.write(
+        `Restored ${image} to ${result.target}: ${formatBytes(result.bytesWritten)} written, ` +
+          `${readBack}, ${formatDuration(result.seconds)}\n`,
+      );
+    }
+    return EXIT.ok;
+  } finally {
+    io.dispose();
+  }
+}
+
+function describeVerify(result: VerifyResult): string {
+  const lines: string[] = [];
+  if (result.ok) {
+    const what =
+      result.checked === 'frames-and-stream-hash'
+        ? 'every frame checksum and the SHA-256 of the whole image match'
+        : result.checked === 'codec-checksums'
+          ? 'the compressor’s own checksums match (made by another tool: no per-frame index)'
+          : 'nothing to check: a plain image carries no checksums';
+    lines.push(`OK: ${result.image} (${formatBytes(result.size)}): ${what}.`);
+    if (result.streamSha256) lines.push(`SHA-256 ${result.streamSha256}`);
+  } else {
+    lines.push(`DAMAGED: ${result.image}`);
+    for (const d of result.damage) {
+      const where = [
+        d.frame !== null ? `frame ${d.frame}` : null,
+        d.drive ? `drive bytes ${d.drive[0]}–${d.drive[1]}` : null,
+        d.file ? `file bytes ${d.file[0]}–${d.file[1]}` : null,
+      ].filter(Boolean);
+      lines.push(`  ${where.length > 0 ? where.join(', ') + ': ' : ''}${d.reason}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+export async function verifyCommand(image: string, flags: JobFlags): Promise<number> {
+  const io = jobIO({ json: flags.json });
+  try {
+    const result = await verify(
+      { image, ...(flags.threads !== undefined ? { threads: flags.threads } : {}) },
+      io.context,
+    );
+    io.reporter.finish();
+    if (!flags.json) io.out.write(describeVerify(result));
+    return result.ok ? EXIT.ok : EXIT.damaged;
+  } finally {
+    io.dispose();
+  }
+}
+
+function describeImage(info: ImageInfo): string {
+  const m = info.manifest;
+  const layout = {
+    indexed: 'indexed (random access, parallel restore, per-frame verify)',
+    stream: 'a compressed stream without index (made by another tool): sequential restore',
+    raw: 'a plain uncompressed image',
+  }[info.layout];
+  const lines = [
+    `Image     ${info.path}`,
+    `Layout    ${layout}`,
+    `Codec     ${info.codec}${m ? `, level ${m.codec.level}` : ''}`,
+    `File      ${formatBytes(info.fileSize)} (${info.fileSize} bytes)`,
+    `Holds     ${info.payloadSize === null ? 'unknown until decoded' : `${formatBytes(info.payloadSize)} (${info.payloadSize} bytes)`}`,
+  ];
+  if (info.ratio !== null) lines.push(`Ratio     ${info.ratio.toFixed(2)}`);
+  if (info.frames !== null)
+    lines.push(`Frames    ${info.frames}${m ? ` of ${formatBytes(m.frameSize)}` : ''}`);
+  if (m) {
+    const src = m.source;
+    lines.push(
+      `Source    ${src.path}${src.model ? ` (${src.model})` : ''}, ${formatBytes(src.size)}, ${src.kind}`,
+      `Made      ${m.createdAt} by spillway ${m.tool.version}, ${m.mode} mode`,
+      `SHA-256   ${m.streamSha256}`,
+    );
+    if (m.badRanges.length > 0) lines.push(`Unreadable ranges recorded: ${m.badRanges.length}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export async function inspectCommand(image: string, flags: { json?: boolean }): Promise<number> {
+  const info = await inspectImage(image);
+  process.stdout.write(flags.json ? JSON.stringify(info) + '\n' : describeImage(info));
+  return EXIT.ok;
+}
+
+export async function drivesCommand(flags: { json?: boolean; all?: boolean }): Promise<number> {
+  const drives = await listDrives({ all: flags.all ?? false });
+  if (flags.json) {
+    process.stdout.write(JSON.stringify(drives) + '\n');
+    return EXIT.ok;
+  }
+  if (drives.length === 0) {
+    process.stdout.write('No drives found.\n');
+    return EXIT.ok;
+  }
+  for (const d of drives) {
+    const tags = [
+      d.system ? 'system' : null,
+      d.removable ? 'removable' : null,
+      d.readOnly ? 'read-only' : null,
+      d.virtual ? 'virtual' : null,
+    ].filter(Boolean);
+    process.stdout.write(
+      `${d.path.padEnd(14)} ${formatBytes(d.size).padStart(10)}  ${d.busType.padEnd(7)} ` +
+        `${d.description}${tags.length ? `  [${tags.join(', ')}]` : ''}` +
+        `${d.mountpoints.length ? `  mounted: ${d.mountpoints.join(', ')}` : ''}\n`,
+    );
+  }
+  return EXIT.ok;
+}
+
+export function usageError(message: string): SpillwayError {
+  return new SpillwayError('usage', message);
+}

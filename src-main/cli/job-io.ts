@@ -1,0 +1,46 @@
+// Wiring a job to the terminal: where its events go, and Ctrl-C. The first Ctrl-C cancels the
+// job (which removes what it left unfinished); a second one exits at once.
+
+import type { JobContext } from '../engine/index.js';
+import { jsonReporter, plainReporter, terminalReporter, type Reporter } from './reporter.js';
+import { EXIT } from './exit-codes.js';
+
+export interface JobIO {
+  context: JobContext;
+  reporter: Reporter;
+  /** Where human-readable results go: stdout, or stderr when stdout carries data. */
+  out: NodeJS.WriteStream;
+  dispose(): void;
+}
+
+export function jobIO(options: { json?: boolean; stdoutIsData?: boolean }): JobIO {
+  const dataOnStdout = options.stdoutIsData ?? false;
+  // JSON events go to stdout unless stdout carries the image itself.
+  const eventStream = dataOnStdout ? process.stderr : process.stdout;
+  const reporter = options.json
+    ? jsonReporter(eventStream)
+    : process.stderr.isTTY
+      ? terminalReporter(process.stderr)
+      : plainReporter(process.stderr);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(EXIT.cancelled);
+    reporter.finish();
+    process.stderr.write('Cancelling… (Ctrl-C again to quit at once)\n');
+    controller.abort(new Error('cancelled by the user'));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    context: { signal: controller.signal, emit: (event) => reporter.emit(event) },
+    reporter,
+    out: dataOnStdout ? process.stderr : process.stdout,
+    dispose() {
+      reporter.finish();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}

@@ -1,0 +1,129 @@
+// `spillway`: the command line. Parses arguments, runs one command, turns its outcome into an
+// exit code (exit-codes.ts) and any error into one line a person can act on.
+
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { SpillwayError, toErrorInfo, TOOL_VERSION } from '../engine/index.js';
+import { parseSize } from '../../src-shared/units.js';
+import {
+  backupCommand,
+  drivesCommand,
+  inspectCommand,
+  restoreCommand,
+  verifyCommand,
+} from './commands.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('must be a whole number');
+  return n;
+}
+
+function size(value: string): number {
+  try {
+    return parseSize(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+const threads = () =>
+  new Option('--threads <n>', 'compression threads (default: one per core)').argParser(integer);
+const json = () => new Option('--json', 'print one JSON event per line instead of a progress bar');
+
+export function buildProgram(run: (work: Promise<number>) => void): Command {
+  const program = new Command('spillway')
+    .description('Back up whole drives into compressed, verifiable images, and restore them.')
+    .version(TOOL_VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('backup')
+    .description('read a drive (or file, or - for stdin) into a zstd image (or - for stdout)')
+    .argument('<source>', 'drive such as /dev/sdb, a file, or -')
+    .argument('<destination>', 'image file, a folder to put it in, or -')
+    .addOption(new Option('--level <n>', 'zstd level 1–19 (default 3)').argParser(integer))
+    .addOption(threads())
+    .addOption(
+      new Option('--frame-size <size>', 'bytes per frame, a power of two (default 4M)').argParser(
+        size,
+      ),
+    )
+    .option('--force', 'replace the destination file if it exists')
+    .addOption(json())
+    .action((source: string, destination: string, flags) =>
+      run(backupCommand(source, destination, flags)),
+    );
+
+  program
+    .command('restore')
+    .description('write an image back to a drive (or file), then read it back and compare')
+    .argument('<image>', 'a Spillway image, or a .img/.img.zst/.img.gz/.img.xz from other tools')
+    .argument('<target>', 'drive such as /dev/sdb, or a file')
+    .option('-y, --yes', 'do not ask to type the drive’s name')
+    .option('--no-verify', 'skip reading the written bytes back')
+    .option('--no-check', 'skip checking the whole image before writing')
+    .option('--zero-unused', 'write zeros where the image has unused ("don’t care") ranges')
+    .addOption(threads())
+    .addOption(json())
+    .action((image: string, target: string, flags) => run(restoreCommand(image, target, flags)));
+
+  program
+    .command('verify')
+    .description('check every frame and the whole-image SHA-256; name any damaged range')
+    .argument('<image>')
+    .addOption(threads())
+    .addOption(json())
+    .action((image: string, flags) => run(verifyCommand(image, flags)));
+
+  program
+    .command('inspect')
+    .description('show what an image holds, without decompressing it')
+    .argument('<image>')
+    .addOption(json())
+    .action((image: string, flags) => run(inspectCommand(image, flags)));
+
+  program
+    .command('drives')
+    .description('list the drives of this computer')
+    .option('--all', 'also list loop and other virtual devices')
+    .addOption(json())
+    .action((flags) => run(drivesCommand(flags)));
+
+  return program;
+}
+
+function report(error: unknown): number {
+  const info = toErrorInfo(error);
+  process.stderr.write(`spillway: ${info.message}\n`);
+  if (info.hint) process.stderr.write(`  ${info.hint}\n`);
+  return error instanceof SpillwayError || info.code !== 'internal'
+    ? exitCodeFor(info.code)
+    : EXIT.failed;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let work: Promise<number> | undefined;
+  // The action only hands its promise over: returning it would let commander chain on it.
+  const program = buildProgram((promise) => {
+    work = promise;
+  });
+  try {
+    if (argv.length <= 2) {
+      program.outputHelp();
+      return EXIT.usage;
+    }
+    program.parse(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return report(error);
+  }
+  try {
+    return work ? await work : EXIT.usage;
+  } catch (error) {
+    return report(error);
+  }
+}

@@ -1,0 +1,93 @@
+// The drives of this computer: drivelist (the same enumeration balenaEtcher uses) and, when
+// asked for all devices, loop devices from lsblk, which drivelist hides. Virtual disks and
+// the tests' loop devices are only ever offered through that explicit setting.
+
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import drivelist from 'drivelist';
+import { blockDeviceAt } from '../engine/device/block-device.js';
+
+const run = promisify(execFile);
+
+export interface Drive {
+  /** "/dev/sdb" */
+  path: string;
+  /** What the user recognises it by: model or description. */
+  description: string;
+  size: number;
+  busType: string;
+  removable: boolean;
+  readOnly: boolean;
+  /** Holds the running system (drivelist's judgement). */
+  system: boolean;
+  /** A loop, RAM or other virtual device. */
+  virtual: boolean;
+  mountpoints: string[];
+}
+
+interface LsblkDevice {
+  path: string;
+  size: number | null;
+  type: string;
+  model: string | null;
+  rm: boolean;
+  ro: boolean;
+  mountpoints?: Array<string | null>;
+  children?: LsblkDevice[];
+}
+
+/** Loop devices that are attached (lsblk lists detached ones with size 0). */
+export async function listLoopDevices(): Promise<Drive[]> {
+  const { stdout } = await run('lsblk', [
+    '--json',
+    '--bytes',
+    '-o',
+    'PATH,SIZE,TYPE,MODEL,RM,RO,MOUNTPOINTS',
+  ]);
+  const devices = (JSON.parse(stdout) as { blockdevices: LsblkDevice[] }).blockdevices;
+  const loops = devices.filter((d) => d.type === 'loop' && (d.size ?? 0) > 0);
+  // lsblk of Debian 12 has no BACK-FILE column: sysfs knows the backing file.
+  const backing = await Promise.all(
+    loops.map((d) =>
+      blockDeviceAt(d.path).then(
+        (info) => info.backingFile,
+        () => undefined,
+      ),
+    ),
+  );
+  return loops.map((d, i) => ({
+    path: d.path,
+    description: backing[i] ? `Loop device (${backing[i]})` : 'Loop device',
+    size: d.size ?? 0,
+    busType: 'LOOP',
+    removable: d.rm,
+    readOnly: d.ro,
+    system: false,
+    virtual: true,
+    mountpoints: [d, ...(d.children ?? [])].flatMap((x) =>
+      (x.mountpoints ?? []).filter((m): m is string => !!m),
+    ),
+  }));
+}
+
+export async function listDrives(options: { all?: boolean } = {}): Promise<Drive[]> {
+  const found = await drivelist.list();
+  const drives: Drive[] = found
+    .filter((d) => options.all || (d.size ?? 0) > 0)
+    .map((d) => ({
+      path: d.device,
+      description: d.description || d.device,
+      size: d.size ?? 0,
+      busType: d.busType,
+      removable: d.isRemovable,
+      readOnly: d.isReadOnly,
+      system: d.isSystem,
+      virtual: d.isVirtual ?? false,
+      mountpoints: d.mountpoints.map((m) => m.path),
+    }));
+  if (options.all) {
+    const known = new Set(drives.map((d) => d.path));
+    drives.push(...(await listLoopDevices()).filter((d) => !known.has(d.path)));
+  }
+  return drives;
+}

@@ -1,0 +1,26 @@
+// A block map says which bytes of a drive a backup reads. Everything it does not read is
+// stored as zeros and recorded as "don't care". Raw mode reads everything; used-blocks mode
+// (blockmap/used) reads what the partition table and the filesystems say is in use.
+
+import type { ByteRange, PartitionTable } from '../../../src-shared/manifest.js';
+
+export interface BlockMap {
+  mode: 'raw' | 'used';
+  /** Bytes of the drive. */
+  size: number;
+  /** Normalized ranges to read; the rest is zeros in the image. */
+  read: ByteRange[];
+  /** Normalized complement of `read` within [0, size). */
+  dontCare: ByteRange[];
+  partitionTable: PartitionTable | null;
+}
+
+export function rawBlockMap(size: number): BlockMap {
+  return {
+    mode: 'raw',
+    size,
+    read: size > 0 ? [[0, size]] : [],
+    dontCare: [],
+    partitionTable: null,
+  };
+}

@@ -1,0 +1,109 @@
+// The index xz keeps at the end of every stream (xz file format 1.x, sections 2.1.2 and 4):
+// read backwards from the end of the file, stream by stream. It tells the exact uncompressed
+// size before decoding, and a file whose end is missing has no footer at all, so a truncated
+// .xz is caught here (the decoder binding itself stops quietly at a truncated end).
+
+import { FormatError } from './format-error.js';
+
+export interface XzBlock {
+  /** Where the block starts in the file, its size there (unpadded), and its bytes. */
+  fileOffset: number;
+  unpaddedSize: number;
+  uncompressedSize: number;
+}
+
+export interface XzIndex {
+  uncompressedSize: number;
+  /** Every block of every stream, in file order. */
+  blocks: XzBlock[];
+}
+
+const HEADER_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
+const STREAM_HEADER_BYTES = 12;
+const STREAM_FOOTER_BYTES = 12;
+/** No sane file has an index this large (it would describe millions of blocks). */
+const MAX_INDEX_BYTES = 256 * 2 ** 20;
+
+const round4 = (n: number) => Math.ceil(n / 4) * 4;
+
+/** Reads one xz varint (at most 9 bytes, 63 bits) at `at`; returns [value, next offset]. */
+export function readVarint(bytes: Uint8Array, at: number): [number, number] {
+  let value = 0;
+  for (let i = 0; i < 9; i++) {
+    const byte = bytes[at + i];
+    if (byte === undefined) throw new FormatError('its xz index ends in the middle of a number');
+    value += (byte & 0x7f) * 2 ** (7 * i);
+    if ((byte & 0x80) === 0) {
+      if (i > 0 && byte === 0) throw new FormatError('its xz index has a malformed number');
+      if (!Number.isSafeInteger(value)) throw new FormatError('its xz index has a huge number');
+      return [value, at + i + 1];
+    }
+  }
+  throw new FormatError('its xz index has a number longer than 9 bytes');
+}
+
+/** Parses one stream's index field (indicator to CRC32); returns its records. */
+export function parseIndexField(index: Uint8Array): Array<[unpadded: number, size: number]> {
+  if (index[0] !== 0x00) throw new FormatError('its xz index is not where the footer says');
+  let [count, at] = readVarint(index, 1);
+  // Each record needs at least two bytes: reject counts the field cannot hold before looping.
+  if (count * 2 > index.byteLength) throw new FormatError('its xz index claims too many blocks');
+  const records: Array<[number, number]> = [];
+  for (; count > 0; count--) {
+    let unpadded: number;
+    let size: number;
+    [unpadded, at] = readVarint(index, at);
+    [size, at] = readVarint(index, at);
+    if (unpadded < 5) throw new FormatError('its xz index has an impossible block size');
+    records.push([unpadded, size]);
+  }
+  if (round4(at) + 4 !== index.byteLength) {
+    throw new FormatError('its xz index has the wrong length');
+  }
+  return records;
+}
+
+export async function readXzIndex(
+  size: number,
+  read: (position: number, length: number) => Promise<Uint8Array>,
+): Promise<XzIndex> {
+  let blocks: XzBlock[] = [];
+  let total = 0;
+  let end = size;
+  while (end > 0) {
+    // Stream padding: zero bytes, in groups of four, between and after streams.
+    while (end >= 4 && (await read(end - 4, 4)).every((b) => b === 0)) end -= 4;
+    if (end < STREAM_HEADER_BYTES + STREAM_FOOTER_BYTES) {
+      throw new FormatError('the file ends before its xz stream does (truncated?)');
+    }
+    const footer = await read(end - STREAM_FOOTER_BYTES, STREAM_FOOTER_BYTES);
+    if (footer[10] !== 0x59 || footer[11] !== 0x5a) {
+      throw new FormatError('the file ends before its xz stream does (truncated?)');
+    }
+    const view = new DataView(footer.buffer, footer.byteOffset, footer.byteLength);
+    const indexBytes = (view.getUint32(4, true) + 1) * 4;
+    const indexStart = end - STREAM_FOOTER_BYTES - indexBytes;
+    if (indexBytes > MAX_INDEX_BYTES || indexStart < STREAM_HEADER_BYTES) {
+      throw new FormatError('its xz footer points outside the file');
+    }
+    const records = parseIndexField(await read(indexStart, indexBytes));
+    const blockBytes = records.reduce((sum, [unpadded]) => sum + round4(unpadded), 0);
+    const streamStart = indexStart - blockBytes - STREAM_HEADER_BYTES;
+    if (streamStart < 0) throw new FormatError('its xz index describes more than the file holds');
+    const header = await read(streamStart, HEADER_MAGIC.length);
+    if (!HEADER_MAGIC.every((b, i) => header[i] === b)) {
+      throw new FormatError('its xz index does not match the stream it ends');
+    }
+    let at = streamStart + STREAM_HEADER_BYTES;
+    const streamBlocks = records.map(([unpaddedSize, uncompressedSize]) => {
+      const block = { fileOffset: at, unpaddedSize, uncompressedSize };
+      at += round4(unpaddedSize);
+      total += uncompressedSize;
+      return block;
+    });
+    blocks = streamBlocks.concat(blocks);
+    end = streamStart;
+  }
+  if (!Number.isSafeInteger(total)) throw new FormatError('its xz index adds up to too much');
+  return { uncompressedSize: total, blocks };
+}

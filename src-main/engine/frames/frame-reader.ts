@@ -1,0 +1,125 @@
+// The reader: turns a source and a block map into frames, in order, with a few positioned
+// reads in flight so the drive never waits on us. Bytes the map does not read are zeros.
+// The whole-stream SHA-256 is taken here, once, in stream order.
+
+import type { Hash } from 'node:crypto';
+import type { BlockMap } from '../blockmap/block-map.js';
+import { clip } from '../ranges.js';
+import type { PositionedSource, StreamSource } from '../source/backup-source.js';
+import type { SlotArena } from '../pool/slot-arena.js';
+import { settledLater } from '../async/settled-later.js';
+import { frameCount, frameExtent, type RawFrame } from './frame.js';
+
+export interface ReaderSink {
+  /** Takes the next frame; waits while downstream is full (backpressure). */
+  send(frame: RawFrame): Promise<void>;
+}
+
+export interface ReaderProgress {
+  /** Bytes actually read from the source. */
+  bytesRead: number;
+}
+
+export interface ReadOptions {
+  map: BlockMap;
+  frameSize: number;
+  /** Where frames are read into (slots of frameSize bytes). */
+  arena: SlotArena;
+  hash: Hash;
+  progress: ReaderProgress;
+  signal: AbortSignal;
+  /** Frame reads in flight at once. */
+  readAhead?: number;
+  /** Reads one range of the source into `target`; the place where read errors are handled. */
+  readRange?: (target: Uint8Array, position: number) => Promise<void>;
+}
+
+/** Reads every frame of a positioned source into `sink`, in order. */
+export async function readPositioned(
+  source: PositionedSource,
+  sink: ReaderSink,
+  options: ReadOptions,
+): Promise<void> {
+  const { map, frameSize, arena, hash, progress, signal } = options;
+  const readRange =
+    options.readRange ??
+    (async (target: Uint8Array, position: number) => {
+      const got = await source.read(target, position);
+      if (got !== target.byteLength) {
+        throw new Error(`the source ended at ${position + got}, expected ${map.size} bytes`);
+      }
+    });
+
+  const readFrame = async (index: number): Promise<RawFrame> => {
+    const [offset, length] = frameExtent(index, map.size, frameSize);
+    const slot = await arena.acquire(signal);
+    const data = slot.bytes(length);
+    let cursor = offset;
+    for (const [start, end] of clip(map.read, offset, offset + length)) {
+      if (start > cursor) data.fill(0, cursor - offset, start - offset);
+      await readRange(data.subarray(start - offset, end - offset), start);
+      progress.bytesRead += end - start;
+      cursor = end;
+    }
+    if (cursor < offset + length) data.fill(0, cursor - offset, length);
+    return { index, offset, slot, data };
+  };
+
+  const count = frameCount(map.size, frameSize);
+  const readAhead = Math.max(1, options.readAhead ?? 2);
+  const inFlight: Array<Promise<RawFrame>> = [];
+  let next = 0;
+  try {
+    while (next < count || inFlight.length > 0) {
+      signal.throwIfAborted();
+      while (next < count && inFlight.length < readAhead)
+        inFlight.push(settledLater(readFrame(next++)));
+      const frame = await inFlight.shift()!;
+      hash.update(frame.data);
+      await sink.send(frame);
+    }
+  } finally {
+    // On failure, let reads already started settle before the source is closed.
+    await Promise.allSettled(inFlight);
+  }
+}
+
+/**
+ * Reads a stream (stdin) into frames of `frameSize`; the last may be shorter.
+ * Returns the total number of bytes, which is the drive's size.
+ */
+export async function readStream(
+  source: StreamSource,
+  sink: ReaderSink,
+  options: Omit<ReadOptions, 'map' | 'readAhead' | 'readRange'>,
+): Promise<number> {
+  const { frameSize, arena, hash, progress, signal } = options;
+  let index = 0;
+  let slot = await arena.acquire(signal);
+  let frame = slot.bytes();
+  let filled = 0;
+  const flush = async (length: number) => {
+    const data = frame.subarray(0, length);
+    hash.update(data);
+    await sink.send({ index, offset: index * frameSize, slot, data });
+    index++;
+    slot = await arena.acquire(signal);
+    frame = slot.bytes();
+    filled = 0;
+  };
+  for await (const chunk of source.stream as AsyncIterable<Buffer>) {
+    signal.throwIfAborted();
+    let at = 0;
+    while (at < chunk.byteLength) {
+      const take = Math.min(frameSize - filled, chunk.byteLength - at);
+      chunk.copy(frame, filled, at, at + take);
+      filled += take;
+      at += take;
+      progress.bytesRead += take;
+      if (filled === frameSize) await flush(frameSize);
+    }
+  }
+  if (filled > 0) await flush(filled);
+  arena.release(slot);
+  return progress.bytesRead;
+}

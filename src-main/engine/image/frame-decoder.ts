@@ -1,0 +1,102 @@
+// Decodes an indexed image's frames on the worker pool, several at once, and hands them out
+// in order. A frame that cannot be decoded is reported as damage (with where it is in the
+// drive and in the file) instead of ending the run, so verify can name every bad range.
+// Frames live in shared slots: a frame's data is valid until the next frame is asked for.
+
+import type { Damage } from '../../../src-shared/protocol/events.js';
+import { settledLater } from '../async/settled-later.js';
+import { zstdFrameChecksum } from '../codecs/zstd-frame.js';
+import { CodecPool, CorruptFrameError } from '../pool/codec-pool.js';
+import { SlotArena, type Slot } from '../pool/slot-arena.js';
+import type { IndexedFrame, IndexedImage } from './open-image.js';
+
+export type DecodedFrame =
+  | { frame: IndexedFrame; data: Buffer; damage: null }
+  | { frame: IndexedFrame; data: null; damage: Damage };
+
+export function frameDamage(frame: IndexedFrame, reason: string): Damage {
+  return {
+    frame: frame.index,
+    drive: [frame.driveOffset, frame.driveOffset + frame.size],
+    file: [frame.fileOffset, frame.fileOffset + frame.compressedSize],
+    reason,
+  };
+}
+
+/** zstd frames end with the checksum the seek table repeats; compare them before decoding. */
+function indexMismatch(image: IndexedImage, frame: IndexedFrame, bytes: Uint8Array): string | null {
+  if (image.codec !== 'zstd' || frame.checksum === null || bytes.byteLength < 4) return null;
+  // Frame header descriptor bit 2: the frame carries a content checksum.
+  const hasChecksum = bytes.byteLength > 4 && (bytes[4]! & 0x04) !== 0;
+  if (!hasChecksum) return null;
+  return zstdFrameChecksum(bytes) === frame.checksum
+    ? null
+    : 'the checksum in the index does not match the frame';
+}
+
+export interface DecodeOptions {
+  pool: CodecPool;
+  signal: AbortSignal;
+  /** Compressed bytes read from the image, for progress. */
+  onRead?(bytes: number): void;
+  /** Frames to decode; all by default. */
+  frames?: IndexedFrame[];
+}
+
+export async function* decodeFrames(
+  image: IndexedImage,
+  options: DecodeOptions,
+): AsyncGenerator<DecodedFrame> {
+  const { pool, signal } = options;
+  const frames = options.frames ?? image.frames;
+  const maxInFlight = pool.depth + 2;
+  const inFlight: Array<Promise<DecodedFrame & { slot: Slot | null }>> = [];
+  const largest = (key: 'size' | 'compressedSize') =>
+    frames.reduce((max, f) => Math.max(max, f[key]), 1);
+  // One more output slot than frames in flight: the consumer holds one while it works.
+  const outputs = new SlotArena(largest('size'), maxInFlight + 1);
+  const inputs = new SlotArena(largest('compressedSize'), maxInFlight);
+
+  const decodeOne = async (frame: IndexedFrame) => {
+    const input = await inputs.acquire(signal);
+    try {
+      const bytes = input.bytes(frame.compressedSize);
+      await image.input.readInto(bytes, frame.fileOffset);
+      options.onRead?.(bytes.byteLength);
+      const mismatch = indexMismatch(image, frame, bytes);
+      if (mismatch) return { frame, data: null, damage: frameDamage(frame, mismatch), slot: null };
+      const output = await outputs.acquire(signal);
+      try {
+        const data = await pool.decompress(
+          image.codec,
+          input,
+          bytes.byteLength,
+          output,
+          frame.size,
+        );
+        return { frame, data, damage: null, slot: output };
+      } catch (error) {
+        outputs.release(output);
+        if (!(error instanceof CorruptFrameError)) throw error;
+        return { frame, data: null, damage: frameDamage(frame, error.message), slot: null };
+      }
+    } finally {
+      inputs.release(input);
+    }
+  };
+
+  let next = 0;
+  try {
+    while (next < frames.length || inFlight.length > 0) {
+      signal.throwIfAborted();
+      while (next < frames.length && inFlight.length < maxInFlight) {
+        inFlight.push(settledLater(decodeOne(frames[next++]!)));
+      }
+      const { slot, ...decoded } = await inFlight.shift()!;
+      yield decoded as DecodedFrame;
+      if (slot) outputs.release(slot);
+    }
+  } finally {
+    await Promise.allSettled(inFlight);
+  }
+}

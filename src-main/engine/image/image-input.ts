@@ -1,0 +1,65 @@
+// The bytes of an image file, read by position (frames of an indexed image) or as a stream
+// (images made by other tools). Split parts and remote images implement the same interface.
+
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { SpillwayError } from '../errors.js';
+
+export interface ImageInput {
+  /** What the user named: a path. */
+  readonly path: string;
+  readonly size: number;
+  /** Exactly `length` bytes from `position`; throws when the image ends first. */
+  read(position: number, length: number): Promise<Buffer>;
+  /** Fills `target` from `position` (same rules as read). */
+  readInto(target: Uint8Array, position: number): Promise<void>;
+  /** The bytes from `start` to the end, as a stream. */
+  stream(start?: number): Readable;
+  close(): Promise<void>;
+}
+
+export async function openImageFile(path: string): Promise<ImageInput> {
+  const st = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') {
+      throw new SpillwayError('not-found', `There is no image at ${path}.`);
+    }
+    throw error;
+  });
+  if (st.isDirectory()) {
+    throw new SpillwayError('not-an-image', `${path} is a folder, not an image file.`, {
+      hint: 'Pick the image file inside it (for example disk.img.zst).',
+    });
+  }
+  if (!st.isFile()) throw new SpillwayError('not-an-image', `${path} is not a regular file.`);
+  const handle = await open(path, 'r');
+  const size = st.size;
+  const readInto = async (target: Uint8Array, position: number) => {
+    const length = target.byteLength;
+    if (position < 0 || position + length > size) {
+      throw new SpillwayError('image-truncated', `${path} ends before byte ${position + length}.`);
+    }
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await handle.read(target, done, length - done, position + done);
+      if (bytesRead === 0) {
+        throw new SpillwayError('image-truncated', `${path} ended while being read.`);
+      }
+      done += bytesRead;
+    }
+  };
+  return {
+    path,
+    size,
+    readInto,
+    async read(position, length) {
+      const buffer = Buffer.allocUnsafeSlow(length);
+      await readInto(buffer, position);
+      return buffer;
+    },
+    stream(start = 0) {
+      return createReadStream(path, { start, highWaterMark: 1 << 20 });
+    },
+    close: () => handle.close(),
+  };
+}

@@ -1,0 +1,12 @@
+// The engine's public surface: what the CLI, the helper and tests call. Plain Node only.
+
+export { backup, type BackupOptions } from './backup/backup.js';
+export { restore, type RestoreOptions } from './restore/restore.js';
+export { planRestore, type RestorePlan, type Refusal } from './restore/restore-plan.js';
+export { describeTarget, type TargetDescription } from './restore/restore-target.js';
+export { verify, type VerifyOptions } from './verify/verify.js';
+export { inspectImage, type ImageInfo } from './inspect/inspect.js';
+export { openImage } from './image/open-image.js';
+export { quietContext, type JobContext } from './jobs/job-context.js';
+export { SpillwayError, toErrorInfo } from './errors.js';
+export { TOOL_VERSION } from './version.js';

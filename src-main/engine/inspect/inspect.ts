@@ -1,0 +1,43 @@
+// `spillway inspect IMAGE`: what an image holds, from its index and manifest alone (nothing
+// is decompressed, so it is instant on any size).
+
+import type { Manifest } from '../../../src-shared/manifest.js';
+import type { CheckLevel } from '../../../src-shared/protocol/events.js';
+import { openImage, type OpenedImage } from '../image/open-image.js';
+import { knownPayloadSize } from '../image/stream-decoder.js';
+
+export interface ImageInfo {
+  path: string;
+  layout: OpenedImage['layout'];
+  codec: string;
+  /** Bytes of the image file, and of the drive it holds (when known without decoding). */
+  fileSize: number;
+  payloadSize: number | null;
+  frames: number | null;
+  ratio: number | null;
+  checkable: CheckLevel;
+  manifest: Manifest | null;
+}
+
+export async function inspectImage(path: string): Promise<ImageInfo> {
+  const image = await openImage(path);
+  try {
+    const payloadSize =
+      image.layout === 'indexed' ? image.payloadSize : await knownPayloadSize(image);
+    const manifest = image.layout === 'indexed' ? image.manifest : null;
+    return {
+      path,
+      layout: image.layout,
+      codec: image.layout === 'raw' ? 'none' : image.codec,
+      fileSize: image.input.size,
+      payloadSize,
+      frames: image.layout === 'indexed' ? image.frames.length : null,
+      ratio: payloadSize !== null && image.input.size > 0 ? payloadSize / image.input.size : null,
+      checkable:
+        image.layout === 'raw' ? 'none' : manifest ? 'frames-and-stream-hash' : 'codec-checksums',
+      manifest,
+    };
+  } finally {
+    await image.input.close();
+  }
+}

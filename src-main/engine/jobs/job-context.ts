@@ -1,0 +1,45 @@
+// What every job gets from whoever runs it (CLI, helper, tests): a way to report events and
+// a signal that cancels it.
+
+import type { JobEvent, JobKind, JobResult } from '../../../src-shared/protocol/events.js';
+import { SpillwayError, toErrorInfo } from '../errors.js';
+import { ProgressTracker } from '../progress/progress-tracker.js';
+
+export interface JobContext {
+  signal: AbortSignal;
+  emit(event: JobEvent): void;
+}
+
+/** A context that reports nothing and is never cancelled (tests, internal use). */
+export function quietContext(signal: AbortSignal = new AbortController().signal): JobContext {
+  return { signal, emit: () => {} };
+}
+
+/**
+ * Runs one job: a progress tracker for it, a 'done' event with its result or an 'error'
+ * event with words for the user, and the error rethrown for the caller's exit code.
+ */
+export async function runJob<R extends JobResult>(
+  kind: JobKind,
+  context: JobContext,
+  work: (progress: ProgressTracker) => Promise<R>,
+): Promise<R> {
+  const progress = new ProgressTracker(kind, context.emit);
+  try {
+    const result = await work(progress);
+    progress.stop(true);
+    context.emit({ type: 'done', t: Date.now(), job: kind, result });
+    return result;
+  } catch (error) {
+    progress.stop();
+    const info = context.signal.aborted
+      ? new SpillwayError('cancelled', 'Cancelled; nothing was left half-written.').info()
+      : toErrorInfo(error);
+    context.emit({ type: 'error', t: Date.now(), job: kind, error: info });
+    if (error instanceof SpillwayError) throw error;
+    throw new SpillwayError(info.code, info.message, {
+      ...(info.hint ? { hint: info.hint } : {}),
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,29 @@
+// Messages between the main thread and the codec workers. Frame bytes stay in shared slots
+// (slot-arena.ts); messages name the slots. An arena is announced to each worker once.
+
+import type { CodecName } from '../../../src-shared/manifest.js';
+import type { SlotRef } from './slot-arena.js';
+
+export interface AttachArena {
+  op: 'attach';
+  arena: number;
+  memory: SharedArrayBuffer;
+  slotBytes: number;
+}
+
+export type CodecRequest =
+  | { id: number; op: 'compress'; codec: CodecName; level: number; input: SlotRef; output: SlotRef }
+  | { id: number; op: 'decompress'; codec: CodecName; input: SlotRef; output: SlotRef };
+
+export type WorkerMessage = AttachArena | CodecRequest;
+
+export type CodecReply =
+  | {
+      id: number;
+      ok: true;
+      /** Bytes of output written into the output slot. */
+      length: number;
+      /** The compressed bytes, when they did not fit in the output slot (rare). */
+      overflow?: Uint8Array;
+    }
+  | { id: number; ok: false; corrupt: boolean; message: string };

@@ -1,0 +1,191 @@
+// A fixed set of worker threads running codec jobs between slots of shared arenas.
+//
+// Each worker is handed up to DEPTH jobs at once (they wait in its own message queue), so it
+// starts the next frame the moment it finishes one instead of waiting for the main thread to
+// notice and dispatch: on a machine with as many busy threads as cores, that wait is what
+// would idle the workers. Further jobs wait in a FIFO here; callers bound how many they
+// submit (by the slots they hold), so the FIFO stays short.
+
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { CodecName } from '../../../src-shared/manifest.js';
+import type { CodecReply, CodecRequest, WorkerMessage } from './codec-messages.js';
+import type { Slot, SlotArena } from './slot-arena.js';
+
+/** Thrown for a frame the codec could not decode (corrupt data, failed checksum). */
+export class CorruptFrameError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CorruptFrameError';
+  }
+}
+
+type Job = {
+  request: CodecRequest;
+  resolve: (reply: Extract<CodecReply, { ok: true }>) => void;
+  reject: (error: Error) => void;
+};
+
+interface Worker_ {
+  thread: Worker;
+  /** Jobs posted to this worker, answered in this order. */
+  jobs: Job[];
+}
+
+/** Jobs posted to one worker at a time. */
+const DEPTH = 2;
+
+/** The worker entry: the compiled .js next to this file, or the .ts source through tsx. */
+function spawnCodecWorker(): Worker {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    return new Worker(new URL('./ts-worker-bootstrap.mjs', here), {
+      workerData: { tsEntry: new URL('./codec-worker.ts', here).href },
+    });
+  }
+  return new Worker(new URL('./codec-worker.js', here));
+}
+
+export function defaultThreads(): number {
+  return availableParallelism();
+}
+
+export class CodecPool {
+  private readonly workers: Worker_[] = [];
+  private readonly queue: Job[] = [];
+  private readonly attached = new Set<number>();
+  private nextId = 1;
+  private broken: Error | null = null;
+  private closed = false;
+
+  constructor(readonly size: number = defaultThreads()) {
+    if (!(size >= 1 && size <= 256)) throw new RangeError('threads must be between 1 and 256');
+    for (let i = 0; i < size; i++) this.workers.push(this.startWorker());
+  }
+
+  /** Jobs that can be in flight at once without any worker waiting for the main thread. */
+  get depth(): number {
+    return this.size * DEPTH;
+  }
+
+  /**
+   * Compresses `length` bytes of the input slot into the output slot. Resolves to the
+   * compressed bytes: a view of the output slot (or, rarely, a buffer of their own).
+   */
+  async compress(
+    codec: CodecName,
+    level: number,
+    input: Slot,
+    length: number,
+    output: Slot,
+  ): Promise<Buffer> {
+    const reply = await this.submit({
+      id: this.nextId++,
+      op: 'compress',
+      codec,
+      level,
+      input: this.ref(input, length),
+      output: this.ref(output, output.arena.slotBytes),
+    });
+    return reply.overflow
+      ? Buffer.from(reply.overflow.buffer, reply.overflow.byteOffset, reply.length)
+      : output.bytes(reply.length);
+  }
+
+  /** Decompresses `length` bytes of the input slot into exactly `size` bytes of the output. */
+  async decompress(
+    codec: CodecName,
+    input: Slot,
+    length: number,
+    output: Slot,
+    size: number,
+  ): Promise<Buffer> {
+    await this.submit({
+      id: this.nextId++,
+      op: 'decompress',
+      codec,
+      input: this.ref(input, length),
+      output: this.ref(output, size),
+    });
+    return output.bytes(size);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.failAll(new Error('codec pool closed'));
+    await Promise.all(this.workers.map((w) => w.thread.terminate()));
+  }
+
+  private ref(slot: Slot, length: number) {
+    const arena = slot.arena;
+    if (!this.attached.has(arena.id)) this.attach(arena);
+    return arena.ref(slot, length);
+  }
+
+  /** Shows an arena to every worker, once; messages arrive in order, so before any job. */
+  private attach(arena: SlotArena): void {
+    const message: WorkerMessage = {
+      op: 'attach',
+      arena: arena.id,
+      memory: arena.memory,
+      slotBytes: arena.slotBytes,
+    };
+    for (const worker of this.workers) worker.thread.postMessage(message);
+    this.attached.add(arena.id);
+  }
+
+  private submit(request: CodecRequest): Promise<Extract<CodecReply, { ok: true }>> {
+    if (this.broken) return Promise.reject(this.broken);
+    if (this.closed) return Promise.reject(new Error('codec pool closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      // The least loaded worker takes the next job.
+      const worker = this.workers.reduce((a, b) => (b.jobs.length < a.jobs.length ? b : a));
+      if (worker.jobs.length >= DEPTH) return;
+      const job = this.queue.shift()!;
+      worker.jobs.push(job);
+      worker.thread.postMessage(job.request);
+    }
+  }
+
+  private startWorker(): Worker_ {
+    const worker: Worker_ = { thread: spawnCodecWorker(), jobs: [] };
+    worker.thread.on('message', (reply: CodecReply) => {
+      const job = worker.jobs.shift();
+      if (!job || job.request.id !== reply.id) {
+        this.breakPool(new Error('codec worker answered a job it was not given'));
+        return;
+      }
+      if (reply.ok) job.resolve(reply);
+      else if (reply.corrupt) job.reject(new CorruptFrameError(reply.message));
+      else job.reject(new Error(reply.message));
+      this.dispatch();
+    });
+    const onDeath = (error: Error) => {
+      if (this.closed) return;
+      this.breakPool(new Error(`a codec worker stopped: ${error.message}`));
+    };
+    worker.thread.on('error', onDeath);
+    worker.thread.on('exit', (code) => onDeath(new Error(`exit code ${code}`)));
+    return worker;
+  }
+
+  private breakPool(error: Error): void {
+    if (this.broken) return;
+    this.broken = error;
+    this.failAll(error);
+  }
+
+  private failAll(error: Error): void {
+    for (const job of this.queue.splice(0)) job.reject(error);
+    for (const worker of this.workers) {
+      for (const job of worker.jobs.splice(0)) job.reject(error);
+    }
+  }
+}

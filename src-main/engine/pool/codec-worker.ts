@@ -1,0 +1,56 @@
+// Worker thread entry: compresses or decompresses one frame per message, between slots of
+// the shared arenas it was given.
+
+import { parentPort } from 'node:worker_threads';
+import { FrameCorruptError } from '../codecs/frame-codec.js';
+import { frameCodec } from '../codecs/registry.js';
+import type { CodecReply, CodecRequest, WorkerMessage } from './codec-messages.js';
+import type { SlotRef } from './slot-arena.js';
+
+const port = parentPort;
+if (!port) throw new Error('codec-worker must run as a worker thread');
+
+const arenas = new Map<number, { memory: SharedArrayBuffer; slotBytes: number }>();
+
+function view(ref: SlotRef, length = ref.length): Uint8Array {
+  const arena = arenas.get(ref.arena);
+  if (!arena) throw new Error(`arena ${ref.arena} was never attached`);
+  if (length > arena.slotBytes) throw new Error('slot overflow');
+  return new Uint8Array(arena.memory, ref.index * arena.slotBytes, length);
+}
+
+function run(request: CodecRequest): CodecReply {
+  const codec = frameCodec(request.codec);
+  const input = view(request.input);
+  if (request.op === 'decompress') {
+    codec.decompress(input, view(request.output));
+    return { id: request.id, ok: true, length: request.output.length };
+  }
+  const bound = codec.bound(input.byteLength);
+  if (bound <= request.output.length) {
+    const length = codec.compress(input, request.level, view(request.output));
+    return { id: request.id, ok: true, length };
+  }
+  const overflow = new Uint8Array(bound);
+  const length = codec.compress(input, request.level, overflow);
+  return { id: request.id, ok: true, length, overflow };
+}
+
+port.on('message', (message: WorkerMessage) => {
+  if (message.op === 'attach') {
+    arenas.set(message.arena, { memory: message.memory, slotBytes: message.slotBytes });
+    return;
+  }
+  let reply: CodecReply;
+  try {
+    reply = run(message);
+  } catch (error) {
+    reply = {
+      id: message.id,
+      ok: false,
+      corrupt: error instanceof FrameCorruptError,
+      message: (error as Error).message,
+    };
+  }
+  port.postMessage(reply, reply.ok && reply.overflow ? [reply.overflow.buffer as ArrayBuffer] : []);
+});

@@ -1,0 +1,90 @@
+// Fixed-size slots in one SharedArrayBuffer that the main thread and every codec worker see.
+// Frames live in slots from the moment they are read until they are written; messages to the
+// workers carry only slot numbers. Nothing is allocated or moved per frame, so the garbage
+// collector has nothing to chase (moving multi-MiB buffers between threads made V8 run a
+// full collection every few frames), and memory is fixed when the job starts.
+//
+// acquire() waits while every slot is taken: a stage that runs ahead of the next one simply
+// pauses until a slot comes back, which is backpressure for free.
+
+export interface Slot {
+  readonly arena: SlotArena;
+  readonly index: number;
+  /** A view of the slot's first `length` bytes (its whole capacity by default). */
+  bytes(length?: number): Buffer;
+}
+
+/** How a message names a slot and how many of its bytes matter. */
+export interface SlotRef {
+  arena: number;
+  index: number;
+  length: number;
+}
+
+let nextArenaId = 1;
+
+export class SlotArena {
+  readonly id = nextArenaId++;
+  readonly memory: SharedArrayBuffer;
+  private readonly slots: Slot[];
+  private readonly free: number[];
+  private readonly waiting: Array<{ resolve: (slot: Slot) => void; reject: (e: unknown) => void }> =
+    [];
+
+  constructor(
+    readonly slotBytes: number,
+    readonly slotCount: number,
+  ) {
+    if (!(slotBytes > 0 && slotCount > 0)) throw new RangeError('an arena needs slots');
+    this.memory = new SharedArrayBuffer(slotBytes * slotCount);
+    this.slots = Array.from({ length: slotCount }, (_, index) => ({
+      arena: this,
+      index,
+      bytes: (length = slotBytes) => {
+        if (length > slotBytes) throw new RangeError(`${length} bytes do not fit in a slot`);
+        return Buffer.from(this.memory, index * slotBytes, length);
+      },
+    }));
+    this.free = this.slots.map((_, i) => slotCount - 1 - i);
+  }
+
+  get available(): number {
+    return this.free.length;
+  }
+
+  /**
+   * A free slot; waits for one to be released when all are taken. `signal` ends the wait:
+   * when another stage fails, nobody may ever release a slot again.
+   */
+  acquire(signal?: AbortSignal): Promise<Slot> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const index = this.free.pop();
+    if (index !== undefined) return Promise.resolve(this.slots[index]!);
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        resolve: (slot: Slot) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(slot);
+        },
+        reject,
+      };
+      const onAbort = () => {
+        this.waiting.splice(this.waiting.indexOf(waiter), 1);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(waiter);
+    });
+  }
+
+  release(slot: Slot): void {
+    if (slot.arena !== this) throw new Error('slot released to the wrong arena');
+    const waiter = this.waiting.shift();
+    if (waiter) waiter.resolve(slot);
+    else this.free.push(slot.index);
+  }
+
+  ref(slot: Slot, length: number): SlotRef {
+    return { arena: this.id, index: slot.index, length };
+  }
+}

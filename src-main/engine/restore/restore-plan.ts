@@ -1,0 +1,166 @@
+// Before a restore writes anything: what the image is, what the target is, what will be
+// erased, and every reason not to go ahead. Refusals are data (the UI shows them next to the
+// drive); `restore` throws the first one.
+
+import { realpath } from 'node:fs/promises';
+import type { ErrorCode } from '../../../src-shared/errors.js';
+import type { Manifest } from '../../../src-shared/manifest.js';
+import type { CheckLevel } from '../../../src-shared/protocol/events.js';
+import { formatBytes } from '../../../src-shared/units.js';
+import { disksUnderPath } from '../device/mounts.js';
+import { SpillwayError } from '../errors.js';
+import type { OpenedImage } from '../image/open-image.js';
+import { knownPayloadSize } from '../image/stream-decoder.js';
+import type { TargetDescription } from './restore-target.js';
+
+export interface Refusal {
+  code: ErrorCode;
+  message: string;
+  hint?: string;
+}
+
+export interface RestorePlan {
+  image: {
+    path: string;
+    layout: OpenedImage['layout'];
+    codec: string;
+    /** Bytes the image holds uncompressed, when known before decoding. */
+    payloadSize: number | null;
+    manifest: Manifest | null;
+    /** What a check of this image can prove. */
+    checkable: CheckLevel;
+    notes: string[];
+  };
+  target: TargetDescription;
+  /** What is lost, in words: "everything on /dev/sdb (240 GB, SanDisk, 2 partitions)". */
+  erases: string;
+  refusals: Refusal[];
+}
+
+function describeErase(target: TargetDescription): string {
+  if (target.kind === 'file') {
+    return target.exists ? `the file ${target.path}` : `nothing (${target.path} is a new file)`;
+  }
+  const parts = target.partitions.length;
+  const details = [
+    formatBytes(target.size ?? 0),
+    target.model,
+    parts > 0 ? `${parts} partition${parts === 1 ? '' : 's'}` : 'no partitions',
+  ].filter(Boolean);
+  return `everything on ${target.path} (${details.join(', ')})`;
+}
+
+function imageNotes(image: OpenedImage): { checkable: CheckLevel; notes: string[] } {
+  if (image.layout === 'indexed') {
+    return image.manifest
+      ? { checkable: 'frames-and-stream-hash', notes: [] }
+      : {
+          checkable: 'codec-checksums',
+          notes: [
+            'A seekable zstd file without a Spillway manifest: frames are checked one by one.',
+          ],
+        };
+  }
+  if (image.layout === 'stream') {
+    return {
+      checkable: 'codec-checksums',
+      notes: [
+        `Made by another tool (${image.codec}, no index): decompressed in one sequential pass, ` +
+          `checked only by ${image.codec}'s own checksums, no per-frame verify.`,
+      ],
+    };
+  }
+  return {
+    checkable: 'none',
+    notes: ['A plain, uncompressed image: it carries no checksums, so it cannot be checked.'],
+  };
+}
+
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const [ra, rb] = await Promise.all([realpath(a).catch(() => a), realpath(b).catch(() => b)]);
+  return ra === rb;
+}
+
+export async function planRestore(
+  image: OpenedImage,
+  target: TargetDescription,
+): Promise<RestorePlan> {
+  const refusals: Refusal[] = [];
+  const payloadSize =
+    image.layout === 'indexed' ? image.payloadSize : await knownPayloadSize(image);
+  const manifest = image.layout === 'indexed' ? image.manifest : null;
+
+  if (payloadSize === 0) {
+    refusals.push({ code: 'not-an-image', message: `${image.input.path} holds no data.` });
+  }
+  if (target.kind === 'file' && target.exists && (await sameFile(target.path, image.input.path))) {
+    refusals.push({
+      code: 'target-holds-image',
+      message: 'An image cannot be restored onto itself.',
+    });
+  }
+  if (target.kind === 'device') {
+    const imageDisks = await disksUnderPath(image.input.path);
+    const shared = target.disks.filter((disk) => imageDisks.has(disk));
+    if (shared.length > 0) {
+      refusals.push({
+        code: 'target-holds-image',
+        message: `${target.path} holds the image being restored (${image.input.path}).`,
+        hint: 'Copy the image to another drive first, or restore to a different drive.',
+      });
+    }
+    const backing = target.device?.backingFile;
+    if (backing && (await sameFile(backing, image.input.path))) {
+      refusals.push({
+        code: 'target-holds-image',
+        message: `${target.path} is the image file itself, attached as a loop device.`,
+      });
+    }
+    const systemDisks = await disksUnderPath('/');
+    if (target.disks.some((disk) => systemDisks.has(disk))) {
+      refusals.push({
+        code: 'target-is-system',
+        message: `${target.path} is the drive this computer runs from.`,
+        hint: 'Restore to another drive.',
+      });
+    }
+    if (target.mounted.length > 0) {
+      const where = target.mounted.map((m) => `${m.device} on ${m.mountPoint}`).join(', ');
+      refusals.push({
+        code: 'target-mounted',
+        message: `${target.path} is in use: ${where}.`,
+        hint: 'Unmount (eject) its partitions first, then try again.',
+      });
+    }
+    if (payloadSize !== null && target.size !== null && payloadSize > target.size) {
+      refusals.push({
+        code: 'target-too-small',
+        message:
+          `${target.path} is too small: the image needs ${formatBytes(payloadSize)} ` +
+          `(${payloadSize} bytes), the drive holds ${formatBytes(target.size)}.`,
+        hint: 'Choose a drive at least as large as the one the image was made from.',
+      });
+    }
+  }
+  return {
+    image: {
+      path: image.input.path,
+      layout: image.layout,
+      codec: image.layout === 'raw' ? 'none' : image.codec,
+      payloadSize,
+      manifest,
+      ...imageNotes(image),
+    },
+    target,
+    erases: describeErase(target),
+    refusals,
+  };
+}
+
+export function refusalError(refusal: Refusal): SpillwayError {
+  return new SpillwayError(
+    refusal.code,
+    refusal.message,
+    refusal.hint ? { hint: refusal.hint } : {},
+  );
+}

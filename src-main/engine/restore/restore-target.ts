@@ -1,0 +1,180 @@
+// What a restore writes to: a drive (opened exclusively: Linux refuses O_EXCL on a block
+// device that is mounted or otherwise in use) or a file. Read back through the same handle
+// after the device's cached pages are dropped, so the comparison sees what the device holds.
+
+import { execFile } from 'node:child_process';
+import { constants } from 'node:fs';
+import { open, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { promisify } from 'node:util';
+import { blockDeviceAt, devnumOfName, type BlockDeviceInfo } from '../device/block-device.js';
+import { activeSwapDevnums, disksUnderDevnum, listMounts } from '../device/mounts.js';
+import { SpillwayError } from '../errors.js';
+
+const run = promisify(execFile);
+
+export interface MountedPart {
+  /** "/dev/sdb1" */
+  device: string;
+  /** Where it is mounted, or "swap". */
+  mountPoint: string;
+}
+
+/** Plain data: what the target is, for the plan, the confirmation and the UI. */
+export interface TargetDescription {
+  path: string;
+  kind: 'device' | 'file';
+  /** The name the user types to confirm: the kernel name ("sdb") or the file's name. */
+  name: string;
+  /** Bytes a device holds; null for a file (it grows). */
+  size: number | null;
+  exists: boolean;
+  model?: string;
+  /** Kernel names of the device's partitions. */
+  partitions: string[];
+  /** Its partitions (or itself) that are mounted or used as swap now. */
+  mounted: MountedPart[];
+  /** Whole disks it is (for a device), by kernel name. */
+  disks: string[];
+  device?: BlockDeviceInfo;
+}
+
+export async function describeTarget(path: string): Promise<TargetDescription> {
+  const st = await stat(path).catch(() => null);
+  if (!st) {
+    return {
+      path,
+      kind: 'file',
+      name: basename(path),
+      size: null,
+      exists: false,
+      partitions: [],
+      mounted: [],
+      disks: [],
+    };
+  }
+  if (st.isDirectory()) {
+    throw new SpillwayError('usage', `${path} is a folder: restore to a drive or a file.`);
+  }
+  if (!st.isBlockDevice()) {
+    return {
+      path,
+      kind: 'file',
+      name: basename(path),
+      size: null,
+      exists: true,
+      partitions: [],
+      mounted: [],
+      disks: [],
+    };
+  }
+  const device = await blockDeviceAt(path);
+  const devnums = new Map<string, string>([[device.devnum, device.path]]);
+  for (const part of device.partitions) {
+    const devnum = await devnumOfName(part);
+    if (devnum) devnums.set(devnum, `/dev/${part}`);
+  }
+  const mounted: MountedPart[] = [];
+  for (const mount of await listMounts()) {
+    const part = devnums.get(mount.sourceDevnum ?? '') ?? devnums.get(mount.devnum);
+    if (part) mounted.push({ device: part, mountPoint: mount.mountPoint });
+  }
+  for (const devnum of await activeSwapDevnums()) {
+    const part = devnums.get(devnum);
+    if (part) mounted.push({ device: part, mountPoint: 'swap' });
+  }
+  return {
+    path,
+    kind: 'device',
+    name: device.name,
+    size: device.size,
+    exists: true,
+    ...(device.model ? { model: device.model } : {}),
+    partitions: device.partitions,
+    mounted,
+    disks: [...(await disksUnderDevnum(device.devnum, 0, false))],
+    device,
+  };
+}
+
+export interface RestoreTarget {
+  readonly description: TargetDescription;
+  write(data: Uint8Array, position: number): Promise<void>;
+  read(length: number, position: number): Promise<Buffer>;
+  /** Flushes writes to the device and drops its cached pages before read-back. */
+  flush(): Promise<void>;
+  /** A file target ends where the image does. */
+  setLength(size: number): Promise<void>;
+  close(): Promise<void>;
+  /** After a failure: remove a file this restore created. */
+  discard(): Promise<void>;
+}
+
+export async function openTarget(description: TargetDescription): Promise<RestoreTarget> {
+  const { path } = description;
+  let handle: FileHandle;
+  try {
+    handle =
+      description.kind === 'device'
+        ? await open(path, constants.O_RDWR | constants.O_EXCL)
+        : await open(path, description.exists ? 'r+' : 'wx+');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EBUSY') {
+      throw new SpillwayError('target-busy', `${path} is in use (mounted, or open elsewhere).`, {
+        hint: 'Unmount its partitions and close programs using it, then try again.',
+      });
+    }
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      throw new SpillwayError('permission-denied', `Not allowed to write to ${path}.`, {
+        hint: 'Writing a drive needs administrator rights: run as root.',
+      });
+    }
+    throw error;
+  }
+  const created = !description.exists;
+  const limit = description.size ?? Number.MAX_SAFE_INTEGER;
+  return {
+    description,
+    async write(data, position) {
+      if (position + data.byteLength > limit) {
+        throw new SpillwayError('target-too-small', `The image does not fit on ${path}.`);
+      }
+      let done = 0;
+      while (done < data.byteLength) {
+        const { bytesWritten } = await handle.write(
+          data,
+          done,
+          data.byteLength - done,
+          position + done,
+        );
+        done += bytesWritten;
+      }
+    },
+    async read(length, position) {
+      const buffer = Buffer.allocUnsafeSlow(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await handle.read(buffer, done, length - done, position + done);
+        if (bytesRead === 0)
+          throw new SpillwayError('device-gone', `${path} ended while reading back.`);
+        done += bytesRead;
+      }
+      return buffer;
+    },
+    async flush() {
+      await handle.sync();
+      // BLKFLSBUF: drop the device's clean cached pages, so read-back reads the device.
+      if (description.kind === 'device')
+        await run('blockdev', ['--flushbufs', path]).catch(() => {});
+    },
+    async setLength(size) {
+      if (description.kind === 'file') await handle.truncate(size);
+    },
+    close: () => handle.close(),
+    async discard() {
+      await handle.close().catch(() => {});
+      if (created) await unlink(path).catch(() => {});
+    },
+  };
+}

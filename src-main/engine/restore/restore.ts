@@ -1,0 +1,229 @@
+// The restore pipeline:
+//
+//   plan & refusals ─► confirm ─► check the image ─► write ─► read back
+//
+// Nothing is written before the image has been checked end to end (a damaged image is
+// refused while the drive still holds its old data), and after writing every written byte is
+// read back from the device and compared.
+
+import { createHash } from 'node:crypto';
+import type { RestoreResult } from '../../../src-shared/protocol/events.js';
+import { formatBytes } from '../../../src-shared/units.js';
+import { SpillwayError } from '../errors.js';
+import { decodeFrames } from '../image/frame-decoder.js';
+import { openImage, type IndexedImage, type OpenedImage } from '../image/open-image.js';
+import { decodeBlocks } from '../image/stream-decoder.js';
+import { runJob, type JobContext } from '../jobs/job-context.js';
+import { CodecPool, defaultThreads } from '../pool/codec-pool.js';
+import type { ProgressTracker } from '../progress/progress-tracker.js';
+import { clip, complement, normalize, type ByteRange } from '../ranges.js';
+import { checkImage } from '../verify/check-image.js';
+import { readBack, type WrittenBlock } from './read-back.js';
+import { planRestore, refusalError, type RestorePlan } from './restore-plan.js';
+import { describeTarget, openTarget, type RestoreTarget } from './restore-target.js';
+
+export interface RestoreOptions {
+  image: string;
+  target: string;
+  threads?: number;
+  /** Asked once the plan passed every safety check, before anything is written. */
+  confirm(plan: RestorePlan): Promise<boolean>;
+  /** Read every written byte back and compare (default true). */
+  readBack?: boolean;
+  /** Skip the check of the image before writing (faster; a damaged image is found mid-way). */
+  skipCheck?: boolean;
+  /** Write zeros over "don't care" ranges instead of leaving the target's bytes there. */
+  zeroUnused?: boolean;
+}
+
+/** Block size for images without frames of their own. */
+const STREAM_BLOCK = 4 * 2 ** 20;
+
+export function restore(options: RestoreOptions, context: JobContext): Promise<RestoreResult> {
+  return runJob('restore', context, (progress) => runRestore(options, context, progress));
+}
+
+async function runRestore(
+  options: RestoreOptions,
+  context: JobContext,
+  progress: ProgressTracker,
+): Promise<RestoreResult> {
+  progress.phase('preparing', `Opening ${options.image}`);
+  const image = await openImage(options.image);
+  let target: RestoreTarget | undefined;
+  let pool: CodecPool | undefined;
+  try {
+    const plan = await planRestore(image, await describeTarget(options.target));
+    const refusal = plan.refusals[0];
+    if (refusal) throw refusalError(refusal);
+    if (!(await options.confirm(plan))) {
+      throw new SpillwayError('not-confirmed', `Nothing was written to ${options.target}.`);
+    }
+    target = await openTarget(plan.target);
+    pool = new CodecPool(options.threads ?? defaultThreads());
+    progress.start();
+
+    let payloadSize = plan.image.payloadSize;
+    if (!options.skipCheck && image.layout !== 'raw') {
+      progress.phase('checking', 'Checking the image before writing anything');
+      const outcome = await checkImage(image, pool, progress.counters, context.signal);
+      const damage = outcome.damage[0];
+      if (damage) {
+        const where = damage.drive
+          ? ` at bytes ${damage.drive[0]}–${damage.drive[1]} of the drive`
+          : '';
+        throw new SpillwayError(
+          'image-damaged',
+          `The image is damaged${where}: ${damage.reason}. Nothing was written.`,
+          {
+            hint: 'Run `spillway verify` for every damaged range; use another copy if you have one.',
+          },
+        );
+      }
+      payloadSize = outcome.size;
+      const size = plan.target.size;
+      if (size !== null && payloadSize > size) {
+        throw new SpillwayError(
+          'target-too-small',
+          `${plan.target.path} is too small: the image needs ${formatBytes(payloadSize)}, ` +
+            `the drive holds ${formatBytes(size)}. Nothing was written.`,
+        );
+      }
+    }
+
+    progress.phase('writing', `Writing ${plan.target.path}`);
+    resetCounters(progress, payloadSize);
+    const written =
+      image.layout === 'indexed'
+        ? await writeIndexed(
+            image,
+            target,
+            pool,
+            progress,
+            context.signal,
+            options.zeroUnused ?? false,
+          )
+        : await writeSequential(image, target, progress, context.signal);
+    await target.setLength(written.size);
+    progress.phase('finishing', 'Flushing the drive');
+    await target.flush();
+
+    let verified: boolean | null = null;
+    if (options.readBack ?? true) {
+      progress.phase('verifying', 'Reading back what was written');
+      resetCounters(progress, written.bytes);
+      await readBack(target, written.blocks, progress.counters, context.signal);
+      verified = true;
+    }
+    return {
+      kind: 'restore',
+      target: plan.target.path,
+      bytesWritten: written.bytes,
+      readBack: verified,
+      seconds: progress.elapsedSeconds,
+    };
+  } catch (error) {
+    // A file this restore created goes away; a drive or an existing file keeps what it holds.
+    if (target && !target.description.exists) await target.discard();
+    throw error;
+  } finally {
+    progress.stop();
+    await pool?.close();
+    await target?.close().catch(() => {});
+    await image.input.close();
+  }
+}
+
+function resetCounters(progress: ProgressTracker, total: number | null): void {
+  const c = progress.counters;
+  Object.assign(c, {
+    streamTotal: total,
+    streamDone: 0,
+    bytesRead: 0,
+    codecBytes: 0,
+    bytesWritten: 0,
+  });
+  c.bytesToRead = null;
+}
+
+interface Written {
+  /** Bytes the image holds (the file target's length). */
+  size: number;
+  /** Bytes actually written. */
+  bytes: number;
+  blocks: WrittenBlock[];
+}
+
+async function writeRanges(
+  target: RestoreTarget,
+  data: Buffer,
+  offset: number,
+  ranges: ByteRange[],
+): Promise<WrittenBlock> {
+  const hash = createHash('sha256');
+  for (const [start, end] of ranges) {
+    const piece = data.subarray(start - offset, end - offset);
+    await target.write(piece, start);
+    hash.update(piece);
+  }
+  return { ranges, digest: hash.digest() };
+}
+
+async function writeIndexed(
+  image: IndexedImage,
+  target: RestoreTarget,
+  pool: CodecPool,
+  progress: ProgressTracker,
+  signal: AbortSignal,
+  zeroUnused: boolean,
+): Promise<Written> {
+  const c = progress.counters;
+  const skip = zeroUnused ? [] : normalize(image.manifest?.dontCare ?? []);
+  const wanted = complement(skip, 0, image.payloadSize);
+  const blocks: WrittenBlock[] = [];
+  let bytes = 0;
+  for await (const decoded of decodeFrames(image, {
+    pool,
+    signal,
+    onRead: (n) => (c.bytesRead += n),
+  })) {
+    if (decoded.damage) {
+      throw new SpillwayError('image-damaged', `The image is damaged: ${decoded.damage.reason}.`);
+    }
+    const { frame, data } = decoded;
+    c.codecBytes += frame.size;
+    const ranges = clip(wanted, frame.driveOffset, frame.driveOffset + frame.size);
+    if (ranges.length > 0) {
+      const block = await writeRanges(target, data, frame.driveOffset, ranges);
+      blocks.push(block);
+      const n = ranges.reduce((sum, [s, e]) => sum + e - s, 0);
+      bytes += n;
+      c.bytesWritten += n;
+    }
+    c.streamDone += frame.size;
+    c.ratioUncompressed = c.streamDone;
+    c.ratioCompressed = c.bytesRead;
+  }
+  return { size: image.payloadSize, bytes, blocks };
+}
+
+async function writeSequential(
+  image: Exclude<OpenedImage, IndexedImage>,
+  target: RestoreTarget,
+  progress: ProgressTracker,
+  signal: AbortSignal,
+): Promise<Written> {
+  const c = progress.counters;
+  const blocks: WrittenBlock[] = [];
+  let offset = 0;
+  for await (const block of decodeBlocks(image, STREAM_BLOCK, (n) => (c.bytesRead += n), signal)) {
+    blocks.push(await writeRanges(target, block, offset, [[offset, offset + block.byteLength]]));
+    offset += block.byteLength;
+    c.codecBytes = offset;
+    c.bytesWritten = offset;
+    c.streamDone = offset;
+    c.ratioUncompressed = offset;
+    c.ratioCompressed = c.bytesRead;
+  }
+  return { size: offset, bytes: offset, blocks };
+}

@@ -1,0 +1,101 @@
+// An image file written under "<name>.incomplete" and renamed into place only once complete
+// and synced, so a crash, a full disk or Ctrl-C never leaves a file that looks finished.
+
+import { constants } from 'node:fs';
+import { link, open, rename, statfs, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { SpillwayError } from '../errors.js';
+import type { ImageSink } from './image-sink.js';
+
+export const INCOMPLETE_SUFFIX = '.incomplete';
+
+export async function freeBytesAt(path: string): Promise<number | null> {
+  try {
+    const fs = await statfs(path);
+    return fs.bavail * fs.bsize;
+  } catch {
+    return null;
+  }
+}
+
+async function fsyncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, constants.O_RDONLY).catch(() => null);
+  await handle?.sync().catch(() => {});
+  await handle?.close();
+}
+
+export async function openFileSink(path: string, options: { force?: boolean } = {}) {
+  const partial = path + INCOMPLETE_SUFFIX;
+  let handle: FileHandle;
+  try {
+    // 'wx': never reuse someone else's file; a stale .incomplete from a crash is ours to replace.
+    await unlink(partial).catch(() => {});
+    handle = await open(partial, 'wx');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new SpillwayError('not-found', `The folder ${dirname(path)} does not exist.`);
+    }
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      throw new SpillwayError('permission-denied', `Cannot write to ${dirname(path)}.`);
+    }
+    throw error;
+  }
+  return new FileSink(path, partial, handle, options.force ?? false);
+}
+
+class FileSink implements ImageSink {
+  bytesWritten = 0;
+  private state: 'open' | 'committed' | 'aborted' = 'open';
+
+  constructor(
+    readonly name: string,
+    private readonly partial: string,
+    private readonly handle: FileHandle,
+    private readonly force: boolean,
+  ) {}
+
+  async write(bytes: Uint8Array): Promise<void> {
+    let done = 0;
+    while (done < bytes.byteLength) {
+      const { bytesWritten } = await this.handle.write(bytes, done, bytes.byteLength - done, null);
+      done += bytesWritten;
+    }
+    this.bytesWritten += done;
+  }
+
+  async commit(): Promise<void> {
+    await this.handle.sync();
+    await this.handle.close();
+    if (this.force) {
+      await rename(this.partial, this.name);
+    } else {
+      // link() refuses to replace an existing file, where rename() would silently do it.
+      try {
+        await link(this.partial, this.name);
+        await unlink(this.partial);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') {
+          await this.abort();
+          throw new SpillwayError('destination-exists', `${this.name} appeared while writing.`);
+        }
+        // Filesystems without hard links (FAT, exFAT): the name was checked free at the start.
+        await rename(this.partial, this.name);
+      }
+    }
+    await fsyncDirectory(dirname(this.name));
+    this.state = 'committed';
+  }
+
+  async abort(): Promise<void> {
+    if (this.state !== 'open') return;
+    this.state = 'aborted';
+    await this.handle.close().catch(() => {});
+    await unlink(this.partial).catch(() => {});
+  }
+
+  freeSpace(): Promise<number | null> {
+    return freeBytesAt(dirname(this.name));
+  }
+}

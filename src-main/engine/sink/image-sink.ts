@@ -1,0 +1,14 @@
+// Where a backup's image bytes go, in order. A sink either commits (the image appears under
+// its final name, complete and synced) or aborts (nothing is left behind).
+
+export interface ImageSink {
+  /** The final name ("disk.img.zst", or "-" for stdout). */
+  readonly name: string;
+  readonly bytesWritten: number;
+  write(bytes: Uint8Array): Promise<void>;
+  commit(): Promise<void>;
+  /** Removes what was written; safe to call more than once and after a failed write. */
+  abort(): Promise<void>;
+  /** Free bytes on the destination volume, or null when that has no meaning (stdout). */
+  freeSpace(): Promise<number | null>;
+}

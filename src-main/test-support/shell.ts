@@ -1,0 +1,38 @@
+// Running the real tools the tests check against (zstd, gzip, cmp, losetup...).
+
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** Runs a bash command line (pipes allowed); resolves with its output, rejects on failure. */
+export async function sh(command: string): Promise<string> {
+  const { stdout } = await run('bash', ['-o', 'pipefail', '-c', command], {
+    maxBuffer: 64 * 2 ** 20,
+  });
+  return stdout;
+}
+
+/** Like sh, but resolves with the exit code and both outputs instead of rejecting. */
+export function shStatus(
+  command: string,
+  input?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-o', 'pipefail', '-c', command], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** Quotes a path for a shell command line. */
+export function q(path: string): string {
+  return `'${path.replaceAll("'", `'\\''`)}'`;
+}

@@ -1,0 +1,74 @@
+// Every failure Spillway reports has a code from this list. Processes pass the code (not the
+// class) across boundaries; the UI and the CLI choose words and exit codes from it.
+
+export const ERROR_CODES = [
+  // what the user asked for cannot be understood
+  'usage',
+  // inputs
+  'not-found',
+  'permission-denied',
+  'not-an-image',
+  'image-truncated',
+  'image-damaged',
+  'image-incomplete',
+  'source-unreadable',
+  'read-error',
+  'device-gone',
+  // refusals made before anything is written
+  'destination-exists',
+  'destination-on-source',
+  'target-too-small',
+  'target-holds-image',
+  'target-mounted',
+  'target-is-system',
+  'target-busy',
+  'not-confirmed',
+  // failures while writing
+  'destination-full',
+  'write-error',
+  'readback-mismatch',
+  // the user stopped it
+  'cancelled',
+  // a bug: the message says what happened
+  'internal',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Which kind of outcome a code is; the CLI's exit codes follow this. */
+export type ErrorKind = 'usage' | 'refused' | 'damaged' | 'cancelled' | 'failed';
+
+export function errorKind(code: ErrorCode): ErrorKind {
+  switch (code) {
+    case 'usage':
+      return 'usage';
+    case 'destination-exists':
+    case 'destination-on-source':
+    case 'target-too-small':
+    case 'target-holds-image':
+    case 'target-mounted':
+    case 'target-is-system':
+    case 'target-busy':
+    case 'not-confirmed':
+    case 'image-incomplete':
+      return 'refused';
+    case 'image-damaged':
+    case 'image-truncated':
+    case 'not-an-image':
+    case 'readback-mismatch':
+      return 'damaged';
+    case 'cancelled':
+      return 'cancelled';
+    default:
+      return 'failed';
+  }
+}
+
+/** The shape an error takes when it crosses a process boundary (events, API replies). */
+export interface ErrorInfo {
+  code: ErrorCode;
+  /** One line a home user understands: what went wrong. */
+  message: string;
+  /** The next step, when there is one ("Free 3.2 GiB on /media/usb, then try again."). */
+  hint?: string;
+}

@@ -1,0 +1,188 @@
+// Job events: what a running backup, restore or verify reports. The engine emits them; the CLI
+// prints them (--json: one per line), the helper forwards them, the UI draws them. Schemas
+// validate them wherever they arrive from another process.
+
+import { z } from 'zod';
+import { ERROR_CODES } from '../errors.js';
+import { ByteRangeSchema } from '../manifest.js';
+
+export const JOB_KINDS = ['backup', 'restore', 'verify'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+/**
+ * preparing: opening, planning, safety checks.  reading: a backup reads the drive.
+ * checking: a restore checks the image before writing anything.  writing: a restore writes.
+ * verifying: verify, or a restore's read-back.  finishing: index, manifest, rename, sync.
+ */
+export const PHASES = [
+  'preparing',
+  'reading',
+  'checking',
+  'writing',
+  'verifying',
+  'finishing',
+] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** The pipeline's stages, as named in "bottleneck: compression". */
+export const STAGES = ['read', 'codec', 'write'] as const;
+export type Stage = (typeof STAGES)[number];
+
+const bytes = z.number().min(0);
+const rate = z.number().min(0).nullable();
+/** Milliseconds since the epoch, taken when the event was made. */
+const time = z.number();
+
+export const SpillFiguresSchema = z.object({
+  /** Bytes on disk in the spill directory now, its peak, its cap. */
+  bytes,
+  peak: bytes,
+  cap: bytes,
+  /** Free bytes on the spill directory's volume. */
+  free: bytes.nullable(),
+  /** Frames waiting in memory and on disk together. */
+  frames: z.number().int().min(0),
+});
+export type SpillFigures = z.infer<typeof SpillFiguresSchema>;
+
+export const ProgressEventSchema = z.object({
+  type: z.literal('progress'),
+  t: time,
+  job: z.enum(JOB_KINDS),
+  phase: z.enum(PHASES),
+  /** Seconds since the job started. */
+  elapsed: z.number().min(0),
+  /** Uncompressed bytes of the stream the job goes through, and how far it is. */
+  streamTotal: bytes.nullable(),
+  streamDone: bytes,
+  /** Bytes read from the source (the drive for backup, the image for restore and verify). */
+  bytesRead: bytes,
+  /** Bytes the source still has to give, when known. */
+  bytesToRead: bytes.nullable(),
+  /** Bytes written to the destination (the image for backup, the drive for restore). */
+  bytesWritten: bytes,
+  /** Recent rates of each stage, bytes per second (read and write in their own bytes, codec in
+   *  uncompressed bytes). null until measured. */
+  readRate: rate,
+  codecRate: rate,
+  writeRate: rate,
+  /** Uncompressed over compressed, so far. */
+  ratio: z.number().min(0).nullable(),
+  /** Seconds left, from what still has to go through the slowest stage; null when unknown. */
+  eta: z.number().min(0).nullable(),
+  /** The slowest stage right now, when one clearly is. */
+  bottleneck: z.enum(STAGES).nullable(),
+  /** Compression level used for the latest frame (backup). */
+  level: z.number().int().nullable(),
+  /** The spill buffer, when the job has one. */
+  spill: SpillFiguresSchema.nullable(),
+  /** Free bytes on the destination's volume, when it is a file. */
+  destinationFree: bytes.nullable(),
+});
+export type ProgressEvent = z.infer<typeof ProgressEventSchema>;
+
+export const PhaseEventSchema = z.object({
+  type: z.literal('phase'),
+  t: time,
+  job: z.enum(JOB_KINDS),
+  phase: z.enum(PHASES),
+  /** What is happening, in words: "Checking the image before writing anything". */
+  message: z.string().max(4096),
+});
+export type PhaseEvent = z.infer<typeof PhaseEventSchema>;
+
+export const WarningEventSchema = z.object({
+  type: z.literal('warning'),
+  t: time,
+  job: z.enum(JOB_KINDS),
+  message: z.string().max(4096),
+});
+export type WarningEvent = z.infer<typeof WarningEventSchema>;
+
+export const ErrorInfoSchema = z.object({
+  code: z.enum(ERROR_CODES),
+  message: z.string().max(4096),
+  hint: z.string().max(4096).optional(),
+});
+
+export const BackupResultSchema = z.object({
+  kind: z.literal('backup'),
+  image: z.string(),
+  /** Uncompressed bytes (the drive) and bytes of the image file. */
+  size: bytes,
+  imageBytes: bytes,
+  ratio: z.number().nullable(),
+  streamSha256: z.string(),
+  frames: z.number().int(),
+  seconds: z.number(),
+  badRanges: z.array(ByteRangeSchema),
+});
+export type BackupResult = z.infer<typeof BackupResultSchema>;
+
+export const RestoreResultSchema = z.object({
+  kind: z.literal('restore'),
+  target: z.string(),
+  bytesWritten: bytes,
+  /** true: every written byte read back equal; null: read-back skipped. */
+  readBack: z.boolean().nullable(),
+  seconds: z.number(),
+});
+export type RestoreResult = z.infer<typeof RestoreResultSchema>;
+
+export const DamageSchema = z.object({
+  frame: z.number().int().nullable(),
+  /** Where in the drive (uncompressed) and in the image file (compressed) the damage is. */
+  drive: ByteRangeSchema.nullable(),
+  file: ByteRangeSchema.nullable(),
+  reason: z.string(),
+});
+export type Damage = z.infer<typeof DamageSchema>;
+
+export const CHECK_LEVELS = ['frames-and-stream-hash', 'codec-checksums', 'none'] as const;
+export type CheckLevel = (typeof CHECK_LEVELS)[number];
+
+export const VerifyResultSchema = z.object({
+  kind: z.literal('verify'),
+  image: z.string(),
+  ok: z.boolean(),
+  /** How much could be checked: per-frame checksums and the stream hash (Spillway images),
+   *  only what the codec itself carries (images made by other tools), or nothing (.img). */
+  checked: z.enum(CHECK_LEVELS),
+  size: bytes,
+  streamSha256: z.string().nullable(),
+  damage: z.array(DamageSchema),
+  seconds: z.number(),
+});
+export type VerifyResult = z.infer<typeof VerifyResultSchema>;
+
+export const JobResultSchema = z.discriminatedUnion('kind', [
+  BackupResultSchema,
+  RestoreResultSchema,
+  VerifyResultSchema,
+]);
+export type JobResult = z.infer<typeof JobResultSchema>;
+
+export const DoneEventSchema = z.object({
+  type: z.literal('done'),
+  t: time,
+  job: z.enum(JOB_KINDS),
+  result: JobResultSchema,
+});
+export type DoneEvent = z.infer<typeof DoneEventSchema>;
+
+export const ErrorEventSchema = z.object({
+  type: z.literal('error'),
+  t: time,
+  job: z.enum(JOB_KINDS),
+  error: ErrorInfoSchema,
+});
+export type ErrorEvent = z.infer<typeof ErrorEventSchema>;
+
+export const JobEventSchema = z.discriminatedUnion('type', [
+  ProgressEventSchema,
+  PhaseEventSchema,
+  WarningEventSchema,
+  DoneEventSchema,
+  ErrorEventSchema,
+]);
+export type JobEvent = z.infer<typeof JobEventSchema>;
