@@ -40,7 +40,9 @@ export async function fixtureDisk(options: DiskOptions): Promise<string> {
   const path = join(CACHE, `disk-${options.sizeMiB}M-${env.TABLE}-${key}.img`);
   if (existsSync(path)) return path;
   await mkdir(CACHE, { recursive: true });
-  const partial = `${path}.building`;
+  // Several test runs (other worktrees) may build the same disk at once: each builds its own
+  // copy and the last rename wins; both copies are equal.
+  const partial = `${path}.${process.pid}.building`;
   await rm(partial, { force: true });
   const vars = Object.entries(env)
     .map(([k, v]) => `${k}=${q(v)}`)
