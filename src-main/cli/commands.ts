@@ -1,7 +1,15 @@
 // The `spillway` subcommands. Each returns the process exit code; errors are thrown as
 // SpillwayError and turned into a message and an exit code by main.ts.
 
-import { backup, inspectImage, restore, verify, type ImageInfo } from '../engine/index.js';
+import {
+  backup,
+  inspectImage,
+  pipe,
+  restore,
+  verify,
+  type ImageInfo,
+  type SpillSettings,
+} from '../engine/index.js';
 import { listDrives } from '../drives/list-drives.js';
 import { SpillwayError } from '../engine/errors.js';
 import { formatBytes, formatDuration } from '../../src-shared/units.js';
@@ -15,10 +23,34 @@ export interface JobFlags {
   threads?: number;
 }
 
+export interface SpillFlags {
+  spill?: boolean;
+  spillDir?: string;
+  spillMax?: number;
+  spillKeepFree?: number;
+  maxWriteRate?: number;
+}
+
+/** --no-spill, or the spill folder and limits given (undefined ones take their defaults). */
+function spillSettings(flags: SpillFlags): SpillSettings | false {
+  if (flags.spill === false) return false;
+  return {
+    ...(flags.spillDir !== undefined ? { dir: flags.spillDir } : {}),
+    ...(flags.spillMax !== undefined ? { max: flags.spillMax } : {}),
+    ...(flags.spillKeepFree !== undefined ? { keepFree: flags.spillKeepFree } : {}),
+  };
+}
+
 export async function backupCommand(
   source: string,
   destination: string,
-  flags: JobFlags & { level?: number; frameSize?: number; force?: boolean },
+  flags: JobFlags &
+    SpillFlags & {
+      level?: number;
+      adapt?: { min: number; max: number };
+      frameSize?: number;
+      force?: boolean;
+    },
 ): Promise<number> {
   const io = jobIO({ json: flags.json, stdoutIsData: destination === '-' });
   try {
@@ -26,6 +58,9 @@ export async function backupCommand(
       {
         source,
         destination,
+        spill: spillSettings(flags),
+        ...(flags.maxWriteRate !== undefined ? { maxWriteRate: flags.maxWriteRate } : {}),
+        ...(flags.adapt !== undefined ? { adapt: flags.adapt } : {}),
         ...(flags.level !== undefined ? { level: flags.level } : {}),
         ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
         ...(flags.frameSize !== undefined ? { frameSize: flags.frameSize } : {}),
@@ -39,6 +74,29 @@ export async function backupCommand(
         `Backed up ${source} (${formatBytes(result.size)}) to ${result.image}: ` +
           `${formatBytes(result.imageBytes)}, ratio ${result.ratio?.toFixed(2) ?? '—'}, ` +
           `${formatDuration(result.seconds)}\nSHA-256 ${result.streamSha256}\n`,
+      );
+    }
+    return EXIT.ok;
+  } finally {
+    io.dispose();
+  }
+}
+
+export async function pipeCommand(flags: SpillFlags & { json?: boolean }): Promise<number> {
+  const io = jobIO({ json: flags.json, stdoutIsData: true });
+  try {
+    const result = await pipe(
+      {
+        spill: spillSettings(flags),
+        ...(flags.maxWriteRate !== undefined ? { maxWriteRate: flags.maxWriteRate } : {}),
+      },
+      io.context,
+    );
+    io.reporter.finish();
+    if (!flags.json && process.stderr.isTTY) {
+      process.stderr.write(
+        `Passed ${formatBytes(result.bytes)}, spill peak ${formatBytes(result.spillPeak)}, ` +
+          `${formatDuration(result.seconds)}\n`,
       );
     }
     return EXIT.ok;

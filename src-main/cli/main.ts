@@ -8,6 +8,7 @@ import {
   backupCommand,
   drivesCommand,
   inspectCommand,
+  pipeCommand,
   restoreCommand,
   verifyCommand,
 } from './commands.js';
@@ -27,6 +28,35 @@ function size(value: string): number {
   }
 }
 
+/** "1,9" → {min: 1, max: 9}; no value → the whole zstd range. */
+function levelRange(value: string | undefined): { min: number; max: number } {
+  if (value === undefined) return { min: 1, max: 19 };
+  const match = /^(\d+),(\d+)$/.exec(value);
+  if (!match) throw new InvalidArgumentError('give the range as MIN,MAX, for example 1,9');
+  return { min: Number(match[1]), max: Number(match[2]) };
+}
+
+/** The spill buffer's options, shared by backup and pipe. */
+function addSpillOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--spill-dir <dir>', 'folder for the spill buffer (default: the temp folder)'),
+    )
+    .addOption(
+      new Option('--spill-max <size>', 'most disk space the spill may use').argParser(size),
+    )
+    .addOption(
+      new Option(
+        '--spill-keep-free <size>',
+        'free space to leave on the spill volume (default: 5% or 2G)',
+      ).argParser(size),
+    )
+    .option('--no-spill', 'never spill to disk: the reader waits for slower stages')
+    .addOption(
+      new Option('--max-write-rate <rate>', 'write no faster than this, e.g. 100M').argParser(size),
+    );
+}
+
 const threads = () =>
   new Option('--threads <n>', 'compression threads (default: one per core)').argParser(integer);
 const json = () => new Option('--json', 'print one JSON event per line instead of a progress bar');
@@ -38,12 +68,18 @@ export function buildProgram(run: (work: Promise<number>) => void): Command {
     .showHelpAfterError()
     .exitOverride();
 
-  program
+  const backup = program
     .command('backup')
     .description('read a drive (or file, or - for stdin) into a zstd image (or - for stdout)')
     .argument('<source>', 'drive such as /dev/sdb, a file, or -')
     .argument('<destination>', 'image file, a folder to put it in, or -')
     .addOption(new Option('--level <n>', 'zstd level 1–19 (default 3)').argParser(integer))
+    .addOption(
+      new Option(
+        '--adapt [min,max]',
+        'let the level follow the backlog (default range 1,19)',
+      ).argParser(levelRange),
+    )
     .addOption(threads())
     .addOption(
       new Option('--frame-size <size>', 'bytes per frame, a power of two (default 4M)').argParser(
@@ -51,10 +87,20 @@ export function buildProgram(run: (work: Promise<number>) => void): Command {
       ),
     )
     .option('--force', 'replace the destination file if it exists')
+    .addOption(json());
+  addSpillOptions(backup).action((source: string, destination: string, flags) =>
+    run(backupCommand(source, destination, flags)),
+  );
+
+  addSpillOptions(
+    program
+      .command('pipe')
+      .description(
+        'stdin to stdout through the spill buffer: the writer into it never waits while under the cap',
+      ),
+  )
     .addOption(json())
-    .action((source: string, destination: string, flags) =>
-      run(backupCommand(source, destination, flags)),
-    );
+    .action((flags) => run(pipeCommand(flags)));
 
   program
     .command('restore')

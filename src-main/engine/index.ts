@@ -2,6 +2,8 @@
 
 export { backup, type BackupOptions } from './backup/backup.js';
 export { restore, type RestoreOptions } from './restore/restore.js';
+export { pipe, type PipeOptions } from './pipe/pipe.js';
+export type { SpillSettings } from './spill/open-spill.js';
 export { planRestore, type RestorePlan, type Refusal } from './restore/restore-plan.js';
 export { describeTarget, type TargetDescription } from './restore/restore-target.js';
 export { verify, type VerifyOptions } from './verify/verify.js';

@@ -6,17 +6,20 @@ import { z } from 'zod';
 import { ERROR_CODES } from '../errors.js';
 import { ByteRangeSchema } from '../manifest.js';
 
-export const JOB_KINDS = ['backup', 'restore', 'verify'] as const;
+export const JOB_KINDS = ['backup', 'restore', 'verify', 'pipe'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /**
  * preparing: opening, planning, safety checks.  reading: a backup reads the drive.
- * checking: a restore checks the image before writing anything.  writing: a restore writes.
- * verifying: verify, or a restore's read-back.  finishing: index, manifest, rename, sync.
+ * draining: the drive is fully read (it may be unplugged); the backlog is being compressed
+ * and written.  checking: a restore checks the image before writing anything.
+ * writing: a restore writes.  verifying: verify, or a restore's read-back.
+ * finishing: index, manifest, rename, sync.
  */
 export const PHASES = [
   'preparing',
   'reading',
+  'draining',
   'checking',
   'writing',
   'verifying',
@@ -155,10 +158,21 @@ export const VerifyResultSchema = z.object({
 });
 export type VerifyResult = z.infer<typeof VerifyResultSchema>;
 
+export const PipeResultSchema = z.object({
+  kind: z.literal('pipe'),
+  /** Bytes passed from stdin to stdout. */
+  bytes: bytes,
+  /** Most bytes the spill held on disk at once. */
+  spillPeak: bytes,
+  seconds: z.number(),
+});
+export type PipeResult = z.infer<typeof PipeResultSchema>;
+
 export const JobResultSchema = z.discriminatedUnion('kind', [
   BackupResultSchema,
   RestoreResultSchema,
   VerifyResultSchema,
+  PipeResultSchema,
 ]);
 export type JobResult = z.infer<typeof JobResultSchema>;
 

@@ -1,34 +1,41 @@
 // The backup pipeline:
 //
-//   block map ─► reader ─► frame queue ─► codec pool ─► ordered writer ─► sink
+//   block map ─► reader ─► spill buffer ─► codec pool ─► ordered writer ─► sink
 //
-// The reader and the compress/write loop run concurrently and meet at the frame queue; every
-// link is bounded, so memory does not grow with the drive, and the slowest stage sets the pace.
+// The reader and the compress/write loop run concurrently and meet at the spill buffer
+// (pipeline.ts); every link is bounded, so memory does not grow with the drive. When the
+// compressors or the destination are slower than the drive, the difference spills to disk
+// and the drive is released as soon as it has been read.
 
 import { createHash } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import type { CodecName, Manifest } from '../../../src-shared/manifest.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION } from '../../../src-shared/manifest.js';
 import type { BackupResult } from '../../../src-shared/protocol/events.js';
-import { Channel } from '../async/channel.js';
 import { rawBlockMap, type BlockMap } from '../blockmap/block-map.js';
 import { compressBound } from '../codecs/bounds.js';
 import { ZSTD_LEVELS } from '../codecs/zstd-frame.js';
-import { SpillwayError } from '../errors.js';
 import { ZstdImageWriter } from '../format/zstd-image-writer.js';
-import { checkFrameSize, DEFAULT_FRAME_SIZE, frameCount, type RawFrame } from '../frames/frame.js';
-import { readPositioned, readStream } from '../frames/frame-reader.js';
+import { DEFAULT_FRAME_SIZE, frameCount } from '../frames/frame.js';
 import { runJob, type JobContext } from '../jobs/job-context.js';
 import { CodecPool, defaultThreads } from '../pool/codec-pool.js';
 import { SlotArena } from '../pool/slot-arena.js';
+import { BusyMeter } from '../progress/busy-meter.js';
 import type { ProgressTracker } from '../progress/progress-tracker.js';
+import { totalLength } from '../ranges.js';
 import { openFileSink } from '../sink/file-sink.js';
 import type { ImageSink } from '../sink/image-sink.js';
 import { streamSink } from '../sink/stream-sink.js';
+import { throttledSink } from '../sink/throttled-sink.js';
 import { openBackupSource, type BackupSource } from '../source/backup-source.js';
+import { openSpill, type OpenedSpill, type SpillSettings } from '../spill/open-spill.js';
 import { TOOL_VERSION } from '../version.js';
-import { compressInOrder, maxFramesInFlight } from './compress-stage.js';
+import { maxFramesInFlight } from './compress-stage.js';
 import { resolveDestination } from './destination.js';
+import { LevelController, type AdaptiveRange } from './level-controller.js';
+import { LevelRuns } from './level-runs.js';
+import { checkAdaptiveRange, checkFrameSizeOption, checkLevel, checkRate } from './options.js';
+import { runPipeline } from './pipeline.js';
 
 export interface BackupOptions {
   /** Drive, file, or "-" for stdin. */
@@ -36,8 +43,14 @@ export interface BackupOptions {
   /** Image file, folder, or "-" for stdout. */
   destination: string;
   level?: number;
+  /** Let the level follow the backlog between these levels (--adapt). */
+  adapt?: AdaptiveRange;
   threads?: number;
   frameSize?: number;
+  /** The spill buffer's folder and limits; false for a memory queue only (--no-spill). */
+  spill?: SpillSettings | false;
+  /** Write the image no faster than this, bytes per second (--max-write-rate). */
+  maxWriteRate?: number;
   /** Replace an existing destination file. */
   force?: boolean;
   stdin?: Readable;
@@ -45,19 +58,10 @@ export interface BackupOptions {
 }
 
 const CODEC: CodecName = 'zstd';
-/** Frames waiting between the reader and the codec pool. */
-const QUEUE_FRAMES = 4;
+/** Frames waiting in memory between the reader and the codec pool. */
+const MEMORY_FRAMES = 4;
 /** Frame reads in flight at once. */
 const READ_AHEAD = 2;
-
-function checkLevel(level: number): void {
-  if (!Number.isInteger(level) || level < ZSTD_LEVELS.min || level > ZSTD_LEVELS.max) {
-    throw new SpillwayError(
-      'usage',
-      `zstd levels go from ${ZSTD_LEVELS.min} to ${ZSTD_LEVELS.max}.`,
-    );
-  }
-}
 
 export function backup(options: BackupOptions, context: JobContext): Promise<BackupResult> {
   return runJob('backup', context, (progress) => runBackup(options, context, progress));
@@ -68,38 +72,60 @@ async function runBackup(
   context: JobContext,
   progress: ProgressTracker,
 ): Promise<BackupResult> {
-  const level = options.level ?? ZSTD_LEVELS.default;
+  const startLevel = options.level ?? ZSTD_LEVELS.default;
   const frameSize = options.frameSize ?? DEFAULT_FRAME_SIZE;
   const threads = options.threads ?? defaultThreads();
-  checkLevel(level);
-  try {
-    checkFrameSize(frameSize);
-  } catch (error) {
-    throw new SpillwayError('usage', (error as Error).message);
-  }
+  checkLevel(startLevel);
+  if (options.adapt) checkAdaptiveRange(options.adapt);
+  checkFrameSizeOption(frameSize);
+  checkRate(options.maxWriteRate);
   progress.phase('preparing', `Opening ${options.source}`);
 
   const source = await openBackupSource(options.source, options.stdin);
   let sink: ImageSink | undefined;
   let pool: CodecPool | undefined;
+  let spill: OpenedSpill | undefined;
+  let freeTimer: NodeJS.Timeout | undefined;
   try {
     const destination = await resolveDestination(options.destination, source, {
       force: options.force ?? false,
       extension: '.img.zst',
     });
     const map = source.type === 'positioned' ? rawBlockMap(source.info.size) : null;
-    sink =
+    pool = new CodecPool(threads);
+    // Slots for every frame that can be in flight: being read, queued, at the codec stage.
+    const atCodec = maxFramesInFlight(pool);
+    const arena = new SlotArena(frameSize, READ_AHEAD + MEMORY_FRAMES + atCodec + 1);
+    const outputs = new SlotArena(compressBound(CODEC, frameSize), atCodec + 1);
+    spill = await openSpill({
+      settings: options.spill ?? {},
+      sourceDevnum:
+        source.type === 'positioned' && source.info.kind === 'device' ? source.devnum : null,
+      arena,
+      memoryFrames: MEMORY_FRAMES,
+      signal: context.signal,
+      warn: (message) => progress.warn(message),
+    });
+    const fileSink =
       destination === '-'
         ? streamSink(options.stdout ?? process.stdout)
         : await openFileSink(destination, { force: options.force ?? false });
-    pool = new CodecPool(threads);
+    sink = options.maxWriteRate ? throttledSink(fileSink, options.maxWriteRate) : fileSink;
+    const activeSink = sink;
+    const activeSpill = spill;
+
     const startedAt = new Date();
     const counters = progress.counters;
-    counters.level = level;
+    counters.level = startLevel;
     counters.streamTotal = map?.size ?? null;
-    counters.bytesToRead = map ? map.read.reduce((n, [s, e]) => n + e - s, 0) : null;
-    progress.phase('reading', `Reading ${source.info.path}`);
-    progress.start();
+    counters.bytesToRead = map ? totalLength(map.read) : null;
+    const meters = { read: new BusyMeter(), codec: pool.busy, write: new BusyMeter() };
+    progress.watchStages(meters);
+    progress.addSampler(() => (counters.spill = activeSpill.buffer.figures()));
+    const refreshFree = async () => (counters.destinationFree = await activeSink.freeSpace());
+    await refreshFree();
+    freeTimer = setInterval(() => void refreshFree().catch(() => {}), 1000);
+    freeTimer.unref();
 
     const writer = new ZstdImageWriter(sink);
     await writer.start({
@@ -111,76 +137,70 @@ async function runBackup(
       sourcePath: source.info.path,
       createdAt: startedAt.toISOString(),
     });
-    const activeSink = sink;
-    const hash = createHash('sha256');
-    // Slots for every frame that can be in flight: being read, queued, at the codec stage.
-    const atCodec = maxFramesInFlight(pool);
-    const arena = new SlotArena(frameSize, READ_AHEAD + QUEUE_FRAMES + atCodec + 1);
-    const outputs = new SlotArena(compressBound(CODEC, frameSize), atCodec + 1);
-    const frames = new Channel<RawFrame>(QUEUE_FRAMES);
-    // One signal stops every stage: the user's cancel, or the first stage to fail (the others
-    // may be waiting for a slot or a frame that will never come).
-    const stop = new AbortController();
-    const cancel = () => stop.abort(context.signal.reason ?? new Error('cancelled'));
-    context.signal.addEventListener('abort', cancel, { once: true });
-    stop.signal.addEventListener('abort', () => frames.fail(stop.signal.reason), { once: true });
-    const stage = async (work: () => Promise<void>) => {
-      try {
-        await work();
-      } catch (error) {
-        stop.abort(error);
-        throw error;
-      }
-    };
+    progress.phase('reading', `Reading ${source.info.path}`);
+    progress.start();
 
-    let size = map?.size ?? 0;
-    const reading = stage(async () => {
-      const options = { frameSize, arena, hash, progress: counters, signal: stop.signal };
-      if (source.type === 'positioned') {
-        await readPositioned(source, frames, { ...options, map: map!, readAhead: READ_AHEAD });
-      } else {
-        size = await readStream(source, frames, options);
-      }
-      frames.close();
+    const levels = new LevelRuns();
+    const controller = options.adapt
+      ? new LevelController(options.adapt, startLevel, threads * 2)
+      : null;
+    const codecUse = new CodecUtilization(pool.busy);
+    const hash = createHash('sha256');
+    const size = await runPipeline({
+      source,
+      map,
+      frameSize,
+      readAhead: READ_AHEAD,
+      arena,
+      outputs,
+      queue: spill.buffer,
+      pool,
+      codec: CODEC,
+      levelFor: () => {
+        if (!controller) return startLevel;
+        const t = performance.now();
+        return controller.next({
+          t,
+          backlog: activeSpill.buffer.backlog,
+          codecUtilization: codecUse.sample(t),
+        });
+      },
+      writer,
+      hash,
+      progress: counters,
+      meters,
+      onReadDone: () =>
+        progress.phase(
+          'draining',
+          `All of ${source.info.path} has been read; writing what is still waiting`,
+        ),
+      onCompressed: (bytes) => (counters.codecBytes += bytes),
+      onWritten: (bytes, level) => {
+        levels.add(level);
+        counters.level = level;
+        counters.streamDone += bytes;
+        counters.bytesWritten = activeSink.bytesWritten;
+        counters.ratioUncompressed = counters.streamDone;
+        counters.ratioCompressed = activeSink.bytesWritten;
+      },
+      signal: context.signal,
     });
-    const writing = stage(() =>
-      compressInOrder(frames, pool!, {
-        codec: CODEC,
-        level,
-        outputs,
-        signal: stop.signal,
-        onFrame: async (compressed, frameBytes) => {
-          await writer.addFrame(compressed, frameBytes);
-          counters.streamDone += frameBytes;
-          counters.bytesWritten = activeSink.bytesWritten;
-          counters.ratioUncompressed = counters.streamDone;
-          counters.ratioCompressed = activeSink.bytesWritten;
-        },
-        onCompressed: (frameBytes) => (counters.codecBytes += frameBytes),
-      }),
-    );
-    const [read, written] = await Promise.allSettled([reading, writing]);
-    context.signal.removeEventListener('abort', cancel);
-    context.signal.throwIfAborted();
-    // The first failure is the cause; the other stage's error is only its consequence.
-    if (stop.signal.aborted) throw stop.signal.reason;
-    if (read.status === 'rejected') throw read.reason;
-    if (written.status === 'rejected') throw written.reason;
 
     progress.phase('finishing', 'Writing the index and manifest');
-    const finalMap = map ?? rawBlockMap(size);
     const manifest = buildManifest({
       source,
-      map: finalMap,
+      map: map ?? rawBlockMap(size),
       size,
-      level,
+      startLevel,
+      adapt: options.adapt,
+      levels,
       frameSize,
       sha256: hash.digest('hex'),
       startedAt,
     });
     await writer.finish(manifest);
     await sink.commit();
-    progress.counters.bytesWritten = sink.bytesWritten;
+    counters.bytesWritten = sink.bytesWritten;
     return {
       kind: 'backup',
       image: sink.name,
@@ -196,9 +216,30 @@ async function runBackup(
     await sink?.abort();
     throw error;
   } finally {
+    if (freeTimer) clearInterval(freeTimer);
     progress.stop();
     await pool?.close();
+    await spill?.dispose();
     await source.close();
+  }
+}
+
+/** The workers' recent utilization, from the pool's busy meter, for the level controller. */
+class CodecUtilization {
+  private lastT = performance.now();
+  private lastBusy = 0;
+  private value: number | null = null;
+
+  constructor(private readonly busy: BusyMeter) {}
+
+  sample(t: number): number | null {
+    if (t - this.lastT >= 250) {
+      const busy = this.busy.total();
+      this.value = (busy - this.lastBusy) / (t - this.lastT);
+      this.lastT = t;
+      this.lastBusy = busy;
+    }
+    return this.value;
   }
 }
 
@@ -206,7 +247,9 @@ function buildManifest(input: {
   source: BackupSource;
   map: BlockMap;
   size: number;
-  level: number;
+  startLevel: number;
+  adapt: AdaptiveRange | undefined;
+  levels: LevelRuns;
   frameSize: number;
   sha256: string;
   startedAt: Date;
@@ -220,7 +263,13 @@ function buildManifest(input: {
     source: { ...input.source.info, size: input.size },
     partitionTable: input.map.partitionTable,
     mode: input.map.mode,
-    codec: { name: CODEC, level: input.level, levels: [{ from: 0, level: input.level }] },
+    codec: {
+      name: CODEC,
+      level: input.startLevel,
+      ...(input.adapt ? { adaptive: input.adapt } : {}),
+      levels:
+        input.levels.runs.length > 0 ? input.levels.runs : [{ from: 0, level: input.startLevel }],
+    },
     frameSize: input.frameSize,
     frameCount: frameCount(input.size, input.frameSize),
     size: input.size,

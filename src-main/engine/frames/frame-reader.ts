@@ -3,6 +3,7 @@
 // The whole-stream SHA-256 is taken here, once, in stream order.
 
 import type { Hash } from 'node:crypto';
+import type { BusyMeter } from '../progress/busy-meter.js';
 import type { BlockMap } from '../blockmap/block-map.js';
 import { clip } from '../ranges.js';
 import type { PositionedSource, StreamSource } from '../source/backup-source.js';
@@ -25,13 +26,26 @@ export interface ReadOptions {
   frameSize: number;
   /** Where frames are read into (slots of frameSize bytes). */
   arena: SlotArena;
-  hash: Hash;
+  /** The whole-stream hash, updated in stream order (none for `pipe`). */
+  hash: Hash | null;
+  /** Busy except while waiting for downstream to take a frame. */
+  busy?: BusyMeter;
   progress: ReaderProgress;
   signal: AbortSignal;
   /** Frame reads in flight at once. */
   readAhead?: number;
   /** Reads one range of the source into `target`; the place where read errors are handled. */
   readRange?: (target: Uint8Array, position: number) => Promise<void>;
+}
+
+/** Hands a frame on; the time spent waiting for room does not count as the reader busy. */
+async function sendIdle(sink: ReaderSink, frame: RawFrame, busy?: BusyMeter): Promise<void> {
+  busy?.end();
+  try {
+    await sink.send(frame);
+  } finally {
+    busy?.begin();
+  }
 }
 
 /** Reads every frame of a positioned source into `sink`, in order. */
@@ -65,6 +79,7 @@ export async function readPositioned(
     return { index, offset, slot, data };
   };
 
+  options.busy?.begin();
   const count = frameCount(map.size, frameSize);
   const readAhead = Math.max(1, options.readAhead ?? 2);
   const inFlight: Array<Promise<RawFrame>> = [];
@@ -75,10 +90,11 @@ export async function readPositioned(
       while (next < count && inFlight.length < readAhead)
         inFlight.push(settledLater(readFrame(next++)));
       const frame = await inFlight.shift()!;
-      hash.update(frame.data);
-      await sink.send(frame);
+      hash?.update(frame.data);
+      await sendIdle(sink, frame, options.busy);
     }
   } finally {
+    options.busy?.end();
     // On failure, let reads already started settle before the source is closed.
     await Promise.allSettled(inFlight);
   }
@@ -93,15 +109,16 @@ export async function readStream(
   sink: ReaderSink,
   options: Omit<ReadOptions, 'map' | 'readAhead' | 'readRange'>,
 ): Promise<number> {
-  const { frameSize, arena, hash, progress, signal } = options;
+  const { frameSize, arena, hash, progress, signal, busy } = options;
+  busy?.begin();
   let index = 0;
   let slot = await arena.acquire(signal);
   let frame = slot.bytes();
   let filled = 0;
   const flush = async (length: number) => {
     const data = frame.subarray(0, length);
-    hash.update(data);
-    await sink.send({ index, offset: index * frameSize, slot, data });
+    hash?.update(data);
+    await sendIdle(sink, { index, offset: index * frameSize, slot, data }, busy);
     index++;
     slot = await arena.acquire(signal);
     frame = slot.bytes();
@@ -121,5 +138,6 @@ export async function readStream(
   }
   if (filled > 0) await flush(filled);
   arena.release(slot);
+  busy?.end();
   return progress.bytesRead;
 }

@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { CodecName } from '../../../src-shared/manifest.js';
 import type { CodecReply, CodecRequest, WorkerMessage } from './codec-messages.js';
+import { BusyMeter } from '../progress/busy-meter.js';
 import type { Slot, SlotArena } from './slot-arena.js';
 
 /** Thrown for a frame the codec could not decode (corrupt data, failed checksum). */
@@ -57,9 +58,12 @@ export class CodecPool {
   private nextId = 1;
   private broken: Error | null = null;
   private closed = false;
+  /** How many workers have work, over time (for the codec stage's utilization). */
+  readonly busy: BusyMeter;
 
   constructor(readonly size: number = defaultThreads()) {
     if (!(size >= 1 && size <= 256)) throw new RangeError('threads must be between 1 and 256');
+    this.busy = new BusyMeter(size);
     for (let i = 0; i < size; i++) this.workers.push(this.startWorker());
   }
 
@@ -149,6 +153,7 @@ export class CodecPool {
       const worker = this.workers.reduce((a, b) => (b.jobs.length < a.jobs.length ? b : a));
       if (worker.jobs.length >= DEPTH) return;
       const job = this.queue.shift()!;
+      if (worker.jobs.length === 0) this.busy.begin();
       worker.jobs.push(job);
       worker.thread.postMessage(job.request);
     }
@@ -158,6 +163,7 @@ export class CodecPool {
     const worker: Worker_ = { thread: spawnCodecWorker(), jobs: [] };
     worker.thread.on('message', (reply: CodecReply) => {
       const job = worker.jobs.shift();
+      if (worker.jobs.length === 0) this.busy.end();
       if (!job || job.request.id !== reply.id) {
         this.breakPool(new Error('codec worker answered a job it was not given'));
         return;

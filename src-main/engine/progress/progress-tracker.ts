@@ -10,7 +10,12 @@ import type {
   SpillFigures,
   Stage,
 } from '../../../src-shared/protocol/events.js';
+import { pickBottleneck } from './bottleneck.js';
+import type { BusyMeter } from './busy-meter.js';
 import { RateMeter } from './rate-meter.js';
+
+/** How busy each stage is, for naming the bottleneck. */
+export type StageMeters = Record<Stage, BusyMeter>;
 
 export interface Counters {
   phase: Phase;
@@ -40,6 +45,9 @@ export class ProgressTracker {
   private readonly writeMeter = new RateMeter();
   private readonly doneMeter = new RateMeter();
   private timer: NodeJS.Timeout | undefined;
+  private stages: StageMeters | null = null;
+  private readonly busy = { read: new RateMeter(), codec: new RateMeter(), write: new RateMeter() };
+  private readonly samplers: Array<() => void> = [];
 
   constructor(
     private readonly job: JobKind,
@@ -78,6 +86,16 @@ export class ProgressTracker {
     this.emit({ type: 'warning', t: this.clock(), job: this.job, message });
   }
 
+  /** From now on, the bottleneck is named from these stages' busy time. */
+  watchStages(stages: StageMeters): void {
+    this.stages = stages;
+  }
+
+  /** Runs before every progress event, to refresh figures kept elsewhere (spill use...). */
+  addSampler(sampler: () => void): void {
+    this.samplers.push(sampler);
+  }
+
   /** Emits a progress event every `intervalMs` until stop(). */
   start(intervalMs = 500): void {
     this.stop();
@@ -93,12 +111,14 @@ export class ProgressTracker {
   }
 
   snapshot(): ProgressEvent {
+    for (const sampler of this.samplers) sampler();
     const c = this.counters;
     const t = this.clock();
     this.readMeter.sample(t, c.bytesRead);
     this.codecMeter.sample(t, c.codecBytes);
     this.writeMeter.sample(t, c.bytesWritten);
     this.doneMeter.sample(t, c.streamDone);
+    if (this.stages) c.bottleneck = this.bottleneck(t);
     return {
       type: 'progress',
       t,
@@ -120,6 +140,26 @@ export class ProgressTracker {
       spill: c.spill,
       destinationFree: c.destinationFree,
     };
+  }
+
+  private bottleneck(t: number): Stage | null {
+    const stages = this.stages!;
+    const utilization = (stage: Stage) => {
+      this.busy[stage].sample(t, stages[stage].total());
+      const msPerSecond = this.busy[stage].rate();
+      return msPerSecond === null ? null : msPerSecond / 1000;
+    };
+    const c = this.counters;
+    const ratio = c.ratioCompressed > 0 ? c.ratioUncompressed / c.ratioCompressed : null;
+    const writeRate = this.writeMeter.rate();
+    return pickBottleneck({
+      read: { rate: this.readMeter.rate(), utilization: utilization('read') },
+      codec: { rate: this.codecMeter.rate(), utilization: utilization('codec') },
+      write: {
+        rate: writeRate !== null && ratio !== null ? writeRate * ratio : null,
+        utilization: utilization('write'),
+      },
+    });
   }
 
   /** The longer of: reading what is left at the read rate, and finishing the stream at the

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { defaultKeepFree, placeFrame } from './spill-policy.js';
+
+const state = {
+  memoryFrames: 4,
+  memoryCapacity: 4,
+  bytesOnDisk: 0,
+  freeBytes: 100,
+  diskRefused: false,
+};
+const limits = { cap: 50, keepFree: 20 };
+
+describe('spill policy', () => {
+  it('uses memory first, then disk within the cap and above the floor, else waits', () => {
+    expect(placeFrame(10, { ...state, memoryFrames: 3 }, limits)).toBe('memory');
+    expect(placeFrame(10, state, limits)).toBe('disk');
+    expect(placeFrame(10, { ...state, bytesOnDisk: 45 }, limits)).toBe('wait');
+    expect(placeFrame(10, { ...state, freeBytes: 29 }, limits)).toBe('wait');
+    expect(placeFrame(10, { ...state, freeBytes: 30 }, limits)).toBe('disk');
+    expect(placeFrame(10, { ...state, diskRefused: true }, limits)).toBe('wait');
+    expect(placeFrame(10, state, null)).toBe('wait');
+  });
+
+  it('keeps 5% or 2 GiB free, whichever is more', () => {
+    expect(defaultKeepFree(10 * 2 ** 30)).toBe(2 * 2 ** 30);
+    expect(defaultKeepFree(1000 * 2 ** 30)).toBe(50 * 2 ** 30);
+  });
+});

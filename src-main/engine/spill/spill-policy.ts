@@ -1,0 +1,39 @@
+// Where the reader's next frame goes: the memory queue, a segment on disk, or nowhere yet
+// (the reader waits). Pure: the spill buffer feeds it what it measured.
+
+export interface SpillLimits {
+  /** Most bytes the spill may hold on disk. */
+  cap: number;
+  /** Bytes that must stay free on the spill volume. */
+  keepFree: number;
+}
+
+export interface SpillState {
+  memoryFrames: number;
+  memoryCapacity: number;
+  /** Bytes the spill holds on disk now. */
+  bytesOnDisk: number;
+  /** Free bytes on the spill volume (last measured). */
+  freeBytes: number;
+  /** The disk refused a write (ENOSPC) and nothing has been freed since. */
+  diskRefused: boolean;
+}
+
+export type Placement = 'memory' | 'disk' | 'wait';
+
+export function placeFrame(
+  frameBytes: number,
+  state: SpillState,
+  limits: SpillLimits | null,
+): Placement {
+  if (state.memoryFrames < state.memoryCapacity) return 'memory';
+  if (!limits || state.diskRefused) return 'wait';
+  if (state.bytesOnDisk + frameBytes > limits.cap) return 'wait';
+  if (state.freeBytes - frameBytes < limits.keepFree) return 'wait';
+  return 'disk';
+}
+
+/** The default free-space floor: 5% of the volume or 2 GiB, whichever is more. */
+export function defaultKeepFree(volumeBytes: number): number {
+  return Math.max(Math.ceil(volumeBytes * 0.05), 2 * 2 ** 30);
+}
