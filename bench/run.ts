@@ -27,6 +27,8 @@ const WORK = '/var/tmp/spillway-bench';
 interface Row {
   suite: string;
   name: string;
+  /** Case-specific figures (medians), e.g. seconds until the source was released. */
+  extras: Record<string, number>;
   seconds: number;
   mbPerSecond: number;
   outputBytes: number | null;
@@ -51,8 +53,9 @@ async function runCase(c: Case, context: { source: string; work: string }) {
   await c.before?.(context);
   const result = await measure(c.command(context));
   const outputBytes = c.output ? (await stat(c.output(context))).size : null;
+  const extras = (await c.extras?.(context)) ?? {};
   await c.after?.(context);
-  return { ...result, outputBytes };
+  return { ...result, outputBytes, extras };
 }
 
 async function runSuite(suite: Suite, source: string, runs: number, sizeBytes: number) {
@@ -73,9 +76,13 @@ async function runSuite(suite: Suite, source: string, runs: number, sizeBytes: n
   return suite.cases.map((c): Row => {
     const s = samples.get(c.name)!;
     const seconds = median(s.map((x) => x.seconds));
+    const extras = Object.fromEntries(
+      Object.keys(s[0]!.extras).map((key) => [key, median(s.map((x) => x.extras[key]!))]),
+    );
     return {
       suite: suite.name,
       name: c.name,
+      extras,
       seconds,
       mbPerSecond: sizeBytes / 2 ** 20 / seconds,
       outputBytes: s[0]!.outputBytes,
@@ -88,11 +95,15 @@ async function runSuite(suite: Suite, source: string, runs: number, sizeBytes: n
 function table(rows: Row[], runs: number): string {
   const mib = (b: number) => (b / 2 ** 20).toFixed(0);
   const lines = [
-    `| suite | case | wall s (median of ${runs}) | MiB/s | output MiB | peak RSS MiB |`,
-    '|---|---|---:|---:|---:|---:|',
+    `| suite | case | wall s (median of ${runs}) | MiB/s | output MiB | peak RSS MiB | other |`,
+    '|---|---|---:|---:|---:|---:|---|',
     ...rows.map(
       (r) =>
-        `| ${r.suite} | ${r.name} | ${r.seconds.toFixed(2)} | ${r.mbPerSecond.toFixed(0)} | ${r.outputBytes === null ? '—' : mib(r.outputBytes)} | ${mib(r.peakRssBytes)} |`,
+        `| ${r.suite} | ${r.name} | ${r.seconds.toFixed(2)} | ${r.mbPerSecond.toFixed(0)} | ${r.outputBytes === null ? '—' : mib(r.outputBytes)} | ${mib(r.peakRssBytes)} | ${Object.entries(
+          r.extras,
+        )
+          .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+          .join(', ')} |`,
     ),
   ];
   const ratios = rows
@@ -104,7 +115,12 @@ function table(rows: Row[], runs: number): string {
         r.outputBytes !== null && peer.outputBytes
           ? `, size ×${(r.outputBytes / peer.outputBytes).toFixed(3)}`
           : '';
-      return `- ${r.suite}: ${r.name} vs ${peer.name}: throughput ×${speed}${size}`;
+      // Shared time-like extras (seconds): the peer's over ours, so > 1 means sooner.
+      const sooner = Object.keys(r.extras)
+        .filter((key) => key.endsWith(' s') && peer.extras[key] !== undefined)
+        .map((key) => `, ${key.slice(0, -2)} ×${(peer.extras[key]! / r.extras[key]!).toFixed(2)}`)
+        .join('');
+      return `- ${r.suite}: ${r.name} vs ${peer.name}: throughput ×${speed}${size}${sooner}`;
     });
   return [...lines, '', 'Ratios (Spillway / peer; throughput > 1 is faster):', ...ratios].join(
     '\n',

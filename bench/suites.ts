@@ -1,6 +1,7 @@
 // What npm run bench compares. Each suite runs its cases interleaved, on the same source;
 // a case names the peer it is compared with. Later capabilities add suites here.
 
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { q } from '../src-main/test-support/shell.js';
 
@@ -23,6 +24,8 @@ export interface Case {
   peer?: string;
   /** Run only in the first round (slow reference points such as gzip -9). */
   once?: boolean;
+  /** Figures beyond wall time, read after the run (seconds until the source was released...). */
+  extras?(context: Context): Promise<Record<string, number>>;
   before?(context: Context): Promise<void>;
   after?(context: Context): Promise<void>;
 }
@@ -36,7 +39,84 @@ export interface Suite {
 const at = (c: Context, name: string) => q(`${c.work}/${name}`);
 const spillway = (args: string) => `${q(SPILLWAY)} ${args}`;
 
+/** `date` in ms into a marker file, for "when did this happen" figures. */
+const mark = (c: Context, name: string) => `date +%s%3N > ${at(c, name)}`;
+async function readMark(c: Context, name: string): Promise<number> {
+  return Number((await readFile(`${c.work}/${name}`, 'utf8')).trim());
+}
+
+/**
+ * A backup with --json events: how long until the source was fully read (the "draining"
+ * phase), and the spill's peak, from the events themselves.
+ */
+function spillwayReleaseCase(name: string, flags: string, peer?: string): Case {
+  return {
+    name,
+    ...(peer ? { peer } : {}),
+    command: (c) =>
+      `rm -f ${at(c, 'spw.img.zst')}; ${mark(c, 'start')}; ` +
+      spillway(
+        `backup ${q(c.source)} ${at(c, 'spw.img.zst')} --json --spill-dir ${q(c.work)} ${flags}`,
+      ) +
+      ` > ${at(c, 'events.json')} 2>/dev/null`,
+    async extras(c) {
+      const start = await readMark(c, 'start');
+      const events = (await readFile(`${c.work}/events.json`, 'utf8'))
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map(
+          (line) =>
+            JSON.parse(line) as {
+              type: string;
+              t: number;
+              phase?: string;
+              spill?: { peak: number } | null;
+            },
+        );
+      const drained = events.find((e) => e.type === 'phase' && e.phase === 'draining');
+      const peak = Math.max(0, ...events.map((e) => e.spill?.peak ?? 0));
+      return {
+        'source released s': drained ? (drained.t - start) / 1000 : NaN,
+        'spill peak MiB': peak / 2 ** 20,
+      };
+    },
+  };
+}
+
 export const SUITES: Suite[] = [
+  {
+    // The source is released as soon as it is read, however slow the destination: the
+    // destination is throttled to 100 MiB/s; peers: no spill, and mbuffer in front of zstd.
+    name: 'spill',
+    cases: [
+      {
+        name: 'cat source > /dev/null (read speed)',
+        command: (c) => `${mark(c, 'start')}; cat ${q(c.source)} > /dev/null`,
+      },
+      spillwayReleaseCase('spillway backup, unthrottled', ''),
+      spillwayReleaseCase(
+        'spillway backup, 100 MiB/s destination',
+        '--max-write-rate 100M',
+        'spillway backup, unthrottled',
+      ),
+      spillwayReleaseCase(
+        'spillway backup --no-spill, 100 MiB/s destination',
+        '--max-write-rate 100M --no-spill',
+      ),
+      {
+        name: 'mbuffer -m 64M -T FILE | zstd -3 -T0, 100 MiB/s destination',
+        command: (c) =>
+          `${mark(c, 'start')}; { cat ${q(c.source)}; ${mark(c, 'released')}; } | ` +
+          `mbuffer -q -m 64M -T ${at(c, 'mbuffer.tmp')} | zstd -3 -T0 -q | pv -q -L 100M > ${at(c, 'mb.zst')}`,
+        async extras(c) {
+          return {
+            'source released s':
+              ((await readMark(c, 'released')) - (await readMark(c, 'start'))) / 1000,
+          };
+        },
+      },
+    ],
+  },
   {
     name: 'backup',
     cases: [
