@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'target-is-system',
   'target-busy',
   'not-confirmed',
+  'source-changed',
   // failures while writing
   'destination-full',
   'write-error',
@@ -50,6 +51,7 @@ export function errorKind(code: ErrorCode): ErrorKind {
     case 'target-is-system':
     case 'target-busy':
     case 'not-confirmed':
+    case 'source-changed':
     case 'image-incomplete':
       return 'refused';
     case 'image-damaged':

@@ -141,6 +141,13 @@ export const ImageHeaderSchema = z.object({
   /** Bytes of the drive, when known at the start (not for stdin). */
   sourceSize: offset.nullable(),
   sourcePath: shortText,
+  /** What identifies the drive, to resume only from the same one. */
+  sourceModel: shortText.optional(),
+  sourceSerial: shortText.optional(),
+  /** The level the backup started at (what frames before a resume were compressed at). */
+  level: z.number().int().min(-131072).max(22).optional(),
+  /** Raw or used mode, so a resumed backup reads the same way. */
+  mode: z.enum(['raw', 'used']).optional(),
   createdAt: shortText,
 });
 export type ImageHeader = z.infer<typeof ImageHeaderSchema>;

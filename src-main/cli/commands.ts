@@ -11,6 +11,7 @@ import {
   type SpillSettings,
 } from '../engine/index.js';
 import { listDrives } from '../drives/list-drives.js';
+import { describeBadRanges } from '../engine/source/careful-read.js';
 import { SpillwayError } from '../engine/errors.js';
 import { formatBytes, formatDuration } from '../../src-shared/units.js';
 import type { VerifyResult } from '../../src-shared/protocol/events.js';
@@ -50,6 +51,9 @@ export async function backupCommand(
       adapt?: { min: number; max: number };
       frameSize?: number;
       force?: boolean;
+      onReadError?: 'skip' | 'stop';
+      resume?: boolean;
+      keepPartial?: boolean;
     },
 ): Promise<number> {
   const io = jobIO({ json: flags.json, stdoutIsData: destination === '-' });
@@ -61,6 +65,9 @@ export async function backupCommand(
         spill: spillSettings(flags),
         ...(flags.maxWriteRate !== undefined ? { maxWriteRate: flags.maxWriteRate } : {}),
         ...(flags.adapt !== undefined ? { adapt: flags.adapt } : {}),
+        ...(flags.onReadError !== undefined ? { onReadError: flags.onReadError } : {}),
+        resume: flags.resume ?? false,
+        keepPartial: flags.keepPartial ?? false,
         ...(flags.level !== undefined ? { level: flags.level } : {}),
         ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
         ...(flags.frameSize !== undefined ? { frameSize: flags.frameSize } : {}),
@@ -74,6 +81,17 @@ export async function backupCommand(
         `Backed up ${source} (${formatBytes(result.size)}) to ${result.image}: ` +
           `${formatBytes(result.imageBytes)}, ratio ${result.ratio?.toFixed(2) ?? '—'}, ` +
           `${formatDuration(result.seconds)}\nSHA-256 ${result.streamSha256}\n`,
+      );
+    }
+    if (result.badRanges.length > 0) {
+      // Loud, whatever the output mode: the image is not a perfect copy.
+      const total = result.badRanges.reduce((sum, [a, b]) => sum + b - a, 0);
+      process.stderr.write(
+        `\nWARNING: ${formatBytes(total)} of ${source} could not be read and are zeros in the image ` +
+          `(${result.badRanges.length} range${result.badRanges.length === 1 ? '' : 's'}, recorded in it):\n` +
+          describeBadRanges(result.badRanges)
+            .map((line) => `  ${line}\n`)
+            .join(''),
       );
     }
     return EXIT.ok;

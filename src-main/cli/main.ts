@@ -87,6 +87,13 @@ export function buildProgram(run: (work: Promise<number>) => void): Command {
       ),
     )
     .option('--force', 'replace the destination file if it exists')
+    .addOption(
+      new Option('--on-read-error <what>', 'unreadable sectors: zero-fill and record them, or stop')
+        .choices(['skip', 'stop'])
+        .default('skip'),
+    )
+    .option('--resume', 'continue an interrupted backup (DESTINATION.incomplete)')
+    .option('--keep-partial', 'on failure, keep what was written as DESTINATION.incomplete')
     .addOption(json());
   addSpillOptions(backup).action((source: string, destination: string, flags) =>
     run(backupCommand(source, destination, flags)),

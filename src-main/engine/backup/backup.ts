@@ -8,6 +8,8 @@
 // and the drive is released as soon as it has been read.
 
 import { createHash } from 'node:crypto';
+import { statfs } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { CodecName, Manifest } from '../../../src-shared/manifest.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION } from '../../../src-shared/manifest.js';
@@ -28,9 +30,17 @@ import type { ImageSink } from '../sink/image-sink.js';
 import { streamSink } from '../sink/stream-sink.js';
 import { throttledSink } from '../sink/throttled-sink.js';
 import { openBackupSource, type BackupSource } from '../source/backup-source.js';
+import { CarefulReader, describeBadRanges, type OnReadError } from '../source/careful-read.js';
+import { deviceAnswers } from '../device/probe.js';
+import { directRead } from '../device/direct-read.js';
+import { formatBytes } from '../../../src-shared/units.js';
+import type { ByteRange } from '../../../src-shared/manifest.js';
 import { openSpill, type OpenedSpill, type SpillSettings } from '../spill/open-spill.js';
 import { TOOL_VERSION } from '../version.js';
+import { SpillwayError } from '../errors.js';
 import { maxFramesInFlight } from './compress-stage.js';
+import { destinationFull, destinationReserve, isDiskFull } from './destination-space.js';
+import { prepareResume, type Resumed } from './resume.js';
 import { resolveDestination } from './destination.js';
 import { LevelController, type AdaptiveRange } from './level-controller.js';
 import { LevelRuns } from './level-runs.js';
@@ -51,6 +61,12 @@ export interface BackupOptions {
   spill?: SpillSettings | false;
   /** Write the image no faster than this, bytes per second (--max-write-rate). */
   maxWriteRate?: number;
+  /** What to do with sectors that cannot be read: zero-fill and record them, or stop. */
+  onReadError?: OnReadError;
+  /** Continue an interrupted backup (DESTINATION.incomplete) from its last complete frame. */
+  resume?: boolean;
+  /** On failure keep what was written as DESTINATION.incomplete (for --resume). */
+  keepPartial?: boolean;
   /** Replace an existing destination file. */
   force?: boolean;
   stdin?: Readable;
@@ -90,6 +106,7 @@ async function runBackup(
     const destination = await resolveDestination(options.destination, source, {
       force: options.force ?? false,
       extension: '.img.zst',
+      resume: options.resume ?? false,
     });
     const map = source.type === 'positioned' ? rawBlockMap(source.info.size) : null;
     pool = new CodecPool(threads);
@@ -106,15 +123,37 @@ async function runBackup(
       signal: context.signal,
       warn: (message) => progress.warn(message),
     });
+    const careful =
+      source.type === 'positioned' ? carefulReaderFor(source, options, progress) : null;
+    const resumed =
+      options.resume && source.type === 'positioned'
+        ? await prepareResumeWithProgress(progress, {
+            destination,
+            source,
+            map: map!,
+            pool,
+            readRange: (target, position) => careful!.readRange(target, position),
+            signal: context.signal,
+          })
+        : null;
+    if (resumed && resumed.header.frameSize !== frameSize) {
+      throw new SpillwayError(
+        'usage',
+        `The interrupted backup used frames of ${resumed.header.frameSize} bytes: resume without --frame-size.`,
+      );
+    }
     const fileSink =
       destination === '-'
         ? streamSink(options.stdout ?? process.stdout)
-        : await openFileSink(destination, { force: options.force ?? false });
+        : await openFileSink(destination, {
+            force: options.force ?? false,
+            ...(resumed ? { resumeAt: resumed.resumeAt } : {}),
+          });
     sink = options.maxWriteRate ? throttledSink(fileSink, options.maxWriteRate) : fileSink;
     const activeSink = sink;
     const activeSpill = spill;
 
-    const startedAt = new Date();
+    let startedAt = new Date();
     const counters = progress.counters;
     counters.level = startLevel;
     counters.streamTotal = map?.size ?? null;
@@ -122,35 +161,65 @@ async function runBackup(
     const meters = { read: new BusyMeter(), codec: pool.busy, write: new BusyMeter() };
     progress.watchStages(meters);
     progress.addSampler(() => (counters.spill = activeSpill.buffer.figures()));
-    const refreshFree = async () => (counters.destinationFree = await activeSink.freeSpace());
+    // Stop before the destination is full: its free space is watched every second.
+    const jobStop = new AbortController();
+    const cancel = () => jobStop.abort(context.signal.reason);
+    context.signal.addEventListener('abort', cancel, { once: true });
+    const reserve =
+      destination === '-' ? 0 : destinationReserve(await volumeSize(dirname(destination)));
+    const refreshFree = async () => {
+      counters.destinationFree = await activeSink.freeSpace();
+      if (counters.destinationFree !== null && counters.destinationFree < reserve) {
+        jobStop.abort(Object.assign(new Error('destination nearly full'), { code: 'ENOSPC' }));
+      }
+    };
     await refreshFree();
     freeTimer = setInterval(() => void refreshFree().catch(() => {}), 1000);
     freeTimer.unref();
 
-    const writer = new ZstdImageWriter(sink);
-    await writer.start({
-      format: MANIFEST_FORMAT,
-      formatVersion: MANIFEST_VERSION,
-      codec: CODEC,
-      frameSize,
-      sourceSize: map?.size ?? null,
-      sourcePath: source.info.path,
-      createdAt: startedAt.toISOString(),
-    });
+    const writer = new ZstdImageWriter(sink, resumed?.entries ?? []);
+    if (!resumed) {
+      await writer.start({
+        format: MANIFEST_FORMAT,
+        formatVersion: MANIFEST_VERSION,
+        codec: CODEC,
+        frameSize,
+        sourceSize: map?.size ?? null,
+        sourcePath: source.info.path,
+        ...(source.info.model ? { sourceModel: source.info.model } : {}),
+        ...(source.info.serial ? { sourceSerial: source.info.serial } : {}),
+        level: startLevel,
+        mode: map?.mode ?? 'raw',
+        createdAt: startedAt.toISOString(),
+      });
+    } else {
+      // The image was started by the interrupted run: its creation time is that run's.
+      startedAt = new Date(resumed.header.createdAt);
+      counters.streamDone = counters.codecBytes = resumed.bytes;
+      counters.bytesWritten = resumed.resumeAt;
+      counters.ratioUncompressed = resumed.bytes;
+      counters.ratioCompressed = resumed.resumeAt;
+    }
     progress.phase('reading', `Reading ${source.info.path}`);
     progress.start();
 
     const levels = new LevelRuns();
+    // Frames already in a resumed image were compressed at the level it started with.
+    for (let i = 0; i < (resumed?.firstFrame ?? 0); i++) {
+      levels.add(resumed?.header.level ?? startLevel);
+    }
     const controller = options.adapt
       ? new LevelController(options.adapt, startLevel, threads * 2)
       : null;
     const codecUse = new CodecUtilization(pool.busy);
-    const hash = createHash('sha256');
+    const hash = resumed?.hash ?? createHash('sha256');
     const size = await runPipeline({
       source,
       map,
       frameSize,
       readAhead: READ_AHEAD,
+      ...(careful ? { readRange: (target, position) => careful.readRange(target, position) } : {}),
+      firstFrame: resumed?.firstFrame ?? 0,
       arena,
       outputs,
       queue: spill.buffer,
@@ -183,9 +252,19 @@ async function runBackup(
         counters.ratioUncompressed = counters.streamDone;
         counters.ratioCompressed = activeSink.bytesWritten;
       },
-      signal: context.signal,
+      signal: jobStop.signal,
     });
+    context.signal.removeEventListener('abort', cancel);
 
+    const badRanges = careful?.badRanges() ?? [];
+    if (badRanges.length > 0) {
+      const total = badRanges.reduce((sum, [a, b]) => sum + b - a, 0);
+      progress.warn(
+        `${formatBytes(total)} of ${source.info.path} could not be read (${badRanges.length} ` +
+          `range${badRanges.length === 1 ? '' : 's'}); those bytes are zeros in the image and ` +
+          `are recorded in it: ${describeBadRanges(badRanges, 3).join('; ')}`,
+      );
+    }
     progress.phase('finishing', 'Writing the index and manifest');
     const manifest = buildManifest({
       source,
@@ -197,6 +276,7 @@ async function runBackup(
       frameSize,
       sha256: hash.digest('hex'),
       startedAt,
+      badRanges,
     });
     await writer.finish(manifest);
     await sink.commit();
@@ -213,7 +293,16 @@ async function runBackup(
       badRanges: manifest.badRanges,
     };
   } catch (error) {
-    await sink?.abort();
+    const kept = options.keepPartial ? ((await sink?.keepPartial()) ?? null) : null;
+    if (!kept) await sink?.abort();
+    if (isDiskFull(error) && sink && sink.name !== '-') {
+      throw await destinationFull(sink.name, progress.counters, kept);
+    }
+    if (kept && error instanceof SpillwayError) {
+      throw new SpillwayError(error.code, `${error.message} The part written is kept as ${kept}.`, {
+        hint: 'Continue it later with --resume.',
+      });
+    }
     throw error;
   } finally {
     if (freeTimer) clearInterval(freeTimer);
@@ -222,6 +311,55 @@ async function runBackup(
     await spill?.dispose();
     await source.close();
   }
+}
+
+async function volumeSize(dir: string): Promise<number> {
+  const fs = await statfs(dir);
+  return fs.blocks * fs.bsize;
+}
+
+async function prepareResumeWithProgress(
+  progress: ProgressTracker,
+  input: Parameters<typeof prepareResume>[0],
+): Promise<Resumed> {
+  progress.phase('preparing', `Checking the interrupted backup ${input.destination}.incomplete`);
+  const resumed = await prepareResume(input);
+  progress.warn(
+    `Resuming after ${resumed.firstFrame} frames (${formatBytes(resumed.bytes)}) already in the image. ` +
+      'Sectors that could not be read before the interruption are zeros but not listed.',
+  );
+  return resumed;
+}
+
+/** Reads that survive bad sectors, and end the job when the drive stops answering. */
+function carefulReaderFor(
+  source: Extract<BackupSource, { type: 'positioned' }>,
+  options: BackupOptions,
+  progress: ProgressTracker,
+): CarefulReader {
+  let warned = 0;
+  return new CarefulReader({
+    read: (target, position) => source.read(target, position),
+    path: source.info.path,
+    policy: options.onReadError ?? 'skip',
+    answers: (knownGood) =>
+      deviceAnswers({
+        path: source.info.path,
+        devnum: source.info.kind === 'device' ? source.devnum : null,
+        knownGood,
+      }),
+    direct: (offset, length) =>
+      directRead(source.info.path, offset, length, source.info.logicalSectorSize),
+    sectorSize: source.info.logicalSectorSize,
+    onBadRange: ([start, end]) => {
+      // The first ones one by one; the summary at the end counts them all.
+      if (++warned <= 20) {
+        progress.warn(
+          `${formatBytes(end - start)} unreadable at byte ${start} of ${source.info.path}; stored as zeros`,
+        );
+      }
+    },
+  });
 }
 
 /** The workers' recent utilization, from the pool's busy meter, for the level controller. */
@@ -253,6 +391,7 @@ function buildManifest(input: {
   frameSize: number;
   sha256: string;
   startedAt: Date;
+  badRanges: ByteRange[];
 }): Manifest {
   return {
     format: MANIFEST_FORMAT,
@@ -275,6 +414,6 @@ function buildManifest(input: {
     size: input.size,
     streamSha256: input.sha256,
     dontCare: input.map.dontCare,
-    badRanges: [],
+    badRanges: input.badRanges,
   };
 }

@@ -18,12 +18,18 @@ export function imageNameFor(sourcePath: string, extension: string, now = new Da
 export async function resolveDestination(
   destination: string,
   source: BackupSource,
-  options: { force: boolean; extension: string },
+  options: { force: boolean; extension: string; resume?: boolean },
 ): Promise<string> {
-  if (destination === '-') return '-';
+  if (destination === '-') {
+    if (options.resume) throw new SpillwayError('usage', 'A backup to stdout cannot be resumed.');
+    return '-';
+  }
   let path = resolve(destination);
   const existing = await stat(path).catch(() => null);
   if (existing?.isDirectory()) {
+    if (options.resume) {
+      throw new SpillwayError('usage', 'To resume, give the image’s name, not its folder.');
+    }
     path = join(path, imageNameFor(source.info.path, options.extension));
   } else if (existing && !options.force) {
     throw new SpillwayError('destination-exists', `${destination} already exists.`, {

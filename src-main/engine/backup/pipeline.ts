@@ -21,6 +21,10 @@ export interface PipelineInput {
   map: BlockMap | null;
   frameSize: number;
   readAhead: number;
+  /** Reads one range of a positioned source (read-error handling lives there). */
+  readRange?: (target: Uint8Array, position: number) => Promise<void>;
+  /** Frames the image already has (a resumed backup): reading starts after them. */
+  firstFrame: number;
   arena: SlotArena;
   outputs: SlotArena;
   queue: SpillBuffer;
@@ -66,7 +70,13 @@ export async function runPipeline(input: PipelineInput): Promise<number> {
     };
     let size: number;
     if (source.type === 'positioned') {
-      await readPositioned(source, queue, { ...common, map: map!, readAhead: input.readAhead });
+      await readPositioned(source, queue, {
+        ...common,
+        map: map!,
+        readAhead: input.readAhead,
+        firstFrame: input.firstFrame,
+        ...(input.readRange ? { readRange: input.readRange } : {}),
+      });
       size = map!.size;
     } else {
       size = await readStream(source, queue, common);

@@ -115,3 +115,16 @@ export async function disksUnderPath(path: string, depth = 0): Promise<Set<strin
   const mount = (await listMounts()).find((m) => m.devnum === devnum && m.sourceDevnum);
   return mount?.sourceDevnum ? disksUnderDevnum(mount.sourceDevnum, depth) : new Set();
 }
+
+/** The mount point a path is on (the longest mount point that contains it). */
+export async function mountPointOf(path: string): Promise<string> {
+  const { realpath } = await import('node:fs/promises');
+  const real = await realpath(path).catch(() => path);
+  let best = '/';
+  for (const mount of await listMounts()) {
+    const point = mount.mountPoint;
+    const inside = real === point || real.startsWith(point.endsWith('/') ? point : `${point}/`);
+    if (inside && point.length > best.length) best = point;
+  }
+  return best;
+}

@@ -15,9 +15,15 @@ import {
 } from './zstd-seekable.js';
 
 export class ZstdImageWriter implements ImageWriter {
-  private readonly entries: SeekEntry[] = [];
+  private readonly entries: SeekEntry[];
 
-  constructor(private readonly sink: ImageSink) {}
+  /** `entries`: what the image already holds, when continuing an interrupted backup. */
+  constructor(
+    private readonly sink: ImageSink,
+    entries: SeekEntry[] = [],
+  ) {
+    this.entries = [...entries];
+  }
 
   async start(header: ImageHeader): Promise<void> {
     await this.writeSpillwayFrame(spillwayFrame(HEADER_TAG, JSON.stringify(header)));

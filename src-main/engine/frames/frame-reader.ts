@@ -36,6 +36,44 @@ export interface ReadOptions {
   readAhead?: number;
   /** Reads one range of the source into `target`; the place where read errors are handled. */
   readRange?: (target: Uint8Array, position: number) => Promise<void>;
+  /** The first frame to read (a resumed backup starts after what it already has). */
+  firstFrame?: number;
+}
+
+export type RangeReader = (target: Uint8Array, position: number) => Promise<void>;
+
+/** Reads exactly target.byteLength bytes, or throws saying where the source ended. */
+export function plainRangeReader(source: PositionedSource, size: number): RangeReader {
+  return async (target, position) => {
+    const got = await source.read(target, position);
+    if (got !== target.byteLength) {
+      throw new Error(`the source ended at ${position + got}, expected ${size} bytes`);
+    }
+  };
+}
+
+/**
+ * Fills `data` with frame `index` as the image holds it: the ranges the map reads, zeros
+ * elsewhere. Returns the bytes actually read from the source.
+ */
+export async function fillFrame(
+  data: Buffer,
+  index: number,
+  map: BlockMap,
+  frameSize: number,
+  readRange: RangeReader,
+): Promise<number> {
+  const [offset, length] = frameExtent(index, map.size, frameSize);
+  let cursor = offset;
+  let read = 0;
+  for (const [start, end] of clip(map.read, offset, offset + length)) {
+    if (start > cursor) data.fill(0, cursor - offset, start - offset);
+    await readRange(data.subarray(start - offset, end - offset), start);
+    read += end - start;
+    cursor = end;
+  }
+  if (cursor < offset + length) data.fill(0, cursor - offset, length);
+  return read;
 }
 
 /** Hands a frame on; the time spent waiting for room does not count as the reader busy. */
@@ -55,27 +93,13 @@ export async function readPositioned(
   options: ReadOptions,
 ): Promise<void> {
   const { map, frameSize, arena, hash, progress, signal } = options;
-  const readRange =
-    options.readRange ??
-    (async (target: Uint8Array, position: number) => {
-      const got = await source.read(target, position);
-      if (got !== target.byteLength) {
-        throw new Error(`the source ended at ${position + got}, expected ${map.size} bytes`);
-      }
-    });
+  const readRange = options.readRange ?? plainRangeReader(source, map.size);
 
   const readFrame = async (index: number): Promise<RawFrame> => {
     const [offset, length] = frameExtent(index, map.size, frameSize);
     const slot = await arena.acquire(signal);
     const data = slot.bytes(length);
-    let cursor = offset;
-    for (const [start, end] of clip(map.read, offset, offset + length)) {
-      if (start > cursor) data.fill(0, cursor - offset, start - offset);
-      await readRange(data.subarray(start - offset, end - offset), start);
-      progress.bytesRead += end - start;
-      cursor = end;
-    }
-    if (cursor < offset + length) data.fill(0, cursor - offset, length);
+    progress.bytesRead += await fillFrame(data, index, map, frameSize, readRange);
     return { index, offset, slot, data };
   };
 
@@ -83,7 +107,7 @@ export async function readPositioned(
   const count = frameCount(map.size, frameSize);
   const readAhead = Math.max(1, options.readAhead ?? 2);
   const inFlight: Array<Promise<RawFrame>> = [];
-  let next = 0;
+  let next = options.firstFrame ?? 0;
   try {
     while (next < count || inFlight.length > 0) {
       signal.throwIfAborted();

@@ -50,10 +50,20 @@ function describeErase(target: TargetDescription): string {
   return `everything on ${target.path} (${details.join(', ')})`;
 }
 
+function badRangeNotes(manifest: Manifest | null): string[] {
+  const bad = manifest?.badRanges ?? [];
+  if (bad.length === 0) return [];
+  const total = bad.reduce((sum, [a, b]) => sum + b - a, 0);
+  return [
+    `${formatBytes(total)} of the drive (${bad.length} range${bad.length === 1 ? '' : 's'}) could ` +
+      `not be read when this image was made: those bytes are zeros.`,
+  ];
+}
+
 function imageNotes(image: OpenedImage): { checkable: CheckLevel; notes: string[] } {
   if (image.layout === 'indexed') {
     return image.manifest
-      ? { checkable: 'frames-and-stream-hash', notes: [] }
+      ? { checkable: 'frames-and-stream-hash', notes: badRangeNotes(image.manifest) }
       : {
           checkable: 'codec-checksums',
           notes: [

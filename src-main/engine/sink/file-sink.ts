@@ -24,13 +24,22 @@ async function fsyncDirectory(dir: string): Promise<void> {
   await handle?.close();
 }
 
-export async function openFileSink(path: string, options: { force?: boolean } = {}) {
+export async function openFileSink(
+  path: string,
+  options: { force?: boolean; resumeAt?: number } = {},
+) {
   const partial = path + INCOMPLETE_SUFFIX;
   let handle: FileHandle;
   try {
-    // 'wx': never reuse someone else's file; a stale .incomplete from a crash is ours to replace.
-    await unlink(partial).catch(() => {});
-    handle = await open(partial, 'wx');
+    if (options.resumeAt !== undefined) {
+      // Continue an interrupted backup: drop what follows its last complete frame.
+      handle = await open(partial, 'r+');
+      await handle.truncate(options.resumeAt);
+    } else {
+      // 'wx': never reuse someone else's file; a stale .incomplete is ours to replace.
+      await unlink(partial).catch(() => {});
+      handle = await open(partial, 'wx');
+    }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
@@ -41,7 +50,9 @@ export async function openFileSink(path: string, options: { force?: boolean } = 
     }
     throw error;
   }
-  return new FileSink(path, partial, handle, options.force ?? false);
+  const sink = new FileSink(path, partial, handle, options.force ?? false);
+  sink.bytesWritten = options.resumeAt ?? 0;
+  return sink;
 }
 
 class FileSink implements ImageSink {
@@ -58,7 +69,12 @@ class FileSink implements ImageSink {
   async write(bytes: Uint8Array): Promise<void> {
     let done = 0;
     while (done < bytes.byteLength) {
-      const { bytesWritten } = await this.handle.write(bytes, done, bytes.byteLength - done, null);
+      const { bytesWritten } = await this.handle.write(
+        bytes,
+        done,
+        bytes.byteLength - done,
+        this.bytesWritten + done,
+      );
       done += bytesWritten;
     }
     this.bytesWritten += done;
@@ -93,6 +109,14 @@ class FileSink implements ImageSink {
     this.state = 'aborted';
     await this.handle.close().catch(() => {});
     await unlink(this.partial).catch(() => {});
+  }
+
+  async keepPartial(): Promise<string | null> {
+    if (this.state !== 'open') return null;
+    this.state = 'aborted';
+    await this.handle.sync().catch(() => {});
+    await this.handle.close().catch(() => {});
+    return this.partial;
   }
 
   freeSpace(): Promise<number | null> {

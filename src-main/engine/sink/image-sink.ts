@@ -9,6 +9,11 @@ export interface ImageSink {
   commit(): Promise<void>;
   /** Removes what was written; safe to call more than once and after a failed write. */
   abort(): Promise<void>;
+  /**
+   * After a failure: keeps what was written under its "incomplete" name (which restore
+   * refuses and `backup --resume` continues) and returns that name; null when it cannot.
+   */
+  keepPartial(): Promise<string | null>;
   /** Free bytes on the destination volume, or null when that has no meaning (stdout). */
   freeSpace(): Promise<number | null>;
 }

@@ -27,6 +27,9 @@ export function streamSink(stream: Writable, name = '-'): ImageSink {
       if (stream.writableNeedDrain) await once(stream, 'drain');
     },
     async abort() {},
+    async keepPartial() {
+      return null;
+    },
     async freeSpace() {
       return null;
     },

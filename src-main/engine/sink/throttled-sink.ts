@@ -24,6 +24,7 @@ export function throttledSink(sink: ImageSink, bytesPerSecond: number): ImageSin
     },
     commit: () => sink.commit(),
     abort: () => sink.abort(),
+    keepPartial: () => sink.keepPartial(),
     freeSpace: () => sink.freeSpace(),
   };
 }

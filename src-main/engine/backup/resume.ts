@@ -1,0 +1,191 @@
+// `backup --resume`: continue an interrupted backup from its last complete frame.
+//
+// The interrupted image (NAME.incomplete) holds the header, complete frames, and perhaps half
+// a frame. Its complete frames are found by walking the zstd frames, decoded again (which
+// checks them and rebuilds the whole-stream SHA-256 up to there, since a hash's state cannot
+// be saved), and the last one is compared with the drive: a drive that changed since is
+// refused rather than stitched together. The final SHA-256 is then the one an uninterrupted
+// backup would have, which the manifest records and `verify` checks.
+
+import { createHash, type Hash } from 'node:crypto';
+import binding from 'zstd-napi/binding.js';
+import { ImageHeaderSchema, type ImageHeader } from '../../../src-shared/manifest.js';
+import type { BlockMap } from '../blockmap/block-map.js';
+import { compressBound } from '../codecs/bounds.js';
+import { zstdFrameChecksum } from '../codecs/zstd-frame.js';
+import { SpillwayError } from '../errors.js';
+import {
+  SPILLWAY_FRAME_PREFIX_BYTES,
+  spillwayFrameJson,
+  spillwayFramePrefix,
+  XXH64_EMPTY_LOW32,
+  type SeekEntry,
+} from '../format/zstd-seekable.js';
+import { fillFrame, type RangeReader } from '../frames/frame-reader.js';
+import { frameCount, frameExtent } from '../frames/frame.js';
+import { decodeFrames } from '../image/frame-decoder.js';
+import { openImageFile, type ImageInput } from '../image/image-input.js';
+import type { IndexedFrame } from '../image/open-image.js';
+import type { CodecPool } from '../pool/codec-pool.js';
+import type { PositionedSource } from '../source/backup-source.js';
+import { INCOMPLETE_SUFFIX } from '../sink/file-sink.js';
+
+export interface Resumed {
+  header: ImageHeader;
+  /** Frames already in the image; reading starts at this frame. */
+  firstFrame: number;
+  /** Bytes of the image to keep (everything up to the end of the last complete frame). */
+  resumeAt: number;
+  /** Seek table entries so far: the header frame and every complete frame. */
+  entries: SeekEntry[];
+  /** SHA-256 of the stream so far. */
+  hash: Hash;
+  /** Uncompressed bytes already in the image. */
+  bytes: number;
+}
+
+const refuse = (message: string, hint?: string) =>
+  new SpillwayError('source-changed', message, hint ? { hint } : {});
+
+async function readHeader(input: ImageInput): Promise<{ header: ImageHeader; bytes: number }> {
+  const prefix = spillwayFramePrefix(
+    await input.read(0, Math.min(SPILLWAY_FRAME_PREFIX_BYTES, input.size)),
+  );
+  if (!prefix || prefix.tag !== 'SPWH' || prefix.frameBytes > Math.min(input.size, 65536)) {
+    throw new SpillwayError('not-an-image', `${input.path} is not an interrupted Spillway backup.`);
+  }
+  const parsed = ImageHeaderSchema.safeParse(
+    JSON.parse(spillwayFrameJson(await input.read(0, prefix.frameBytes))),
+  );
+  if (!parsed.success)
+    throw new SpillwayError('image-damaged', `${input.path} has a damaged header.`);
+  return { header: parsed.data, bytes: prefix.frameBytes };
+}
+
+/** The complete zstd frames after the header, as an index. */
+async function walkFrames(
+  input: ImageInput,
+  start: number,
+  header: ImageHeader,
+  size: number,
+): Promise<IndexedFrame[]> {
+  const frames: IndexedFrame[] = [];
+  const window = compressBound('zstd', header.frameSize) + 64;
+  const total = frameCount(size, header.frameSize);
+  let at = start;
+  while (at < input.size && frames.length < total) {
+    const bytes = await input.read(at, Math.min(window, input.size - at));
+    let length: number;
+    try {
+      length = binding.findFrameCompressedSize(bytes);
+    } catch {
+      break; // the frame the interruption cut short
+    }
+    const [driveOffset, frameBytes] = frameExtent(frames.length, size, header.frameSize);
+    frames.push({
+      index: frames.length,
+      fileOffset: at,
+      compressedSize: length,
+      driveOffset,
+      size: frameBytes,
+      checksum: zstdFrameChecksum(bytes.subarray(0, length)),
+    });
+    at += length;
+  }
+  return frames;
+}
+
+export async function prepareResume(input: {
+  destination: string;
+  source: PositionedSource;
+  map: BlockMap;
+  pool: CodecPool;
+  readRange: RangeReader;
+  signal: AbortSignal;
+}): Promise<Resumed> {
+  const { source } = input;
+  const partial = input.destination + INCOMPLETE_SUFFIX;
+  const image = await openImageFile(partial).catch(() => {
+    throw new SpillwayError('not-found', `Nothing to resume: there is no ${partial}.`, {
+      hint: 'Start the backup without --resume.',
+    });
+  });
+  try {
+    const { header, bytes: headerBytes } = await readHeader(image);
+    if (header.codec !== 'zstd') throw refuse(`${partial} was not made with zstd.`);
+    if (header.sourceSize !== source.info.size) {
+      throw refuse(
+        `${partial} was made from a drive of ${header.sourceSize ?? 'unknown'} bytes; ` +
+          `${source.info.path} has ${source.info.size}.`,
+      );
+    }
+    for (const key of ['sourceModel', 'sourceSerial'] as const) {
+      const was = header[key];
+      const is = key === 'sourceModel' ? source.info.model : source.info.serial;
+      if (was !== undefined && was !== is) {
+        throw refuse(`${source.info.path} is not the drive ${partial} was made from (${was}).`);
+      }
+    }
+    const frames = await walkFrames(image, headerBytes, header, input.map.size);
+
+    // Decode what is there: checks it, and rebuilds the hash of the stream so far. A frame
+    // that does not decode ends what is kept.
+    const hash = createHash('sha256');
+    const indexed = (list: IndexedFrame[]) => ({
+      layout: 'indexed' as const,
+      input: image,
+      codec: 'zstd' as const,
+      frames: list,
+      header,
+      manifest: null,
+      payloadSize: input.map.size,
+    });
+    let good = 0;
+    for await (const decoded of decodeFrames(indexed(frames), {
+      pool: input.pool,
+      signal: input.signal,
+    })) {
+      if (decoded.damage) break;
+      hash.update(decoded.data);
+      good++;
+    }
+    const kept = frames.slice(0, good);
+    const last = kept[good - 1];
+    if (last) {
+      // The drive must still hold what the last kept frame holds.
+      const options = { pool: input.pool, signal: input.signal };
+      for await (const decoded of decodeFrames(indexed([last]), options)) {
+        const now = Buffer.allocUnsafe(last.size);
+        await fillFrame(now, last.index, input.map, header.frameSize, input.readRange);
+        if (!decoded.data || !now.equals(decoded.data)) {
+          throw refuse(
+            `${source.info.path} changed since the interrupted backup (bytes ${last.driveOffset}–` +
+              `${last.driveOffset + last.size} differ).`,
+            'Start a new backup without --resume.',
+          );
+        }
+      }
+    }
+    return {
+      header,
+      firstFrame: good,
+      resumeAt: last ? last.fileOffset + last.compressedSize : headerBytes,
+      entries: entriesFor(headerBytes, kept),
+      hash,
+      bytes: kept.reduce((sum, f) => sum + f.size, 0),
+    };
+  } finally {
+    await image.close();
+  }
+}
+
+function entriesFor(headerBytes: number, frames: IndexedFrame[]): SeekEntry[] {
+  return [
+    { compressedSize: headerBytes, decompressedSize: 0, checksum: XXH64_EMPTY_LOW32 },
+    ...frames.map((f) => ({
+      compressedSize: f.compressedSize,
+      decompressedSize: f.size,
+      checksum: f.checksum,
+    })),
+  ];
+}
