@@ -34,6 +34,9 @@ function indexMismatch(image: IndexedImage, frame: IndexedFrame, bytes: Uint8Arr
     : 'the checksum in the index does not match the frame';
 }
 
+/** Memory for frames being decoded, per kind of slot, beyond the two each always gets. */
+const DECODE_BUDGET = 256 * 2 ** 20;
+
 export interface DecodeOptions {
   pool: CodecPool;
   signal: AbortSignal;
@@ -53,9 +56,15 @@ export async function* decodeFrames(
   const inFlight: Array<Promise<DecodedFrame & { slot: Slot | null }>> = [];
   const largest = (key: 'size' | 'compressedSize') =>
     frames.reduce((max, f) => Math.max(max, f[key]), 1);
-  // One more output slot than frames in flight: the consumer holds one while it works.
-  const outputs = new SlotArena(largest('size'), maxInFlight + 1);
-  const inputs = new SlotArena(largest('compressedSize'), maxInFlight);
+  // One more output slot than frames in flight: the consumer holds one while it works. An
+  // index may claim huge frames (a hostile file): fewer slots then, within a memory budget.
+  const slotsFor = (bytes: number, wanted: number) =>
+    Math.max(2, Math.min(wanted, Math.floor(DECODE_BUDGET / bytes)));
+  const outputs = new SlotArena(largest('size'), slotsFor(largest('size'), maxInFlight + 1));
+  const inputs = new SlotArena(
+    largest('compressedSize'),
+    slotsFor(largest('compressedSize'), maxInFlight),
+  );
 
   const decodeOne = async (frame: IndexedFrame) => {
     const input = await inputs.acquire(signal);
@@ -98,5 +107,7 @@ export async function* decodeFrames(
     }
   } finally {
     await Promise.allSettled(inFlight);
+    pool.forget(outputs);
+    pool.forget(inputs);
   }
 }

@@ -3,7 +3,7 @@
 
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { SpillwayError } from '../errors.js';
 
 export interface ImageInput {
@@ -61,5 +61,31 @@ export async function openImageFile(path: string): Promise<ImageInput> {
       return createReadStream(path, { start, highWaterMark: 1 << 20 });
     },
     close: () => handle.close(),
+  };
+}
+
+/** An image held in memory (tests, fuzzing): the same rules as a file. */
+export function memoryImageInput(path: string, bytes: Uint8Array): ImageInput {
+  const size = bytes.byteLength;
+  const readInto = async (target: Uint8Array, position: number) => {
+    if (position < 0 || position + target.byteLength > size) {
+      throw new SpillwayError(
+        'image-truncated',
+        `${path} ends before byte ${position + target.byteLength}.`,
+      );
+    }
+    target.set(bytes.subarray(position, position + target.byteLength));
+  };
+  return {
+    path,
+    size,
+    readInto,
+    async read(position, length) {
+      const buffer = Buffer.allocUnsafeSlow(length);
+      await readInto(buffer, position);
+      return buffer;
+    },
+    stream: (start = 0) => Readable.from([Buffer.from(bytes.subarray(start))]),
+    close: async () => {},
   };
 }

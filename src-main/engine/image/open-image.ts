@@ -82,7 +82,11 @@ function damaged(input: ImageInput, message: string): SpillwayError {
 
 /** Opens `path` as an image, or throws a SpillwayError saying why it is not one. */
 export async function openImage(path: string): Promise<OpenedImage> {
-  const input = await openImageFile(path);
+  return openImageFrom(await openImageFile(path));
+}
+
+/** Identifies an already opened input (a file, parts, a remote file, bytes in memory). */
+export async function openImageFrom(input: ImageInput): Promise<OpenedImage> {
   try {
     return await identify(input);
   } catch (error) {

@@ -5,11 +5,11 @@
 import { Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { createUnxz } from 'node-liblzma';
-import { DecompressStream } from 'zstd-napi';
 import { SpillwayError } from '../errors.js';
 import { FormatError } from '../format/format-error.js';
 import { readXzIndex } from '../format/xz-index.js';
 import type { RawImage, StreamImage } from './open-image.js';
+import { ZstdStreamDecoder } from './zstd-stream-decoder.js';
 
 /** Uncompressed size, when the image says it before being decoded (raw, xz). */
 export async function knownPayloadSize(image: StreamImage | RawImage): Promise<number | null> {
@@ -36,7 +36,7 @@ async function xzIndexOf(image: StreamImage) {
 function decoderFor(image: StreamImage): Transform {
   switch (image.codec) {
     case 'zstd':
-      return new DecompressStream();
+      return new ZstdStreamDecoder();
     case 'gzip':
       return createGunzip();
     case 'xz':

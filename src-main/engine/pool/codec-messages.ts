@@ -15,7 +15,13 @@ export type CodecRequest =
   | { id: number; op: 'compress'; codec: CodecName; level: number; input: SlotRef; output: SlotRef }
   | { id: number; op: 'decompress'; codec: CodecName; input: SlotRef; output: SlotRef };
 
-export type WorkerMessage = AttachArena | CodecRequest;
+/** The arena is no longer used: the worker lets go of it (so its memory can be freed). */
+export interface DetachArena {
+  op: 'detach';
+  arena: number;
+}
+
+export type WorkerMessage = AttachArena | DetachArena | CodecRequest;
 
 export type CodecReply =
   | {

@@ -114,6 +114,16 @@ export class CodecPool {
     return output.bytes(size);
   }
 
+  /**
+   * The arena will not be used again: the workers let go of it. Call it once its jobs are
+   * answered; a pool that outlives many jobs would otherwise keep every arena's memory.
+   */
+  forget(arena: SlotArena): void {
+    if (!this.attached.delete(arena.id)) return;
+    const message: WorkerMessage = { op: 'detach', arena: arena.id };
+    for (const worker of this.workers) worker.thread.postMessage(message);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.failAll(new Error('codec pool closed'));

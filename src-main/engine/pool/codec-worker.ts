@@ -41,6 +41,10 @@ port.on('message', (message: WorkerMessage) => {
     arenas.set(message.arena, { memory: message.memory, slotBytes: message.slotBytes });
     return;
   }
+  if (message.op === 'detach') {
+    arenas.delete(message.arena);
+    return;
+  }
   let reply: CodecReply;
   try {
     reply = run(message);

@@ -110,6 +110,29 @@ export interface RestoreTarget {
   discard(): Promise<void>;
 }
 
+/** A write that failed, in words: the drive went away, or a file's disk is full. */
+function writeFailure(error: unknown, path: string, at: number): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EIO' || code === 'ENXIO' || code === 'ENODEV') {
+    return new SpillwayError(
+      'device-gone',
+      `${path} stopped accepting writes at byte ${at}: it was unplugged or has failed. ` +
+        'It now holds a partial restore.',
+      { hint: 'Plug it back in and restore again; if it fails again, the drive is failing.' },
+    );
+  }
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG') {
+    return new SpillwayError(
+      'destination-full',
+      `The disk holding ${path} is full at byte ${at}.`,
+      {
+        hint: 'Restore to a file on a disk with more free space, or to a drive.',
+      },
+    );
+  }
+  return error;
+}
+
 export async function openTarget(description: TargetDescription): Promise<RestoreTarget> {
   const { path } = description;
   let handle: FileHandle;
