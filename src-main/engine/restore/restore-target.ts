@@ -164,14 +164,18 @@ export async function openTarget(description: TargetDescription): Promise<Restor
         throw new SpillwayError('target-too-small', `The image does not fit on ${path}.`);
       }
       let done = 0;
-      while (done < data.byteLength) {
-        const { bytesWritten } = await handle.write(
-          data,
-          done,
-          data.byteLength - done,
-          position + done,
-        );
-        done += bytesWritten;
+      try {
+        while (done < data.byteLength) {
+          const { bytesWritten } = await handle.write(
+            data,
+            done,
+            data.byteLength - done,
+            position + done,
+          );
+          done += bytesWritten;
+        }
+      } catch (error) {
+        throw writeFailure(error, path, position + done);
       }
     },
     async read(length, position) {
