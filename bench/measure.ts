@@ -8,19 +8,26 @@ const run = promisify(execFile);
 
 export interface Measurement {
   seconds: number;
+  /** User + system CPU seconds of the command and all its processes: steadier than wall
+   *  time on a shared machine, and what the work costs. */
+  cpuSeconds: number;
   peakRssBytes: number;
 }
 
 export async function measure(command: string): Promise<Measurement> {
   const { stderr } = await run(
     '/usr/bin/time',
-    ['-f', 'BENCH %e %M', 'bash', '-o', 'pipefail', '-c', command],
+    ['-f', 'BENCH %e %M %U %S', 'bash', '-o', 'pipefail', '-c', command],
     { maxBuffer: 64 * 2 ** 20 },
   );
   const line = stderr.split('\n').find((l) => l.startsWith('BENCH '));
   if (!line) throw new Error(`no timing for: ${command}\n${stderr}`);
-  const [, seconds, kib] = line.split(' ');
-  return { seconds: Number(seconds), peakRssBytes: Number(kib) * 1024 };
+  const [, seconds, kib, user, system] = line.split(' ');
+  return {
+    seconds: Number(seconds),
+    cpuSeconds: Number(user) + Number(system),
+    peakRssBytes: Number(kib) * 1024,
+  };
 }
 
 export function median(values: number[]): number {

@@ -13,15 +13,15 @@ import { execFileSync } from 'node:child_process';
 import { appendFile, mkdir, rm, stat } from 'node:fs/promises';
 import { cpus, hostname } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { fixtureDisk } from '../src-main/test-support/fixtures.js';
 import { attachLoop, detachAll } from '../src-main/test-support/loop-devices.js';
+import { REPO_ROOT } from '../src-main/test-support/paths.js';
 import { noLoopReason } from '../src-main/test-support/root.js';
 import { q } from '../src-main/test-support/shell.js';
 import { measure, median } from './measure.js';
 import { SUITES, type Case, type Suite } from './suites.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = REPO_ROOT;
 const WORK = '/var/tmp/spillway-bench';
 
 interface Row {
@@ -30,6 +30,7 @@ interface Row {
   /** Case-specific figures (medians), e.g. seconds until the source was released. */
   extras: Record<string, number>;
   seconds: number;
+  cpuSeconds: number;
   mbPerSecond: number;
   outputBytes: number | null;
   peakRssBytes: number;
@@ -76,6 +77,7 @@ async function runSuite(suite: Suite, source: string, runs: number, sizeBytes: n
   return suite.cases.map((c): Row => {
     const s = samples.get(c.name)!;
     const seconds = median(s.map((x) => x.seconds));
+    const cpuSeconds = median(s.map((x) => x.cpuSeconds));
     const extras = Object.fromEntries(
       Object.keys(s[0]!.extras).map((key) => [key, median(s.map((x) => x.extras[key]!))]),
     );
@@ -84,6 +86,7 @@ async function runSuite(suite: Suite, source: string, runs: number, sizeBytes: n
       name: c.name,
       extras,
       seconds,
+      cpuSeconds,
       mbPerSecond: sizeBytes / 2 ** 20 / seconds,
       outputBytes: s[0]!.outputBytes,
       peakRssBytes: Math.max(...s.map((x) => x.peakRssBytes)),
@@ -95,11 +98,11 @@ async function runSuite(suite: Suite, source: string, runs: number, sizeBytes: n
 function table(rows: Row[], runs: number): string {
   const mib = (b: number) => (b / 2 ** 20).toFixed(0);
   const lines = [
-    `| suite | case | wall s (median of ${runs}) | MiB/s | output MiB | peak RSS MiB | other |`,
-    '|---|---|---:|---:|---:|---:|---|',
+    `| suite | case | wall s (median of ${runs}) | MiB/s | CPU s | output MiB | peak RSS MiB | other |`,
+    '|---|---|---:|---:|---:|---:|---:|---|',
     ...rows.map(
       (r) =>
-        `| ${r.suite} | ${r.name} | ${r.seconds.toFixed(2)} | ${r.mbPerSecond.toFixed(0)} | ${r.outputBytes === null ? '—' : mib(r.outputBytes)} | ${mib(r.peakRssBytes)} | ${Object.entries(
+        `| ${r.suite} | ${r.name} | ${r.seconds.toFixed(2)} | ${r.mbPerSecond.toFixed(0)} | ${r.cpuSeconds.toFixed(1)} | ${r.outputBytes === null ? '—' : mib(r.outputBytes)} | ${mib(r.peakRssBytes)} | ${Object.entries(
           r.extras,
         )
           .map(([k, v]) => `${k} ${v.toFixed(1)}`)
@@ -120,7 +123,8 @@ function table(rows: Row[], runs: number): string {
         .filter((key) => key.endsWith(' s') && peer.extras[key] !== undefined)
         .map((key) => `, ${key.slice(0, -2)} ×${(peer.extras[key]! / r.extras[key]!).toFixed(2)}`)
         .join('');
-      return `- ${r.suite}: ${r.name} vs ${peer.name}: throughput ×${speed}${size}${sooner}`;
+      const cpu = (peer.cpuSeconds / r.cpuSeconds).toFixed(2);
+      return `- ${r.suite}: ${r.name} vs ${peer.name}: throughput ×${speed} (CPU ×${cpu})${size}${sooner}`;
     });
   return [...lines, '', 'Ratios (Spillway / peer; throughput > 1 is faster):', ...ratios].join(
     '\n',

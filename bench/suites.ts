@@ -2,10 +2,11 @@
 // a case names the peer it is compared with. Later capabilities add suites here.
 
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../src-main/test-support/paths.js';
 import { q } from '../src-main/test-support/shell.js';
 
-const SPILLWAY = fileURLToPath(new URL('../../bin/spillway', import.meta.url));
+const SPILLWAY = join(REPO_ROOT, 'bin', 'spillway');
 
 export interface Context {
   /** The device (or file) to back up. */
@@ -134,7 +135,7 @@ export const SUITES: Suite[] = [
       },
       {
         name: 'pigz -6',
-        command: (c) => `pigz -6 -c ${q(c.source)} > ${at(c, 'ref.gz')}`,
+        command: (c) => `pigz -6 -c < ${q(c.source)} > ${at(c, 'ref.gz')}`,
         output: (c) => `${c.work}/ref.gz`,
       },
       {

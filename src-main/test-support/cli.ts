@@ -1,9 +1,10 @@
 // Runs the built `spillway` command as a user would (bin/spillway, after npm run build).
 
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { REPO_ROOT } from './paths.js';
 import { q, shStatus } from './shell.js';
 
-export const SPILLWAY = fileURLToPath(new URL('../../bin/spillway', import.meta.url));
+export const SPILLWAY = join(REPO_ROOT, 'bin', 'spillway');
 
 export interface CliResult {
   code: number;

@@ -6,11 +6,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { SHARED_DIR } from './paths.js';
 import { q, sh } from './shell.js';
 
-export const SHARED_FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
+export const SHARED_FIXTURES = join(SHARED_DIR, 'fixtures');
 export const MAKE_TEST_DISK = join(SHARED_FIXTURES, 'make-test-disk.sh');
 export const FAULTY_FILE = join(SHARED_FIXTURES, 'faulty-file.py');
 const CACHE = '/var/tmp/spillway-fixtures';
