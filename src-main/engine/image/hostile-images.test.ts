@@ -172,6 +172,16 @@ describe('hostile images', () => {
     }
   }
 
+  it('checks the intact images clean (the baseline every mutation departs from)', async () => {
+    for (const seed of seeds) {
+      const opened = await openImageFrom(memoryImageInput(seed.name, seed.bytes));
+      const counters = new ProgressTracker('verify', () => {}).counters;
+      const outcome = await checkImage(opened, pool, counters, new AbortController().signal);
+      expect(outcome.damage, seed.name).toEqual([]);
+      expect(outcome.size, seed.name).toBe(sourceBytes().length);
+    }
+  });
+
   it(`survives ${RUNS} mutated images (seed ${SEED})`, async () => {
     const before = process.memoryUsage().rss;
     let slowest = 0;

@@ -5,6 +5,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { SpillwayError } from '../errors.js';
+import { readFully } from '../io/file-io.js';
 
 export interface ImageInput {
   /** What the user named: a path. */
@@ -35,57 +36,50 @@ export async function openImageFile(path: string): Promise<ImageInput> {
   const handle = await open(path, 'r');
   const size = st.size;
   const readInto = async (target: Uint8Array, position: number) => {
-    const length = target.byteLength;
-    if (position < 0 || position + length > size) {
-      throw new SpillwayError('image-truncated', `${path} ends before byte ${position + length}.`);
-    }
-    let done = 0;
-    while (done < length) {
-      const { bytesRead } = await handle.read(target, done, length - done, position + done);
-      if (bytesRead === 0) {
-        throw new SpillwayError('image-truncated', `${path} ended while being read.`);
-      }
-      done += bytesRead;
+    checkRange(path, size, position, target.byteLength);
+    if ((await readFully(handle, target, position)) !== target.byteLength) {
+      throw new SpillwayError('image-truncated', `${path} ended while being read.`);
     }
   };
-  return {
+  return withRead({
     path,
     size,
     readInto,
+    stream: (start = 0) => createReadStream(path, { start, highWaterMark: 1 << 20 }),
+    close: () => handle.close(),
+  });
+}
+
+/** Reading past the end of an image means it was cut short. */
+function checkRange(path: string, size: number, position: number, length: number): void {
+  if (position < 0 || length < 0 || position + length > size) {
+    throw new SpillwayError('image-truncated', `${path} ends before byte ${position + length}.`);
+  }
+}
+
+/** Every input reads into buffers it is given; `read` allocates one and reads into it. */
+export function withRead(input: Omit<ImageInput, 'read'>): ImageInput {
+  return {
+    ...input,
     async read(position, length) {
       const buffer = Buffer.allocUnsafeSlow(length);
-      await readInto(buffer, position);
+      await input.readInto(buffer, position);
       return buffer;
     },
-    stream(start = 0) {
-      return createReadStream(path, { start, highWaterMark: 1 << 20 });
-    },
-    close: () => handle.close(),
   };
 }
 
 /** An image held in memory (tests, fuzzing): the same rules as a file. */
 export function memoryImageInput(path: string, bytes: Uint8Array): ImageInput {
   const size = bytes.byteLength;
-  const readInto = async (target: Uint8Array, position: number) => {
-    if (position < 0 || position + target.byteLength > size) {
-      throw new SpillwayError(
-        'image-truncated',
-        `${path} ends before byte ${position + target.byteLength}.`,
-      );
-    }
-    target.set(bytes.subarray(position, position + target.byteLength));
-  };
-  return {
+  return withRead({
     path,
     size,
-    readInto,
-    async read(position, length) {
-      const buffer = Buffer.allocUnsafeSlow(length);
-      await readInto(buffer, position);
-      return buffer;
+    async readInto(target, position) {
+      checkRange(path, size, position, target.byteLength);
+      target.set(bytes.subarray(position, position + target.byteLength));
     },
     stream: (start = 0) => Readable.from([Buffer.from(bytes.subarray(start))]),
     close: async () => {},
-  };
+  });
 }

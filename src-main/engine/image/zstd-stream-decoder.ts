@@ -25,6 +25,8 @@ export class ZstdStreamDecoder extends Transform {
   /** ZSTD_decompressStream's last hint: 0 once a frame is complete and flushed. */
   private pending = 0;
   private sawInput = false;
+  /** The last call filled the output buffer: more output may be waiting inside. */
+  private outputFull = false;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     try {
@@ -38,7 +40,9 @@ export class ZstdStreamDecoder extends Transform {
 
   override _flush(done: TransformCallback): void {
     try {
-      this.decode(Buffer.alloc(0));
+      // Only drain what may be waiting: a call with no input after a finished frame would
+      // report the header size of a next frame, not the end of this one.
+      if (this.outputFull) this.decode(Buffer.alloc(0));
       if (this.pending !== 0 || !this.sawInput) {
         throw new Error('the stream ended in the middle of a zstd frame (truncated)');
       }
@@ -61,7 +65,8 @@ export class ZstdStreamDecoder extends Transform {
     for (;;) {
       const out = Buffer.allocUnsafe(OUT);
       const [hint, produced, consumed] = dctx.decompressStream(out, input.subarray(at));
-      this.pending = hint;
+      if (consumed > 0 || produced > 0) this.pending = hint;
+      this.outputFull = produced === OUT;
       at += consumed;
       if (produced > 0) this.push(out.subarray(0, produced));
       // More input to feed, or the output was full (more may be waiting inside): go on.

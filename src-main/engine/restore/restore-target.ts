@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { blockDeviceAt, devnumOfName, type BlockDeviceInfo } from '../device/block-device.js';
 import { activeSwapDevnums, disksUnderDevnum, listMounts } from '../device/mounts.js';
 import { SpillwayError } from '../errors.js';
+import { readFully, writeFully } from '../io/file-io.js';
 
 const run = promisify(execFile);
 
@@ -163,29 +164,20 @@ export async function openTarget(description: TargetDescription): Promise<Restor
       if (position + data.byteLength > limit) {
         throw new SpillwayError('target-too-small', `The image does not fit on ${path}.`);
       }
-      let done = 0;
       try {
-        while (done < data.byteLength) {
-          const { bytesWritten } = await handle.write(
-            data,
-            done,
-            data.byteLength - done,
-            position + done,
-          );
-          done += bytesWritten;
-        }
+        await writeFully(handle, data, position);
       } catch (error) {
-        throw writeFailure(error, path, position + done);
+        throw writeFailure(
+          error,
+          path,
+          position + ((error as { bytesDone?: number }).bytesDone ?? 0),
+        );
       }
     },
     async read(length, position) {
       const buffer = Buffer.allocUnsafeSlow(length);
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await handle.read(buffer, done, length - done, position + done);
-        if (bytesRead === 0)
-          throw new SpillwayError('device-gone', `${path} ended while reading back.`);
-        done += bytesRead;
+      if ((await readFully(handle, buffer, position)) !== length) {
+        throw new SpillwayError('device-gone', `${path} ended while reading back.`);
       }
       return buffer;
     },

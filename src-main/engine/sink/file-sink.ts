@@ -5,6 +5,7 @@ import { constants } from 'node:fs';
 import { link, open, rename, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SpillwayError } from '../errors.js';
+import { writeFully } from '../io/file-io.js';
 import type { ImageSink } from './image-sink.js';
 
 export const INCOMPLETE_SUFFIX = '.incomplete';
@@ -67,17 +68,8 @@ class FileSink implements ImageSink {
   ) {}
 
   async write(bytes: Uint8Array): Promise<void> {
-    let done = 0;
-    while (done < bytes.byteLength) {
-      const { bytesWritten } = await this.handle.write(
-        bytes,
-        done,
-        bytes.byteLength - done,
-        this.bytesWritten + done,
-      );
-      done += bytesWritten;
-    }
-    this.bytesWritten += done;
+    await writeFully(this.handle, bytes, this.bytesWritten);
+    this.bytesWritten += bytes.byteLength;
   }
 
   async commit(): Promise<void> {

@@ -1,12 +1,13 @@
 // What a backup reads: a block device or a file (positioned reads, known size), or a stream
 // such as stdin (sequential, size known only at the end).
 
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { SourceInfo } from '../../../src-shared/manifest.js';
 import { blockDeviceAt } from '../device/block-device.js';
 import { devnumOf } from '../device/devnum.js';
 import { SpillwayError } from '../errors.js';
+import { readFully } from '../io/file-io.js';
 
 export interface PositionedSource {
   readonly type: 'positioned';
@@ -27,22 +28,6 @@ export interface StreamSource {
 }
 
 export type BackupSource = PositionedSource | StreamSource;
-
-/** Reads until `buffer` is full or the source ends; returns the bytes read. */
-async function readFully(handle: FileHandle, buffer: Uint8Array, position: number) {
-  let done = 0;
-  while (done < buffer.byteLength) {
-    const { bytesRead } = await handle.read(
-      buffer,
-      done,
-      buffer.byteLength - done,
-      position + done,
-    );
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return done;
-}
 
 export async function openBackupSource(path: string, stdin?: Readable): Promise<BackupSource> {
   if (path === '-') {

@@ -4,6 +4,7 @@
 
 import { open, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readFully, writeFully } from '../io/file-io.js';
 
 interface Segment {
   path: string;
@@ -41,16 +42,7 @@ export class SegmentStore {
     segment.size += data.byteLength;
     segment.live++;
     try {
-      let done = 0;
-      while (done < data.byteLength) {
-        const { bytesWritten } = await segment.handle.write(
-          data,
-          done,
-          data.byteLength - done,
-          at + done,
-        );
-        done += bytesWritten;
-      }
+      await writeFully(segment.handle, data, at);
     } catch (error) {
       segment.size = at;
       segment.live--;
@@ -67,17 +59,12 @@ export class SegmentStore {
   }
 
   async read(stored: Stored, target: Uint8Array): Promise<void> {
-    let done = 0;
-    while (done < stored.length) {
-      const { bytesRead } = await stored.segment.handle.read(
-        target,
-        done,
-        stored.length - done,
-        stored.at + done,
-      );
-      if (bytesRead === 0) throw new Error(`spill segment ${stored.segment.path} ended early`);
-      done += bytesRead;
-    }
+    const got = await readFully(
+      stored.segment.handle,
+      target.subarray(0, stored.length),
+      stored.at,
+    );
+    if (got !== stored.length) throw new Error(`spill segment ${stored.segment.path} ended early`);
   }
 
   /** A stored frame was read back; its segment goes when nothing in it is needed. */
