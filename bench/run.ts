@@ -52,6 +52,9 @@ function args(): { runs: number; only: string[] | null; record: boolean } {
 
 async function runCase(c: Case, context: { source: string; work: string }) {
   await c.before?.(context);
+  // Start every case with nothing dirty in the page cache: otherwise a case pays for the
+  // writeback of the one before it.
+  execFileSync('sync');
   const result = await measure(c.command(context));
   const outputBytes = c.output ? (await stat(c.output(context))).size : null;
   const extras = (await c.extras?.(context)) ?? {};

@@ -18,7 +18,7 @@ import { CodecPool, defaultThreads } from '../pool/codec-pool.js';
 import type { ProgressTracker } from '../progress/progress-tracker.js';
 import { clip, complement, normalize, type ByteRange } from '../ranges.js';
 import { checkImage } from '../verify/check-image.js';
-import { readBack, type WrittenBlock } from './read-back.js';
+import { firstDifference, readBackError, readBackMatches } from './read-back.js';
 import { planRestore, refusalError, type RestorePlan } from './restore-plan.js';
 import { describeTarget, openTarget, type RestoreTarget } from './restore-target.js';
 
@@ -63,10 +63,19 @@ async function runRestore(
     pool = new CodecPool(options.threads ?? defaultThreads());
     progress.start();
 
+    const readBack = options.readBack ?? true;
+    // The hash the restored drive must give back: recorded in the image, or computed.
+    let expectedSha256 = image.layout === 'indexed' ? (image.manifest?.streamSha256 ?? null) : null;
     let payloadSize = plan.image.payloadSize;
     if (!options.skipCheck && image.layout !== 'raw') {
       progress.phase('checking', 'Checking the image before writing anything');
-      const outcome = await checkImage(image, pool, progress.counters, context.signal);
+      const outcome = await checkImage(
+        image,
+        pool,
+        progress.counters,
+        context.signal,
+        expectedSha256 === null,
+      );
       const damage = outcome.damage[0];
       if (damage) {
         const where = damage.drive
@@ -81,6 +90,7 @@ async function runRestore(
         );
       }
       payloadSize = outcome.size;
+      expectedSha256 ??= outcome.sha256;
       const size = plan.target.size;
       if (size !== null && payloadSize > size) {
         throw new SpillwayError(
@@ -93,26 +103,41 @@ async function runRestore(
 
     progress.phase('writing', `Writing ${plan.target.path}`);
     resetCounters(progress, payloadSize);
+    const hashWhileWriting = readBack && expectedSha256 === null;
     const written =
       image.layout === 'indexed'
-        ? await writeIndexed(
-            image,
-            target,
-            pool,
-            progress,
-            context.signal,
-            options.zeroUnused ?? false,
-          )
-        : await writeSequential(image, target, progress, context.signal);
+        ? await writeIndexed(image, target, pool, progress, context.signal, {
+            zeroUnused: options.zeroUnused ?? false,
+            hash: hashWhileWriting,
+          })
+        : await writeSequential(image, target, progress, context.signal, hashWhileWriting);
     await target.setLength(written.size);
     progress.phase('finishing', 'Flushing the drive');
     await target.flush();
 
     let verified: boolean | null = null;
-    if (options.readBack ?? true) {
+    if (readBack) {
       progress.phase('verifying', 'Reading back what was written');
-      resetCounters(progress, written.bytes);
-      await readBack(target, written.blocks, progress.counters, context.signal);
+      resetCounters(progress, written.size);
+      const matches = await readBackMatches({
+        target,
+        size: written.size,
+        written: written.ranges,
+        expectedSha256: (expectedSha256 ?? written.sha256)!,
+        counters: progress.counters,
+        signal: context.signal,
+      });
+      if (!matches) {
+        progress.phase('verifying', 'Finding where the drive differs from the image');
+        const blocks =
+          image.layout === 'indexed'
+            ? indexedBlocks(image, pool, context.signal)
+            : sequentialBlocks(image, context.signal);
+        throw readBackError(
+          plan.target.path,
+          await firstDifference(target, blocks, written.ranges),
+        );
+      }
       verified = true;
     }
     return {
@@ -149,24 +174,11 @@ function resetCounters(progress: ProgressTracker, total: number | null): void {
 interface Written {
   /** Bytes the image holds (the file target's length). */
   size: number;
-  /** Bytes actually written. */
+  /** Bytes actually written, and where. */
   bytes: number;
-  blocks: WrittenBlock[];
-}
-
-async function writeRanges(
-  target: RestoreTarget,
-  data: Buffer,
-  offset: number,
-  ranges: ByteRange[],
-): Promise<WrittenBlock> {
-  const hash = createHash('sha256');
-  for (const [start, end] of ranges) {
-    const piece = data.subarray(start - offset, end - offset);
-    await target.write(piece, start);
-    hash.update(piece);
-  }
-  return { ranges, digest: hash.digest() };
+  ranges: ByteRange[];
+  /** SHA-256 of the stream, when it was asked to be taken while writing. */
+  sha256: string | null;
 }
 
 async function writeIndexed(
@@ -175,12 +187,12 @@ async function writeIndexed(
   pool: CodecPool,
   progress: ProgressTracker,
   signal: AbortSignal,
-  zeroUnused: boolean,
+  options: { zeroUnused: boolean; hash: boolean },
 ): Promise<Written> {
   const c = progress.counters;
-  const skip = zeroUnused ? [] : normalize(image.manifest?.dontCare ?? []);
+  const skip = options.zeroUnused ? [] : normalize(image.manifest?.dontCare ?? []);
   const wanted = complement(skip, 0, image.payloadSize);
-  const blocks: WrittenBlock[] = [];
+  const hash = options.hash ? createHash('sha256') : null;
   let bytes = 0;
   for await (const decoded of decodeFrames(image, {
     pool,
@@ -192,19 +204,17 @@ async function writeIndexed(
     }
     const { frame, data } = decoded;
     c.codecBytes += frame.size;
-    const ranges = clip(wanted, frame.driveOffset, frame.driveOffset + frame.size);
-    if (ranges.length > 0) {
-      const block = await writeRanges(target, data, frame.driveOffset, ranges);
-      blocks.push(block);
-      const n = ranges.reduce((sum, [s, e]) => sum + e - s, 0);
-      bytes += n;
-      c.bytesWritten += n;
+    hash?.update(data);
+    for (const [start, end] of clip(wanted, frame.driveOffset, frame.driveOffset + frame.size)) {
+      await target.write(data.subarray(start - frame.driveOffset, end - frame.driveOffset), start);
+      bytes += end - start;
+      c.bytesWritten += end - start;
     }
     c.streamDone += frame.size;
     c.ratioUncompressed = c.streamDone;
     c.ratioCompressed = c.bytesRead;
   }
-  return { size: image.payloadSize, bytes, blocks };
+  return { size: image.payloadSize, bytes, ranges: wanted, sha256: hash?.digest('hex') ?? null };
 }
 
 async function writeSequential(
@@ -212,12 +222,14 @@ async function writeSequential(
   target: RestoreTarget,
   progress: ProgressTracker,
   signal: AbortSignal,
+  hashStream: boolean,
 ): Promise<Written> {
   const c = progress.counters;
-  const blocks: WrittenBlock[] = [];
+  const hash = hashStream ? createHash('sha256') : null;
   let offset = 0;
   for await (const block of decodeBlocks(image, STREAM_BLOCK, (n) => (c.bytesRead += n), signal)) {
-    blocks.push(await writeRanges(target, block, offset, [[offset, offset + block.byteLength]]));
+    await target.write(block, offset);
+    hash?.update(block);
     offset += block.byteLength;
     c.codecBytes = offset;
     c.bytesWritten = offset;
@@ -225,5 +237,25 @@ async function writeSequential(
     c.ratioUncompressed = offset;
     c.ratioCompressed = c.bytesRead;
   }
-  return { size: offset, bytes: offset, blocks };
+  return {
+    size: offset,
+    bytes: offset,
+    ranges: offset > 0 ? [[0, offset]] : [],
+    sha256: hash?.digest('hex') ?? null,
+  };
+}
+
+/** The image's blocks again, with their offsets, to find where a read-back differs. */
+async function* indexedBlocks(image: IndexedImage, pool: CodecPool, signal: AbortSignal) {
+  for await (const decoded of decodeFrames(image, { pool, signal })) {
+    if (decoded.data) yield { offset: decoded.frame.driveOffset, data: decoded.data };
+  }
+}
+
+async function* sequentialBlocks(image: Exclude<OpenedImage, IndexedImage>, signal: AbortSignal) {
+  let offset = 0;
+  for await (const block of decodeBlocks(image, STREAM_BLOCK, () => {}, signal)) {
+    yield { offset, data: block };
+    offset += block.byteLength;
+  }
 }

@@ -29,6 +29,8 @@ export async function checkImage(
   pool: CodecPool,
   counters: Counters,
   signal: AbortSignal,
+  /** Also hash the whole stream (a restore whose image records its hash skips it). */
+  streamHash = true,
 ): Promise<CheckOutcome> {
   const hash = createHash('sha256');
   const damage: Damage[] = [];
@@ -48,10 +50,10 @@ export async function checkImage(
         if (damage.length < MAX_DAMAGE_REPORTED) damage.push(decoded.damage);
         continue;
       }
-      if (damage.length === 0) hash.update(decoded.data);
+      if (damage.length === 0 && streamHash) hash.update(decoded.data);
       size += decoded.frame.size;
     }
-    const sha256 = damage.length === 0 ? hash.digest('hex') : null;
+    const sha256 = damage.length === 0 && streamHash ? hash.digest('hex') : null;
     const expected = image.manifest?.streamSha256;
     if (sha256 && expected && sha256 !== expected) {
       damage.push({
