@@ -98,6 +98,11 @@ async function runSuite(suite: Suite, source: string, runs: number, sizeBytes: n
   });
 }
 
+/** A table cell: a literal `|` (as in `dd | gzip`) would end the cell early. */
+function cell(text: string): string {
+  return text.replaceAll('|', '\\|');
+}
+
 function table(rows: Row[], runs: number): string {
   const mib = (b: number) => (b / 2 ** 20).toFixed(0);
   const lines = [
@@ -105,7 +110,7 @@ function table(rows: Row[], runs: number): string {
     '|---|---|---:|---:|---:|---:|---:|---|',
     ...rows.map(
       (r) =>
-        `| ${r.suite} | ${r.name} | ${r.seconds.toFixed(2)} | ${r.mbPerSecond.toFixed(0)} | ${r.cpuSeconds.toFixed(1)} | ${r.outputBytes === null ? '—' : mib(r.outputBytes)} | ${mib(r.peakRssBytes)} | ${Object.entries(
+        `| ${r.suite} | ${cell(r.name)} | ${r.seconds.toFixed(2)} | ${r.mbPerSecond.toFixed(0)} | ${r.cpuSeconds.toFixed(1)} | ${r.outputBytes === null ? '—' : mib(r.outputBytes)} | ${mib(r.peakRssBytes)} | ${Object.entries(
           r.extras,
         )
           .map(([k, v]) => `${k} ${v.toFixed(1)}`)
