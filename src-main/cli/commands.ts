@@ -14,6 +14,7 @@ import { listDrives } from '../drives/list-drives.js';
 import { describeBadRanges } from '../engine/source/careful-read.js';
 import { SpillwayError } from '../engine/errors.js';
 import { formatBytes, formatDuration } from '../../src-shared/units.js';
+import type { CodecName } from '../../src-shared/manifest.js';
 import type { VerifyResult } from '../../src-shared/protocol/events.js';
 import { askForName } from './confirm.js';
 import { EXIT } from './exit-codes.js';
@@ -47,6 +48,7 @@ export async function backupCommand(
   destination: string,
   flags: JobFlags &
     SpillFlags & {
+      codec?: CodecName;
       level?: number;
       adapt?: { min: number; max: number };
       frameSize?: number;
@@ -68,6 +70,7 @@ export async function backupCommand(
         ...(flags.onReadError !== undefined ? { onReadError: flags.onReadError } : {}),
         resume: flags.resume ?? false,
         keepPartial: flags.keepPartial ?? false,
+        ...(flags.codec !== undefined ? { codec: flags.codec } : {}),
         ...(flags.level !== undefined ? { level: flags.level } : {}),
         ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
         ...(flags.frameSize !== undefined ? { frameSize: flags.frameSize } : {}),

@@ -4,6 +4,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SpillwayError, toErrorInfo, TOOL_VERSION } from '../engine/index.js';
 import { parseSize } from '../../src-shared/units.js';
+import { CODEC_NAMES } from '../../src-shared/manifest.js';
 import {
   backupCommand,
   drivesCommand,
@@ -70,14 +71,27 @@ export function buildProgram(run: (work: Promise<number>) => void): Command {
 
   const backup = program
     .command('backup')
-    .description('read a drive (or file, or - for stdin) into a zstd image (or - for stdout)')
+    .description('read a drive (or file, or - for stdin) into an image (or - for stdout)')
     .argument('<source>', 'drive such as /dev/sdb, a file, or -')
     .argument('<destination>', 'image file, a folder to put it in, or -')
-    .addOption(new Option('--level <n>', 'zstd level 1–19 (default 3)').argParser(integer))
+    .addOption(
+      new Option(
+        '--codec <name>',
+        'zstd (.img.zst), lz4 (.img.lz4, fastest), gzip (.img.gz), xz (.img.xz, smallest, slow) or none (.img)',
+      )
+        .choices([...CODEC_NAMES])
+        .default('zstd'),
+    )
+    .addOption(
+      new Option(
+        '--level <n>',
+        'compression level: zstd 1–19 (default 3), gzip 1–9 (6), xz 0–9 (6)',
+      ).argParser(integer),
+    )
     .addOption(
       new Option(
         '--adapt [min,max]',
-        'let the level follow the backlog (default range 1,19)',
+        'zstd: let the level follow the backlog (default range 1,19)',
       ).argParser(levelRange),
     )
     .addOption(threads())

@@ -15,9 +15,11 @@ import type { CodecName, Manifest } from '../../../src-shared/manifest.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION } from '../../../src-shared/manifest.js';
 import type { BackupResult } from '../../../src-shared/protocol/events.js';
 import { rawBlockMap, type BlockMap } from '../blockmap/block-map.js';
-import { compressBound } from '../codecs/bounds.js';
-import { ZSTD_LEVELS } from '../codecs/zstd-frame.js';
-import { ZstdImageWriter } from '../format/zstd-image-writer.js';
+import { CODEC_INFO } from '../codecs/codec-info.js';
+import type { ImageWriter } from '../format/image-writer.js';
+import { SeekableImageWriter } from '../format/seekable-image-writer.js';
+import { SidecarImageWriter } from '../format/sidecar-image-writer.js';
+import type { SeekEntry } from '../format/zstd-seekable.js';
 import { DEFAULT_FRAME_SIZE, frameCount } from '../frames/frame.js';
 import { runJob, type JobContext } from '../jobs/job-context.js';
 import { CodecPool, defaultThreads } from '../pool/codec-pool.js';
@@ -52,6 +54,8 @@ export interface BackupOptions {
   source: string;
   /** Image file, folder, or "-" for stdout. */
   destination: string;
+  /** zstd (default), lz4, gzip, xz or none (--codec). */
+  codec?: CodecName;
   level?: number;
   /** Let the level follow the backlog between these levels (--adapt). */
   adapt?: AdaptiveRange;
@@ -73,7 +77,6 @@ export interface BackupOptions {
   stdout?: Writable;
 }
 
-const CODEC: CodecName = 'zstd';
 /** Frames waiting in memory between the reader and the codec pool. */
 const MEMORY_FRAMES = 4;
 /** Frame reads in flight at once. */
@@ -88,24 +91,30 @@ async function runBackup(
   context: JobContext,
   progress: ProgressTracker,
 ): Promise<BackupResult> {
-  const startLevel = options.level ?? ZSTD_LEVELS.default;
+  const codec = options.codec ?? 'zstd';
+  const info = CODEC_INFO[codec];
+  const startLevel = options.level ?? info.levels.default;
   const frameSize = options.frameSize ?? DEFAULT_FRAME_SIZE;
   const threads = options.threads ?? defaultThreads();
-  checkLevel(startLevel);
-  if (options.adapt) checkAdaptiveRange(options.adapt);
+  checkLevel(codec, startLevel);
+  if (options.adapt) checkAdaptiveRange(codec, options.adapt);
+  if (options.resume && codec !== 'zstd') {
+    throw new SpillwayError('usage', '--resume works for zstd images only.');
+  }
   checkFrameSizeOption(frameSize);
   checkRate(options.maxWriteRate);
   progress.phase('preparing', `Opening ${options.source}`);
 
   const source = await openBackupSource(options.source, options.stdin);
   let sink: ImageSink | undefined;
+  let writer: ImageWriter | undefined;
   let pool: CodecPool | undefined;
   let spill: OpenedSpill | undefined;
   let freeTimer: NodeJS.Timeout | undefined;
   try {
     const destination = await resolveDestination(options.destination, source, {
       force: options.force ?? false,
-      extension: '.img.zst',
+      extension: info.extension,
       resume: options.resume ?? false,
     });
     const map = source.type === 'positioned' ? rawBlockMap(source.info.size) : null;
@@ -113,7 +122,7 @@ async function runBackup(
     // Slots for every frame that can be in flight: being read, queued, at the codec stage.
     const atCodec = maxFramesInFlight(pool);
     const arena = new SlotArena(frameSize, READ_AHEAD + MEMORY_FRAMES + atCodec + 1);
-    const outputs = new SlotArena(compressBound(CODEC, frameSize), atCodec + 1);
+    const outputs = new SlotArena(info.bound(frameSize), atCodec + 1);
     spill = await openSpill({
       settings: options.spill ?? {},
       sourceDevnum:
@@ -177,12 +186,19 @@ async function runBackup(
     freeTimer = setInterval(() => void refreshFree().catch(() => {}), 1000);
     freeTimer.unref();
 
-    const writer = new ZstdImageWriter(sink, resumed?.entries ?? []);
+    writer = imageWriter(codec, sink, destination, resumed?.entries ?? []);
+    if (destination === '-' && info.index === 'sidecar') {
+      progress.warn(
+        `A ${codec} image written to a stream has no index beside it: it restores, but in ` +
+          'one pass and without per-frame checks. Write it to a file for both.',
+      );
+    }
+    const activeWriter = writer;
     if (!resumed) {
       await writer.start({
         format: MANIFEST_FORMAT,
         formatVersion: MANIFEST_VERSION,
-        codec: CODEC,
+        codec,
         frameSize,
         sourceSize: map?.size ?? null,
         sourcePath: source.info.path,
@@ -224,7 +240,7 @@ async function runBackup(
       outputs,
       queue: spill.buffer,
       pool,
-      codec: CODEC,
+      codec,
       levelFor: () => {
         if (!controller) return startLevel;
         const t = performance.now();
@@ -234,7 +250,7 @@ async function runBackup(
           codecUtilization: codecUse.sample(t),
         });
       },
-      writer,
+      writer: activeWriter,
       hash,
       progress: counters,
       meters,
@@ -267,6 +283,7 @@ async function runBackup(
     }
     progress.phase('finishing', 'Writing the index and manifest');
     const manifest = buildManifest({
+      codec,
       source,
       map: map ?? rawBlockMap(size),
       size,
@@ -280,6 +297,7 @@ async function runBackup(
     });
     await writer.finish(manifest);
     await sink.commit();
+    await writer.commit();
     counters.bytesWritten = sink.bytesWritten;
     return {
       kind: 'backup',
@@ -295,6 +313,7 @@ async function runBackup(
   } catch (error) {
     const kept = options.keepPartial ? ((await sink?.keepPartial()) ?? null) : null;
     if (!kept) await sink?.abort();
+    await writer?.abort();
     if (isDiskFull(error) && sink && sink.name !== '-') {
       throw await destinationFull(sink.name, progress.counters, kept);
     }
@@ -381,7 +400,19 @@ class CodecUtilization {
   }
 }
 
+function imageWriter(
+  codec: CodecName,
+  sink: ImageSink,
+  destination: string,
+  resumedEntries: SeekEntry[],
+): ImageWriter {
+  return CODEC_INFO[codec].index === 'in-file'
+    ? new SeekableImageWriter(sink, resumedEntries)
+    : new SidecarImageWriter(sink, destination === '-' ? null : destination);
+}
+
 function buildManifest(input: {
+  codec: CodecName;
   source: BackupSource;
   map: BlockMap;
   size: number;
@@ -403,7 +434,7 @@ function buildManifest(input: {
     partitionTable: input.map.partitionTable,
     mode: input.map.mode,
     codec: {
-      name: CODEC,
+      name: input.codec,
       level: input.startLevel,
       ...(input.adapt ? { adaptive: input.adapt } : {}),
       levels:

@@ -21,8 +21,13 @@ export interface CompressOptions {
   /** Slots for compressed frames (capacity: compressBound of a frame). */
   outputs: SlotArena;
   signal: AbortSignal;
-  /** Called in frame order with each compressed frame. */
-  onFrame(compressed: Uint8Array, frameBytes: number, level: number): Promise<void>;
+  /** Called in frame order with each compressed frame and the codec's checksum of it. */
+  onFrame(
+    compressed: Uint8Array,
+    checksum: number | null,
+    frameBytes: number,
+    level: number,
+  ): Promise<void>;
   /** Called as soon as a frame is compressed (in any order), for the codec rate. */
   onCompressed?(frameBytes: number): void;
 }
@@ -35,12 +40,18 @@ export async function compressInOrder(
   const levelFor =
     typeof options.level === 'number' ? () => options.level as number : options.level;
   const maxInFlight = maxFramesInFlight(pool);
-  type Done = { compressed: Buffer; outputSlot: Slot; bytes: number; level: number };
+  type Done = {
+    compressed: Buffer;
+    checksum: number | null;
+    outputSlot: Slot;
+    bytes: number;
+    level: number;
+  };
   const inFlight: Array<Promise<Done>> = [];
 
   const writeOldest = async () => {
-    const { compressed, outputSlot, bytes, level } = await inFlight.shift()!;
-    await options.onFrame(compressed, bytes, level);
+    const { compressed, checksum, outputSlot, bytes, level } = await inFlight.shift()!;
+    await options.onFrame(compressed, checksum, bytes, level);
     options.outputs.release(outputSlot);
   };
 
@@ -53,9 +64,9 @@ export async function compressInOrder(
       const outputSlot = await options.outputs.acquire(options.signal);
       const job = pool
         .compress(options.codec, level, frame.slot, bytes, outputSlot)
-        .then((compressed) => {
+        .then(({ bytes: compressed, checksum }) => {
           options.onCompressed?.(bytes);
-          return { compressed, outputSlot, bytes, level };
+          return { compressed, checksum, outputSlot, bytes, level };
         })
         .finally(() => frame.slot.arena.release(frame.slot));
       inFlight.push(settledLater(job));

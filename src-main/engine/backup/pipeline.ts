@@ -91,10 +91,10 @@ export async function runPipeline(input: PipelineInput): Promise<number> {
       level: input.levelFor,
       outputs: input.outputs,
       signal: stop.signal,
-      onFrame: async (compressed, frameBytes, level) => {
+      onFrame: async (compressed, checksum, frameBytes, level) => {
         input.meters.write.begin();
         try {
-          await input.writer.addFrame(compressed, frameBytes);
+          await input.writer.addFrame(compressed, frameBytes, checksum);
         } finally {
           input.meters.write.end();
         }

@@ -11,7 +11,7 @@ import { createHash, type Hash } from 'node:crypto';
 import binding from 'zstd-napi/binding.js';
 import { ImageHeaderSchema, type ImageHeader } from '../../../src-shared/manifest.js';
 import type { BlockMap } from '../blockmap/block-map.js';
-import { compressBound } from '../codecs/bounds.js';
+import { CODEC_INFO } from '../codecs/codec-info.js';
 import { zstdFrameChecksum } from '../codecs/zstd-frame.js';
 import { SpillwayError } from '../errors.js';
 import {
@@ -70,7 +70,7 @@ async function walkFrames(
   size: number,
 ): Promise<IndexedFrame[]> {
   const frames: IndexedFrame[] = [];
-  const window = compressBound('zstd', header.frameSize) + 64;
+  const window = CODEC_INFO.zstd.bound(header.frameSize) + 64;
   const total = frameCount(size, header.frameSize);
   let at = start;
   while (at < input.size && frames.length < total) {

@@ -2,10 +2,18 @@
 
 import type { CodecName } from '../../../src-shared/manifest.js';
 import type { FrameCodec } from './frame-codec.js';
+import { createGzipFrameCodec } from './gzip-frame.js';
+import { createLz4FrameCodec } from './lz4-frame.js';
+import { createNoneFrameCodec } from './none-frame.js';
+import { createXzFrameCodec } from './xz-frame.js';
 import { createZstdFrameCodec } from './zstd-frame.js';
 
-const factories: Partial<Record<CodecName, () => FrameCodec>> = {
+const factories: Record<CodecName, () => FrameCodec> = {
   zstd: createZstdFrameCodec,
+  gzip: createGzipFrameCodec,
+  xz: createXzFrameCodec,
+  lz4: createLz4FrameCodec,
+  none: createNoneFrameCodec,
 };
 
 const instances = new Map<CodecName, FrameCodec>();
@@ -13,9 +21,7 @@ const instances = new Map<CodecName, FrameCodec>();
 export function frameCodec(name: CodecName): FrameCodec {
   let codec = instances.get(name);
   if (!codec) {
-    const factory = factories[name];
-    if (!factory) throw new Error(`codec ${name} is not available`);
-    codec = factory();
+    codec = factories[name]();
     instances.set(name, codec);
   }
   return codec;

@@ -3,9 +3,14 @@
 // format's per-frame checksum is the same value, read from the frame's last 4 bytes.
 
 import binding from 'zstd-napi/binding.js';
-import { FrameCorruptError, type FrameCodec } from './frame-codec.js';
-
-export const ZSTD_LEVELS = { min: 1, max: 19, default: 3 } as const;
+import { CODEC_INFO } from './codec-info.js';
+import {
+  checkChecksum,
+  checkSize,
+  FrameCorruptError,
+  trailerU32,
+  type FrameCodec,
+} from './frame-codec.js';
 
 export function createZstdFrameCodec(): FrameCodec {
   const cctx = new binding.CCtx();
@@ -16,32 +21,33 @@ export function createZstdFrameCodec(): FrameCodec {
 
   return {
     name: 'zstd',
-    bound: (size) => binding.compressBound(size),
+    bound: CODEC_INFO.zstd.bound,
     compress(input, level, output) {
       if (level !== currentLevel) {
         cctx.setParameter(binding.CParameter.compressionLevel, level);
         currentLevel = level;
       }
-      return cctx.compress2(output, input);
+      const length = cctx.compress2(output, input);
+      return { length, checksum: zstdFrameChecksum(output.subarray(0, length)) };
     },
-    decompress(input, output) {
+    decompress(input, output, checksum) {
+      // Frame header descriptor bit 2: the frame carries its content checksum (foreign
+      // seekable files may not); when it does, the index must repeat it.
+      if (input.byteLength > 8 && (input[4]! & 0x04) !== 0) {
+        checkChecksum('zstd', zstdFrameChecksum(input), checksum);
+      }
       let written: number;
       try {
         written = dctx.decompress(output, input);
       } catch (error) {
         throw new FrameCorruptError(`zstd: ${(error as Error).message}`);
       }
-      if (written !== output.byteLength) {
-        throw new FrameCorruptError(
-          `zstd: frame holds ${written} bytes, the index says ${output.byteLength}`,
-        );
-      }
+      checkSize('zstd', written, output.byteLength);
     },
   };
 }
 
 /** The frame's XXH64-based checksum (low 32 bits), stored in its last 4 bytes. */
 export function zstdFrameChecksum(frame: Uint8Array): number {
-  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  return view.getUint32(frame.byteLength - 4, true);
+  return trailerU32(frame, 4);
 }

@@ -1,13 +1,22 @@
 // Lays compressed frames out as one image format. The backup pipeline hands it frames in
-// order, then the manifest; each format decides where its index and manifest go.
+// order, then the manifest; each format decides where its index and manifest go: inside the
+// image (zstd, LZ4: seekable-image-writer.ts) or beside it (gzip, xz, none:
+// sidecar-image-writer.ts).
 
 import type { ImageHeader, Manifest } from '../../../src-shared/manifest.js';
 
 export interface ImageWriter {
   /** Writes what comes before the first frame (the header, where the format has one). */
   start(header: ImageHeader): Promise<void>;
-  /** Appends frame `index` (compressed bytes) holding `size` uncompressed bytes. */
-  addFrame(compressed: Uint8Array, size: number): Promise<void>;
+  /**
+   * Appends the next frame: its compressed bytes, the uncompressed size, and the codec's
+   * checksum of it. Zero compressed bytes mean a hole: `size` zero bytes stored as nothing.
+   */
+  addFrame(compressed: Uint8Array, size: number, checksum: number | null): Promise<void>;
   /** Writes index and manifest; the sink is committed by the caller afterwards. */
   finish(manifest: Manifest): Promise<void>;
+  /** Once the image has its final name: files written beside it take theirs. */
+  commit(): Promise<void>;
+  /** After a failure: removes anything written beside the image. */
+  abort(): Promise<void>;
 }

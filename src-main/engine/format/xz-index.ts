@@ -63,20 +63,24 @@ export function parseIndexField(index: Uint8Array): Array<[unpadded: number, siz
   return records;
 }
 
-export async function readXzIndex(
-  size: number,
-  read: (position: number, length: number) => Promise<Uint8Array>,
-): Promise<XzIndex> {
+/** A read the parser needs: `length` bytes at `position`. */
+type ReadRequest = [position: number, length: number];
+
+/**
+ * The parser, as a generator that yields the reads it needs and receives their bytes: the
+ * same code reads a file (asynchronously) and a frame in memory (synchronously).
+ */
+function* xzIndexSteps(size: number): Generator<ReadRequest, XzIndex, Uint8Array> {
   let blocks: XzBlock[] = [];
   let total = 0;
   let end = size;
   while (end > 0) {
     // Stream padding: zero bytes, in groups of four, between and after streams.
-    while (end >= 4 && (await read(end - 4, 4)).every((b) => b === 0)) end -= 4;
+    while (end >= 4 && (yield [end - 4, 4]).every((b) => b === 0)) end -= 4;
     if (end < STREAM_HEADER_BYTES + STREAM_FOOTER_BYTES) {
       throw new FormatError('the file ends before its xz stream does (truncated?)');
     }
-    const footer = await read(end - STREAM_FOOTER_BYTES, STREAM_FOOTER_BYTES);
+    const footer = yield [end - STREAM_FOOTER_BYTES, STREAM_FOOTER_BYTES];
     if (footer[10] !== 0x59 || footer[11] !== 0x5a) {
       throw new FormatError('the file ends before its xz stream does (truncated?)');
     }
@@ -86,11 +90,11 @@ export async function readXzIndex(
     if (indexBytes > MAX_INDEX_BYTES || indexStart < STREAM_HEADER_BYTES) {
       throw new FormatError('its xz footer points outside the file');
     }
-    const records = parseIndexField(await read(indexStart, indexBytes));
+    const records = parseIndexField(yield [indexStart, indexBytes]);
     const blockBytes = records.reduce((sum, [unpadded]) => sum + round4(unpadded), 0);
     const streamStart = indexStart - blockBytes - STREAM_HEADER_BYTES;
     if (streamStart < 0) throw new FormatError('its xz index describes more than the file holds');
-    const header = await read(streamStart, HEADER_MAGIC.length);
+    const header = yield [streamStart, HEADER_MAGIC.length];
     if (!HEADER_MAGIC.every((b, i) => header[i] === b)) {
       throw new FormatError('its xz index does not match the stream it ends');
     }
@@ -106,4 +110,26 @@ export async function readXzIndex(
   }
   if (!Number.isSafeInteger(total)) throw new FormatError('its xz index adds up to too much');
   return { uncompressedSize: total, blocks };
+}
+
+/** The index of an xz file, read piece by piece from the end. */
+export async function readXzIndex(
+  size: number,
+  read: (position: number, length: number) => Promise<Uint8Array>,
+): Promise<XzIndex> {
+  const steps = xzIndexSteps(size);
+  let step = steps.next();
+  while (!step.done) step = steps.next(await read(...step.value));
+  return step.value;
+}
+
+/** The index of xz data already in memory (one frame of an image). */
+export function readXzIndexSync(bytes: Uint8Array): XzIndex {
+  const steps = xzIndexSteps(bytes.byteLength);
+  let step = steps.next();
+  while (!step.done) {
+    const [position, length] = step.value;
+    step = steps.next(bytes.subarray(position, position + length));
+  }
+  return step.value;
 }

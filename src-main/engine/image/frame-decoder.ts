@@ -5,7 +5,6 @@
 
 import type { Damage } from '../../../src-shared/protocol/events.js';
 import { settledLater } from '../async/settled-later.js';
-import { zstdFrameChecksum } from '../codecs/zstd-frame.js';
 import { CodecPool, CorruptFrameError } from '../pool/codec-pool.js';
 import { SlotArena, type Slot } from '../pool/slot-arena.js';
 import type { IndexedFrame, IndexedImage } from './open-image.js';
@@ -21,17 +20,6 @@ export function frameDamage(frame: IndexedFrame, reason: string): Damage {
     file: [frame.fileOffset, frame.fileOffset + frame.compressedSize],
     reason,
   };
-}
-
-/** zstd frames end with the checksum the seek table repeats; compare them before decoding. */
-function indexMismatch(image: IndexedImage, frame: IndexedFrame, bytes: Uint8Array): string | null {
-  if (image.codec !== 'zstd' || frame.checksum === null || bytes.byteLength < 4) return null;
-  // Frame header descriptor bit 2: the frame carries a content checksum.
-  const hasChecksum = bytes.byteLength > 4 && (bytes[4]! & 0x04) !== 0;
-  if (!hasChecksum) return null;
-  return zstdFrameChecksum(bytes) === frame.checksum
-    ? null
-    : 'the checksum in the index does not match the frame';
 }
 
 /** Memory for frames being decoded, per kind of slot, beyond the two each always gets. */
@@ -72,8 +60,6 @@ export async function* decodeFrames(
       const bytes = input.bytes(frame.compressedSize);
       await image.input.readInto(bytes, frame.fileOffset);
       options.onRead?.(bytes.byteLength);
-      const mismatch = indexMismatch(image, frame, bytes);
-      if (mismatch) return { frame, data: null, damage: frameDamage(frame, mismatch), slot: null };
       const output = await outputs.acquire(signal);
       try {
         const data = await pool.decompress(
@@ -82,6 +68,7 @@ export async function* decodeFrames(
           bytes.byteLength,
           output,
           frame.size,
+          frame.checksum,
         );
         return { frame, data, damage: null, slot: output };
       } catch (error) {

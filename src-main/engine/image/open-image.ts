@@ -1,13 +1,15 @@
 // Opens an image and says what it is:
 //
-//   indexed  a Spillway image (or any zstd seekable file): frames known, random access,
-//            parallel decompression, per-frame checks
+//   indexed  a Spillway image (zstd or LZ4 with the index inside; gzip, xz or uncompressed
+//            with it in <image>.spillway.json beside the image) or any zstd seekable file:
+//            frames known, random access, parallel decompression, per-frame checks
 //   stream   a compressed stream made by another tool (dd | zstd, gzip, xz): one pass
 //   raw      a plain copy of a drive (.img)
 //
 // Everything read from the file is checked before it is used: counts against the file's size,
 // sizes against fixed limits, the manifest against its schema and against the seek table.
 
+import { readFile, stat } from 'node:fs/promises';
 import { ZodError } from 'zod';
 import {
   ImageHeaderSchema,
@@ -17,6 +19,13 @@ import {
   type ImageHeader,
   type Manifest,
 } from '../../../src-shared/manifest.js';
+import {
+  MAX_SIDECAR_BYTES,
+  sidecarPathOf,
+  SidecarSchema,
+  type Sidecar,
+} from '../../../src-shared/sidecar.js';
+import { CODEC_INFO } from '../codecs/codec-info.js';
 import { SpillwayError } from '../errors.js';
 import { FormatError } from '../format/format-error.js';
 import { imageKindOf, type StreamCodec } from '../format/image-kind.js';
@@ -82,13 +91,43 @@ function damaged(input: ImageInput, message: string): SpillwayError {
 
 /** Opens `path` as an image, or throws a SpillwayError saying why it is not one. */
 export async function openImage(path: string): Promise<OpenedImage> {
-  return openImageFrom(await openImageFile(path));
+  const input = await openImageFile(path);
+  let sidecar: SidecarText | null;
+  try {
+    sidecar = await readSidecarText(path);
+  } catch (error) {
+    await input.close();
+    throw error;
+  }
+  return openImageFrom(input, sidecar);
 }
 
-/** Identifies an already opened input (a file, parts, a remote file, bytes in memory). */
-export async function openImageFrom(input: ImageInput): Promise<OpenedImage> {
+/** The sidecar file's text and name, when there is one beside the image. */
+export interface SidecarText {
+  path: string;
+  text: string;
+}
+
+async function readSidecarText(imagePath: string): Promise<SidecarText | null> {
+  const path = sidecarPathOf(imagePath);
+  const st = await stat(path).catch(() => null);
+  if (!st?.isFile()) return null;
+  if (st.size > MAX_SIDECAR_BYTES) {
+    throw new SpillwayError('image-damaged', `${path} is too large to be Spillway's index file.`);
+  }
+  return { path, text: await readFile(path, 'utf8') };
+}
+
+/**
+ * Identifies an already opened input (a file, parts, a remote file, bytes in memory), with
+ * the index file that was beside it, if any.
+ */
+export async function openImageFrom(
+  input: ImageInput,
+  sidecar: SidecarText | null = null,
+): Promise<OpenedImage> {
   try {
-    return await identify(input);
+    return await identify(input, sidecar);
   } catch (error) {
     await input.close();
     if (error instanceof FormatError) throw damaged(input, error.message);
@@ -96,11 +135,12 @@ export async function openImageFrom(input: ImageInput): Promise<OpenedImage> {
   }
 }
 
-async function identify(input: ImageInput): Promise<OpenedImage> {
+async function identify(input: ImageInput, sidecar: SidecarText | null): Promise<OpenedImage> {
   if (input.size === 0) {
     throw new SpillwayError('not-an-image', `${input.path} is empty.`);
   }
   const head = await input.read(0, Math.min(HEAD_BYTES, input.size));
+  if (sidecar) return indexedBySidecar(input, head, sidecar);
   const kind = imageKindOf(head, input.path);
   if (kind === null) {
     throw new SpillwayError(
@@ -112,6 +152,11 @@ async function identify(input: ImageInput): Promise<OpenedImage> {
   if (kind === 'raw') return { layout: 'raw', input, payloadSize: input.size };
   const header = kind === 'zstd' ? await readHeader(input, head) : null;
   const seekable = kind === 'zstd' ? await readSeekTable(input) : null;
+  if (header && CODEC_INFO[header.codec].index !== 'in-file') {
+    throw new FormatError(
+      `its header names ${header.codec}, which keeps its index beside the image`,
+    );
+  }
   if (seekable) return indexed(input, header, seekable);
   if (header) {
     throw new SpillwayError(
@@ -186,12 +231,70 @@ async function indexed(
   return {
     layout: 'indexed',
     input,
-    codec: 'zstd',
+    // A Spillway LZ4 image starts with the same skippable header frame as a zstd one.
+    codec: header?.codec ?? 'zstd',
     frames,
     header,
     manifest,
     payloadSize: driveOffset,
   };
+}
+
+/** First bytes each codec's units start with (none: any bytes at all). */
+const MAGIC: Record<CodecName, number[]> = {
+  zstd: [0x28, 0xb5, 0x2f, 0xfd],
+  lz4: [0x04, 0x22, 0x4d, 0x18],
+  gzip: [0x1f, 0x8b],
+  xz: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00],
+  none: [],
+};
+
+/** A gzip, xz or uncompressed image whose header, manifest and index are in its sidecar. */
+function indexedBySidecar(input: ImageInput, head: Buffer, file: SidecarText): IndexedImage {
+  let sidecar: Sidecar;
+  try {
+    sidecar = SidecarSchema.parse(JSON.parse(file.text));
+  } catch (error) {
+    if (error instanceof SyntaxError || error instanceof ZodError) {
+      throw new SpillwayError('image-damaged', `${file.path} is damaged: it cannot be read.`, {
+        hint: `Move it away to restore ${input.path} without it, in one pass and unchecked.`,
+      });
+    }
+    throw error;
+  }
+  const { header, manifest } = sidecar;
+  const codec = header.codec;
+  const mismatch = (what: string) =>
+    new SpillwayError('image-damaged', `${input.path} does not match ${file.path}: ${what}.`, {
+      hint: 'The image or its index file was changed, cut short or swapped with another one.',
+    });
+  if (CODEC_INFO[codec].index !== 'sidecar' || manifest.codec.name !== codec) {
+    throw mismatch(`the index file is not for a ${codec} image`);
+  }
+  if (head.byteLength < MAGIC[codec].length || MAGIC[codec].some((b, i) => head[i] !== b)) {
+    throw mismatch(`the image is not ${codec} data`);
+  }
+  if (sidecar.imageBytes !== input.size) {
+    throw mismatch(
+      input.size < sidecar.imageBytes
+        ? `${sidecar.imageBytes - input.size} bytes are missing at its end`
+        : `it is ${input.size - sidecar.imageBytes} bytes longer than indexed`,
+    );
+  }
+  const frames: IndexedFrame[] = [];
+  let fileOffset = 0;
+  let driveOffset = 0;
+  for (const [compressedSize, size, checksum] of sidecar.frames) {
+    if (size > MAX_FRAME_SIZE || compressedSize > MAX_COMPRESSED_FRAME) {
+      throw new FormatError(`frame ${frames.length} is larger than any frame Spillway writes`);
+    }
+    frames.push({ index: frames.length, fileOffset, compressedSize, driveOffset, size, checksum });
+    fileOffset += compressedSize;
+    driveOffset += size;
+  }
+  if (fileOffset !== input.size) throw mismatch('its frames do not add up to its size');
+  checkManifestAgainstIndex(manifest, frames, driveOffset);
+  return { layout: 'indexed', input, codec, frames, header, manifest, payloadSize: driveOffset };
 }
 
 async function readManifest(input: ImageInput, at: number, bytes: number): Promise<Manifest> {

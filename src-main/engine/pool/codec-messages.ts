@@ -13,7 +13,15 @@ export interface AttachArena {
 
 export type CodecRequest =
   | { id: number; op: 'compress'; codec: CodecName; level: number; input: SlotRef; output: SlotRef }
-  | { id: number; op: 'decompress'; codec: CodecName; input: SlotRef; output: SlotRef };
+  | {
+      id: number;
+      op: 'decompress';
+      codec: CodecName;
+      input: SlotRef;
+      output: SlotRef;
+      /** The index's checksum of the frame, checked by the codec (null: nothing to check). */
+      checksum: number | null;
+    };
 
 /** The arena is no longer used: the worker lets go of it (so its memory can be freed). */
 export interface DetachArena {
@@ -27,8 +35,10 @@ export type CodecReply =
   | {
       id: number;
       ok: true;
-      /** Bytes of output written into the output slot. */
+      /** Bytes of output written into the output slot (0 for compress: a hole). */
       length: number;
+      /** The frame's checksum, as the codec takes it (compress). */
+      checksum: number | null;
       /** The compressed bytes, when they did not fit in the output slot (rare). */
       overflow?: Uint8Array;
     }

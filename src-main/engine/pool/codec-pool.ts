@@ -74,7 +74,8 @@ export class CodecPool {
 
   /**
    * Compresses `length` bytes of the input slot into the output slot. Resolves to the
-   * compressed bytes: a view of the output slot (or, rarely, a buffer of their own).
+   * compressed bytes (a view of the output slot, or rarely a buffer of their own; empty for a
+   * hole) and the frame's checksum.
    */
   async compress(
     codec: CodecName,
@@ -82,7 +83,7 @@ export class CodecPool {
     input: Slot,
     length: number,
     output: Slot,
-  ): Promise<Buffer> {
+  ): Promise<{ bytes: Buffer; checksum: number | null }> {
     const reply = await this.submit({
       id: this.nextId++,
       op: 'compress',
@@ -91,18 +92,23 @@ export class CodecPool {
       input: this.ref(input, length),
       output: this.ref(output, output.arena.slotBytes),
     });
-    return reply.overflow
+    const bytes = reply.overflow
       ? Buffer.from(reply.overflow.buffer, reply.overflow.byteOffset, reply.length)
       : output.bytes(reply.length);
+    return { bytes, checksum: reply.checksum };
   }
 
-  /** Decompresses `length` bytes of the input slot into exactly `size` bytes of the output. */
+  /**
+   * Decompresses `length` bytes of the input slot into exactly `size` bytes of the output,
+   * checking the frame against the index's `checksum`.
+   */
   async decompress(
     codec: CodecName,
     input: Slot,
     length: number,
     output: Slot,
     size: number,
+    checksum: number | null,
   ): Promise<Buffer> {
     await this.submit({
       id: this.nextId++,
@@ -110,6 +116,7 @@ export class CodecPool {
       codec,
       input: this.ref(input, length),
       output: this.ref(output, size),
+      checksum,
     });
     return output.bytes(size);
   }

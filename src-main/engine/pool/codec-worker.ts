@@ -23,17 +23,17 @@ function run(request: CodecRequest): CodecReply {
   const codec = frameCodec(request.codec);
   const input = view(request.input);
   if (request.op === 'decompress') {
-    codec.decompress(input, view(request.output));
-    return { id: request.id, ok: true, length: request.output.length };
+    codec.decompress(input, view(request.output), request.checksum);
+    return { id: request.id, ok: true, length: request.output.length, checksum: null };
   }
   const bound = codec.bound(input.byteLength);
   if (bound <= request.output.length) {
-    const length = codec.compress(input, request.level, view(request.output));
-    return { id: request.id, ok: true, length };
+    const { length, checksum } = codec.compress(input, request.level, view(request.output));
+    return { id: request.id, ok: true, length, checksum };
   }
   const overflow = new Uint8Array(bound);
-  const length = codec.compress(input, request.level, overflow);
-  return { id: request.id, ok: true, length, overflow };
+  const { length, checksum } = codec.compress(input, request.level, overflow);
+  return { id: request.id, ok: true, length, checksum, overflow };
 }
 
 port.on('message', (message: WorkerMessage) => {

@@ -72,7 +72,14 @@ class FileSink implements ImageSink {
     this.bytesWritten += bytes.byteLength;
   }
 
+  async skip(length: number): Promise<void> {
+    // Writes are positioned: the next one lands past the gap, which stays a hole.
+    this.bytesWritten += length;
+  }
+
   async commit(): Promise<void> {
+    // A hole at the very end has no write after it: set the length explicitly.
+    await this.handle.truncate(this.bytesWritten);
     await this.handle.sync();
     await this.handle.close();
     if (this.force) {

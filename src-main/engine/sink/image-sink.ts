@@ -6,6 +6,9 @@ export interface ImageSink {
   readonly name: string;
   readonly bytesWritten: number;
   write(bytes: Uint8Array): Promise<void>;
+  /** Appends `length` zero bytes: a hole in a file (sparse, nothing stored), real zeros in a
+   *  stream. Uncompressed images skip their all-zero frames this way. */
+  skip(length: number): Promise<void>;
   commit(): Promise<void>;
   /** Removes what was written; safe to call more than once and after a failed write. */
   abort(): Promise<void>;

@@ -5,9 +5,12 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { ImageSink } from './image-sink.js';
 
+const ZERO_BLOCK = 2 ** 20;
+
 export function streamSink(stream: Writable, name = '-'): ImageSink {
   let bytesWritten = 0;
   let failure: Error | null = null;
+  let zeros: Buffer | null = null;
   stream.on('error', (error) => (failure ??= error));
   return {
     name,
@@ -21,6 +24,13 @@ export function streamSink(stream: Writable, name = '-'): ImageSink {
       }
       if (failure) throw failure;
       bytesWritten += bytes.byteLength;
+    },
+    async skip(length) {
+      // A pipe has no holes: the zeros are written, in blocks of at most 1 MiB.
+      zeros ??= Buffer.alloc(ZERO_BLOCK);
+      for (let left = length; left > 0; left -= ZERO_BLOCK) {
+        await this.write(zeros.subarray(0, Math.min(left, ZERO_BLOCK)));
+      }
     },
     async commit() {
       if (failure) throw failure;

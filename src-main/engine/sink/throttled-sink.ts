@@ -22,6 +22,8 @@ export function throttledSink(sink: ImageSink, bytesPerSecond: number): ImageSin
       if (wait > 0) await sleep(wait);
       await sink.write(bytes);
     },
+    // Holes cost no bandwidth.
+    skip: (length) => sink.skip(length),
     commit: () => sink.commit(),
     abort: () => sink.abort(),
     keepPartial: () => sink.keepPartial(),

@@ -1,8 +1,9 @@
-// Writes a Spillway zstd image: the frames as they come, then the manifest frame and the seek
-// table (zstd-seekable.ts). Holds 12 bytes per frame in memory for the table.
+// Writes a Spillway image in the seekable layout (zstd-seekable.ts): header frame, the frames
+// as they come, then the manifest frame and the seek table. zstd and LZ4 share it: both skip
+// frames with the magic 0x184D2A5?, so `zstd -dc` and `lz4 -dc` both read straight through
+// to the drive's bytes. Holds 12 bytes per frame in memory for the table.
 
 import type { ImageHeader, Manifest } from '../../../src-shared/manifest.js';
-import { zstdFrameChecksum } from '../codecs/zstd-frame.js';
 import type { ImageSink } from '../sink/image-sink.js';
 import type { ImageWriter } from './image-writer.js';
 import {
@@ -14,7 +15,7 @@ import {
   type SeekEntry,
 } from './zstd-seekable.js';
 
-export class ZstdImageWriter implements ImageWriter {
+export class SeekableImageWriter implements ImageWriter {
   private readonly entries: SeekEntry[];
 
   /** `entries`: what the image already holds, when continuing an interrupted backup. */
@@ -29,12 +30,12 @@ export class ZstdImageWriter implements ImageWriter {
     await this.writeSpillwayFrame(spillwayFrame(HEADER_TAG, JSON.stringify(header)));
   }
 
-  async addFrame(compressed: Uint8Array, size: number): Promise<void> {
-    this.entries.push({
-      compressedSize: compressed.byteLength,
-      decompressedSize: size,
-      checksum: zstdFrameChecksum(compressed),
-    });
+  async addFrame(compressed: Uint8Array, size: number, checksum: number | null): Promise<void> {
+    if (compressed.byteLength === 0 || checksum === null) {
+      // Only uncompressed images have holes, and they keep their index in a sidecar.
+      throw new Error('a seekable image needs every frame stored, with its checksum');
+    }
+    this.entries.push({ compressedSize: compressed.byteLength, decompressedSize: size, checksum });
     await this.sink.write(compressed);
   }
 
@@ -42,6 +43,10 @@ export class ZstdImageWriter implements ImageWriter {
     await this.writeSpillwayFrame(spillwayFrame(MANIFEST_TAG, JSON.stringify(manifest)));
     await this.sink.write(encodeSeekTable(this.entries));
   }
+
+  async commit(): Promise<void> {}
+
+  async abort(): Promise<void> {}
 
   private async writeSpillwayFrame(frame: Buffer): Promise<void> {
     // Skippable frames hold no data: decompressed size 0, the checksum of no bytes.

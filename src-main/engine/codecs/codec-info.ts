@@ -1,0 +1,56 @@
+// What the rest of the engine needs to know about each codec without running it: its levels,
+// the image's file name, and where the index and manifest live.
+
+import type { CodecName } from '../../../src-shared/manifest.js';
+
+export interface CodecInfo {
+  levels: { min: number; max: number; default: number };
+  /** The image file's extension ("disk.img.zst"). */
+  extension: string;
+  /** zstd and LZ4 keep index and manifest in skippable frames inside the image; the other
+   *  formats have no room for them and keep them beside it, in <image>.spillway.json. */
+  index: 'in-file' | 'sidecar';
+  /** The most bytes one compressed frame of `size` bytes can take (output slots are this
+   *  large; the codecs use the same bound). */
+  bound(size: number): number;
+}
+
+/** ZSTD_COMPRESSBOUND from zstd.h. */
+const zstdBound = (size: number) =>
+  size + (size >> 8) + (size < 128 << 10 ? ((128 << 10) - size) >> 11 : 0);
+
+export const CODEC_INFO: Record<CodecName, CodecInfo> = {
+  zstd: {
+    levels: { min: 1, max: 19, default: 3 },
+    extension: '.img.zst',
+    index: 'in-file',
+    bound: zstdBound,
+  },
+  lz4: {
+    levels: { min: 1, max: 1, default: 1 },
+    extension: '.img.lz4',
+    index: 'in-file',
+    // LZ4's worst case (n + n/255 + 16) per block, plus the frame's header and trailer.
+    bound: (size) => size + Math.ceil(size / 255) + 1024,
+  },
+  gzip: {
+    levels: { min: 1, max: 9, default: 6 },
+    extension: '.img.gz',
+    index: 'sidecar',
+    // deflateBound plus the gzip header and trailer, with room to spare.
+    bound: (size) => size + (size >> 10) + 1024,
+  },
+  xz: {
+    levels: { min: 0, max: 9, default: 6 },
+    extension: '.img.xz',
+    index: 'sidecar',
+    // LZMA2 stores incompressible data in chunks with a few bytes each, plus headers.
+    bound: (size) => size + (size >> 12) + 4096,
+  },
+  none: {
+    levels: { min: 0, max: 0, default: 0 },
+    extension: '.img',
+    index: 'sidecar',
+    bound: (size) => size,
+  },
+};
