@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'image-truncated',
   'image-damaged',
   'image-incomplete',
+  'image-part-missing',
   'source-unreadable',
   'read-error',
   'device-gone',
@@ -56,6 +57,7 @@ export function errorKind(code: ErrorCode): ErrorKind {
       return 'refused';
     case 'image-damaged':
     case 'image-truncated':
+    case 'image-part-missing':
     case 'not-an-image':
     case 'readback-mismatch':
       return 'damaged';

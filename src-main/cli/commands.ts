@@ -49,6 +49,7 @@ export async function backupCommand(
   flags: JobFlags &
     SpillFlags & {
       codec?: CodecName;
+      split?: number | false;
       level?: number;
       adapt?: { min: number; max: number };
       frameSize?: number;
@@ -71,6 +72,7 @@ export async function backupCommand(
         resume: flags.resume ?? false,
         keepPartial: flags.keepPartial ?? false,
         ...(flags.codec !== undefined ? { codec: flags.codec } : {}),
+        ...(flags.split !== undefined ? { split: flags.split } : {}),
         ...(flags.level !== undefined ? { level: flags.level } : {}),
         ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
         ...(flags.frameSize !== undefined ? { frameSize: flags.frameSize } : {}),
@@ -81,7 +83,8 @@ export async function backupCommand(
     io.reporter.finish();
     if (!flags.json) {
       process.stderr.write(
-        `Backed up ${source} (${formatBytes(result.size)}) to ${result.image}: ` +
+        `Backed up ${source} (${formatBytes(result.size)}) to ${result.image}` +
+          `${result.parts ? ` in ${result.parts} parts (.000 to .${String(result.parts - 1).padStart(3, '0')})` : ''}: ` +
           `${formatBytes(result.imageBytes)}, ratio ${result.ratio?.toFixed(2) ?? '—'}, ` +
           `${formatDuration(result.seconds)}\nSHA-256 ${result.streamSha256}\n`,
       );

@@ -100,6 +100,13 @@ export function buildProgram(run: (work: Promise<number>) => void): Command {
         size,
       ),
     )
+    .addOption(
+      new Option(
+        '--split <size>',
+        'write parts of SIZE (NAME.000, .001, …); automatic below 4 GiB on FAT32',
+      ).argParser(size),
+    )
+    .option('--no-split', 'never split, not even on FAT32')
     .option('--force', 'replace the destination file if it exists')
     .addOption(
       new Option('--on-read-error <what>', 'unreadable sectors: zero-fill and record them, or stop')

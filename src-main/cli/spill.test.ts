@@ -82,7 +82,10 @@ describe('spill buffer', () => {
       console.log(
         `read ${(size / MiB / readSeconds).toFixed(0)} MiB/s; writer ${(rate / MiB).toFixed(1)} MiB/s; reading took ${(fraction * 100).toFixed(0)}% of the run`,
       );
-      expect(fraction).toBeLessThan(0.4);
+      // Without the spill the writer would wait on the reader and finish at ~99% of the run
+      // (a pipe holds 64 KiB); with it, at the generator's own speed (~30% here when the
+      // machine is quiet). The bound leaves room for a busy machine slowing the generator.
+      expect(fraction).toBeLessThan(0.75);
 
       const spill = progressOf(list).map((e) => e.spill!);
       const peak = Math.max(...spill.map((s) => s.bytes));
@@ -297,7 +300,10 @@ describe('spill buffer', () => {
       .map(Number) as [number, number, number];
     const fraction = (produced - start) / (consumed - start);
     console.log(`pipe: the writer finished after ${(fraction * 100).toFixed(0)}% of the run`);
-    expect(fraction).toBeLessThan(0.4);
+    // Without the spill the writer would wait on the reader and finish at ~99% of the run
+    // (a pipe holds 64 KiB); with it, at the generator's own speed (~30% here when the
+    // machine is quiet). The bound leaves room for a busy machine slowing the generator.
+    expect(fraction).toBeLessThan(0.75);
     expect(await spillRuns(spillDir)).toEqual([]);
   }, 180_000);
 

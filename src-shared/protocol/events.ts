@@ -119,6 +119,8 @@ export const BackupResultSchema = z.object({
   frames: z.number().int(),
   seconds: z.number(),
   badRanges: z.array(ByteRangeSchema),
+  /** How many files the image was split into (NAME.000, …), when it was. */
+  parts: z.number().int().min(1).optional(),
 });
 export type BackupResult = z.infer<typeof BackupResultSchema>;
 

@@ -9,7 +9,7 @@
 
 import { createHash } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { CodecName, Manifest } from '../../../src-shared/manifest.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION } from '../../../src-shared/manifest.js';
@@ -38,6 +38,8 @@ import { directRead } from '../device/direct-read.js';
 import { formatBytes } from '../../../src-shared/units.js';
 import type { ByteRange } from '../../../src-shared/manifest.js';
 import { openSpill, type OpenedSpill, type SpillSettings } from '../spill/open-spill.js';
+import { openSplitSink } from '../split/split-sink.js';
+import { automaticPartSize, MIN_PART_SIZE } from '../split/split-names.js';
 import { TOOL_VERSION } from '../version.js';
 import { SpillwayError } from '../errors.js';
 import { maxFramesInFlight } from './compress-stage.js';
@@ -71,6 +73,9 @@ export interface BackupOptions {
   resume?: boolean;
   /** On failure keep what was written as DESTINATION.incomplete (for --resume). */
   keepPartial?: boolean;
+  /** Write the image as parts of this many bytes; false never splits. By default images
+   *  are split below 4 GiB on FAT32 destinations, which cannot hold larger files. */
+  split?: number | false;
   /** Replace an existing destination file. */
   force?: boolean;
   stdin?: Readable;
@@ -151,13 +156,16 @@ async function runBackup(
         `The interrupted backup used frames of ${resumed.header.frameSize} bytes: resume without --frame-size.`,
       );
     }
+    const partSize = await splitPartSize(options, destination, progress);
     const fileSink =
       destination === '-'
         ? streamSink(options.stdout ?? process.stdout)
-        : await openFileSink(destination, {
-            force: options.force ?? false,
-            ...(resumed ? { resumeAt: resumed.resumeAt } : {}),
-          });
+        : partSize !== null
+          ? await openSplitSink(destination, partSize, { force: options.force ?? false })
+          : await openFileSink(destination, {
+              force: options.force ?? false,
+              ...(resumed ? { resumeAt: resumed.resumeAt } : {}),
+            });
     sink = options.maxWriteRate ? throttledSink(fileSink, options.maxWriteRate) : fileSink;
     const activeSink = sink;
     const activeSpill = spill;
@@ -309,6 +317,7 @@ async function runBackup(
       frames: manifest.frameCount,
       seconds: progress.elapsedSeconds,
       badRanges: manifest.badRanges,
+      ...(partSize !== null ? { parts: Math.max(1, Math.ceil(sink.bytesWritten / partSize)) } : {}),
     };
   } catch (error) {
     const kept = options.keepPartial ? ((await sink?.keepPartial()) ?? null) : null;
@@ -330,6 +339,34 @@ async function runBackup(
     await spill?.dispose();
     await source.close();
   }
+}
+
+/** The size of the parts to write, or null for one file (see BackupOptions.split). */
+async function splitPartSize(
+  options: BackupOptions,
+  destination: string,
+  progress: ProgressTracker,
+): Promise<number | null> {
+  if (options.split === false || options.split === undefined) {
+    if (options.split === false || destination === '-' || options.resume) return null;
+    const automatic = automaticPartSize((await statfs(dirname(destination))).type);
+    if (automatic !== null) {
+      progress.warn(
+        `${dirname(destination)} is FAT32, which cannot hold files of 4 GiB or more: the image ` +
+          `is written in parts of ${formatBytes(automatic)} (${basename(destination)}.000, .001, …).`,
+      );
+    }
+    return automatic;
+  }
+  if (destination === '-') throw new SpillwayError('usage', '--split needs a file destination.');
+  if (options.resume) throw new SpillwayError('usage', 'A split backup cannot be resumed.');
+  if (!Number.isInteger(options.split) || options.split < MIN_PART_SIZE) {
+    throw new SpillwayError(
+      'usage',
+      `--split needs parts of at least ${formatBytes(MIN_PART_SIZE)}.`,
+    );
+  }
+  return options.split;
 }
 
 async function volumeSize(dir: string): Promise<number> {

@@ -11,6 +11,9 @@ export interface ImageInput {
   /** What the user named: a path. */
   readonly path: string;
   readonly size: number;
+  /** The files it is read from (several for a split image; none in memory), so a restore
+   *  can refuse a target that holds any of them. */
+  readonly files: string[];
   /** Exactly `length` bytes from `position`; throws when the image ends first. */
   read(position: number, length: number): Promise<Buffer>;
   /** Fills `target` from `position` (same rules as read). */
@@ -44,6 +47,7 @@ export async function openImageFile(path: string): Promise<ImageInput> {
   return withRead({
     path,
     size,
+    files: [path],
     readInto,
     stream: (start = 0) => createReadStream(path, { start, highWaterMark: 1 << 20 }),
     close: () => handle.close(),
@@ -75,6 +79,7 @@ export function memoryImageInput(path: string, bytes: Uint8Array): ImageInput {
   return withRead({
     path,
     size,
+    files: [],
     async readInto(target, position) {
       checkRange(path, size, position, target.byteLength);
       target.set(bytes.subarray(position, position + target.byteLength));

@@ -10,6 +10,7 @@
 // sizes against fixed limits, the manifest against its schema and against the seek table.
 
 import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { ZodError } from 'zod';
 import {
   ImageHeaderSchema,
@@ -39,6 +40,8 @@ import {
   type SeekEntry,
 } from '../format/zstd-seekable.js';
 import { MAX_FRAME_SIZE } from '../frames/frame.js';
+import { openSplitInput } from '../split/split-input.js';
+import { parsePartPath, partPath } from '../split/split-names.js';
 import { openImageFile, type ImageInput } from './image-input.js';
 
 export interface IndexedFrame {
@@ -91,15 +94,26 @@ function damaged(input: ImageInput, message: string): SpillwayError {
 
 /** Opens `path` as an image, or throws a SpillwayError saying why it is not one. */
 export async function openImage(path: string): Promise<OpenedImage> {
-  const input = await openImageFile(path);
+  const input = (await openSplitImage(path)) ?? (await openImageFile(path));
   let sidecar: SidecarText | null;
   try {
-    sidecar = await readSidecarText(path);
+    sidecar = await readSidecarText(input.path);
   } catch (error) {
     await input.close();
     throw error;
   }
   return openImageFrom(input, sidecar);
+}
+
+/**
+ * A split image, named by any of its parts ("disk.img.zst.000") or by the name the parts
+ * share ("disk.img.zst", when no such file exists); null when `path` is not one.
+ */
+async function openSplitImage(path: string): Promise<ImageInput | null> {
+  const part = parsePartPath(path);
+  if (part) return openSplitInput(part.image);
+  if (await stat(path).catch(() => null)) return null;
+  return openSplitInput(path);
 }
 
 /** The sidecar file's text and name, when there is one beside the image. */
@@ -159,10 +173,15 @@ async function identify(input: ImageInput, sidecar: SidecarText | null): Promise
   }
   if (seekable) return indexed(input, header, seekable);
   if (header) {
+    const split = input.files.length > 0 && input.files[0] !== input.path;
     throw new SpillwayError(
       'image-incomplete',
       `${input.path} is an incomplete Spillway image: its end (index and manifest) is missing.`,
-      { hint: 'The backup was interrupted or the file was cut short while copying.' },
+      {
+        hint: split
+          ? `Its last part may be missing: is there a ${basename(partPath(input.path, input.files.length))}?`
+          : 'The backup was interrupted or the file was cut short while copying.',
+      },
     );
   }
   return { layout: 'stream', input, codec: kind };

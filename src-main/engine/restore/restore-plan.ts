@@ -91,6 +91,11 @@ async function sameFile(a: string, b: string): Promise<boolean> {
   return ra === rb;
 }
 
+async function anySameFile(path: string, files: string[]): Promise<boolean> {
+  for (const file of files) if (await sameFile(path, file)) return true;
+  return false;
+}
+
 export async function planRestore(
   image: OpenedImage,
   target: TargetDescription,
@@ -103,14 +108,16 @@ export async function planRestore(
   if (payloadSize === 0) {
     refusals.push({ code: 'not-an-image', message: `${image.input.path} holds no data.` });
   }
-  if (target.kind === 'file' && target.exists && (await sameFile(target.path, image.input.path))) {
+  const files = image.input.files;
+  if (target.kind === 'file' && target.exists && (await anySameFile(target.path, files))) {
     refusals.push({
       code: 'target-holds-image',
       message: 'An image cannot be restored onto itself.',
     });
   }
   if (target.kind === 'device') {
-    const imageDisks = await disksUnderPath(image.input.path);
+    const imageDisks = new Set<string>();
+    for (const file of files) for (const disk of await disksUnderPath(file)) imageDisks.add(disk);
     const shared = target.disks.filter((disk) => imageDisks.has(disk));
     if (shared.length > 0) {
       refusals.push({
@@ -120,7 +127,7 @@ export async function planRestore(
       });
     }
     const backing = target.device?.backingFile;
-    if (backing && (await sameFile(backing, image.input.path))) {
+    if (backing && (await anySameFile(backing, files))) {
       refusals.push({
         code: 'target-holds-image',
         message: `${target.path} is the image file itself, attached as a loop device.`,
