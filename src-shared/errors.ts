@@ -25,6 +25,10 @@ export const ERROR_CODES = [
   'target-busy',
   'not-confirmed',
   'source-changed',
+  // another machine
+  'ssh-failed',
+  'host-key-unknown',
+  'host-key-changed',
   // failures while writing
   'destination-full',
   'write-error',
@@ -54,6 +58,8 @@ export function errorKind(code: ErrorCode): ErrorKind {
     case 'not-confirmed':
     case 'source-changed':
     case 'image-incomplete':
+    case 'host-key-unknown':
+    case 'host-key-changed':
       return 'refused';
     case 'image-damaged':
     case 'image-truncated':

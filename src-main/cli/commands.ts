@@ -15,6 +15,7 @@ import { describeBadRanges } from '../engine/source/careful-read.js';
 import { SpillwayError } from '../engine/errors.js';
 import { formatBytes, formatDuration } from '../../src-shared/units.js';
 import type { CodecName } from '../../src-shared/manifest.js';
+import type { SshOptions } from '../engine/remote/ssh-connection.js';
 import type { VerifyResult } from '../../src-shared/protocol/events.js';
 import { askForName } from './confirm.js';
 import { EXIT } from './exit-codes.js';
@@ -25,12 +26,33 @@ export interface JobFlags {
   threads?: number;
 }
 
+export interface SshFlags {
+  identity?: string;
+  knownHosts?: string;
+  acceptNewHostKey?: boolean;
+}
+
+/** The SSH settings given, or undefined when none were (defaults then apply). */
+function sshOptions(flags: SshFlags): SshOptions | undefined {
+  const options: SshOptions = {
+    ...(flags.identity !== undefined ? { identity: flags.identity } : {}),
+    ...(flags.knownHosts !== undefined ? { knownHosts: flags.knownHosts } : {}),
+    ...(flags.acceptNewHostKey ? { acceptNewHostKey: true } : {}),
+  };
+  return Object.keys(options).length > 0 ? options : undefined;
+}
+
 export interface SpillFlags {
   spill?: boolean;
   spillDir?: string;
   spillMax?: number;
   spillKeepFree?: number;
   maxWriteRate?: number;
+}
+
+function withSsh(flags: SshFlags): { ssh?: SshOptions } {
+  const ssh = sshOptions(flags);
+  return ssh ? { ssh } : {};
 }
 
 /** --no-spill, or the spill folder and limits given (undefined ones take their defaults). */
@@ -47,7 +69,8 @@ export async function backupCommand(
   source: string,
   destination: string,
   flags: JobFlags &
-    SpillFlags & {
+    SpillFlags &
+    SshFlags & {
       codec?: CodecName;
       split?: number | false;
       level?: number;
@@ -73,6 +96,7 @@ export async function backupCommand(
         keepPartial: flags.keepPartial ?? false,
         ...(flags.codec !== undefined ? { codec: flags.codec } : {}),
         ...(flags.split !== undefined ? { split: flags.split } : {}),
+        ...withSsh(flags),
         ...(flags.level !== undefined ? { level: flags.level } : {}),
         ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
         ...(flags.frameSize !== undefined ? { frameSize: flags.frameSize } : {}),
@@ -132,7 +156,8 @@ export async function pipeCommand(flags: SpillFlags & { json?: boolean }): Promi
 export async function restoreCommand(
   image: string,
   target: string,
-  flags: JobFlags & { yes?: boolean; verify?: boolean; check?: boolean; zeroUnused?: boolean },
+  flags: JobFlags &
+    SshFlags & { yes?: boolean; verify?: boolean; check?: boolean; zeroUnused?: boolean },
 ): Promise<number> {
   const io = jobIO({ json: flags.json });
   try {
@@ -141,6 +166,7 @@ export async function restoreCommand(
         image,
         target,
         ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+        ...withSsh(flags),
         readBack: flags.verify ?? true,
         skipCheck: flags.check === false,
         zeroUnused: flags.zeroUnused ?? false,
@@ -192,11 +218,15 @@ function describeVerify(result: VerifyResult): string {
   return lines.join('\n') + '\n';
 }
 
-export async function verifyCommand(image: string, flags: JobFlags): Promise<number> {
+export async function verifyCommand(image: string, flags: JobFlags & SshFlags): Promise<number> {
   const io = jobIO({ json: flags.json });
   try {
     const result = await verify(
-      { image, ...(flags.threads !== undefined ? { threads: flags.threads } : {}) },
+      {
+        image,
+        ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+        ...withSsh(flags),
+      },
       io.context,
     );
     io.reporter.finish();
@@ -236,8 +266,11 @@ function describeImage(info: ImageInfo): string {
   return lines.join('\n') + '\n';
 }
 
-export async function inspectCommand(image: string, flags: { json?: boolean }): Promise<number> {
-  const info = await inspectImage(image);
+export async function inspectCommand(
+  image: string,
+  flags: SshFlags & { json?: boolean },
+): Promise<number> {
+  const info = await inspectImage(image, sshOptions(flags));
   process.stdout.write(flags.json ? JSON.stringify(info) + '\n' : describeImage(info));
   return EXIT.ok;
 }

@@ -37,6 +37,20 @@ function levelRange(value: string | undefined): { min: number; max: number } {
   return { min: Number(match[1]), max: Number(match[2]) };
 }
 
+/** How to reach ssh:// destinations and images, shared by every command that takes one. */
+function addSshOptions(command: Command): Command {
+  return command
+    .option(
+      '--identity <file>',
+      'ssh:// — the private key to log in with (default: agent, ~/.ssh/id_*)',
+    )
+    .option('--known-hosts <file>', 'ssh:// — the known_hosts file (default ~/.ssh/known_hosts)')
+    .option(
+      '--accept-new-host-key',
+      'ssh:// — trust a host seen for the first time, and remember it',
+    );
+}
+
 /** The spill buffer's options, shared by backup and pipe. */
 function addSpillOptions(command: Command): Command {
   return command
@@ -73,7 +87,7 @@ export function buildProgram(run: (work: Promise<number>) => void): Command {
     .command('backup')
     .description('read a drive (or file, or - for stdin) into an image (or - for stdout)')
     .argument('<source>', 'drive such as /dev/sdb, a file, or -')
-    .argument('<destination>', 'image file, a folder to put it in, or -')
+    .argument('<destination>', 'image file, a folder to put it in, ssh://user@host/path, or -')
     .addOption(
       new Option(
         '--codec <name>',
@@ -116,7 +130,7 @@ export function buildProgram(run: (work: Promise<number>) => void): Command {
     .option('--resume', 'continue an interrupted backup (DESTINATION.incomplete)')
     .option('--keep-partial', 'on failure, keep what was written as DESTINATION.incomplete')
     .addOption(json());
-  addSpillOptions(backup).action((source: string, destination: string, flags) =>
+  addSshOptions(addSpillOptions(backup)).action((source: string, destination: string, flags) =>
     run(backupCommand(source, destination, flags)),
   );
 
@@ -130,33 +144,39 @@ export function buildProgram(run: (work: Promise<number>) => void): Command {
     .addOption(json())
     .action((flags) => run(pipeCommand(flags)));
 
-  program
-    .command('restore')
-    .description('write an image back to a drive (or file), then read it back and compare')
-    .argument('<image>', 'a Spillway image, or a .img/.img.zst/.img.gz/.img.xz from other tools')
-    .argument('<target>', 'drive such as /dev/sdb, or a file')
-    .option('-y, --yes', 'do not ask to type the drive’s name')
-    .option('--no-verify', 'skip reading the written bytes back')
-    .option('--no-check', 'skip checking the whole image before writing')
-    .option('--zero-unused', 'write zeros where the image has unused ("don’t care") ranges')
-    .addOption(threads())
-    .addOption(json())
-    .action((image: string, target: string, flags) => run(restoreCommand(image, target, flags)));
+  addSshOptions(
+    program
+      .command('restore')
+      .description('write an image back to a drive (or file), then read it back and compare')
+      .argument(
+        '<image>',
+        'a Spillway image (file, first part, or ssh://user@host/path), or a .img/.img.zst/.img.gz/.img.xz from other tools',
+      )
+      .argument('<target>', 'drive such as /dev/sdb, or a file')
+      .option('-y, --yes', 'do not ask to type the drive’s name')
+      .option('--no-verify', 'skip reading the written bytes back')
+      .option('--no-check', 'skip checking the whole image before writing')
+      .option('--zero-unused', 'write zeros where the image has unused ("don’t care") ranges')
+      .addOption(threads())
+      .addOption(json()),
+  ).action((image: string, target: string, flags) => run(restoreCommand(image, target, flags)));
 
-  program
-    .command('verify')
-    .description('check every frame and the whole-image SHA-256; name any damaged range')
-    .argument('<image>')
-    .addOption(threads())
-    .addOption(json())
-    .action((image: string, flags) => run(verifyCommand(image, flags)));
+  addSshOptions(
+    program
+      .command('verify')
+      .description('check every frame and the whole-image SHA-256; name any damaged range')
+      .argument('<image>')
+      .addOption(threads())
+      .addOption(json()),
+  ).action((image: string, flags) => run(verifyCommand(image, flags)));
 
-  program
-    .command('inspect')
-    .description('show what an image holds, without decompressing it')
-    .argument('<image>')
-    .addOption(json())
-    .action((image: string, flags) => run(inspectCommand(image, flags)));
+  addSshOptions(
+    program
+      .command('inspect')
+      .description('show what an image holds, without decompressing it')
+      .argument('<image>')
+      .addOption(json()),
+  ).action((image: string, flags) => run(inspectCommand(image, flags)));
 
   program
     .command('drives')

@@ -39,6 +39,9 @@ import { formatBytes } from '../../../src-shared/units.js';
 import type { ByteRange } from '../../../src-shared/manifest.js';
 import { openSpill, type OpenedSpill, type SpillSettings } from '../spill/open-spill.js';
 import { openSplitSink } from '../split/split-sink.js';
+import type { SshOptions } from '../remote/ssh-connection.js';
+import { openSshSink } from '../remote/ssh-sink.js';
+import { isSshUrl, parseSshUrl } from '../remote/ssh-url.js';
 import { automaticPartSize, MIN_PART_SIZE } from '../split/split-names.js';
 import { TOOL_VERSION } from '../version.js';
 import { SpillwayError } from '../errors.js';
@@ -76,6 +79,8 @@ export interface BackupOptions {
   /** Write the image as parts of this many bytes; false never splits. By default images
    *  are split below 4 GiB on FAT32 destinations, which cannot hold larger files. */
   split?: number | false;
+  /** How to reach and trust the machine of an ssh:// destination. */
+  ssh?: SshOptions;
   /** Replace an existing destination file. */
   force?: boolean;
   stdin?: Readable;
@@ -117,11 +122,19 @@ async function runBackup(
   let spill: OpenedSpill | undefined;
   let freeTimer: NodeJS.Timeout | undefined;
   try {
-    const destination = await resolveDestination(options.destination, source, {
-      force: options.force ?? false,
-      extension: info.extension,
-      resume: options.resume ?? false,
-    });
+    const remote = isSshUrl(options.destination) ? parseSshUrl(options.destination) : null;
+    if (remote && options.resume) {
+      throw new SpillwayError('usage', 'A backup to another machine cannot be resumed.');
+    }
+    // "-" and ssh:// are written as streams: no folder to check, no index file beside them.
+    const streamed = options.destination === '-' || remote !== null;
+    const destination = remote
+      ? options.destination
+      : await resolveDestination(options.destination, source, {
+          force: options.force ?? false,
+          extension: info.extension,
+          resume: options.resume ?? false,
+        });
     const map = source.type === 'positioned' ? rawBlockMap(source.info.size) : null;
     pool = new CodecPool(threads);
     // Slots for every frame that can be in flight: being read, queued, at the codec stage.
@@ -156,16 +169,18 @@ async function runBackup(
         `The interrupted backup used frames of ${resumed.header.frameSize} bytes: resume without --frame-size.`,
       );
     }
-    const partSize = await splitPartSize(options, destination, progress);
+    const partSize = await splitPartSize(options, streamed ? '-' : destination, progress);
     const fileSink =
       destination === '-'
         ? streamSink(options.stdout ?? process.stdout)
-        : partSize !== null
-          ? await openSplitSink(destination, partSize, { force: options.force ?? false })
-          : await openFileSink(destination, {
-              force: options.force ?? false,
-              ...(resumed ? { resumeAt: resumed.resumeAt } : {}),
-            });
+        : remote
+          ? await openSshSink(remote, { ...options.ssh, force: options.force ?? false })
+          : partSize !== null
+            ? await openSplitSink(destination, partSize, { force: options.force ?? false })
+            : await openFileSink(destination, {
+                force: options.force ?? false,
+                ...(resumed ? { resumeAt: resumed.resumeAt } : {}),
+              });
     sink = options.maxWriteRate ? throttledSink(fileSink, options.maxWriteRate) : fileSink;
     const activeSink = sink;
     const activeSpill = spill;
@@ -182,8 +197,7 @@ async function runBackup(
     const jobStop = new AbortController();
     const cancel = () => jobStop.abort(context.signal.reason);
     context.signal.addEventListener('abort', cancel, { once: true });
-    const reserve =
-      destination === '-' ? 0 : destinationReserve(await volumeSize(dirname(destination)));
+    const reserve = streamed ? 0 : destinationReserve(await volumeSize(dirname(destination)));
     const refreshFree = async () => {
       counters.destinationFree = await activeSink.freeSpace();
       if (counters.destinationFree !== null && counters.destinationFree < reserve) {
@@ -194,8 +208,8 @@ async function runBackup(
     freeTimer = setInterval(() => void refreshFree().catch(() => {}), 1000);
     freeTimer.unref();
 
-    writer = imageWriter(codec, sink, destination, resumed?.entries ?? []);
-    if (destination === '-' && info.index === 'sidecar') {
+    writer = imageWriter(codec, sink, streamed ? null : destination, resumed?.entries ?? []);
+    if (streamed && info.index === 'sidecar') {
       progress.warn(
         `A ${codec} image written to a stream has no index beside it: it restores, but in ` +
           'one pass and without per-frame checks. Write it to a file for both.',
@@ -358,7 +372,9 @@ async function splitPartSize(
     }
     return automatic;
   }
-  if (destination === '-') throw new SpillwayError('usage', '--split needs a file destination.');
+  if (destination === '-') {
+    throw new SpillwayError('usage', '--split needs a file destination on this machine.');
+  }
   if (options.resume) throw new SpillwayError('usage', 'A split backup cannot be resumed.');
   if (!Number.isInteger(options.split) || options.split < MIN_PART_SIZE) {
     throw new SpillwayError(
@@ -440,12 +456,13 @@ class CodecUtilization {
 function imageWriter(
   codec: CodecName,
   sink: ImageSink,
-  destination: string,
+  /** The image's path, or null when it is not a file here (stdout, another machine). */
+  destination: string | null,
   resumedEntries: SeekEntry[],
 ): ImageWriter {
   return CODEC_INFO[codec].index === 'in-file'
     ? new SeekableImageWriter(sink, resumedEntries)
-    : new SidecarImageWriter(sink, destination === '-' ? null : destination);
+    : new SidecarImageWriter(sink, destination);
 }
 
 function buildManifest(input: {

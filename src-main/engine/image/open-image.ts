@@ -40,6 +40,9 @@ import {
   type SeekEntry,
 } from '../format/zstd-seekable.js';
 import { MAX_FRAME_SIZE } from '../frames/frame.js';
+import type { SshOptions } from '../remote/ssh-connection.js';
+import { openSshImage } from '../remote/ssh-input.js';
+import { isSshUrl, parseSshUrl } from '../remote/ssh-url.js';
 import { openSplitInput } from '../split/split-input.js';
 import { parsePartPath, partPath } from '../split/split-names.js';
 import { openImageFile, type ImageInput } from './image-input.js';
@@ -93,7 +96,14 @@ function damaged(input: ImageInput, message: string): SpillwayError {
 }
 
 /** Opens `path` as an image, or throws a SpillwayError saying why it is not one. */
-export async function openImage(path: string): Promise<OpenedImage> {
+export async function openImage(
+  path: string,
+  options: { ssh?: SshOptions } = {},
+): Promise<OpenedImage> {
+  if (isSshUrl(path)) {
+    const remote = await openSshImage(parseSshUrl(path), options.ssh ?? {});
+    return openImageFrom(remote.input, remote.sidecar);
+  }
   const input = (await openSplitImage(path)) ?? (await openImageFile(path));
   let sidecar: SidecarText | null;
   try {

@@ -1,6 +1,7 @@
 // `spillway inspect IMAGE`: what an image holds, from its index and manifest alone (nothing
 // is decompressed, so it is instant on any size).
 
+import type { SshOptions } from '../remote/ssh-connection.js';
 import type { Manifest } from '../../../src-shared/manifest.js';
 import type { CheckLevel } from '../../../src-shared/protocol/events.js';
 import { openImage, type OpenedImage } from '../image/open-image.js';
@@ -19,8 +20,8 @@ export interface ImageInfo {
   manifest: Manifest | null;
 }
 
-export async function inspectImage(path: string): Promise<ImageInfo> {
-  const image = await openImage(path);
+export async function inspectImage(path: string, ssh?: SshOptions): Promise<ImageInfo> {
+  const image = await openImage(path, ssh ? { ssh } : {});
   try {
     const payloadSize =
       image.layout === 'indexed' ? image.payloadSize : await knownPayloadSize(image);

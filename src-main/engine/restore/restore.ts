@@ -15,6 +15,7 @@ import { openImage, type IndexedImage, type OpenedImage } from '../image/open-im
 import { decodeBlocks } from '../image/stream-decoder.js';
 import { runJob, type JobContext } from '../jobs/job-context.js';
 import { CodecPool, defaultThreads } from '../pool/codec-pool.js';
+import type { SshOptions } from '../remote/ssh-connection.js';
 import type { ProgressTracker } from '../progress/progress-tracker.js';
 import { clip, complement, normalize, type ByteRange } from '../ranges.js';
 import { checkImage } from '../verify/check-image.js';
@@ -26,6 +27,8 @@ export interface RestoreOptions {
   image: string;
   target: string;
   threads?: number;
+  /** How to reach and trust the machine of an ssh:// image. */
+  ssh?: SshOptions;
   /** Asked once the plan passed every safety check, before anything is written. */
   confirm(plan: RestorePlan): Promise<boolean>;
   /** Read every written byte back and compare (default true). */
@@ -49,7 +52,7 @@ async function runRestore(
   progress: ProgressTracker,
 ): Promise<RestoreResult> {
   progress.phase('preparing', `Opening ${options.image}`);
-  const image = await openImage(options.image);
+  const image = await openImage(options.image, options.ssh ? { ssh: options.ssh } : {});
   let target: RestoreTarget | undefined;
   let pool: CodecPool | undefined;
   try {

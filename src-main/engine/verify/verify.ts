@@ -5,17 +5,20 @@ import type { VerifyResult } from '../../../src-shared/protocol/events.js';
 import { openImage } from '../image/open-image.js';
 import { runJob, type JobContext } from '../jobs/job-context.js';
 import { CodecPool, defaultThreads } from '../pool/codec-pool.js';
+import type { SshOptions } from '../remote/ssh-connection.js';
 import { checkImage } from './check-image.js';
 
 export interface VerifyOptions {
   image: string;
   threads?: number;
+  /** How to reach and trust the machine of an ssh:// image. */
+  ssh?: SshOptions;
 }
 
 export function verify(options: VerifyOptions, context: JobContext): Promise<VerifyResult> {
   return runJob('verify', context, async (progress) => {
     progress.phase('preparing', `Opening ${options.image}`);
-    const image = await openImage(options.image);
+    const image = await openImage(options.image, options.ssh ? { ssh: options.ssh } : {});
     const pool = new CodecPool(options.threads ?? defaultThreads());
     try {
       progress.phase('verifying', `Checking ${options.image}`);
