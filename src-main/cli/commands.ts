@@ -5,6 +5,7 @@ import {
   backup,
   inspectImage,
   pipe,
+  recompress,
   restore,
   verify,
   type ImageInfo,
@@ -303,4 +304,36 @@ export async function drivesCommand(flags: { json?: boolean; all?: boolean }): P
 
 export function usageError(message: string): SpillwayError {
   return new SpillwayError('usage', message);
+}
+
+export async function recompressCommand(
+  image: string,
+  output: string,
+  flags: JobFlags & { codec: CodecName; level?: number; force?: boolean },
+): Promise<number> {
+  const io = jobIO({ json: flags.json });
+  try {
+    const result = await recompress(
+      {
+        image,
+        output,
+        codec: flags.codec,
+        ...(flags.level !== undefined ? { level: flags.level } : {}),
+        ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+        force: flags.force ?? false,
+      },
+      io.context,
+    );
+    io.reporter.finish();
+    if (!flags.json) {
+      process.stderr.write(
+        `Recompressed ${image} to ${result.image}: ${formatBytes(result.imageBytes)}, ` +
+          `ratio ${result.ratio?.toFixed(2) ?? '—'}, ${formatDuration(result.seconds)}\n` +
+          `SHA-256 ${result.streamSha256} (the same drive bytes, checked)\n`,
+      );
+    }
+    return EXIT.ok;
+  } finally {
+    io.dispose();
+  }
 }

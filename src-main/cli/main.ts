@@ -10,6 +10,7 @@ import {
   drivesCommand,
   inspectCommand,
   pipeCommand,
+  recompressCommand,
   restoreCommand,
   verifyCommand,
 } from './commands.js';
@@ -169,6 +170,22 @@ export function buildProgram(run: (work: Promise<number>) => void): Command {
       .addOption(threads())
       .addOption(json()),
   ).action((image: string, flags) => run(verifyCommand(image, flags)));
+
+  program
+    .command('recompress')
+    .description('compress an image again with another codec or level; the drive bytes are checked')
+    .argument('<image>', 'a Spillway image')
+    .argument('<output>', 'the new image file')
+    .addOption(
+      new Option('--codec <name>', 'zstd, lz4, gzip, xz or none')
+        .choices([...CODEC_NAMES])
+        .makeOptionMandatory(),
+    )
+    .addOption(new Option('--level <n>', 'the new level (default: the codec’s)').argParser(integer))
+    .option('--force', 'replace the output file if it exists')
+    .addOption(threads())
+    .addOption(json())
+    .action((image: string, output: string, flags) => run(recompressCommand(image, output, flags)));
 
   addSshOptions(
     program

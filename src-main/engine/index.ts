@@ -7,6 +7,7 @@ export type { SpillSettings } from './spill/open-spill.js';
 export { planRestore, type RestorePlan, type Refusal } from './restore/restore-plan.js';
 export { describeTarget, type TargetDescription } from './restore/restore-target.js';
 export { verify, type VerifyOptions } from './verify/verify.js';
+export { recompress, type RecompressOptions } from './recompress/recompress.js';
 export { inspectImage, type ImageInfo } from './inspect/inspect.js';
 export { openImage } from './image/open-image.js';
 export { quietContext, type JobContext } from './jobs/job-context.js';

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ERROR_CODES } from '../errors.js';
 import { ByteRangeSchema } from '../manifest.js';
 
-export const JOB_KINDS = ['backup', 'restore', 'verify', 'pipe'] as const;
+export const JOB_KINDS = ['backup', 'restore', 'verify', 'pipe', 'recompress'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /**
@@ -170,11 +170,25 @@ export const PipeResultSchema = z.object({
 });
 export type PipeResult = z.infer<typeof PipeResultSchema>;
 
+export const RecompressResultSchema = z.object({
+  kind: z.literal('recompress'),
+  image: z.string(),
+  /** Bytes of the drive, and of the new image file. */
+  size: bytes,
+  imageBytes: bytes,
+  ratio: z.number().nullable(),
+  /** The drive's SHA-256: the old image's, checked again while recompressing. */
+  streamSha256: z.string(),
+  seconds: z.number(),
+});
+export type RecompressResult = z.infer<typeof RecompressResultSchema>;
+
 export const JobResultSchema = z.discriminatedUnion('kind', [
   BackupResultSchema,
   RestoreResultSchema,
   VerifyResultSchema,
   PipeResultSchema,
+  RecompressResultSchema,
 ]);
 export type JobResult = z.infer<typeof JobResultSchema>;
 
