@@ -62,10 +62,22 @@ async function runCase(c: Case, context: { source: string; work: string }) {
   return { ...result, outputBytes, extras };
 }
 
-async function runSuite(suite: Suite, source: string, runs: number, sizeBytes: number) {
-  const context = { source, work: join(WORK, suite.name) };
-  await rm(context.work, { recursive: true, force: true });
-  await mkdir(context.work, { recursive: true });
+async function runSuite(suite: Suite, wholeSource: string, runs: number, wholeSize: number) {
+  const work = join(WORK, suite.name);
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  let source = wholeSource;
+  let sizeBytes = wholeSize;
+  if (suite.slice) {
+    const [offset, length] = suite.slice;
+    source = join(work, 'slice.img');
+    execFileSync('bash', [
+      '-c',
+      `dd if=${q(wholeSource)} of=${q(source)} bs=1M skip=${offset} count=${length} status=none`,
+    ]);
+    sizeBytes = length * 2 ** 20;
+  }
+  const context = { source, work };
   await suite.setup?.(context);
   const samples = new Map<string, Array<Awaited<ReturnType<typeof runCase>>>>();
   for (let run = 0; run < runs; run++) {
@@ -155,7 +167,12 @@ async function main() {
     const cpu = cpus()[0]?.model ?? 'unknown CPU';
     const heading =
       `### ${new Date().toISOString().slice(0, 10)} · ${hostname()} · nproc ${cpus().length} · ${cpu}\n\n` +
-      `Source: ${loop ? 'read-only loop device over' : 'file'} the 4096 MiB fixture disk, page cache warm. ` +
+      `Source: ${loop ? 'read-only loop device over' : 'file'} the 4096 MiB fixture disk, page cache warm` +
+      suites
+        .filter((suite) => suite.slice)
+        .map((suite) => ` (${suite.name}: ${suite.slice![1]} MiB from MiB ${suite.slice![0]})`)
+        .join('') +
+      '. ' +
       `Spillway ${JSON.parse(execFileSync('node', ['-p', 'JSON.stringify(require("./package.json").version)'], { cwd: ROOT }).toString())}.\n`;
     const report = `${heading}\n${table(rows, options.runs)}\n`;
     process.stdout.write(`\n${report}`);
