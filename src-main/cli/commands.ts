@@ -17,6 +17,7 @@ import { SpillwayError } from '../engine/errors.js';
 import { formatBytes, formatDuration } from '../../src-shared/units.js';
 import type { CodecName } from '../../src-shared/manifest.js';
 import type { SshOptions } from '../engine/remote/ssh-connection.js';
+import { planBackup, type BackupPlan } from '../engine/backup/plan-backup.js';
 import type { VerifyResult } from '../../src-shared/protocol/events.js';
 import { askForName } from './confirm.js';
 import { EXIT } from './exit-codes.js';
@@ -73,6 +74,7 @@ export async function backupCommand(
     SpillFlags &
     SshFlags & {
       codec?: CodecName;
+      mode?: 'used' | 'raw';
       split?: number | false;
       level?: number;
       adapt?: { min: number; max: number };
@@ -96,6 +98,7 @@ export async function backupCommand(
         resume: flags.resume ?? false,
         keepPartial: flags.keepPartial ?? false,
         ...(flags.codec !== undefined ? { codec: flags.codec } : {}),
+        ...(flags.mode !== undefined ? { mode: flags.mode } : {}),
         ...(flags.split !== undefined ? { split: flags.split } : {}),
         ...withSsh(flags),
         ...(flags.level !== undefined ? { level: flags.level } : {}),
@@ -336,4 +339,32 @@ export async function recompressCommand(
   } finally {
     io.dispose();
   }
+}
+
+export async function planCommand(source: string, flags: { json?: boolean }): Promise<number> {
+  const plan = await planBackup(source);
+  if (flags.json) {
+    process.stdout.write(JSON.stringify(plan) + '\n');
+    return EXIT.ok;
+  }
+  const lines = [`${plan.source}: ${formatBytes(plan.size)}, ${describeTable(plan)}`];
+  for (const p of plan.partitions) {
+    const used = p.usedBytes !== undefined ? `${formatBytes(p.usedBytes)} used of ` : '';
+    lines.push(
+      `  ${String(p.index).padStart(2)}  ${(p.filesystem ?? '?').padEnd(6)} ${used}${formatBytes(p.size)}` +
+        `${p.label ? ` "${p.label}"` : ''}  ${p.mode === 'used' ? 'used blocks' : `whole (${p.reason ?? 'raw'})`}`,
+    );
+  }
+  if (plan.reason) lines.push(`  ${plan.reason}`);
+  lines.push(
+    `Reads ${formatBytes(plan.bytesToRead)} of ${formatBytes(plan.size)}; ` +
+      `expected image ${formatBytes(plan.expectedImage[0])}–${formatBytes(plan.expectedImage[1])} with zstd -3.`,
+  );
+  process.stdout.write(lines.join('\n') + '\n');
+  return EXIT.ok;
+}
+
+function describeTable(plan: BackupPlan): string {
+  if (!plan.partitionTable) return 'no partition table';
+  return `${plan.partitionTable.type.toUpperCase()} partition table, ${plan.partitions.length} partitions`;
 }

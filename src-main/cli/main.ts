@@ -10,6 +10,7 @@ import {
   drivesCommand,
   inspectCommand,
   pipeCommand,
+  planCommand,
   recompressCommand,
   restoreCommand,
   verifyCommand,
@@ -99,6 +100,14 @@ export function buildProgram(run: (work: Promise<number>) => void): Command {
     )
     .addOption(
       new Option(
+        '--mode <mode>',
+        'used: read only what the filesystems use (unread bytes are zeros); raw: every byte',
+      )
+        .choices(['used', 'raw'])
+        .default('used'),
+    )
+    .addOption(
+      new Option(
         '--level <n>',
         'compression level: zstd 1–19 (default 3), gzip 1–9 (6), xz 0–9 (6)',
       ).argParser(integer),
@@ -170,6 +179,13 @@ export function buildProgram(run: (work: Promise<number>) => void): Command {
       .addOption(threads())
       .addOption(json()),
   ).action((image: string, flags) => run(verifyCommand(image, flags)));
+
+  program
+    .command('plan')
+    .description('what a backup of a drive would read: partitions, filesystems, used space')
+    .argument('<source>', 'drive such as /dev/sdb, or a disk image file')
+    .addOption(json())
+    .action((source: string, flags) => run(planCommand(source, flags)));
 
   program
     .command('recompress')

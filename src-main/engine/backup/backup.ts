@@ -15,6 +15,8 @@ import type { CodecName, Manifest } from '../../../src-shared/manifest.js';
 import { MANIFEST_FORMAT, MANIFEST_VERSION } from '../../../src-shared/manifest.js';
 import type { BackupResult } from '../../../src-shared/protocol/events.js';
 import { rawBlockMap, type BlockMap } from '../blockmap/block-map.js';
+import { readAtOf } from '../blockmap/read-source.js';
+import { usedBlockMap } from '../blockmap/used-block-map.js';
 import { CODEC_INFO } from '../codecs/codec-info.js';
 import type { ImageWriter } from '../format/image-writer.js';
 import { SeekableImageWriter } from '../format/seekable-image-writer.js';
@@ -59,6 +61,8 @@ export interface BackupOptions {
   source: string;
   /** Image file, folder, or "-" for stdout. */
   destination: string;
+  /** used (default): read only what the filesystems use; raw: every byte (--mode). */
+  mode?: 'used' | 'raw';
   /** zstd (default), lz4, gzip, xz or none (--codec). */
   codec?: CodecName;
   level?: number;
@@ -135,7 +139,7 @@ async function runBackup(
           extension: info.extension,
           resume: options.resume ?? false,
         });
-    const map = source.type === 'positioned' ? rawBlockMap(source.info.size) : null;
+    const map = source.type === 'positioned' ? await blockMapFor(source, options, progress) : null;
     pool = new CodecPool(threads);
     // Slots for every frame that can be in flight: being read, queued, at the codec stage.
     const atCodec = maxFramesInFlight(pool);
@@ -163,6 +167,12 @@ async function runBackup(
             signal: context.signal,
           })
         : null;
+    if (resumed && map && (resumed.header.mode ?? 'raw') !== map.mode) {
+      throw new SpillwayError(
+        'usage',
+        `The interrupted backup read in ${resumed.header.mode ?? 'raw'} mode: resume with --mode ${resumed.header.mode ?? 'raw'}.`,
+      );
+    }
     if (resumed && resumed.header.frameSize !== frameSize) {
       throw new SpillwayError(
         'usage',
@@ -383,6 +393,22 @@ async function splitPartSize(
     );
   }
   return options.split;
+}
+
+/** The bytes a backup reads: all of them (raw), or what the filesystems use (used). */
+async function blockMapFor(
+  source: Extract<BackupSource, { type: 'positioned' }>,
+  options: BackupOptions,
+  progress: ProgressTracker,
+): Promise<BlockMap> {
+  if ((options.mode ?? 'used') === 'raw') return rawBlockMap(source.info.size);
+  progress.phase('preparing', `Reading the partition table and filesystems of ${source.info.path}`);
+  const map = await usedBlockMap(readAtOf(source), source.info.size, source.info.logicalSectorSize);
+  if (map.reason) progress.warn(`${source.info.path}: ${map.reason}.`);
+  for (const p of map.partitionTable?.partitions ?? []) {
+    if (p.mode === 'raw' && p.reason) progress.warn(`Partition ${p.index}: ${p.reason}.`);
+  }
+  return map;
 }
 
 async function volumeSize(dir: string): Promise<number> {

@@ -1,6 +1,6 @@
 // A block map says which bytes of a drive a backup reads. Everything it does not read is
 // stored as zeros and recorded as "don't care". Raw mode reads everything; used-blocks mode
-// (blockmap/used) reads what the partition table and the filesystems say is in use.
+// (used-block-map.ts) reads what the partition table and the filesystems say is in use.
 
 import type { ByteRange, PartitionTable } from '../../../src-shared/manifest.js';
 
@@ -13,6 +13,8 @@ export interface BlockMap {
   /** Normalized complement of `read` within [0, size). */
   dontCare: ByteRange[];
   partitionTable: PartitionTable | null;
+  /** Why a used-mode plan reads everything, when it does. */
+  reason?: string;
 }
 
 export function rawBlockMap(size: number): BlockMap {

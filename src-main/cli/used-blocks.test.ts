@@ -1,0 +1,163 @@
+// Used-blocks mode on real disks (make-test-disk.sh: FAT32 ESP, ext4 root with stale random
+// bytes in its free space, swap) with GPT and MBR tables: only what the filesystems use is
+// read; the restored disk, on a target full of other random bytes, passes fsck and holds the
+// same file tree. What the reader cannot vouch for is read whole and byte-exact.
+
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Manifest, Partition } from '../../src-shared/manifest.js';
+import { jsonEvents, spillway } from '../test-support/cli.js';
+import { fixtureDisk, randomFile } from '../test-support/fixtures.js';
+import { attachLoop, detachAll, type LoopDevice } from '../test-support/loop-devices.js';
+import { noLoopReason } from '../test-support/root.js';
+import { q, sh, shStatus } from '../test-support/shell.js';
+import { tempDir } from '../test-support/temp-dir.js';
+
+const MIB = 2 ** 20;
+const DISK_MIB = 160;
+
+async function manifestOf(image: string): Promise<Manifest> {
+  const info = jsonEvents((await spillway(['inspect', image, '--json'])).stdout)[0]!;
+  return info['manifest'] as Manifest;
+}
+
+/** Names, sizes, modes and SHA-256 of every file under `dir`, sorted. */
+async function fileTree(dir: string): Promise<string> {
+  return sh(
+    `cd ${q(dir)} && find . -printf '%y %p %s %m\\n' | sort && ` +
+      `find . -type f -print0 | sort -z | xargs -0 -r sha256sum`,
+  );
+}
+
+/** An ext filesystem's tree, mounted read-only (no journal replay) for the comparison. */
+async function extTree(device: string, mountPoint: string): Promise<string> {
+  await mkdir(mountPoint, { recursive: true });
+  await sh(`mount -o ro,noload ${q(device)} ${q(mountPoint)}`);
+  try {
+    return await fileTree(mountPoint);
+  } finally {
+    await sh(`umount ${q(mountPoint)}`);
+  }
+}
+
+/** A FAT filesystem's tree, copied out with mtools (this kernel has no FAT driver). */
+async function fatTree(device: string, into: string): Promise<string> {
+  await mkdir(into, { recursive: true });
+  await sh(`MTOOLS_SKIP_CHECK=1 mcopy -s -p -n -i ${q(device)} ::/ ${q(into)}`);
+  return sh(`cd ${q(into)} && find . -type f -print0 | sort -z | xargs -0 -r sha256sum`);
+}
+
+describe.skipIf(noLoopReason)(`used-blocks mode (${noLoopReason ?? 'root'})`, () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+
+  afterAll(async () => {
+    detachAll();
+    await dir?.remove();
+  });
+
+  describe.each(['gpt', 'mbr'] as const)('%s disk', (table) => {
+    let source: LoopDevice;
+    let image: string;
+    let manifest: Manifest;
+    const partition = (index: number) =>
+      manifest.partitionTable!.partitions.find((p) => p.index === index)!;
+
+    beforeAll(async () => {
+      source = await attachLoop(await fixtureDisk({ sizeMiB: DISK_MIB, table }), {
+        readOnly: true,
+        partitions: true,
+      });
+      image = join(dir.path, `${table}.img.zst`);
+      const made = await spillway(['backup', source.path, image]);
+      expect(made.code, made.stderr).toBe(0);
+      manifest = await manifestOf(image);
+    }, 120_000);
+
+    it('reads only what the filesystems use, and says so in plan and manifest', async () => {
+      expect(manifest.mode).toBe('used');
+      expect(manifest.partitionTable?.type).toBe(table);
+      const [esp, root, swap] = [1, 2, 3].map(partition) as [Partition, Partition, Partition];
+      expect([esp.filesystem, root.filesystem, swap.filesystem]).toEqual(['fat32', 'ext4', 'swap']);
+      for (const p of [esp, root, swap]) expect(p.mode).toBe('used');
+      const dontCare = manifest.dontCare.reduce((sum, [a, b]) => sum + b - a, 0);
+      expect(dontCare).toBeGreaterThan(DISK_MIB * MIB * 0.3);
+
+      const plan = jsonEvents((await spillway(['plan', source.path, '--json'])).stdout)[0]!;
+      expect(plan['bytesToRead']).toBe(DISK_MIB * MIB - dontCare);
+    });
+
+    it('agrees with dumpe2fs (ext4) and fsck.fat (FAT32) about what is in use', async () => {
+      const ext = await sh(`dumpe2fs -h ${q(source.path)}p2 2>/dev/null`);
+      const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(ext)![1]);
+      const extUsed = (field('Block count') - field('Free blocks')) * field('Block size');
+      const root = partition(2).usedBytes!;
+      expect(root).toBeGreaterThanOrEqual(extUsed);
+      // Never-initialised groups count their superblock-copy area: a little more, never less.
+      expect(root).toBeLessThan(extUsed * 1.02 + MIB);
+
+      const fat = await shStatus(`fsck.fat -n -v ${q(source.path)}p1`);
+      const [, usedClusters] = /(\d+)\/(\d+) clusters/.exec(fat.stdout)!.map(Number) as number[];
+      const clusterBytes = Number(/(\d+) bytes per cluster/.exec(fat.stdout)![1]);
+      const dataStart = Number(/Data area starts at byte (\d+)/.exec(fat.stdout)![1]);
+      const esp = partition(1).usedBytes!;
+      expect(esp).toBeGreaterThanOrEqual(dataStart + usedClusters! * clusterBytes);
+      expect(esp).toBeLessThan(dataStart + (usedClusters! + 8) * clusterBytes);
+    });
+
+    it('restores onto a drive full of other bytes: fsck clean, the same files', async () => {
+      const file = join(dir.path, `${table}-target.bin`);
+      await randomFile(file, DISK_MIB * MIB, `${table}-target`);
+      const target = await attachLoop(file);
+      const restored = await spillway(['restore', image, target.path, '--yes']);
+      expect(restored.code, restored.stderr).toBe(0);
+      expect(restored.stderr).toMatch(/read back and compared: identical/);
+      await target.detach();
+      const again = await attachLoop(file, { partitions: true });
+      await sh(`fsck.ext4 -n -f ${q(again.path)}p2`);
+      await sh(`fsck.fat -n ${q(again.path)}p1`);
+      expect(await sh(`blkid -o value -s TYPE ${q(again.path)}p3`)).toBe('swap\n');
+      const extSource = await extTree(`${source.path}p2`, join(dir.path, 'mnt-source'));
+      expect(extSource.split('\n').length).toBeGreaterThan(100);
+      expect(await extTree(`${again.path}p2`, join(dir.path, 'mnt-restored'))).toBe(extSource);
+      const fatSource = await fatTree(`${source.path}p1`, join(dir.path, `${table}-fat-source`));
+      expect(fatSource.split('\n').length).toBeGreaterThan(3);
+      expect(await fatTree(`${again.path}p1`, join(dir.path, `${table}-fat-restored`))).toBe(
+        fatSource,
+      );
+      await again.detach();
+    }, 120_000);
+  });
+
+  it('an ext4 with an unknown feature, and a partition of no known filesystem, are read whole', async () => {
+    // Partition 2: ext4 marked with incompatible feature bit 20 (unknown); partition 3 of the
+    // MBR copy gets random bytes instead of swap.
+    const file = join(dir.path, 'odd.bin');
+    await sh(`cp ${q(await fixtureDisk({ sizeMiB: DISK_MIB, table: 'mbr' }))} ${q(file)}`);
+    const odd = await attachLoop(file, { partitions: true });
+    await sh(`debugfs -w -R 'feature FEATURE_I20' ${q(odd.path)}p2 2>/dev/null`);
+    await sh(`head -c ${8 * MIB} /dev/urandom > ${q(odd.path)}p3`);
+    const plan = jsonEvents((await spillway(['plan', odd.path, '--json'])).stdout)[0]!;
+    const parts = plan['partitions'] as Partition[];
+    expect(parts[1]).toMatchObject({ index: 2, mode: 'raw' });
+    expect(parts[1]!.reason).toMatch(/feature 0x100000 is unknown/);
+    expect(parts[2]).toMatchObject({ index: 3, mode: 'raw', filesystem: null });
+
+    const image = join(dir.path, 'odd.img.zst');
+    expect((await spillway(['backup', odd.path, image])).code).toBe(0);
+    const target = join(dir.path, 'odd-target.bin');
+    await randomFile(target, DISK_MIB * MIB, 'odd-target');
+    const restored = await spillway(['restore', image, target, '--yes']);
+    expect(restored.code, restored.stderr).toBe(0);
+    for (const p of parts.slice(1)) {
+      await sh(
+        `cmp -n ${p.size} <(tail -c +${p.start + 1} ${q(file)}) <(tail -c +${p.start + 1} ${q(target)})`,
+      );
+    }
+    await odd.detach();
+  }, 120_000);
+});

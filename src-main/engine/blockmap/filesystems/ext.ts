@@ -1,0 +1,135 @@
+// ext2, ext3 and ext4: the block bitmap of every block group, plus every group's metadata
+// (superblock copy, descriptors, bitmaps, inode table) wherever flex_bg put it. A group whose
+// bitmap was never initialised (BLOCK_UNINIT) has only metadata in use. Anything this reader
+// does not know for sure (a feature flag it does not know, a journal that needs recovery,
+// errors, bigalloc, meta_bg) reads the partition whole.
+
+import type { ByteRange } from '../../../../src-shared/manifest.js';
+import { normalize } from '../../ranges.js';
+import { Distrust, type ReadAt } from '../read-at.js';
+import { bitRuns, pushRange, type FilesystemReader } from './allocation.js';
+
+/** ext keeps its UUID in byte order: printed as is (blkid's form). */
+function uuidText(bytes: Buffer): string {
+  const h = bytes.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+const MAGIC = 0xef53;
+// Features whose meaning for allocation is understood. Any other bit → read whole.
+const INCOMPAT_KNOWN =
+  0x2 /* filetype */ |
+  0x40 /* extents */ |
+  0x80 /* 64bit */ |
+  0x100 /* mmp */ |
+  0x200 /* flex_bg */ |
+  0x400 /* ea_inode */ |
+  0x2000 /* csum_seed */ |
+  0x4000 /* largedir */ |
+  0x8000 /* inline_data */ |
+  0x10000 /* encrypt */ |
+  0x20000; /* casefold */
+const INCOMPAT_RECOVER = 0x4;
+const INCOMPAT_META_BG = 0x10;
+const RO_COMPAT_KNOWN =
+  0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x100 | 0x400 | 0x1000 | 0x2000 | 0x8000 | 0x10000;
+const RO_COMPAT_BIGALLOC = 0x200;
+const BLOCK_UNINIT = 0x2;
+const MAX_GROUPS = 2 ** 22;
+
+export const extReader: FilesystemReader = {
+  name: 'ext',
+  async read(read: ReadAt, size: number) {
+    if (size < 4096) return null;
+    const sb = await read(1024, 1024);
+    if (sb.readUInt16LE(0x38) !== MAGIC) return null;
+    const compat = sb.readUInt32LE(0x5c);
+    const incompat = sb.readUInt32LE(0x60);
+    const roCompat = sb.readUInt32LE(0x64);
+    const filesystem =
+      incompat & 0x40 || incompat & 0x200 ? 'ext4' : compat & 0x4 ? 'ext3' : 'ext2';
+    const unknown = incompat & ~INCOMPAT_KNOWN & ~INCOMPAT_RECOVER & ~INCOMPAT_META_BG;
+    if (unknown) throw new Distrust(`${filesystem} feature 0x${unknown.toString(16)} is unknown`);
+    if (incompat & INCOMPAT_RECOVER) {
+      throw new Distrust(`${filesystem} journal needs recovery (not cleanly unmounted)`);
+    }
+    if (incompat & INCOMPAT_META_BG) throw new Distrust(`${filesystem} meta_bg is not read`);
+    const roUnknown = roCompat & ~RO_COMPAT_KNOWN;
+    if (roCompat & RO_COMPAT_BIGALLOC) throw new Distrust(`${filesystem} bigalloc is not read`);
+    if (roUnknown)
+      throw new Distrust(`${filesystem} feature 0x${roUnknown.toString(16)} is unknown`);
+    if (sb.readUInt16LE(0x3a) & 0x2) throw new Distrust(`${filesystem} has errors recorded`);
+
+    const logBlock = sb.readUInt32LE(0x18);
+    if (logBlock > 6) throw new Distrust('block size');
+    const blockSize = 1024 << logBlock;
+    const is64 = (incompat & 0x80) !== 0;
+    const blocks = sb.readUInt32LE(0x4) + (is64 ? sb.readUInt32LE(0x150) * 2 ** 32 : 0);
+    const firstDataBlock = sb.readUInt32LE(0x14);
+    const blocksPerGroup = sb.readUInt32LE(0x20);
+    const inodesPerGroup = sb.readUInt32LE(0x28);
+    const revLevel = sb.readUInt32LE(0x4c);
+    const inodeSize = revLevel >= 1 ? sb.readUInt16LE(0x58) : 128;
+    const descSize = is64 ? sb.readUInt16LE(0xfe) : 32;
+    const reservedGdt = sb.readUInt16LE(0xce);
+    if (
+      blocks * blockSize > size ||
+      blocks <= firstDataBlock ||
+      blocksPerGroup === 0 ||
+      blocksPerGroup > blockSize * 8 ||
+      inodeSize < 128 ||
+      inodeSize > blockSize ||
+      descSize < 32 ||
+      descSize > 1024
+    ) {
+      throw new Distrust(`${filesystem} superblock values do not fit the partition`);
+    }
+    const groups = Math.ceil((blocks - firstDataBlock) / blocksPerGroup);
+    if (groups > MAX_GROUPS) throw new Distrust('too many block groups');
+    const gdtBlocks = Math.ceil((groups * descSize) / blockSize);
+    const descriptors = await read((firstDataBlock + 1) * blockSize, gdtBlocks * blockSize);
+    const inodeTableBlocks = Math.ceil((inodesPerGroup * inodeSize) / blockSize);
+
+    const usedBlocks: ByteRange[] = [];
+    const inBlocks = (first: number, count: number) => {
+      if (first + count > blocks) throw new Distrust('group metadata outside the filesystem');
+      usedBlocks.push([first, first + count]);
+    };
+    // The boot area and the primary superblock and descriptors, whatever the bitmaps say.
+    inBlocks(0, firstDataBlock + 1 + gdtBlocks);
+    for (let g = 0; g < groups; g++) {
+      const d = descriptors.subarray(g * descSize, (g + 1) * descSize);
+      const hi = (at: number) => (descSize >= 64 ? d.readUInt32LE(at) * 2 ** 32 : 0);
+      const blockBitmap = d.readUInt32LE(0x0) + hi(0x20);
+      const inodeBitmap = d.readUInt32LE(0x4) + hi(0x24);
+      const inodeTable = d.readUInt32LE(0x8) + hi(0x28);
+      const flags = d.readUInt16LE(0x12);
+      inBlocks(blockBitmap, 1);
+      inBlocks(inodeBitmap, 1);
+      inBlocks(inodeTable, inodeTableBlocks);
+      const groupStart = firstDataBlock + g * blocksPerGroup;
+      const groupBlocks = Math.min(blocksPerGroup, blocks - groupStart);
+      if (flags & BLOCK_UNINIT) {
+        // Never-initialised bitmap: only metadata. A superblock copy and descriptors may
+        // begin the group (sparse_super decides which): counted used in every group.
+        inBlocks(groupStart, Math.min(groupBlocks, 1 + gdtBlocks + reservedGdt));
+        continue;
+      }
+      const bitmap = await read(blockBitmap * blockSize, blockSize);
+      for (const [a, b] of bitRuns(bitmap, groupBlocks)) {
+        usedBlocks.push([groupStart + a, groupStart + b]);
+      }
+    }
+    const used: ByteRange[] = [];
+    for (const [a, b] of normalize(usedBlocks)) pushRange(used, a * blockSize, b * blockSize);
+    // Bytes of the partition past the filesystem's last block: not ours to judge, kept.
+    if (blocks * blockSize < size) pushRange(used, blocks * blockSize, size);
+    const label = sb.toString('latin1', 0x78, 0x88).replace(/\0.*$/s, '');
+    return {
+      filesystem,
+      ...(label ? { label } : {}),
+      uuid: uuidText(sb.subarray(0x68, 0x78)),
+      used,
+    };
+  },
+};

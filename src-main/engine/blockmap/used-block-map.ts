@@ -1,0 +1,164 @@
+// Used-blocks mode: the partition table says where the partitions are, a reader per
+// filesystem says which of their bytes are in use, and everything else in a recognised
+// filesystem is not read (zeros in the image, "don't care" in the manifest). Whatever is
+// outside the partitions (the table itself, boot code in the gap before the first
+// partition) and every partition this cannot vouch for is read whole.
+
+import type { ByteRange, Partition, PartitionTable } from '../../../src-shared/manifest.js';
+import { complement, normalize, subtract, totalLength } from '../ranges.js';
+import { rawBlockMap, type BlockMap } from './block-map.js';
+import type { Allocation, FilesystemReader } from './filesystems/allocation.js';
+import { extReader } from './filesystems/ext.js';
+import { fatReader } from './filesystems/fat.js';
+import { swapReader } from './filesystems/swap.js';
+import type { FoundPartition } from './partition-table/found-partition.js';
+import { readGpt } from './partition-table/gpt.js';
+import { readMbr } from './partition-table/mbr.js';
+import { Distrust, type ReadAt } from './read-at.js';
+
+const READERS: FilesystemReader[] = [extReader, fatReader, swapReader];
+
+const TYPE_NAMES: Record<string, string> = {
+  'C12A7328-F81F-11D2-BA4B-00A0C93EC93B': 'EFI System',
+  '0FC63DAF-8483-4772-8E79-3D69D8477DE4': 'Linux filesystem',
+  '0657FD6D-A4AB-43C4-84E5-0933C84B4F4F': 'Linux swap',
+  'EBD0A0A2-B9E5-4433-87C0-68B6B72699C7': 'Microsoft basic data',
+  '0x83': 'Linux',
+  '0x82': 'Linux swap',
+  '0x0c': 'W95 FAT32 (LBA)',
+  '0x0b': 'W95 FAT32',
+  '0x06': 'FAT16',
+  '0x0e': 'W95 FAT16 (LBA)',
+  '0x07': 'HPFS/NTFS/exFAT',
+  '0xef': 'EFI (FAT-12/16/32)',
+  '0x05': 'Extended',
+  '0x0f': 'W95 Extended (LBA)',
+};
+
+export async function usedBlockMap(
+  read: ReadAt,
+  size: number,
+  sectorSize: number,
+): Promise<BlockMap> {
+  const table = await readTable(read, size, sectorSize);
+  if (!table) {
+    // No partition table: a filesystem on the whole drive (a "superfloppy"), or raw.
+    const whole = await partitionRow(read, { index: 1, start: 0, size, type: 'none' });
+    if (whole.partition.mode === 'raw') {
+      return { ...rawBlockMap(size), reason: 'no partition table or filesystem found: read whole' };
+    }
+    return finish(size, whole.unused, null);
+  }
+  if ('distrust' in table) return { ...rawBlockMap(size), reason: `${table.distrust}: read whole` };
+  const rows: Partition[] = [];
+  let skip: ByteRange[] = [];
+  for (const found of table.partitions) {
+    const row = await partitionRow(read, found);
+    rows.push(row.partition);
+    skip = skip.concat(row.unused);
+  }
+  return finish(size, skip, { ...table.header, partitions: rows });
+}
+
+type Table =
+  | { header: Omit<PartitionTable, 'partitions'>; partitions: FoundPartition[] }
+  | { distrust: string };
+
+async function readTable(read: ReadAt, size: number, sectorSize: number): Promise<Table | null> {
+  try {
+    const gpt = await readGpt(read, sectorSize, size);
+    if (gpt) {
+      return {
+        header: {
+          type: 'gpt',
+          id: gpt.id,
+          sectorSize,
+          firstUsableLba: gpt.firstUsableLba,
+          lastUsableLba: gpt.lastUsableLba,
+        },
+        partitions: gpt.partitions,
+      };
+    }
+    const mbr = await readMbr(read, sectorSize, size);
+    if (mbr && mbr.partitions.length > 0) {
+      return { header: { type: 'mbr', id: mbr.id, sectorSize }, partitions: mbr.partitions };
+    }
+    return null;
+  } catch (error) {
+    if (error instanceof Distrust) return { distrust: `partition table: ${error.message}` };
+    throw error;
+  }
+}
+
+/** A partition's manifest row and the ranges of the drive it lets the backup skip. */
+async function partitionRow(
+  read: ReadAt,
+  found: FoundPartition,
+): Promise<{ partition: Partition; unused: ByteRange[] }> {
+  const base: Partition = {
+    index: found.index,
+    start: found.start,
+    size: found.size,
+    type: found.type,
+    ...(TYPE_NAMES[found.type] ? { typeName: TYPE_NAMES[found.type] } : {}),
+    ...(found.name ? { name: found.name } : {}),
+    ...(found.uuid ? { uuid: found.uuid } : {}),
+    ...(found.bootable !== undefined ? { bootable: found.bootable } : {}),
+    filesystem: null,
+    mode: 'raw',
+  };
+  if (found.container) {
+    return {
+      partition: { ...base, reason: 'extended partition: holds the logical ones' },
+      unused: [],
+    };
+  }
+  const inPartition: ReadAt = (position, length) => {
+    if (position < 0 || length < 0 || position + length > found.size) {
+      throw new Distrust('a structure points outside its partition');
+    }
+    return read(found.start + position, length);
+  };
+  for (const reader of READERS) {
+    let allocation: Allocation | null;
+    try {
+      allocation = await reader.read(inPartition, found.size);
+    } catch (error) {
+      if (!(error instanceof Distrust)) throw error;
+      return { partition: { ...base, reason: `${error.message}: read whole` }, unused: [] };
+    }
+    if (!allocation) continue;
+    const used = normalize(
+      allocation.used.map(([a, b]) => [a, Math.min(b, found.size)] as ByteRange),
+    );
+    const unused = complement(used, 0, found.size).map(
+      ([a, b]) => [found.start + a, found.start + b] as ByteRange,
+    );
+    return {
+      partition: {
+        ...base,
+        filesystem: allocation.filesystem,
+        ...(allocation.label ? { label: allocation.label } : {}),
+        ...(allocation.uuid ? { fsUuid: allocation.uuid } : {}),
+        usedBytes: totalLength(used),
+        mode: 'used',
+      },
+      unused,
+    };
+  }
+  return {
+    partition: { ...base, reason: 'no filesystem Spillway can read: read whole' },
+    unused: [],
+  };
+}
+
+function finish(size: number, skip: ByteRange[], partitionTable: PartitionTable | null): BlockMap {
+  const read = subtract([[0, size]], normalize(skip));
+  return {
+    mode: 'used',
+    size,
+    read,
+    dontCare: complement(read, 0, size),
+    partitionTable,
+  };
+}
