@@ -404,7 +404,11 @@ async function blockMapFor(
   if ((options.mode ?? 'used') === 'raw') return rawBlockMap(source.info.size);
   progress.phase('preparing', `Reading the partition table and filesystems of ${source.info.path}`);
   const map = await usedBlockMap(readAtOf(source), source.info.size, source.info.logicalSectorSize);
-  if (map.reason) progress.warn(`${source.info.path}: ${map.reason}.`);
+  // A drive (or file) with no partition table and no filesystem is simply read whole, as
+  // in raw mode: nothing to warn about. A table or filesystem that is distrusted is.
+  if (map.reason && map.partitionTable === null && !map.reason.startsWith('no partition')) {
+    progress.warn(`${source.info.path}: ${map.reason}.`);
+  }
   for (const p of map.partitionTable?.partitions ?? []) {
     if (p.mode === 'raw' && p.reason) progress.warn(`Partition ${p.index}: ${p.reason}.`);
   }
