@@ -179,6 +179,38 @@ export const SUITES: Suite[] = [
     ],
   },
   {
+    // Used-blocks mode against raw mode and partclone (its own format, one partition at a
+    // time: the ext4 root and the FAT32 ESP, each piped into zstd -3 -T0).
+    name: 'used',
+    async setup(c) {
+      const { execFileSync } = await import('node:child_process');
+      execFileSync('bash', ['-c', `partx -a ${q(c.source)} 2>/dev/null || true`]);
+    },
+    cases: [
+      {
+        name: 'spillway backup (used blocks)',
+        command: (c) =>
+          `rm -f ${at(c, 'used.img.zst')}; ${spillway(`backup ${q(c.source)} ${at(c, 'used.img.zst')}`)} 2>/dev/null`,
+        output: (c) => `${c.work}/used.img.zst`,
+        peer: 'partclone.ext4 + partclone.vfat | zstd -3 -T0',
+      },
+      {
+        name: 'spillway backup --mode raw',
+        command: (c) =>
+          `rm -f ${at(c, 'raw.img.zst')}; ${spillway(`backup --mode raw ${q(c.source)} ${at(c, 'raw.img.zst')}`)} 2>/dev/null`,
+        output: (c) => `${c.work}/raw.img.zst`,
+        peer: 'spillway backup (used blocks)',
+      },
+      {
+        name: 'partclone.ext4 + partclone.vfat | zstd -3 -T0',
+        command: (c) =>
+          `{ partclone.ext4 -c -q -s ${q(c.source)}p2 -o - 2>/dev/null; ` +
+          `partclone.vfat -c -q -s ${q(c.source)}p1 -o - 2>/dev/null; } | zstd -3 -T0 -q > ${at(c, 'pc.zst')}`,
+        output: (c) => `${c.work}/pc.zst`,
+      },
+    ],
+  },
+  {
     // One codec against its own CLI each, on 256 MiB from the middle of the fixture (xz -6
     // runs at a few MiB/s per core: the whole disk would take an hour per run).
     name: 'codecs',
