@@ -156,7 +156,15 @@ describe.skipIf(noLoopReason)(`every codec on loop devices (${noLoopReason ?? 'r
   it('the uncompressed image of the fixture disk is sparse: less disk than its size', async () => {
     const fixture = await attachLoop(await fixtureDisk({ sizeMiB: 160 }), { readOnly: true });
     const image = join(dir.path, 'fixture.img');
-    const made = await spillway(['backup', fixture.path, image, '--codec', 'none']);
+    const made = await spillway([
+      'backup',
+      fixture.path,
+      image,
+      '--codec',
+      'none',
+      '--mode',
+      'raw',
+    ]);
     expect(made.code, made.stderr).toBe(0);
     const st = await stat(image);
     expect(st.size).toBe(160 * MIB);

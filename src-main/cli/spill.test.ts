@@ -51,7 +51,18 @@ describe('spill buffer', () => {
       const source = await attachLoop(disk, { readOnly: true });
       const fast = join(dir.path, 'fast.img.zst');
       const free = events(
-        (await spillway(['backup', source.path, fast, '--json', '--spill-dir', spillDir])).stdout,
+        (
+          await spillway([
+            'backup',
+            source.path,
+            fast,
+            '--json',
+            '--mode',
+            'raw',
+            '--spill-dir',
+            spillDir,
+          ])
+        ).stdout,
       );
       const done = free.find((e) => e.type === 'done');
       expect(done?.type).toBe('done');
@@ -68,6 +79,8 @@ describe('spill buffer', () => {
         source.path,
         slow,
         '--json',
+        '--mode',
+        'raw',
         '--spill-dir',
         spillDir,
         '--spill-max',
