@@ -133,6 +133,51 @@ describe.skipIf(noLoopReason)(`used-blocks mode (${noLoopReason ?? 'root'})`, ()
     }, 120_000);
   });
 
+  it('restores onto a slightly smaller drive: partitions byte-exact, GPT moved to the new end', async () => {
+    const disk = await fixtureDisk({ sizeMiB: DISK_MIB });
+    const source = await attachLoop(disk, { readOnly: true, partitions: true });
+    const image = join(dir.path, 'shrink.img.zst');
+    expect((await spillway(['backup', source.path, image, '--mode', 'raw'])).code).toBe(0);
+
+    // 512 KiB short: only the unpartitioned tail (and the old backup GPT) does not fit.
+    const file = join(dir.path, 'smaller.bin');
+    await randomFile(file, DISK_MIB * MIB - 512 * 1024, 'smaller');
+    const target = await attachLoop(file);
+    const restored = await spillway(['restore', image, target.path, '--yes']);
+    expect(restored.code, restored.stderr).toBe(0);
+    await target.detach();
+    const check = await sh(`sfdisk -V ${q(file)} 2>&1`);
+    expect(check).toContain('No errors detected');
+    expect(check).not.toMatch(/mismatch|corrupt|invalid/i);
+    const restoredTable = JSON.parse(await sh(`sfdisk -J ${q(file)}`)) as {
+      partitiontable: {
+        label: string;
+        lastlba: number;
+        partitions: Array<{ start: number; size: number }>;
+      };
+    };
+    expect(restoredTable.partitiontable.label).toBe('gpt');
+    expect(restoredTable.partitiontable.partitions).toHaveLength(3);
+    expect(restoredTable.partitiontable.lastlba).toBeLessThan((DISK_MIB * MIB - 512 * 1024) / 512);
+    for (const p of restoredTable.partitiontable.partitions) {
+      await sh(
+        `cmp -n ${p.size * 512} <(tail -c +${p.start * 512 + 1} ${q(disk)}) <(tail -c +${p.start * 512 + 1} ${q(file)})`,
+      );
+    }
+
+    // 10 MiB short: the swap partition would be cut. Refused, nothing written.
+    const tooSmall = join(dir.path, 'too-small.bin');
+    await randomFile(tooSmall, (DISK_MIB - 10) * MIB, 'too-small');
+    const small = await attachLoop(tooSmall);
+    const before = await sh(`sha256sum < ${q(tooSmall)}`);
+    const refused = await spillway(['restore', image, small.path, '--yes']);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toMatch(/too small.*partition 3 would not fit/);
+    await small.detach();
+    expect(await sh(`sha256sum < ${q(tooSmall)}`)).toBe(before);
+    await source.detach();
+  }, 120_000);
+
   it('an ext4 with an unknown feature, and a partition of no known filesystem, are read whole', async () => {
     // Partition 2: ext4 marked with incompatible feature bit 20 (unknown); partition 3 of the
     // MBR copy gets random bytes instead of swap.

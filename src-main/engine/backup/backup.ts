@@ -16,7 +16,7 @@ import { MANIFEST_FORMAT, MANIFEST_VERSION } from '../../../src-shared/manifest.
 import type { BackupResult } from '../../../src-shared/protocol/events.js';
 import { rawBlockMap, type BlockMap } from '../blockmap/block-map.js';
 import { readAtOf } from '../blockmap/read-source.js';
-import { usedBlockMap } from '../blockmap/used-block-map.js';
+import { rawBlockMapWithTable, usedBlockMap } from '../blockmap/used-block-map.js';
 import { CODEC_INFO } from '../codecs/codec-info.js';
 import type { ImageWriter } from '../format/image-writer.js';
 import { SeekableImageWriter } from '../format/seekable-image-writer.js';
@@ -401,7 +401,9 @@ async function blockMapFor(
   options: BackupOptions,
   progress: ProgressTracker,
 ): Promise<BlockMap> {
-  if ((options.mode ?? 'used') === 'raw') return rawBlockMap(source.info.size);
+  if ((options.mode ?? 'used') === 'raw') {
+    return rawBlockMapWithTable(readAtOf(source), source.info.size, source.info.logicalSectorSize);
+  }
   progress.phase('preparing', `Reading the partition table and filesystems of ${source.info.path}`);
   const map = await usedBlockMap(readAtOf(source), source.info.size, source.info.logicalSectorSize);
   // A drive (or file) with no partition table and no filesystem is simply read whole, as

@@ -60,6 +60,29 @@ export async function usedBlockMap(
   return finish(size, skip, { ...table.header, partitions: rows });
 }
 
+/** Raw mode: every byte is read, and the partition table is still recorded (a restore onto a
+ *  smaller drive needs to know where the partitions end). */
+export async function rawBlockMapWithTable(
+  read: ReadAt,
+  size: number,
+  sectorSize: number,
+): Promise<BlockMap> {
+  const table = await readTable(read, size, sectorSize);
+  if (!table || 'distrust' in table) return rawBlockMap(size);
+  const partitions: Partition[] = table.partitions.map((found) => ({
+    index: found.index,
+    start: found.start,
+    size: found.size,
+    type: found.type,
+    ...(found.name ? { name: found.name } : {}),
+    ...(found.uuid ? { uuid: found.uuid } : {}),
+    filesystem: null,
+    mode: 'raw',
+    reason: 'raw mode',
+  }));
+  return { ...rawBlockMap(size), partitionTable: { ...table.header, partitions } };
+}
+
 type Table =
   | { header: Omit<PartitionTable, 'partitions'>; partitions: FoundPartition[] }
   | { distrust: string };

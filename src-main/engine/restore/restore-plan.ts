@@ -11,6 +11,7 @@ import { disksUnderPath } from '../device/mounts.js';
 import { SpillwayError } from '../errors.js';
 import type { OpenedImage } from '../image/open-image.js';
 import { knownPayloadSize } from '../image/stream-decoder.js';
+import { shrinkVerdict } from './smaller-target.js';
 import type { TargetDescription } from './restore-target.js';
 
 export interface Refusal {
@@ -35,6 +36,9 @@ export interface RestorePlan {
   /** What is lost, in words: "everything on /dev/sdb (240 GB, SanDisk, 2 partitions)". */
   erases: string;
   refusals: Refusal[];
+  /** The drive is smaller than the image, but nothing past its end is data: the image is
+   *  written up to this size and a GPT's backup moves to the new end. Null otherwise. */
+  shrinkTo: number | null;
 }
 
 function describeErase(target: TargetDescription): string {
@@ -101,6 +105,7 @@ export async function planRestore(
   target: TargetDescription,
 ): Promise<RestorePlan> {
   const refusals: Refusal[] = [];
+  let shrinkTo: number | null = null;
   const payloadSize =
     image.layout === 'indexed' ? image.payloadSize : await knownPayloadSize(image);
   const manifest = image.layout === 'indexed' ? image.manifest : null;
@@ -150,13 +155,23 @@ export async function planRestore(
       });
     }
     if (payloadSize !== null && target.size !== null && payloadSize > target.size) {
-      refusals.push({
-        code: 'target-too-small',
-        message:
-          `${target.path} is too small: the image needs ${formatBytes(payloadSize)} ` +
-          `(${payloadSize} bytes), the drive holds ${formatBytes(target.size)}.`,
-        hint: 'Choose a drive at least as large as the one the image was made from.',
-      });
+      const verdict = shrinkVerdict(manifest, payloadSize, target.size);
+      if (verdict.fits) {
+        shrinkTo = target.size;
+      } else {
+        const why = [
+          verdict.dataBytes > 0 ? `${formatBytes(verdict.dataBytes)} of data would not fit` : '',
+          verdict.partition !== null ? `partition ${verdict.partition} would not fit` : '',
+        ].filter(Boolean);
+        refusals.push({
+          code: 'target-too-small',
+          message:
+            `${target.path} is too small: the image needs ${formatBytes(payloadSize)} ` +
+            `(${payloadSize} bytes), the drive holds ${formatBytes(target.size)}` +
+            `${why.length > 0 ? `; ${why.join(' and ')}` : ''}.`,
+          hint: 'Choose a drive at least as large as the one the image was made from.',
+        });
+      }
     }
   }
   return {
@@ -171,6 +186,7 @@ export async function planRestore(
     target,
     erases: describeErase(target),
     refusals,
+    shrinkTo,
   };
 }
 

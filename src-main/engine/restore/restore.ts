@@ -19,6 +19,7 @@ import type { SshOptions } from '../remote/ssh-connection.js';
 import type { ProgressTracker } from '../progress/progress-tracker.js';
 import { clip, complement, normalize, type ByteRange } from '../ranges.js';
 import { checkImage } from '../verify/check-image.js';
+import { moveGptBackup } from '../blockmap/partition-table/gpt-resize.js';
 import { firstDifference, readBackError, readBackMatches } from './read-back.js';
 import { planRestore, refusalError, type RestorePlan } from './restore-plan.js';
 import { describeTarget, openTarget, type RestoreTarget } from './restore-target.js';
@@ -95,7 +96,7 @@ async function runRestore(
       payloadSize = outcome.size;
       expectedSha256 ??= outcome.sha256;
       const size = plan.target.size;
-      if (size !== null && payloadSize > size) {
+      if (size !== null && payloadSize > size && plan.shrinkTo === null) {
         throw new SpillwayError(
           'target-too-small',
           `${plan.target.path} is too small: the image needs ${formatBytes(payloadSize)}, ` +
@@ -106,12 +107,16 @@ async function runRestore(
 
     progress.phase('writing', `Writing ${plan.target.path}`);
     resetCounters(progress, payloadSize);
-    const hashWhileWriting = readBack && expectedSha256 === null;
+    // Onto a smaller drive the image is cut at its end: what can be read back is that part,
+    // so its hash is taken while writing.
+    const shrinkTo = image.layout === 'indexed' ? plan.shrinkTo : null;
+    const hashWhileWriting = readBack && (expectedSha256 === null || shrinkTo !== null);
     const written =
       image.layout === 'indexed'
         ? await writeIndexed(image, target, pool, progress, context.signal, {
             zeroUnused: options.zeroUnused ?? false,
             hash: hashWhileWriting,
+            limit: shrinkTo ?? image.payloadSize,
           })
         : await writeSequential(image, target, progress, context.signal, hashWhileWriting);
     await target.setLength(written.size);
@@ -126,7 +131,7 @@ async function runRestore(
         target,
         size: written.size,
         written: written.ranges,
-        expectedSha256: (expectedSha256 ?? written.sha256)!,
+        expectedSha256: (shrinkTo !== null ? written.sha256 : (expectedSha256 ?? written.sha256))!,
         counters: progress.counters,
         signal: context.signal,
       });
@@ -142,6 +147,20 @@ async function runRestore(
         );
       }
       verified = true;
+    }
+    if (shrinkTo !== null && plan.image.manifest?.partitionTable?.type === 'gpt') {
+      progress.phase(
+        'finishing',
+        `Moving the backup partition table to the end of ${plan.target.path}`,
+      );
+      const activeTarget = target;
+      await moveGptBackup(
+        (position, length) => activeTarget.read(length, position),
+        (bytes, position) => activeTarget.write(bytes, position),
+        shrinkTo,
+        plan.image.manifest.partitionTable.sectorSize,
+      );
+      await target.flush();
     }
     return {
       kind: 'restore',
@@ -190,11 +209,12 @@ async function writeIndexed(
   pool: CodecPool,
   progress: ProgressTracker,
   signal: AbortSignal,
-  options: { zeroUnused: boolean; hash: boolean },
+  /** limit: write the drive's bytes up to here (the target's size when it is smaller). */
+  options: { zeroUnused: boolean; hash: boolean; limit: number },
 ): Promise<Written> {
   const c = progress.counters;
   const skip = options.zeroUnused ? [] : normalize(image.manifest?.dontCare ?? []);
-  const wanted = complement(skip, 0, image.payloadSize);
+  const wanted = complement(skip, 0, options.limit);
   const hash = options.hash ? createHash('sha256') : null;
   let bytes = 0;
   for await (const decoded of decodeFrames(image, {
@@ -207,7 +227,8 @@ async function writeIndexed(
     }
     const { frame, data } = decoded;
     c.codecBytes += frame.size;
-    hash?.update(data);
+    const inside = Math.max(0, Math.min(frame.size, options.limit - frame.driveOffset));
+    hash?.update(data.subarray(0, inside));
     for (const [start, end] of clip(wanted, frame.driveOffset, frame.driveOffset + frame.size)) {
       await target.write(data.subarray(start - frame.driveOffset, end - frame.driveOffset), start);
       bytes += end - start;
@@ -217,7 +238,7 @@ async function writeIndexed(
     c.ratioUncompressed = c.streamDone;
     c.ratioCompressed = c.bytesRead;
   }
-  return { size: image.payloadSize, bytes, ranges: wanted, sha256: hash?.digest('hex') ?? null };
+  return { size: options.limit, bytes, ranges: wanted, sha256: hash?.digest('hex') ?? null };
 }
 
 async function writeSequential(
