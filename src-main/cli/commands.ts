@@ -18,10 +18,22 @@ import { formatBytes, formatDuration } from '../../src-shared/units.js';
 import type { CodecName } from '../../src-shared/manifest.js';
 import type { SshOptions } from '../engine/remote/ssh-connection.js';
 import { planBackup, type BackupPlan } from '../engine/backup/plan-backup.js';
+import { startWebServer } from '../web/web-server.js';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { VerifyResult } from '../../src-shared/protocol/events.js';
 import { askForName } from './confirm.js';
 import { EXIT } from './exit-codes.js';
 import { jobIO } from './job-io.js';
+
+/** The package's root: the nearest folder above this file with a package.json (from src/ or
+ *  build/ alike). */
+const PACKAGE_ROOT = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
 
 export interface JobFlags {
   json?: boolean;
@@ -367,4 +379,21 @@ export async function planCommand(source: string, flags: { json?: boolean }): Pr
 function describeTable(plan: BackupPlan): string {
   if (!plan.partitionTable) return 'no partition table';
   return `${plan.partitionTable.type.toUpperCase()} partition table, ${plan.partitions.length} partitions`;
+}
+
+export async function uiCommand(flags: { port?: number }): Promise<number> {
+  const server = await startWebServer({
+    ...(flags.port !== undefined ? { port: flags.port } : {}),
+    rendererDir: join(PACKAGE_ROOT, 'build', 'renderer'),
+  });
+  process.stdout.write(
+    `Spillway is at ${server.url}\n` +
+      'Open it in a browser on this machine (the token in it is the key). Ctrl-C stops.\n',
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  return EXIT.ok;
 }

@@ -11,6 +11,7 @@ import {
   inspectCommand,
   pipeCommand,
   planCommand,
+  uiCommand,
   recompressCommand,
   restoreCommand,
   verifyCommand,
@@ -186,6 +187,14 @@ export function buildProgram(run: (work: Promise<number>) => void): Command {
     .argument('<source>', 'drive such as /dev/sdb, or a disk image file')
     .addOption(json())
     .action((source: string, flags) => run(planCommand(source, flags)));
+
+  program
+    .command('ui')
+    .description('serve the user interface and its API to a browser on this machine')
+    .addOption(
+      new Option('--port <n>', 'port on 127.0.0.1 (default: any free one)').argParser(integer),
+    )
+    .action((flags: { port?: number }) => run(uiCommand(flags)));
 
   program
     .command('recompress')

@@ -207,6 +207,8 @@ async function runBackup(
     const jobStop = new AbortController();
     const cancel = () => jobStop.abort(context.signal.reason);
     context.signal.addEventListener('abort', cancel, { once: true });
+    // Cancelled before the listener was there: an abort event does not come twice.
+    if (context.signal.aborted) cancel();
     const reserve = streamed ? 0 : destinationReserve(await volumeSize(dirname(destination)));
     const refreshFree = async () => {
       counters.destinationFree = await activeSink.freeSpace();

@@ -74,6 +74,8 @@ export async function compressInOrder(
     }
     while (inFlight.length > 0) await writeOldest();
   } finally {
-    await Promise.allSettled(inFlight);
+    // Cancelled: do not wait for frames still being compressed (an xz frame takes seconds);
+    // closing the pool ends them, and nothing reuses their slots.
+    if (!options.signal.aborted) await Promise.allSettled(inFlight);
   }
 }

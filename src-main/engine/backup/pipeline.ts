@@ -49,6 +49,8 @@ export async function runPipeline(input: PipelineInput): Promise<number> {
   const cancel = () => stop.abort(signal.reason ?? new Error('cancelled'));
   signal.addEventListener('abort', cancel, { once: true });
   stop.signal.addEventListener('abort', () => queue.fail(stop.signal.reason), { once: true });
+  // Cancelled before the listeners were there: an abort event does not come twice.
+  if (signal.aborted) cancel();
   const stage = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
       return await work();

@@ -52,6 +52,8 @@ export function pipe(options: PipeOptions, context: JobContext): Promise<PipeRes
     const stop = new AbortController();
     const cancel = () => stop.abort(context.signal.reason);
     context.signal.addEventListener('abort', cancel, { once: true });
+    // Cancelled before the listener was there: an abort event does not come twice.
+    if (context.signal.aborted) cancel();
     const stage = async (work: () => Promise<void>) => {
       try {
         await work();

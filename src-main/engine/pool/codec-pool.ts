@@ -31,20 +31,27 @@ interface Worker_ {
   thread: Worker;
   /** Jobs posted to this worker, answered in this order. */
   jobs: Job[];
+  /** Replies still to come, even for jobs already failed by close(). */
+  unanswered: number;
+  /** Called when unanswered drops to 0 (close() waits for it). */
+  onIdle: (() => void) | null;
 }
+
+/** How long close() waits for a worker's native call to return before terminating it. */
+const CLOSE_WAIT_MS = 30_000;
 
 /** Jobs posted to one worker at a time. */
 const DEPTH = 2;
 
 /** The worker entry: the compiled .js next to this file, or the .ts source through tsx. */
-function spawnCodecWorker(): Worker {
+function spawnCodecWorker(stop: SharedArrayBuffer): Worker {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     return new Worker(new URL('./ts-worker-bootstrap.mjs', here), {
-      workerData: { tsEntry: new URL('./codec-worker.ts', here).href },
+      workerData: { tsEntry: new URL('./codec-worker.ts', here).href, stop },
     });
   }
-  return new Worker(new URL('./codec-worker.js', here));
+  return new Worker(new URL('./codec-worker.js', here), { workerData: { stop } });
 }
 
 export function defaultThreads(): number {
@@ -58,6 +65,8 @@ export class CodecPool {
   private nextId = 1;
   private broken: Error | null = null;
   private closed = false;
+  /** Set to 1 on close: workers answer the jobs still in their queue without running them. */
+  private readonly stop = new SharedArrayBuffer(4);
   /** How many workers have work, over time (for the codec stage's utilization). */
   readonly busy: BusyMeter;
 
@@ -131,10 +140,28 @@ export class CodecPool {
     for (const worker of this.workers) worker.thread.postMessage(message);
   }
 
+  /**
+   * Ends the pool at once for its callers. The workers skip what is queued and finish the
+   * frame they are on before they are terminated: a native codec interrupted mid-call by a
+   * terminating thread can take the whole process down (node-liblzma does).
+   */
   async close(): Promise<void> {
     this.closed = true;
+    Atomics.store(new Int32Array(this.stop), 0, 1);
     this.failAll(new Error('codec pool closed'));
-    await Promise.all(this.workers.map((w) => w.thread.terminate()));
+    await Promise.all(
+      this.workers.map(async (w) => {
+        if (w.unanswered > 0 && !this.broken) {
+          let timer: NodeJS.Timeout | undefined;
+          await new Promise<void>((resolve) => {
+            w.onIdle = resolve;
+            timer = setTimeout(resolve, CLOSE_WAIT_MS);
+          });
+          clearTimeout(timer);
+        }
+        await w.thread.terminate();
+      }),
+    );
   }
 
   private ref(slot: Slot, length: number) {
@@ -172,13 +199,21 @@ export class CodecPool {
       const job = this.queue.shift()!;
       if (worker.jobs.length === 0) this.busy.begin();
       worker.jobs.push(job);
+      worker.unanswered++;
       worker.thread.postMessage(job.request);
     }
   }
 
   private startWorker(): Worker_ {
-    const worker: Worker_ = { thread: spawnCodecWorker(), jobs: [] };
+    const worker: Worker_ = {
+      thread: spawnCodecWorker(this.stop),
+      jobs: [],
+      unanswered: 0,
+      onIdle: null,
+    };
     worker.thread.on('message', (reply: CodecReply) => {
+      if (--worker.unanswered === 0) worker.onIdle?.();
+      if (this.closed) return;
       const job = worker.jobs.shift();
       if (worker.jobs.length === 0) this.busy.end();
       if (!job || job.request.id !== reply.id) {

@@ -1,7 +1,7 @@
 // Worker thread entry: compresses or decompresses one frame per message, between slots of
 // the shared arenas it was given.
 
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { FrameCorruptError } from '../codecs/frame-codec.js';
 import { frameCodec } from '../codecs/registry.js';
 import type { CodecReply, CodecRequest, WorkerMessage } from './codec-messages.js';
@@ -9,6 +9,9 @@ import type { SlotRef } from './slot-arena.js';
 
 const port = parentPort;
 if (!port) throw new Error('codec-worker must run as a worker thread');
+
+/** 1 once the pool is closing: queued jobs are answered without being run. */
+const stop = new Int32Array((workerData as { stop: SharedArrayBuffer }).stop);
 
 const arenas = new Map<number, { memory: SharedArrayBuffer; slotBytes: number }>();
 
@@ -46,6 +49,10 @@ port.on('message', (message: WorkerMessage) => {
     return;
   }
   let reply: CodecReply;
+  if (Atomics.load(stop, 0) === 1) {
+    port.postMessage({ id: message.id, ok: false, corrupt: false, message: 'codec pool closed' });
+    return;
+  }
   try {
     reply = run(message);
   } catch (error) {
