@@ -30,7 +30,14 @@ export const RestoreParamsSchema = z.object({
 });
 
 export const CallSchema = z.discriminatedUnion('method', [
-  z.object({ method: z.literal('listDrives'), params: z.object({ all: z.boolean().optional() }) }),
+  z.object({
+    method: z.literal('listDrives'),
+    params: z.object({
+      all: z.boolean().optional(),
+      /** Paths the user chose (image, destination): drives holding them are flagged. */
+      paths: z.array(path).max(16).optional(),
+    }),
+  }),
   z.object({ method: z.literal('planBackup'), params: z.object({ source: path }) }),
   z.object({ method: z.literal('inspectImage'), params: z.object({ image: path }) }),
   z.object({

@@ -12,6 +12,7 @@ import {
   type StartedJob,
 } from '../../src-shared/api.js';
 import type { JobEvent } from '../../src-shared/protocol/events.js';
+import { classifyDrives } from '../drives/classify-drives.js';
 import { listDrives } from '../drives/list-drives.js';
 import { planBackup } from '../engine/backup/plan-backup.js';
 import {
@@ -53,7 +54,10 @@ export function createApiHandler(send: (message: JobMessage) => void): ApiHandle
   const call = async (request: Call): Promise<unknown> => {
     switch (request.method) {
       case 'listDrives':
-        return listDrives({ all: request.params.all ?? false });
+        return classifyDrives(
+          await listDrives({ all: request.params.all ?? false }),
+          request.params.paths ?? [],
+        );
       case 'planBackup':
         return planBackup(request.params.source);
       case 'inspectImage':
