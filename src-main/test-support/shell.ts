@@ -28,6 +28,8 @@ export function shStatus(
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    // A command that exits without reading its input makes the write fail (EPIPE): harmless.
+    child.stdin.on('error', () => {});
     child.stdin.end(input ?? '');
   });
 }

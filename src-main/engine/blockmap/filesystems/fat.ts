@@ -1,5 +1,5 @@
 // FAT12, FAT16 and FAT32: the reserved area, the FATs and the FAT12/16 root directory are
-// always in use; a cluster is in use when its FAT entry is not zero (free).
+// always in use; a cluster is in use when its entry is not zero (free) in any FAT copy.
 
 import type { ByteRange } from '../../../../src-shared/manifest.js';
 import { Distrust, type ReadAt } from '../read-at.js';
@@ -40,7 +40,13 @@ export const fatReader: FilesystemReader = {
     const fatBytes = fatSectors * bytesPerSector;
     if (fatBytes > MAX_FAT_BYTES) throw new Distrust('FAT too large to read');
     if (Math.ceil(((clusters + 2) * kind) / 8) > fatBytes) throw new Distrust('FAT too small');
+    // Every copy of the FAT, merged: a cluster is in use if any copy says so (after a crash
+    // the copies can differ, and fsck may trust either).
     const fat = await read(reserved * bytesPerSector, fatBytes);
+    for (let copy = 1; copy < fats; copy++) {
+      const other = await read((reserved + copy * fatSectors) * bytesPerSector, fatBytes);
+      for (let i = 0; i < fatBytes; i++) fat[i]! |= other[i]!;
+    }
     const entry =
       kind === 32
         ? (n: number) => fat.readUInt32LE(n * 4) & 0x0fffffff
