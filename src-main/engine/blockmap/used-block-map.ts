@@ -36,10 +36,11 @@ const TYPE_NAMES: Record<string, string> = {
 };
 
 export async function usedBlockMap(
-  read: ReadAt,
+  readDrive: ReadAt,
   size: number,
   sectorSize: number,
 ): Promise<BlockMap> {
+  const read = withinDrive(readDrive, size);
   const table = await readTable(read, size, sectorSize);
   if (!table) {
     // No partition table: a filesystem on the whole drive (a "superfloppy"), or raw.
@@ -63,10 +64,11 @@ export async function usedBlockMap(
 /** Raw mode: every byte is read, and the partition table is still recorded (a restore onto a
  *  smaller drive needs to know where the partitions end). */
 export async function rawBlockMapWithTable(
-  read: ReadAt,
+  readDrive: ReadAt,
   size: number,
   sectorSize: number,
 ): Promise<BlockMap> {
+  const read = withinDrive(readDrive, size);
   const table = await readTable(read, size, sectorSize);
   if (!table || 'distrust' in table) return rawBlockMap(size);
   const partitions: Partition[] = table.partitions.map((found) => ({
@@ -183,5 +185,15 @@ function finish(size: number, skip: ByteRange[], partitionTable: PartitionTable 
     read,
     dontCare: complement(read, 0, size),
     partitionTable,
+  };
+}
+
+/** A table or filesystem that points past the drive's end is distrusted, not a read error. */
+function withinDrive(read: ReadAt, size: number): ReadAt {
+  return (position, length) => {
+    if (position < 0 || length < 0 || position + length > size) {
+      throw new Distrust('a structure points past the end of the drive');
+    }
+    return read(position, length);
   };
 }
