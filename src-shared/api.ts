@@ -1,16 +1,26 @@
 // The one API between a UI and the engine. The Electron preload bridge and the browser's
 // WebSocket carry the same messages; whoever receives one validates it with these schemas
-// first (a message crossing a process boundary is untrusted).
+// first (a message crossing a process boundary is untrusted): the server its requests, the
+// client every result against its method's result schema and every job event.
 //
 //   client → server   { id, call: { method, params } }
 //   server → client   { id, ok: true, result } | { id, ok: false, error }
 //   server → client   { jobId, event }           (job events, as the CLI's --json prints them)
 
 import { z } from 'zod';
-import { CODEC_NAMES } from './manifest.js';
-import { ErrorInfoSchema, JobEventSchema } from './protocol/events.js';
+import { CODEC_NAMES, ManifestSchema, PartitionSchema } from './manifest.js';
+import {
+  CHECK_LEVELS,
+  ErrorInfoSchema,
+  JOB_KINDS,
+  JobEventSchema,
+  type JobEvent,
+} from './protocol/events.js';
+import { ERROR_CODES } from './errors.js';
 
 const path = z.string().min(1).max(4096);
+const text = z.string().max(4096);
+const bytes = z.number().min(0);
 
 export const BackupParamsSchema = z.object({
   source: path,
@@ -19,7 +29,12 @@ export const BackupParamsSchema = z.object({
   level: z.number().int().min(-131072).max(22).optional(),
   mode: z.enum(['used', 'raw']).optional(),
   force: z.boolean().optional(),
+  /** Slows the image's writes (bytes per second): shared disks, and tests of a long job. */
+  maxWriteRate: z.number().positive().optional(),
+  /** Folder for the spill buffer (default: the setting, else the system temp folder). */
+  spillDir: path.optional(),
 });
+export type BackupParams = z.infer<typeof BackupParamsSchema>;
 
 export const RestoreParamsSchema = z.object({
   image: path,
@@ -28,11 +43,29 @@ export const RestoreParamsSchema = z.object({
   confirmName: z.string().max(4096),
   readBack: z.boolean().optional(),
 });
+export type RestoreParams = z.infer<typeof RestoreParamsSchema>;
+
+export const VerifyParamsSchema = z.object({ image: path });
+export type VerifyParams = z.infer<typeof VerifyParamsSchema>;
+
+// ---- settings ------------------------------------------------------------------------------
+
+export const SettingsSchema = z.object({
+  /** drivelist hides loop devices and other virtual disks: this lists them too. */
+  showAllDevices: z.boolean(),
+  /** Folder for the spill buffer; null: the system temp folder. */
+  spillDir: path.nullable(),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+export const DEFAULT_SETTINGS: Settings = { showAllDevices: false, spillDir: null };
+
+// ---- the calls -----------------------------------------------------------------------------
 
 export const CallSchema = z.discriminatedUnion('method', [
   z.object({
     method: z.literal('listDrives'),
     params: z.object({
+      /** Add virtual devices (default: the "show all devices" setting). */
       all: z.boolean().optional(),
       /** Paths the user chose (image, destination): drives holding them are flagged. */
       paths: z.array(path).max(16).optional(),
@@ -46,11 +79,15 @@ export const CallSchema = z.discriminatedUnion('method', [
   }),
   z.object({ method: z.literal('startBackup'), params: BackupParamsSchema }),
   z.object({ method: z.literal('startRestore'), params: RestoreParamsSchema }),
-  z.object({ method: z.literal('startVerify'), params: z.object({ image: path }) }),
+  z.object({ method: z.literal('startVerify'), params: VerifyParamsSchema }),
   z.object({ method: z.literal('cancel'), params: z.object({ jobId: z.string().max(64) }) }),
+  z.object({ method: z.literal('listHistory'), params: z.object({}) }),
+  z.object({ method: z.literal('getSettings'), params: z.object({}) }),
+  z.object({ method: z.literal('updateSettings'), params: SettingsSchema.partial() }),
 ]);
 export type Call = z.infer<typeof CallSchema>;
 export type Method = Call['method'];
+export type ParamsOf<M extends Method> = Extract<Call, { method: M }>['params'];
 
 export const RequestSchema = z.object({
   id: z.number().int().min(0),
@@ -71,6 +108,155 @@ export const JobMessageSchema = z.object({
 export type JobMessage = z.infer<typeof JobMessageSchema>;
 
 /** Started jobs answer with their id; their events follow as JobMessages. */
-export interface StartedJob {
-  jobId: string;
+export const StartedJobSchema = z.object({ jobId: z.string().min(1).max(64) });
+export type StartedJob = z.infer<typeof StartedJobSchema>;
+
+// ---- results -------------------------------------------------------------------------------
+
+/** Every reason a drive should not be a restore target; the UI maps kinds to words. */
+export const CAUTION_KINDS = [
+  /** The computer runs from it. */
+  'system',
+  /** It holds a path the user chose (the image being restored, the backup's destination). */
+  'holds-path',
+  /** Some of its partitions are mounted: in use. */
+  'mounted',
+  'read-only',
+] as const;
+export type CautionKind = (typeof CAUTION_KINDS)[number];
+
+export const CautionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.enum(['system', 'mounted', 'read-only']) }),
+  z.object({ kind: z.literal('holds-path'), path }),
+]);
+export type Caution = z.infer<typeof CautionSchema>;
+
+export const DriveSchema = z.object({
+  /** "/dev/sdb" */
+  path,
+  description: text,
+  size: bytes,
+  busType: text,
+  removable: z.boolean(),
+  readOnly: z.boolean(),
+  system: z.boolean(),
+  /** A loop, RAM or other virtual device. */
+  virtual: z.boolean(),
+  mountpoints: z.array(text),
+  cautions: z.array(CautionSchema),
+  /** No cautions: it may be offered as a restore target. */
+  canRestoreTo: z.boolean(),
+});
+export type ApiDrive = z.infer<typeof DriveSchema>;
+
+const layout = z.enum(['indexed', 'stream', 'raw']);
+
+export const ImageInfoSchema = z.object({
+  path,
+  layout,
+  codec: text,
+  fileSize: bytes,
+  payloadSize: bytes.nullable(),
+  frames: z.number().int().min(0).nullable(),
+  ratio: z.number().min(0).nullable(),
+  checkable: z.enum(CHECK_LEVELS),
+  manifest: ManifestSchema.nullable(),
+});
+
+export const BackupPlanSchema = z.looseObject({
+  source: path,
+  size: bytes,
+  partitions: z.array(PartitionSchema),
+  reason: text.optional(),
+  bytesToRead: bytes,
+  expectedImage: z.tuple([bytes, bytes]),
+});
+
+export const RefusalSchema = z.object({
+  code: z.enum(ERROR_CODES),
+  message: text,
+  hint: text.optional(),
+});
+
+/** The plan as the UI needs it; the engine's extra detail (device internals) passes through. */
+export const RestorePlanSchema = z.looseObject({
+  image: z.looseObject({
+    path,
+    layout,
+    codec: text,
+    payloadSize: bytes.nullable(),
+    checkable: z.enum(CHECK_LEVELS),
+    notes: z.array(text),
+  }),
+  target: z.looseObject({
+    path,
+    kind: z.enum(['device', 'file']),
+    /** What the user types to confirm. */
+    name: text,
+    size: bytes.nullable(),
+    exists: z.boolean(),
+    partitions: z.array(text),
+    mounted: z.array(z.object({ device: text, mountPoint: text })),
+  }),
+  erases: text,
+  refusals: z.array(RefusalSchema),
+  shrinkTo: bytes.nullable(),
+});
+
+export const HistoryEntrySchema = z.object({
+  jobId: z.string().max(64),
+  kind: z.enum(JOB_KINDS),
+  startedAt: z.number(),
+  endedAt: z.number(),
+  outcome: z.enum(['done', 'failed', 'cancelled']),
+  /** The drive or file read (backup); the image (restore, verify). */
+  source: text,
+  /** The image made (backup); the drive or file written (restore); null for verify. */
+  destination: text.nullable(),
+  /** Uncompressed bytes, bytes of the image, and their ratio, when known. */
+  size: bytes.nullable(),
+  imageBytes: bytes.nullable(),
+  ratio: z.number().nullable(),
+  /** true: verified or read back intact; false: damage found; null: not checked. */
+  verified: z.boolean().nullable(),
+  error: ErrorInfoSchema.nullable(),
+});
+export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
+
+export const RESULT_SCHEMAS = {
+  listDrives: z.array(DriveSchema),
+  planBackup: BackupPlanSchema,
+  inspectImage: ImageInfoSchema,
+  planRestore: RestorePlanSchema,
+  startBackup: StartedJobSchema,
+  startRestore: StartedJobSchema,
+  startVerify: StartedJobSchema,
+  cancel: z.object({ cancelled: z.boolean() }),
+  listHistory: z.array(HistoryEntrySchema),
+  getSettings: SettingsSchema,
+  updateSettings: SettingsSchema,
+} as const satisfies Record<Method, z.ZodType>;
+export type ResultOf<M extends Method> = z.infer<(typeof RESULT_SCHEMAS)[M]>;
+export const METHODS = Object.keys(RESULT_SCHEMAS) as Method[];
+
+// ---- what a UI holds -------------------------------------------------------------------------
+
+/** One async function per method, and job events; the renderer never knows the transport. */
+export type SpillwayApi = {
+  [M in Method]: (params: ParamsOf<M>) => Promise<ResultOf<M>>;
+} & {
+  onJobEvent(listener: (jobId: string, event: JobEvent) => void): () => void;
+};
+
+/**
+ * A two-way channel of JSON-compatible messages: the preload bridge (Electron IPC), a
+ * WebSocket, a MessagePort. Both ends of the API are written against this alone.
+ */
+export interface MessageLink {
+  send(message: unknown): void;
+  /** Returns a function that stops listening. */
+  onMessage(listener: (message: unknown) => void): () => void;
 }
+
+/** The channel name of the preload bridge's messages (Electron IPC). */
+export const IPC_CHANNEL = 'spillway:api';

@@ -1,134 +1,138 @@
-// Answers API calls with the engine, whatever the transport (WebSocket today; the Electron
-// main process and the privileged helper use the same handler). Jobs run in this process;
-// their events go to `send`, tagged with the job's id.
+// Answers API calls, whatever the transport (the Electron window's IPC, a browser's
+// WebSocket): drives are listed and classified here; jobs and the questions that read drives
+// or images go to the runner (the privileged helper, or this process); history and settings
+// come from the user's data folder. One handler per connected UI: its jobs' events go to
+// its `send`, and a UI that goes away cancels the jobs it started.
 
 import { randomUUID } from 'node:crypto';
-import { ZodError } from 'zod';
 import {
   RequestSchema,
   type Call,
   type JobMessage,
+  type MessageLink,
   type Response,
-  type StartedJob,
 } from '../../src-shared/api.js';
 import type { JobEvent } from '../../src-shared/protocol/events.js';
 import { classifyDrives } from '../drives/classify-drives.js';
 import { listDrives } from '../drives/list-drives.js';
-import { planBackup } from '../engine/backup/plan-backup.js';
-import {
-  backup,
-  describeTarget,
-  inspectImage,
-  openImage,
-  planRestore,
-  restore,
-  SpillwayError,
-  toErrorInfo,
-  verify,
-} from '../engine/index.js';
+import { SpillwayError, toErrorInfo } from '../engine/index.js';
+import { historyEntry } from '../store/history-entry.js';
+import type { HistoryStore } from '../store/history-store.js';
+import type { SettingsStore } from '../store/settings-store.js';
+import type { JobRequest } from './job-requests.js';
+import type { JobRunner } from './job-runner.js';
+
+/** What every connection shares: where jobs run, the history, the settings. */
+export interface ApiBackend {
+  runner: JobRunner;
+  history: HistoryStore;
+  settings: SettingsStore;
+}
 
 export interface ApiHandler {
-  /** One raw message in (JSON text), its response out. */
-  handle(text: string): Promise<Response>;
+  /** One raw message in (already parsed from JSON, or a structured clone), its response out. */
+  handle(raw: unknown): Promise<Response>;
   /** Cancels every job this handler started (the client went away). */
   cancelAll(): void;
 }
 
-export function createApiHandler(send: (message: JobMessage) => void): ApiHandler {
-  const jobs = new Map<string, AbortController>();
+export function createApiHandler(
+  backend: ApiBackend,
+  send: (message: JobMessage) => void,
+): ApiHandler {
+  const jobs = new Set<string>();
 
-  const startJob = (
-    run: (signal: AbortSignal, emit: (e: JobEvent) => void) => Promise<unknown>,
-  ) => {
+  const startJob = async (request: JobRequest) => {
     const jobId = randomUUID();
-    const controller = new AbortController();
-    jobs.set(jobId, controller);
-    const emit = (event: JobEvent) => send({ jobId, event });
-    // The job reports its own end (done or error event); the promise only tidies up.
-    void run(controller.signal, emit)
-      .catch(() => {})
-      .finally(() => jobs.delete(jobId));
-    return { jobId } satisfies StartedJob;
+    const startedAt = Date.now();
+    jobs.add(jobId);
+    await backend.runner.start(jobId, request, (event: JobEvent) => {
+      if (event.type === 'done' || event.type === 'error') {
+        jobs.delete(jobId);
+        // History first, so a UI that lists it on 'done' finds the entry.
+        void backend.history
+          .add(historyEntry(jobId, request, startedAt, event))
+          .catch(() => {})
+          .finally(() => send({ jobId, event }));
+        return;
+      }
+      send({ jobId, event });
+    });
+    return { jobId };
   };
 
   const call = async (request: Call): Promise<unknown> => {
     switch (request.method) {
-      case 'listDrives':
-        return classifyDrives(
-          await listDrives({ all: request.params.all ?? false }),
-          request.params.paths ?? [],
-        );
+      case 'listDrives': {
+        const all = request.params.all ?? (await backend.settings.get()).showAllDevices;
+        return classifyDrives(await listDrives({ all }), request.params.paths ?? []);
+      }
       case 'planBackup':
-        return planBackup(request.params.source);
       case 'inspectImage':
-        return inspectImage(request.params.image);
-      case 'planRestore': {
-        const image = await openImage(request.params.image);
-        try {
-          return await planRestore(image, await describeTarget(request.params.target));
-        } finally {
-          await image.input.close();
-        }
-      }
+      case 'planRestore':
+        return backend.runner.ask(request);
       case 'startBackup': {
-        const { source, destination, ...rest } = request.params;
-        return startJob((signal, emit) =>
-          backup({ source, destination, ...definedOnly(rest) }, { signal, emit }),
-        );
+        const { spillDir } = await backend.settings.get();
+        const params = {
+          ...request.params,
+          ...(request.params.spillDir === undefined && spillDir !== null ? { spillDir } : {}),
+        };
+        return startJob({ kind: 'backup', params });
       }
-      case 'startRestore': {
-        const { image, target, confirmName, readBack } = request.params;
-        return startJob((signal, emit) =>
-          restore(
-            {
-              image,
-              target,
-              ...(readBack !== undefined ? { readBack } : {}),
-              // Only what the user typed can confirm: the drive's name, as the plan shows it.
-              confirm: async (plan) => confirmName === plan.target.path.replace(/^\/dev\//, ''),
-            },
-            { signal, emit },
-          ),
-        );
-      }
+      case 'startRestore':
+        return startJob({ kind: 'restore', params: request.params });
       case 'startVerify':
-        return startJob((signal, emit) =>
-          verify({ image: request.params.image }, { signal, emit }),
-        );
+        return startJob({ kind: 'verify', params: request.params });
       case 'cancel': {
-        const job = jobs.get(request.params.jobId);
-        if (!job) throw new SpillwayError('not-found', 'There is no such job running.');
-        job.abort(new Error('cancelled'));
+        if (!backend.runner.cancel(request.params.jobId)) {
+          throw new SpillwayError('not-found', 'There is no such job running.');
+        }
         return { cancelled: true };
       }
+      case 'listHistory':
+        return backend.history.list();
+      case 'getSettings':
+        return backend.settings.get();
+      case 'updateSettings':
+        return backend.settings.update(request.params);
     }
   };
 
   return {
-    async handle(text) {
-      let id = 0;
+    async handle(raw) {
+      // Answer under the caller's id even when the rest of the request is wrong.
+      const claimed = (raw as { id?: unknown } | null)?.id;
+      const id = typeof claimed === 'number' && Number.isSafeInteger(claimed) ? claimed : 0;
+      const request = RequestSchema.safeParse(raw);
+      if (!request.success) {
+        return { id, ok: false, error: { code: 'usage', message: 'The request is not valid.' } };
+      }
       try {
-        const raw: unknown = JSON.parse(text);
-        // Answer under the caller's id even when the rest of the request is wrong.
-        const claimed = (raw as { id?: unknown } | null)?.id;
-        if (typeof claimed === 'number' && Number.isInteger(claimed)) id = claimed;
-        const request = RequestSchema.parse(raw);
-        id = request.id;
-        return { id, ok: true, result: await call(request.call) };
+        return { id, ok: true, result: await call(request.data.call) };
       } catch (error) {
-        if (error instanceof SyntaxError || error instanceof ZodError) {
-          return { id, ok: false, error: { code: 'usage', message: 'The request is not valid.' } };
-        }
         return { id, ok: false, error: toErrorInfo(error) };
       }
     },
     cancelAll() {
-      for (const job of jobs.values()) job.abort(new Error('the client went away'));
+      for (const jobId of jobs) backend.runner.cancel(jobId);
     },
   };
 }
 
-/** Drops undefined fields (exactOptionalPropertyTypes: absent, not undefined). */
-function definedOnly<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as never;
+/** Serves the API on one link until the returned function is called (the link closed). */
+export function serveApi(backend: ApiBackend, link: MessageLink): () => void {
+  let open = true;
+  const handler = createApiHandler(backend, (message) => {
+    if (open) link.send(message);
+  });
+  const stop = link.onMessage((raw) => {
+    void handler.handle(raw).then((response) => {
+      if (open) link.send(response);
+    });
+  });
+  return () => {
+    open = false;
+    stop();
+    handler.cancelAll();
+  };
 }

@@ -18,6 +18,8 @@ import { formatBytes, formatDuration } from '../../src-shared/units.js';
 import type { CodecName } from '../../src-shared/manifest.js';
 import type { SshOptions } from '../engine/remote/ssh-connection.js';
 import { planBackup, type BackupPlan } from '../engine/backup/plan-backup.js';
+import { appBackend } from '../api/app-backend.js';
+import { defaultDataDir } from '../store/data-dir.js';
 import { startWebServer } from '../web/web-server.js';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
@@ -382,7 +384,9 @@ function describeTable(plan: BackupPlan): string {
 }
 
 export async function uiCommand(flags: { port?: number }): Promise<number> {
+  const backend = appBackend(defaultDataDir());
   const server = await startWebServer({
+    backend,
     ...(flags.port !== undefined ? { port: flags.port } : {}),
     rendererDir: join(PACKAGE_ROOT, 'build', 'renderer'),
   });
@@ -395,5 +399,6 @@ export async function uiCommand(flags: { port?: number }): Promise<number> {
     process.once('SIGTERM', resolve);
   });
   await server.close();
+  await backend.runner.close();
   return EXIT.ok;
 }

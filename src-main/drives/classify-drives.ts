@@ -4,21 +4,10 @@
 
 import { basename } from 'node:path';
 import { disksUnderPath } from '../engine/device/mounts.js';
+import type { Caution } from '../../src-shared/api.js';
 import type { Drive } from './list-drives.js';
 
-export const CAUTION_KINDS = [
-  /** The computer runs from it. */
-  'system',
-  /** It holds a path the user chose (the image being restored, the backup's destination). */
-  'holds-path',
-  /** Some of its partitions are mounted: in use. */
-  'mounted',
-  'read-only',
-] as const;
-export type CautionKind = (typeof CAUTION_KINDS)[number];
-
-export type Caution =
-  { kind: Exclude<CautionKind, 'holds-path'> } | { kind: 'holds-path'; path: string };
+export { CAUTION_KINDS, type Caution, type CautionKind } from '../../src-shared/api.js';
 
 export interface ClassifiedDrive extends Drive {
   cautions: Caution[];

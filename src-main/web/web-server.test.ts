@@ -11,6 +11,8 @@ import { randomFile } from '../test-support/fixtures.js';
 import { attachLoop, detachAll } from '../test-support/loop-devices.js';
 import { noLoopReason } from '../test-support/root.js';
 import { tempDir } from '../test-support/temp-dir.js';
+import { appBackend } from '../api/app-backend.js';
+import { inProcessRunner } from '../api/in-process-runner.js';
 import { startWebServer, type WebServer } from './web-server.js';
 
 interface Client {
@@ -88,8 +90,11 @@ describe('spillway ui server', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
 
   beforeAll(async () => {
-    server = await startWebServer();
     dir = await tempDir();
+    // Jobs in this process: the helper and its transports have their own tests.
+    server = await startWebServer({
+      backend: appBackend(join(dir.path, 'data'), inProcessRunner()),
+    });
   });
 
   afterAll(async () => {

@@ -13,7 +13,8 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { createApiHandler } from '../api/api-handler.js';
+import { serveApi, type ApiBackend } from '../api/api-handler.js';
+import type { MessageLink } from '../../src-shared/api.js';
 
 export interface WebServer {
   url: string;
@@ -23,6 +24,8 @@ export interface WebServer {
 }
 
 export interface WebServerOptions {
+  /** Where jobs run and what history and settings are kept (shared by every page). */
+  backend: ApiBackend;
   /** 0 (default): any free port. */
   port?: number;
   /** The built renderer to serve; a placeholder page when it is missing. */
@@ -58,7 +61,7 @@ export function refusalOf(
   return null;
 }
 
-export async function startWebServer(options: WebServerOptions = {}): Promise<WebServer> {
+export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const token = randomBytes(24).toString('hex');
   let port = 0;
   const server: Server = createServer((request, response) => {
@@ -81,7 +84,7 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
       );
       return;
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => serveApi(ws));
+    sockets.handleUpgrade(request, socket, head, (ws) => serveWebSocket(options.backend, ws));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -100,16 +103,32 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
   };
 }
 
-function serveApi(ws: WebSocket): void {
-  const send = (message: unknown) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+/** A WebSocket as a MessageLink: JSON text frames both ways. */
+export function webSocketLink(ws: WebSocket): MessageLink {
+  return {
+    send(message) {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+    },
+    onMessage(listener) {
+      const onData = (data: unknown) => {
+        let parsed: unknown = null;
+        try {
+          parsed = JSON.parse(String(data));
+        } catch {
+          // answered as an invalid request
+        }
+        listener(parsed);
+      };
+      ws.on('message', onData);
+      return () => ws.off('message', onData);
+    },
   };
-  const handler = createApiHandler(send);
-  ws.on('message', (data) => {
-    void handler.handle(data.toString()).then(send);
-  });
+}
+
+function serveWebSocket(backend: ApiBackend, ws: WebSocket): void {
+  const stop = serveApi(backend, webSocketLink(ws));
   // A closed page cancels its jobs: nobody would see them end.
-  ws.on('close', () => handler.cancelAll());
+  ws.on('close', stop);
 }
 
 async function serveFile(request: IncomingMessage, response: ServerResponse, dir?: string) {

@@ -1,0 +1,48 @@
+// The backend the app and `spillway ui` serve: jobs in the privileged helper (started once,
+// on first need: one elevation prompt per session), history and settings in the data folder.
+
+import { openHistory } from '../store/history-store.js';
+import { openSettings } from '../store/settings-store.js';
+import { startHelper } from '../helper/start-helper.js';
+import type { HelperHost } from '../helper/helper-host.js';
+import type { ApiBackend } from './api-handler.js';
+import type { JobRunner } from './job-runner.js';
+
+/** A runner that starts the helper the first time it is needed, and again if it died. */
+export function lazyHelperRunner(start: () => Promise<HelperHost> = startHelper): JobRunner {
+  let helper: Promise<HelperHost> | null = null;
+  const get = () => {
+    helper ??= start().then(
+      (host) => {
+        host.onExit(() => {
+          helper = null;
+        });
+        return host;
+      },
+      (error: unknown) => {
+        helper = null;
+        throw error;
+      },
+    );
+    return helper;
+  };
+  let current: HelperHost | null = null;
+  return {
+    async start(jobId, request, onEvent) {
+      current = await get();
+      await current.start(jobId, request, onEvent);
+    },
+    cancel: (jobId) => current?.cancel(jobId) ?? false,
+    async ask(question) {
+      current = await get();
+      return current.ask(question);
+    },
+    async close() {
+      if (helper) await (await helper.catch(() => null))?.close();
+    },
+  };
+}
+
+export function appBackend(dataDir: string, runner: JobRunner = lazyHelperRunner()): ApiBackend {
+  return { runner, history: openHistory(dataDir), settings: openSettings(dataDir) };
+}

@@ -1,0 +1,28 @@
+// Jobs run by the engine in this process: for a CLI already running as root and for tests
+// of the transports. The app and `spillway ui` use the helper instead.
+
+import { answerQuestion, runJobRequest } from './job-requests.js';
+import type { JobRunner } from './job-runner.js';
+
+export function inProcessRunner(): JobRunner {
+  const jobs = new Map<string, AbortController>();
+  return {
+    async start(jobId, request, onEvent) {
+      const controller = new AbortController();
+      jobs.set(jobId, controller);
+      // The job reports its own end (done or error event); the promise only tidies up.
+      void runJobRequest(request, { signal: controller.signal, emit: onEvent })
+        .catch(() => {})
+        .finally(() => jobs.delete(jobId));
+    },
+    cancel(jobId) {
+      const job = jobs.get(jobId);
+      job?.abort(new Error('cancelled'));
+      return job !== undefined;
+    },
+    ask: answerQuestion,
+    async close() {
+      for (const job of jobs.values()) job.abort(new Error('closing'));
+    },
+  };
+}

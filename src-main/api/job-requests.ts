@@ -1,0 +1,94 @@
+// What a job request or a question does on the engine. The same code runs in the privileged
+// helper (the app, `spillway ui`) and in-process (tests of the transports, a root CLI).
+
+import { z } from 'zod';
+import {
+  BackupParamsSchema,
+  RestoreParamsSchema,
+  VerifyParamsSchema,
+  type BackupParams,
+} from '../../src-shared/api.js';
+import type { JobResult } from '../../src-shared/protocol/events.js';
+import { planBackup } from '../engine/backup/plan-backup.js';
+import {
+  backup,
+  describeTarget,
+  inspectImage,
+  openImage,
+  planRestore,
+  restore,
+  verify,
+  type BackupOptions,
+  type JobContext,
+} from '../engine/index.js';
+
+export const JobRequestSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('backup'), params: BackupParamsSchema }),
+  z.object({ kind: z.literal('restore'), params: RestoreParamsSchema }),
+  z.object({ kind: z.literal('verify'), params: VerifyParamsSchema }),
+]);
+export type JobRequest = z.infer<typeof JobRequestSchema>;
+
+/** Questions that read drives or images (so they need the helper's rights). */
+export const QuestionSchema = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('planBackup'), params: z.object({ source: z.string().min(1) }) }),
+  z.object({ method: z.literal('inspectImage'), params: z.object({ image: z.string().min(1) }) }),
+  z.object({
+    method: z.literal('planRestore'),
+    params: z.object({ image: z.string().min(1), target: z.string().min(1) }),
+  }),
+]);
+export type Question = z.infer<typeof QuestionSchema>;
+
+function backupOptions(params: BackupParams): BackupOptions {
+  const { spillDir, ...rest } = params;
+  const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  return {
+    ...(defined as typeof rest),
+    ...(spillDir !== undefined ? { spill: { dir: spillDir } } : {}),
+  };
+}
+
+export function runJobRequest(request: JobRequest, context: JobContext): Promise<JobResult> {
+  switch (request.kind) {
+    case 'backup':
+      return backup(backupOptions(request.params), context);
+    case 'verify':
+      return verify({ image: request.params.image }, context);
+    case 'restore': {
+      const { image, target, confirmName, readBack } = request.params;
+      return restore(
+        {
+          image,
+          target,
+          ...(readBack !== undefined ? { readBack } : {}),
+          // Only what the user typed can confirm: the drive's name, as the plan shows it.
+          // Checked here, where the writing happens, not trusted from the caller.
+          confirm: async (plan) => confirmName === plan.target.path.replace(/^\/dev\//, ''),
+        },
+        context,
+      );
+    }
+  }
+}
+
+export async function answerQuestion(question: Question): Promise<unknown> {
+  switch (question.method) {
+    case 'planBackup':
+      return planBackup(question.params.source);
+    case 'inspectImage':
+      return inspectImage(question.params.image);
+    case 'planRestore': {
+      const image = await openImage(question.params.image);
+      try {
+        const plan = await planRestore(image, await describeTarget(question.params.target));
+        // Plain data only: the device's sysfs details stay on this side.
+        const target: Partial<typeof plan.target> = { ...plan.target };
+        delete target.device;
+        return { ...plan, target };
+      } finally {
+        await image.input.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,14 @@
+// Where jobs and questions run: in the privileged helper (helper-host.ts) or in this process
+// (in-process-runner.ts). The API handler does not know which.
+
+import type { JobEvent } from '../../src-shared/protocol/events.js';
+import type { JobRequest, Question } from './job-requests.js';
+
+export interface JobRunner {
+  /** Starts a job; its events, ending with 'done' or 'error', go to `onEvent`. */
+  start(jobId: string, request: JobRequest, onEvent: (event: JobEvent) => void): Promise<void>;
+  /** false when no such job is running. */
+  cancel(jobId: string): boolean;
+  ask(question: Question): Promise<unknown>;
+  close(): Promise<void>;
+}
