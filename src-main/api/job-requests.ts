@@ -62,9 +62,9 @@ export function runJobRequest(request: JobRequest, context: JobContext): Promise
           image,
           target,
           ...(readBack !== undefined ? { readBack } : {}),
-          // Only what the user typed can confirm: the drive's name, as the plan shows it.
-          // Checked here, where the writing happens, not trusted from the caller.
-          confirm: async (plan) => confirmName === plan.target.path.replace(/^\/dev\//, ''),
+          // Only what the user typed can confirm: the target's name as the plan shows it
+          // ("sdb", or a file's name). Checked here, where the writing happens.
+          confirm: async (plan) => confirmName === plan.target.name,
         },
         context,
       );

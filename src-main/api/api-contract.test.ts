@@ -1,0 +1,188 @@
+// The API's contract, the same tests over both transports: the Electron window's (structured
+// clones over a MessageChannel, as Electron IPC carries the preload bridge's messages) and the
+// browser's (a real WebSocket to `spillway ui`'s server on 127.0.0.1). Jobs run in the real
+// privileged helper; results and events are validated by the same client the renderer uses.
+
+import { existsSync } from 'node:fs';
+import { truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import type { JobEvent } from '../../src-shared/protocol/events.js';
+import { createApiClient, type ApiClient } from '../../src-shared/api-client.js';
+import { webSocketClientLink } from '../../src-shared/websocket-link.js';
+import { openHistory } from '../store/history-store.js';
+import { randomFile } from '../test-support/fixtures.js';
+import { attachLoop, detachAll } from '../test-support/loop-devices.js';
+import { portLink } from '../test-support/port-link.js';
+import { noLoopReason } from '../test-support/root.js';
+import { q, sh } from '../test-support/shell.js';
+import { tempDir } from '../test-support/temp-dir.js';
+import { startWebServer } from '../web/web-server.js';
+import { serveApi, type ApiBackend } from './api-handler.js';
+import { appBackend, lazyHelperRunner } from './app-backend.js';
+
+interface Connection {
+  api: ApiClient;
+  close(): Promise<void>;
+}
+
+const TRANSPORTS: Record<string, (backend: ApiBackend) => Promise<Connection>> = {
+  'IPC (structured clones over a MessageChannel)': async (backend) => {
+    const { port1, port2 } = new MessageChannel();
+    const stop = serveApi(backend, portLink(port2));
+    const api = createApiClient(portLink(port1));
+    return {
+      api,
+      async close() {
+        api.close();
+        stop();
+        port1.close();
+      },
+    };
+  },
+  'WebSocket (spillway ui on 127.0.0.1)': async (backend) => {
+    const server = await startWebServer({ backend });
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, {
+      origin: `http://127.0.0.1:${server.port}`,
+    });
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const api = createApiClient(webSocketClientLink(ws));
+    return {
+      api,
+      async close() {
+        api.close();
+        ws.close();
+        await server.close();
+      },
+    };
+  },
+};
+
+/** Resolves with a job's events once it reports done or error. */
+function jobEnd(api: ApiClient, jobId: string): Promise<JobEvent[]> {
+  const events: JobEvent[] = [];
+  return new Promise((resolve) => {
+    const stop = api.onJobEvent((id, event) => {
+      if (id !== jobId) return;
+      events.push(event);
+      if (event.type === 'done' || event.type === 'error') {
+        stop();
+        resolve(events);
+      }
+    });
+  });
+}
+
+describe.each(Object.entries(TRANSPORTS))('the API over %s', (_name, connect) => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let backend: ApiBackend;
+  let connection: Connection;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    backend = appBackend(join(dir.path, 'data'), lazyHelperRunner());
+    connection = await connect(backend);
+    api = connection.api;
+  });
+
+  afterAll(async () => {
+    await connection?.close();
+    await backend?.runner.close();
+    detachAll();
+    await dir?.remove();
+  });
+
+  it('keeps settings, with defaults', async () => {
+    expect(await api.getSettings({})).toEqual({ showAllDevices: false, spillDir: null });
+    expect(await api.updateSettings({ showAllDevices: true })).toEqual({
+      showAllDevices: true,
+      spillDir: null,
+    });
+    expect((await api.getSettings({})).showAllDevices).toBe(true);
+  });
+
+  it('refuses a malformed request with a usage error, and an unknown job', async () => {
+    await expect(api.startBackup({ source: '', destination: 'x' })).rejects.toMatchObject({
+      info: { code: 'usage' },
+    });
+    await expect(api.cancel({ jobId: 'no-such-job' })).rejects.toMatchObject({
+      info: { code: 'not-found' },
+    });
+  });
+
+  it.skipIf(noLoopReason)(
+    `lists a loop device the test attached, with "show all devices" on (${noLoopReason ?? 'root'})`,
+    async () => {
+      const file = join(dir.path, 'listed.bin');
+      await writeFile(file, '');
+      await truncate(file, 40 * 2 ** 20);
+      const loop = await attachLoop(file);
+      try {
+        await api.updateSettings({ showAllDevices: true });
+        const listed = (await api.listDrives({})).find((d) => d.path === loop.path);
+        expect(listed).toMatchObject({ size: 40 * 2 ** 20, virtual: true, canRestoreTo: true });
+        await api.updateSettings({ showAllDevices: false });
+        expect((await api.listDrives({})).some((d) => d.path === loop.path)).toBe(false);
+      } finally {
+        await loop.detach();
+      }
+    },
+  );
+
+  it('backs up, verifies and restores through the helper, and keeps the history', async () => {
+    const source = join(dir.path, 'disk.bin');
+    await randomFile(source, 8 * 2 ** 20, 'contract');
+    const image = join(dir.path, 'disk.img.zst');
+
+    const backup = await api.startBackup({ source, destination: image });
+    const backupEvents = await jobEnd(api, backup.jobId);
+    expect(backupEvents.some((e) => e.type === 'phase')).toBe(true);
+    expect(backupEvents.at(-1)).toMatchObject({
+      type: 'done',
+      result: { kind: 'backup', image, size: 8 * 2 ** 20 },
+    });
+
+    const info = await api.inspectImage({ image });
+    expect(info).toMatchObject({ layout: 'indexed', payloadSize: 8 * 2 ** 20 });
+
+    const verify = await api.startVerify({ image });
+    expect((await jobEnd(api, verify.jobId)).at(-1)).toMatchObject({
+      type: 'done',
+      result: { kind: 'verify', ok: true },
+    });
+
+    const target = join(dir.path, 'restored.bin');
+    const plan = await api.planRestore({ image, target });
+    expect(plan.target.name).toBe('restored.bin');
+    expect(plan.refusals).toEqual([]);
+    const refused = await api.startRestore({ image, target, confirmName: 'disk.bin' });
+    expect((await jobEnd(api, refused.jobId)).at(-1)).toMatchObject({
+      type: 'error',
+      error: { code: 'not-confirmed' },
+    });
+    expect(existsSync(target)).toBe(false);
+    const restore = await api.startRestore({ image, target, confirmName: plan.target.name });
+    expect((await jobEnd(api, restore.jobId)).at(-1)).toMatchObject({
+      type: 'done',
+      result: { kind: 'restore', readBack: true },
+    });
+    await sh(`cmp ${q(source)} ${q(target)}`);
+
+    const history = await api.listHistory({});
+    expect(history.map((h) => [h.kind, h.outcome])).toEqual([
+      ['backup', 'done'],
+      ['verify', 'done'],
+      ['restore', 'failed'],
+      ['restore', 'done'],
+    ]);
+    expect(history[0]).toMatchObject({ source, destination: image, size: 8 * 2 ** 20 });
+    expect(history[0]!.ratio).toBeGreaterThan(0);
+    expect(history[1]!.verified).toBe(true);
+    expect(history[2]!.error).toMatchObject({ code: 'not-confirmed' });
+    // It survives a restart: a new store over the same folder reads the same entries.
+    expect(await openHistory(join(dir.path, 'data')).list()).toEqual(history);
+  });
+});
