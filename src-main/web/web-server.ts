@@ -1,8 +1,8 @@
 // `spillway ui`: the API over WebSocket for a browser on this machine, for headless machines
 // (and for testing the UI where Electron cannot run). Safe by default:
 //   - it listens on 127.0.0.1 only;
-//   - every request needs the random token printed in the URL (another local user or a web
-//     page cannot guess it);
+//   - the page and the API need the random token printed in the URL (another local user or a
+//     web page cannot guess it); the page's static assets need only the right Host;
 //   - the Host header must name 127.0.0.1/localhost and this port (DNS rebinding: a hostile
 //     site's name pointed at 127.0.0.1 arrives with its own Host), and a WebSocket's Origin
 //     must be this server's (a page elsewhere cannot drive it through the user's browser).
@@ -54,7 +54,11 @@ export function refusalOf(
     const origin = request.headers.origin;
     if (!origin || !hosts.some((host) => origin === `http://${host}`)) return 'wrong Origin';
   }
-  const given = new URL(request.url ?? '/', 'http://x').searchParams.get('token') ?? '';
+  const url = new URL(request.url ?? '/', 'http://x');
+  // The page's scripts and styles hold no secret: they load without the token (their URLs
+  // cannot carry it); the page itself and the API need it.
+  if (!websocket && url.pathname.startsWith('/assets/')) return null;
+  const given = url.searchParams.get('token') ?? '';
   const a = Buffer.from(given);
   const b = Buffer.from(token);
   if (a.byteLength !== b.byteLength || !timingSafeEqual(a, b)) return 'wrong token';
