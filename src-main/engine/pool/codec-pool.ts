@@ -51,7 +51,13 @@ function spawnCodecWorker(stop: SharedArrayBuffer): Worker {
       workerData: { tsEntry: new URL('./codec-worker.ts', here).href, stop },
     });
   }
-  return new Worker(new URL('./codec-worker.js', here), { workerData: { stop } });
+  // In the packaged app the worker runs from app.asar.unpacked: worker_threads cannot load a
+  // script from inside an asar archive (electron-builder.yml unpacks it and its imports).
+  const entry = new URL('./codec-worker.js', here).href.replace(
+    '/app.asar/',
+    '/app.asar.unpacked/',
+  );
+  return new Worker(new URL(entry), { workerData: { stop } });
 }
 
 export function defaultThreads(): number {
