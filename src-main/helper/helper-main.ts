@@ -6,10 +6,12 @@
 
 import { rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { toErrorInfo } from '../engine/errors.js';
 import { answerQuestion, runJobRequest } from '../api/job-requests.js';
+import { cleanUpDeadRuns } from '../engine/spill/spill-dir.js';
 import { HostMessageSchema, type HelperMessage } from './helper-protocol.js';
 import { readJsonLines, writeJsonLine } from './line-socket.js';
 
@@ -54,7 +56,12 @@ async function main(): Promise<void> {
   socket.on('close', () => end(0));
   socket.on('error', () => end(1));
 
-  socket.on('connect', () => send({ type: 'hello', secret, pid: process.pid }));
+  socket.on('connect', () => {
+    send({ type: 'hello', secret, pid: process.pid });
+    // Spill folders of helpers that were killed are root's in a sticky temp folder: the
+    // unprivileged app cannot remove them, the next helper does (they name their owner).
+    void cleanUpDeadRuns(tmpdir()).catch(() => {});
+  });
   readJsonLines(socket, (raw) => {
     const parsed = HostMessageSchema.safeParse(raw);
     if (!parsed.success) return;
