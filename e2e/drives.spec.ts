@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { attachLoop, detachAll, type LoopDevice } from '../src-main/test-support/loop-devices.js';
 import { noLoopReason } from '../src-main/test-support/root.js';
+import { q, sh } from '../src-main/test-support/shell.js';
 import { tempDir } from '../src-main/test-support/temp-dir.js';
 import { startUi, type UiServer } from './ui-server.js';
 
@@ -49,7 +50,21 @@ test('the Drives screen lists a loop device the test attached, with its size', a
     const row = page.getByRole('listitem').filter({ hasText: loop.path });
     await expect(row).toBeVisible();
     await expect(row.locator('.size')).toHaveText('48.0 MiB');
+    // A fine restore target: no cautions.
+    await expect(row.locator('.cautions li')).toHaveCount(0);
   } finally {
     await loop.detach();
   }
+});
+
+test('the drive the computer runs from is shown as such, never as a target', async ({ page }) => {
+  const root = (await sh('findmnt -no SOURCE /')).trim();
+  const disk = (await sh(`lsblk -no PKNAME ${q(root)} 2>/dev/null || true`)).trim();
+  const systemDrive = disk ? `/dev/${disk}` : root;
+  await page.goto(ui.url);
+  await expect(page.getByText('Looking for drives…')).toBeHidden();
+  const row = page.getByRole('listitem').filter({ hasText: systemDrive });
+  test.skip((await row.count()) === 0, `/ is on ${root}, which is not a listed drive here`);
+  await expect(row).toHaveClass(/blocked/);
+  await expect(row.getByText('This computer runs from it')).toBeVisible();
 });

@@ -8,7 +8,7 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobEvent } from '../../src-shared/protocol/events.js';
-import { fixtureDisk } from '../test-support/fixtures.js';
+import { fixtureDisk, randomFile } from '../test-support/fixtures.js';
 import { attachLoop, detachAll } from '../test-support/loop-devices.js';
 import { REPO_ROOT } from '../test-support/paths.js';
 import { noLoopReason } from '../test-support/root.js';
@@ -92,13 +92,27 @@ describe('the helper process', () => {
     expect(isGone(host.pid)).toBe(true);
   });
 
-  it('exits when its parent is killed', async () => {
+  it('exits when its parent is killed, cancelling its job first (no partial image)', async () => {
+    const source = join(dir.path, 'orphan.bin');
+    await randomFile(source, 32 * 2 ** 20, 'orphan');
+    const out = join(dir.path, 'orphan-out');
+    await mkdir(out);
     const parentScript = join(dir.path, 'parent.mjs');
     const module = join(REPO_ROOT, 'build', 'src-main', 'helper', 'start-helper.js');
+    const job = {
+      kind: 'backup',
+      params: { source, destination: join(out, 'o.img.zst'), maxWriteRate: 4 * 2 ** 20 },
+    };
+    // The parent starts a slow backup and reports the helper's pid once the job writes.
     await writeFile(
       parentScript,
       `const { startHelper } = await import(${JSON.stringify(module)});\n` +
-        `const host = await startHelper();\nconsole.log(host.pid);\nsetInterval(() => {}, 1000);\n`,
+        `const host = await startHelper();\n` +
+        `let told = false;\n` +
+        `await host.start('orphan', ${JSON.stringify(job)}, (e) => {\n` +
+        `  if (!told && e.type === 'progress' && e.bytesWritten > 0) {\n` +
+        `    told = true; console.log(host.pid);\n  }\n});\n` +
+        `setInterval(() => {}, 1000);\n`,
     );
     const parent = spawn(process.execPath, [parentScript], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -108,8 +122,12 @@ describe('the helper process', () => {
       parent.once('exit', () => reject(new Error('the parent died first')));
     });
     expect(isGone(helperPid)).toBe(false);
+    expect(await readdir(out)).toEqual(['o.img.zst.incomplete']);
     parent.kill('SIGKILL');
+    const killed = performance.now();
     await waitFor(() => isGone(helperPid), 15_000, 'the helper to exit');
+    console.log(`the orphaned helper exited ${Math.round(performance.now() - killed)} ms after`);
+    expect(await readdir(out)).toEqual([]);
   });
 
   describe.skipIf(noLoopReason)(`killed mid-backup (${noLoopReason ?? 'root'})`, () => {
