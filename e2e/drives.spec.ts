@@ -32,7 +32,9 @@ test('a wrong token gets no page', async ({ page }) => {
   await expect(page.getByText('Refused: wrong token.')).toBeVisible();
 });
 
-test('the Drives screen lists a loop device the test attached, with its size', async ({ page }) => {
+test('the Drives screen lists a loop device the test attached, with its size, live', async ({
+  page,
+}) => {
   test.skip(noLoopReason !== null, noLoopReason ?? '');
   const file = join(dir.path, 'disk.bin');
   await writeFile(file, '');
@@ -52,6 +54,15 @@ test('the Drives screen lists a loop device the test attached, with its size', a
     await expect(row.locator('.size')).toHaveText('48.0 MiB');
     // A fine restore target: no cautions.
     await expect(row.locator('.cautions li')).toHaveCount(0);
+    // Unplugged (detached) while the page is open: it goes from the list by itself ...
+    await loop.detach();
+    await expect(row).toHaveCount(0, { timeout: 10_000 });
+    // ... and a drive plugged in later appears without a click.
+    const again = await attachLoop(file);
+    await expect(page.getByRole('listitem').filter({ hasText: again.path })).toBeVisible({
+      timeout: 10_000,
+    });
+    await again.detach();
   } finally {
     await loop.detach();
   }

@@ -46,7 +46,7 @@ export function createApiHandler(
     const jobId = randomUUID();
     const startedAt = Date.now();
     jobs.add(jobId);
-    await backend.runner.start(jobId, request, (event: JobEvent) => {
+    const started = backend.runner.start(jobId, request, (event: JobEvent) => {
       if (event.type === 'done' || event.type === 'error') {
         jobs.delete(jobId);
         // History first, so a UI that lists it on 'done' finds the entry.
@@ -57,6 +57,11 @@ export function createApiHandler(
         return;
       }
       send({ jobId, event });
+    });
+    // The helper may fail to start (the password prompt was cancelled): no job then.
+    await started.catch((error: unknown) => {
+      jobs.delete(jobId);
+      throw error;
     });
     return { jobId };
   };
