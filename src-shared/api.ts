@@ -81,6 +81,14 @@ export const CallSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('startRestore'), params: RestoreParamsSchema }),
   z.object({ method: z.literal('startVerify'), params: VerifyParamsSchema }),
   z.object({ method: z.literal('cancel'), params: z.object({ jobId: z.string().max(64) }) }),
+  z.object({
+    method: z.literal('sampleCompression'),
+    params: z.object({ source: path, codec: z.enum(CODEC_NAMES), level: z.number().int() }),
+  }),
+  z.object({ method: z.literal('checkDestination'), params: z.object({ folder: path }) }),
+  z.object({ method: z.literal('listFolder'), params: z.object({ path }) }),
+  /** Removes an image the history lists as made here (all its parts and its sidecar). */
+  z.object({ method: z.literal('deleteImage'), params: z.object({ image: path }) }),
   z.object({ method: z.literal('listHistory'), params: z.object({}) }),
   z.object({ method: z.literal('getSettings'), params: z.object({}) }),
   z.object({ method: z.literal('updateSettings'), params: SettingsSchema.partial() }),
@@ -223,6 +231,51 @@ export const HistoryEntrySchema = z.object({
 });
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 
+export const CompressionSampleSchema = z.object({
+  codec: z.enum(CODEC_NAMES),
+  level: z.number().int(),
+  sampled: bytes,
+  ratio: z.number().min(0),
+  /** Expected compression rate of a backup, all threads, uncompressed bytes per second. */
+  bytesPerSecond: bytes,
+  threads: z.number().int().min(1),
+  bytesToRead: bytes,
+  expectedImage: bytes,
+});
+export type CompressionSample = z.infer<typeof CompressionSampleSchema>;
+
+export const DestinationCheckSchema = z.discriminatedUnion('usable', [
+  z.object({
+    folder: path,
+    usable: z.literal(false),
+    problem: z.enum(['missing', 'not-a-folder', 'read-only']),
+  }),
+  z.object({
+    folder: path,
+    usable: z.literal(true),
+    free: bytes,
+    /** Part size images are split into there (FAT32), or null. */
+    splitAt: bytes.nullable(),
+  }),
+]);
+export type DestinationCheck = z.infer<typeof DestinationCheckSchema>;
+
+export const FolderListingSchema = z.object({
+  path,
+  parent: path.nullable(),
+  entries: z
+    .array(
+      z.object({
+        name: z.string().min(1).max(4096),
+        kind: z.enum(['folder', 'file', 'device', 'other']),
+        size: bytes.nullable(),
+      }),
+    )
+    .max(2000),
+  truncated: z.boolean(),
+});
+export type FolderListing = z.infer<typeof FolderListingSchema>;
+
 export const RESULT_SCHEMAS = {
   listDrives: z.array(DriveSchema),
   planBackup: BackupPlanSchema,
@@ -232,6 +285,10 @@ export const RESULT_SCHEMAS = {
   startRestore: StartedJobSchema,
   startVerify: StartedJobSchema,
   cancel: z.object({ cancelled: z.boolean() }),
+  sampleCompression: CompressionSampleSchema,
+  checkDestination: DestinationCheckSchema,
+  listFolder: FolderListingSchema,
+  deleteImage: z.object({ removed: z.array(path) }),
   listHistory: z.array(HistoryEntrySchema),
   getSettings: SettingsSchema,
   updateSettings: SettingsSchema,

@@ -184,5 +184,52 @@ describe.each(Object.entries(TRANSPORTS))('the API over %s', (_name, connect) =>
     expect(history[2]!.error).toMatchObject({ code: 'not-confirmed' });
     // It survives a restart: a new store over the same folder reads the same entries.
     expect(await openHistory(join(dir.path, 'data')).list()).toEqual(history);
+
+    // Deleting: only an image the history lists as made here, then every file of it.
+    await expect(api.deleteImage({ image: source })).rejects.toMatchObject({
+      info: { code: 'usage' },
+    });
+    expect(existsSync(source)).toBe(true);
+    expect(await api.deleteImage({ image })).toEqual({ removed: [image] });
+    expect(existsSync(image)).toBe(false);
+  });
+
+  it('samples compression, checks a destination and lists a folder', async () => {
+    const source = join(dir.path, 'half-zero.bin');
+    // 4 MiB of random bytes then 4 MiB of zeros: about 2:1 at any zstd level.
+    await randomFile(source, 4 * 2 ** 20, 'sample');
+    await truncate(source, 8 * 2 ** 20);
+    const fast = await api.sampleCompression({ source, codec: 'zstd', level: 1 });
+    expect(fast.bytesToRead).toBe(8 * 2 ** 20);
+    expect(fast.ratio).toBeGreaterThan(1.5);
+    expect(fast.ratio).toBeLessThan(2.5);
+    expect(fast.bytesPerSecond).toBeGreaterThan(0);
+    expect(fast.expectedImage).toBeLessThan(6 * 2 ** 20);
+    await expect(api.sampleCompression({ source, codec: 'zstd', level: 40 })).rejects.toMatchObject(
+      { info: { code: 'usage' } },
+    );
+
+    const here = await api.checkDestination({ folder: dir.path });
+    expect(here).toMatchObject({ usable: true, splitAt: null });
+    expect(here.usable && here.free).toBeGreaterThan(0);
+    expect(await api.checkDestination({ folder: join(dir.path, 'nope') })).toMatchObject({
+      usable: false,
+      problem: 'missing',
+    });
+    expect(await api.checkDestination({ folder: source })).toMatchObject({
+      usable: false,
+      problem: 'not-a-folder',
+    });
+
+    const listing = await api.listFolder({ path: dir.path });
+    expect(listing.parent).not.toBeNull();
+    expect(listing.entries).toContainEqual({
+      name: 'half-zero.bin',
+      kind: 'file',
+      size: 8 * 2 ** 20,
+    });
+    await expect(api.listFolder({ path: source })).rejects.toMatchObject({
+      info: { code: 'not-found' },
+    });
   });
 });

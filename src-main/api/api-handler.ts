@@ -75,7 +75,23 @@ export function createApiHandler(
       case 'planBackup':
       case 'inspectImage':
       case 'planRestore':
+      case 'sampleCompression':
+      case 'checkDestination':
+      case 'listFolder':
         return backend.runner.ask(request);
+      case 'deleteImage': {
+        // Only images this app made (the history says so): the helper deletes as root.
+        const made = (await backend.history.list()).some(
+          (entry) =>
+            entry.kind === 'backup' &&
+            entry.outcome === 'done' &&
+            entry.destination === request.params.image,
+        );
+        if (!made) {
+          throw new SpillwayError('usage', 'Only images Spillway made and lists can be deleted.');
+        }
+        return backend.runner.ask(request);
+      }
       case 'startBackup': {
         const { spillDir } = await backend.settings.get();
         const params = {

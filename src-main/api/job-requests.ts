@@ -9,7 +9,12 @@ import {
   type BackupParams,
 } from '../../src-shared/api.js';
 import type { JobResult } from '../../src-shared/protocol/events.js';
+import { CODEC_NAMES } from '../../src-shared/manifest.js';
 import { planBackup } from '../engine/backup/plan-backup.js';
+import { sampleCompression } from '../engine/sample/sample-compression.js';
+import { checkDestination } from '../files/check-destination.js';
+import { deleteImage } from '../files/delete-image.js';
+import { listFolder } from '../files/list-folder.js';
 import {
   backup,
   describeTarget,
@@ -30,6 +35,8 @@ export const JobRequestSchema = z.discriminatedUnion('kind', [
 export type JobRequest = z.infer<typeof JobRequestSchema>;
 
 /** Questions that read drives or images (so they need the helper's rights). */
+const path = z.string().min(1).max(4096);
+
 export const QuestionSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('planBackup'), params: z.object({ source: z.string().min(1) }) }),
   z.object({ method: z.literal('inspectImage'), params: z.object({ image: z.string().min(1) }) }),
@@ -37,6 +44,13 @@ export const QuestionSchema = z.discriminatedUnion('method', [
     method: z.literal('planRestore'),
     params: z.object({ image: z.string().min(1), target: z.string().min(1) }),
   }),
+  z.object({
+    method: z.literal('sampleCompression'),
+    params: z.object({ source: path, codec: z.enum(CODEC_NAMES), level: z.number().int() }),
+  }),
+  z.object({ method: z.literal('checkDestination'), params: z.object({ folder: path }) }),
+  z.object({ method: z.literal('listFolder'), params: z.object({ path }) }),
+  z.object({ method: z.literal('deleteImage'), params: z.object({ image: path }) }),
 ]);
 export type Question = z.infer<typeof QuestionSchema>;
 
@@ -74,6 +88,16 @@ export function runJobRequest(request: JobRequest, context: JobContext): Promise
 
 export async function answerQuestion(question: Question): Promise<unknown> {
   switch (question.method) {
+    case 'sampleCompression': {
+      const { source, codec, level } = question.params;
+      return sampleCompression(source, codec, level);
+    }
+    case 'checkDestination':
+      return checkDestination(question.params.folder);
+    case 'listFolder':
+      return listFolder(question.params.path);
+    case 'deleteImage':
+      return { removed: await deleteImage(question.params.image) };
     case 'planBackup':
       return planBackup(question.params.source);
     case 'inspectImage':

@@ -1,10 +1,11 @@
 // What the rest of the engine needs to know about each codec without running it: its levels,
 // the image's file name, and where the index and manifest live.
 
+import { CODEC_LEVELS, type LevelRange } from '../../../src-shared/codec-levels.js';
 import type { CodecName } from '../../../src-shared/manifest.js';
 
 export interface CodecInfo {
-  levels: { min: number; max: number; default: number };
+  levels: LevelRange;
   /** The image file's extension ("disk.img.zst"). */
   extension: string;
   /** zstd and LZ4 keep index and manifest in skippable frames inside the image; the other
@@ -21,34 +22,34 @@ const zstdBound = (size: number) =>
 
 export const CODEC_INFO: Record<CodecName, CodecInfo> = {
   zstd: {
-    levels: { min: 1, max: 19, default: 3 },
+    levels: CODEC_LEVELS.zstd,
     extension: '.img.zst',
     index: 'in-file',
     bound: zstdBound,
   },
   lz4: {
-    levels: { min: 1, max: 1, default: 1 },
+    levels: CODEC_LEVELS.lz4,
     extension: '.img.lz4',
     index: 'in-file',
     // LZ4's worst case (n + n/255 + 16) per block, plus the frame's header and trailer.
     bound: (size) => size + Math.ceil(size / 255) + 1024,
   },
   gzip: {
-    levels: { min: 1, max: 9, default: 6 },
+    levels: CODEC_LEVELS.gzip,
     extension: '.img.gz',
     index: 'sidecar',
     // deflateBound plus the gzip header and trailer, with room to spare.
     bound: (size) => size + (size >> 10) + 1024,
   },
   xz: {
-    levels: { min: 0, max: 9, default: 6 },
+    levels: CODEC_LEVELS.xz,
     extension: '.img.xz',
     index: 'sidecar',
     // LZMA2 stores incompressible data in chunks with a few bytes each, plus headers.
     bound: (size) => size + (size >> 12) + 4096,
   },
   none: {
-    levels: { min: 0, max: 0, default: 0 },
+    levels: CODEC_LEVELS.none,
     extension: '.img',
     index: 'sidecar',
     bound: (size) => size,

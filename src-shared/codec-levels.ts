@@ -1,0 +1,18 @@
+// Each codec's compression levels: the engine checks --level against them, the UI draws its
+// level control from them. Plain data, shared by both sides.
+
+import type { CodecName } from './manifest.js';
+
+export interface LevelRange {
+  min: number;
+  max: number;
+  default: number;
+}
+
+export const CODEC_LEVELS: Record<CodecName, LevelRange> = {
+  zstd: { min: 1, max: 19, default: 3 },
+  lz4: { min: 1, max: 1, default: 1 },
+  gzip: { min: 1, max: 9, default: 6 },
+  xz: { min: 0, max: 9, default: 6 },
+  none: { min: 0, max: 0, default: 0 },
+};
