@@ -1,23 +1,66 @@
-// The window's content: connects to the API once, then shows the Drives screen.
+// The window's content: connects to the API once, then the screens — Drives, Back up,
+// Restore, Images — under one navigation bar. Job events feed the jobs store for as long as
+// the window is open, whichever screen is shown.
 
 import { useEffect, useState } from 'react';
 import type { ApiClient } from '../src-shared/api-client.js';
+import { ApiContext } from './api/api-context.js';
 import { connect, type Transport } from './api/connect.js';
+import { BackupWizard } from './backup/BackupWizard.js';
+import { ImagesPage } from './images/ImagesPage.js';
+import { useJobs } from './jobs/jobs-store.js';
+import { SCREENS, SCREEN_TITLES, useNav } from './nav-store.js';
 import { DrivesPage } from './pages/DrivesPage.js';
+import { RestoreWizard } from './restore/RestoreWizard.js';
 
 export function App() {
-  const [api, setApi] = useState<{ api: ApiClient; transport: Transport } | null>(null);
+  const [connection, setConnection] = useState<{ api: ApiClient; transport: Transport } | null>(
+    null,
+  );
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    connect().then(setApi, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+    connect().then(setConnection, (e: unknown) =>
+      setError(e instanceof Error ? e.message : String(e)),
+    );
   }, []);
+  useEffect(
+    () => (connection ? useJobs.getState().listen(connection.api) : undefined),
+    [connection],
+  );
 
   if (error) return <p role="alert">{error}</p>;
-  if (!api) return <p>Connecting…</p>;
+  if (!connection) return <p>Connecting…</p>;
   return (
-    <main data-transport={api.transport}>
-      <DrivesPage api={api.api} />
-    </main>
+    <ApiContext.Provider value={connection}>
+      <Shell transport={connection.transport} />
+    </ApiContext.Provider>
+  );
+}
+
+export function Shell({ transport }: { transport: Transport }) {
+  const { screen, go } = useNav();
+  return (
+    <div className="shell" data-transport={transport}>
+      <nav aria-label="Screens">
+        <span className="brand">Spillway</span>
+        {SCREENS.map((s) => (
+          <button
+            key={s}
+            type="button"
+            aria-current={s === screen ? 'page' : undefined}
+            onClick={() => go(s)}
+          >
+            {SCREEN_TITLES[s]}
+          </button>
+        ))}
+      </nav>
+      <main data-transport={transport}>
+        {screen === 'drives' && <DrivesPage />}
+        {screen === 'backup' && <BackupWizard />}
+        {screen === 'restore' && <RestoreWizard />}
+        {screen === 'images' && <ImagesPage />}
+      </main>
+    </div>
   );
 }

@@ -33,6 +33,28 @@ export const BackupParamsSchema = z.object({
   maxWriteRate: z.number().positive().optional(),
   /** Folder for the spill buffer (default: the setting, else the system temp folder). */
   spillDir: path.optional(),
+  /** Most bytes the spill buffer may hold on disk (default: only the free-space floor). */
+  spillMax: z.number().int().min(0).optional(),
+  /** Let the level follow the backlog between these levels. */
+  adapt: z.object({ min: z.number().int(), max: z.number().int() }).optional(),
+  threads: z.number().int().min(1).max(256).optional(),
+  /** Bytes per frame (default 4 MiB). */
+  frameSize: z
+    .number()
+    .int()
+    .min(2 ** 16)
+    .max(2 ** 28)
+    .optional(),
+  /** Parts of this many bytes; false never splits (default: split on FAT32 only). */
+  split: z
+    .union([
+      z
+        .number()
+        .int()
+        .min(2 ** 20),
+      z.literal(false),
+    ])
+    .optional(),
 });
 export type BackupParams = z.infer<typeof BackupParamsSchema>;
 
@@ -171,6 +193,8 @@ export const ImageInfoSchema = z.object({
   manifest: ManifestSchema.nullable(),
 });
 
+export type ImageInfo = z.infer<typeof ImageInfoSchema>;
+
 export const BackupPlanSchema = z.looseObject({
   source: path,
   size: bytes,
@@ -179,6 +203,7 @@ export const BackupPlanSchema = z.looseObject({
   bytesToRead: bytes,
   expectedImage: z.tuple([bytes, bytes]),
 });
+export type BackupPlan = z.infer<typeof BackupPlanSchema>;
 
 export const RefusalSchema = z.object({
   code: z.enum(ERROR_CODES),
@@ -210,6 +235,7 @@ export const RestorePlanSchema = z.looseObject({
   refusals: z.array(RefusalSchema),
   shrinkTo: bytes.nullable(),
 });
+export type RestorePlan = z.infer<typeof RestorePlanSchema>;
 
 export const HistoryEntrySchema = z.object({
   jobId: z.string().max(64),

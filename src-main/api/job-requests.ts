@@ -55,11 +55,15 @@ export const QuestionSchema = z.discriminatedUnion('method', [
 export type Question = z.infer<typeof QuestionSchema>;
 
 function backupOptions(params: BackupParams): BackupOptions {
-  const { spillDir, ...rest } = params;
+  const { spillDir, spillMax, ...rest } = params;
   const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  const spill = {
+    ...(spillDir !== undefined ? { dir: spillDir } : {}),
+    ...(spillMax !== undefined ? { max: spillMax } : {}),
+  };
   return {
     ...(defined as typeof rest),
-    ...(spillDir !== undefined ? { spill: { dir: spillDir } } : {}),
+    ...(Object.keys(spill).length > 0 ? { spill } : {}),
   };
 }
 

@@ -1,22 +1,19 @@
-// The Drives screen: every drive with its size and, for those that cannot be restored to,
-// why not.
+// The Drives screen: every drive with its name, size, bus and badges; for those that cannot
+// be restored to, why not; on request, its partitions with filesystem, label and use.
 
-import { useEffect } from 'react';
-import type { ApiClient } from '../../src-shared/api-client.js';
+import { useState } from 'react';
+import type { ApiDrive, BackupPlan } from '../../src-shared/api.js';
 import { formatBytes } from '../../src-shared/units.js';
-import { useDrives } from '../store/drives-store.js';
+import { useApi } from '../api/api-context.js';
+import { DriveLabel } from '../components/DriveLabel.js';
+import { ProblemNote } from '../components/ProblemNote.js';
+import { useLiveDrives } from '../store/drives-store.js';
+import { problemOf, type Problem } from '../words/error-words.js';
 import { cautionWords } from './caution-words.js';
 
-const REFRESH_MS = 3000;
-
-export function DrivesPage({ api }: { api: ApiClient }) {
-  const { drives, showAll, loading, error, refresh, setShowAll } = useDrives();
-
-  useEffect(() => {
-    void refresh(api);
-    const timer = setInterval(() => void refresh(api), REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [api, refresh]);
+export function DrivesPage() {
+  const api = useApi();
+  const { drives, showAll, loading, error, setShowAll } = useLiveDrives(api);
 
   return (
     <section aria-labelledby="drives-title">
@@ -36,20 +33,73 @@ export function DrivesPage({ api }: { api: ApiClient }) {
       {!loading && drives.length === 0 && <p>No drives found.</p>}
       <ul className="drives" aria-label="Drives">
         {drives.map((drive) => (
-          <li key={drive.path} className={drive.canRestoreTo ? 'drive' : 'drive blocked'}>
-            <div className="name">{drive.description}</div>
-            <div className="path">{drive.path}</div>
-            <div className="size">{formatBytes(drive.size)}</div>
-            <ul className="cautions" aria-label={`Cautions for ${drive.path}`}>
-              {drive.cautions.map((caution) => (
-                <li key={caution.kind + ('path' in caution ? caution.path : '')}>
-                  {cautionWords(caution)}
-                </li>
-              ))}
-            </ul>
-          </li>
+          <DriveRow key={drive.path} drive={drive} />
         ))}
       </ul>
     </section>
+  );
+}
+
+function DriveRow({ drive }: { drive: ApiDrive }) {
+  const api = useApi();
+  const [plan, setPlan] = useState<BackupPlan | null>(null);
+  const [open, setOpen] = useState(false);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const toggle = () => {
+    setOpen(!open);
+    if (!open && !plan) {
+      api
+        .planBackup({ source: drive.path })
+        .then(setPlan, (e: unknown) => setProblem(problemOf(e)));
+    }
+  };
+  return (
+    <li className={drive.canRestoreTo ? 'drive' : 'drive blocked'}>
+      <DriveLabel drive={drive} />
+      <button type="button" className="link" aria-expanded={open} onClick={toggle}>
+        {open ? 'Hide partitions' : 'Partitions'}
+      </button>
+      <ul className="cautions" aria-label={`Cautions for ${drive.path}`}>
+        {drive.cautions.map((caution) => (
+          <li key={caution.kind + ('path' in caution ? caution.path : '')}>
+            {cautionWords(caution)}
+          </li>
+        ))}
+      </ul>
+      {open && (
+        <div className="partitions">
+          <ProblemNote problem={problem} />
+          {!plan && !problem && <p>Reading the partition table…</p>}
+          {plan && plan.partitions.length === 0 && (
+            <p className="muted">{plan.reason ?? 'No partition table.'}</p>
+          )}
+          {plan && plan.partitions.length > 0 && (
+            <table aria-label={`Partitions of ${drive.path}`}>
+              <thead>
+                <tr>
+                  <th>#</th>
+                  <th>Filesystem</th>
+                  <th>Label</th>
+                  <th>Used / size</th>
+                </tr>
+              </thead>
+              <tbody>
+                {plan.partitions.map((p) => (
+                  <tr key={p.index}>
+                    <td>{p.index}</td>
+                    <td>{p.filesystem ?? p.typeName ?? 'unknown'}</td>
+                    <td>{p.label ?? p.name ?? ''}</td>
+                    <td>
+                      {p.usedBytes !== undefined ? formatBytes(p.usedBytes) : '?'} /{' '}
+                      {formatBytes(p.size)}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+      )}
+    </li>
   );
 }

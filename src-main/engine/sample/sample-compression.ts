@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { CodecName } from '../../../src-shared/manifest.js';
 import { readAtOf } from '../blockmap/read-source.js';
 import { usedBlockMap } from '../blockmap/used-block-map.js';
-import { CODEC_INFO } from '../codecs/codec-info.js';
+import { checkLevel } from '../backup/options.js';
 import { frameCodec } from '../codecs/registry.js';
 import { SpillwayError } from '../errors.js';
 import { totalLength } from '../ranges.js';
@@ -39,10 +39,7 @@ export async function sampleCompression(
   codec: CodecName,
   level: number,
 ): Promise<CompressionSample> {
-  const { min, max } = CODEC_INFO[codec].levels;
-  if (!Number.isInteger(level) || level < min || level > max) {
-    throw new SpillwayError('usage', `${codec} levels go from ${min} to ${max}.`);
-  }
+  checkLevel(codec, level);
   const source = await openBackupSource(path);
   try {
     if (source.type !== 'positioned') {

@@ -1,0 +1,42 @@
+// Screenshots of every screen at the two sizes the UI must work at (900×600, the smallest;
+// 1440×900, a common laptop), saved under test-results/screens (not committed) for a person
+// to look at: nothing cut off, nothing overlapping.
+
+import { join } from 'node:path';
+import { expect, type Page } from '@playwright/test';
+import { REPO_ROOT } from '../src-main/test-support/paths.js';
+
+export const SCREEN_SIZES = [
+  { width: 900, height: 600 },
+  { width: 1440, height: 900 },
+] as const;
+
+export const SCREENS_DIR = join(REPO_ROOT, 'test-results', 'screens');
+
+/** Saves `name` at each size (ending at the larger one); at each, nothing may stick out. */
+export async function shoot(page: Page, name: string): Promise<void> {
+  for (const size of SCREEN_SIZES) {
+    await page.setViewportSize(size);
+    await page.screenshot({
+      path: join(SCREENS_DIR, `${name}-${size.width}x${size.height}.png`),
+      fullPage: true,
+    });
+    expect(await overflowingElements(page), `${name} at ${size.width}×${size.height}`).toEqual([]);
+  }
+}
+
+/** Nothing may stick out sideways at the current size: an element reaching past the
+ *  window's right edge is cut off or pushed out. (Runs in the page; a string because the
+ *  test code is compiled without the DOM's types.) */
+export async function overflowingElements(page: Page): Promise<string[]> {
+  return page.evaluate(`(() => {
+    const width = document.documentElement.clientWidth;
+    return [...document.querySelectorAll('body *')]
+      .filter((el) => {
+        const box = el.getBoundingClientRect();
+        return box.width > 0 && box.right > width + 1;
+      })
+      .map((el) => el.tagName.toLowerCase() + '.' + el.className + ' right ' +
+        Math.round(el.getBoundingClientRect().right) + ' > ' + width);
+  })()`);
+}

@@ -1,0 +1,434 @@
+// The backup wizard: source → what is read → compression → destination (+ advanced) →
+// summary → the live view → verify → done. State and rules live in backup-store.ts and
+// backup-draft.ts; this file draws them.
+
+import { useEffect, useState } from 'react';
+import { CODEC_LEVELS } from '../../src-shared/codec-facts.js';
+import { CODEC_NAMES, type CodecName } from '../../src-shared/manifest.js';
+import { formatBytes, formatRate } from '../../src-shared/units.js';
+import { useApi } from '../api/api-context.js';
+import { DriveLabel } from '../components/DriveLabel.js';
+import { PathPicker } from '../components/PathPicker.js';
+import { ProblemNote } from '../components/ProblemNote.js';
+import { WizardFrame } from '../components/WizardFrame.js';
+import { JobLiveView } from '../jobs/JobLiveView.js';
+import { JobOutcomeNote } from '../jobs/JobOutcomeNote.js';
+import { useJobs } from '../jobs/jobs-store.js';
+import { useLiveDrives } from '../store/drives-store.js';
+import {
+  BACKUP_STEPS,
+  BACKUP_STEP_TITLES,
+  bytesToRead,
+  expectedImageBytes,
+  imagePath,
+  roomWarning,
+  stepProblem,
+} from './backup-draft.js';
+import { useBackupWizard } from './backup-store.js';
+
+export const CODEC_WORDS: Record<CodecName, string> = {
+  zstd: 'zstd — fast and small (recommended)',
+  gzip: 'gzip — opens anywhere, slower',
+  xz: 'xz — smallest, much slower',
+  lz4: 'lz4 — fastest, larger',
+  none: 'none — an uncompressed .img (free space takes no room)',
+};
+
+export function BackupWizard() {
+  const api = useApi();
+  const wizard = useBackupWizard();
+  const { draft } = wizard;
+  const job = useJobs((s) => (wizard.jobId ? s.jobs[wizard.jobId] : undefined));
+  const verifyJob = useJobs((s) => (wizard.verifyJobId ? s.jobs[wizard.verifyJobId] : undefined));
+
+  // The backup ended well: verify the image (unless the user chose not to).
+  useEffect(() => {
+    if (job?.outcome.state !== 'done' || wizard.verifyJobId || !draft.verifyAfter) return;
+    if (job.outcome.result.kind === 'backup') void wizard.verify(api, job.outcome.result.image);
+  }, [job?.outcome.state, wizard.verifyJobId, draft.verifyAfter, api, wizard, job]);
+
+  if (wizard.jobId) {
+    const finished =
+      job?.outcome.state !== 'running' &&
+      (!draft.verifyAfter ||
+        job?.outcome.state !== 'done' ||
+        verifyJob?.outcome.state !== 'running');
+    return (
+      <div className="job-screen">
+        <JobLiveView jobId={wizard.jobId} onCancel={() => void wizard.cancel(api)} />
+        {job && <JobOutcomeNote view={job} />}
+        {wizard.verifyJobId && (
+          <>
+            <JobLiveView jobId={wizard.verifyJobId} onCancel={() => void wizard.cancel(api)} />
+            {verifyJob && <JobOutcomeNote view={verifyJob} />}
+          </>
+        )}
+        {finished && (
+          <button type="button" className="primary" onClick={wizard.reset}>
+            New backup
+          </button>
+        )}
+      </div>
+    );
+  }
+
+  const blocked = stepProblem(draft);
+  return (
+    <WizardFrame
+      label="Back up a drive"
+      steps={BACKUP_STEPS}
+      titles={BACKUP_STEP_TITLES}
+      step={draft.step}
+      blocked={blocked}
+      onBack={wizard.back}
+      onNext={wizard.next}
+      finish={
+        <button type="button" className="primary" onClick={() => void wizard.start(api)}>
+          Start backup
+        </button>
+      }
+    >
+      <ProblemNote problem={wizard.problem} />
+      {draft.step === 'source' && <SourceStep />}
+      {draft.step === 'read' && <ReadStep />}
+      {draft.step === 'compression' && <CompressionStep />}
+      {draft.step === 'destination' && <DestinationStep />}
+      {draft.step === 'summary' && <SummaryStep />}
+    </WizardFrame>
+  );
+}
+
+function SourceStep() {
+  const api = useApi();
+  const { draft, chooseSource } = useBackupWizard();
+  const { drives, showAll, setShowAll } = useLiveDrives(api);
+  const [file, setFile] = useState('');
+  return (
+    <fieldset>
+      <legend>Which drive do you want to back up?</legend>
+      <label className="choice">
+        <input
+          type="checkbox"
+          checked={showAll}
+          onChange={(e) => void setShowAll(api, e.target.checked)}
+        />
+        Show all devices (virtual disks too)
+      </label>
+      <ul className="choices">
+        {drives.map((drive) => (
+          <li key={drive.path}>
+            <label>
+              <input
+                type="radio"
+                name="backup-source"
+                checked={draft.source === drive.path}
+                onChange={() => void chooseSource(api, drive.path)}
+              />
+              <DriveLabel drive={drive} />
+            </label>
+          </li>
+        ))}
+      </ul>
+      <PathPicker
+        label="Or an image file"
+        pick="file"
+        value={file}
+        onChange={(path) => {
+          setFile(path);
+          if (path.startsWith('/')) void chooseSource(api, path);
+        }}
+      />
+      {draft.source && !draft.plan && <p>Looking at {draft.source}…</p>}
+      {draft.plan && (
+        <p>
+          {draft.plan.source}: {formatBytes(draft.plan.size)}
+          {draft.plan.partitions.length > 0 && `, ${draft.plan.partitions.length} partitions`}.
+        </p>
+      )}
+    </fieldset>
+  );
+}
+
+function ReadStep() {
+  const { draft, setMode } = useBackupWizard();
+  const plan = draft.plan!;
+  return (
+    <>
+      <fieldset>
+        <legend>How much of the drive to read</legend>
+        <label className="choice">
+          <input
+            type="radio"
+            name="mode"
+            checked={draft.mode === 'used'}
+            onChange={() => setMode('used')}
+          />
+          Only what the filesystems use (recommended): reads{' '}
+          <strong>{formatBytes(plan.bytesToRead)}</strong>
+        </label>
+        <label className="choice">
+          <input
+            type="radio"
+            name="mode"
+            checked={draft.mode === 'raw'}
+            onChange={() => setMode('raw')}
+          />
+          An exact copy of every byte: reads <strong>{formatBytes(plan.size)}</strong>
+        </label>
+      </fieldset>
+      {plan.reason && <p className="muted">{plan.reason}</p>}
+      {plan.partitions.length > 0 && (
+        <table aria-label="Partitions">
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>Filesystem</th>
+              <th>Label</th>
+              <th>Used / size</th>
+              <th>Read</th>
+            </tr>
+          </thead>
+          <tbody>
+            {plan.partitions.map((p) => (
+              <tr key={p.index}>
+                <td>{p.index}</td>
+                <td>{p.filesystem ?? p.typeName ?? 'unknown'}</td>
+                <td>{p.label ?? p.name ?? ''}</td>
+                <td>
+                  {p.usedBytes !== undefined ? formatBytes(p.usedBytes) : '?'} /{' '}
+                  {formatBytes(p.size)}
+                </td>
+                <td>
+                  {draft.mode === 'raw' || p.mode === 'raw' ? 'every byte' : 'used blocks'}
+                  {draft.mode === 'used' && p.reason && (
+                    <span className="muted"> ({p.reason})</span>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+function CompressionStep() {
+  const api = useApi();
+  const { draft, sampling, setCodec, setLevel, setAdaptive, sample } = useBackupWizard();
+  const levels = CODEC_LEVELS[draft.codec];
+  // A quick sample of the drive at the chosen codec and level, once the user pauses.
+  useEffect(() => {
+    const timer = setTimeout(() => void sample(api), 400);
+    return () => clearTimeout(timer);
+  }, [api, sample, draft.codec, draft.level]);
+  const current =
+    draft.sample?.codec === draft.codec && draft.sample.level === draft.level ? draft.sample : null;
+  const expected = expectedImageBytes(draft);
+  return (
+    <>
+      <fieldset>
+        <legend>Compressor</legend>
+        {CODEC_NAMES.map((codec) => (
+          <label key={codec} className="choice">
+            <input
+              type="radio"
+              name="codec"
+              checked={draft.codec === codec}
+              onChange={() => setCodec(codec)}
+            />
+            {CODEC_WORDS[codec]}
+          </label>
+        ))}
+      </fieldset>
+      {levels.min !== levels.max && (
+        <div className="level">
+          <label htmlFor="level">
+            Level {draft.level} ({levels.min} fastest … {levels.max} smallest)
+          </label>
+          <input
+            id="level"
+            type="range"
+            min={levels.min}
+            max={levels.max}
+            value={draft.level}
+            onChange={(e) => setLevel(Number(e.target.value))}
+          />
+        </div>
+      )}
+      <p className="estimate" aria-live="polite">
+        {sampling && !current && 'Trying a sample of the drive…'}
+        {current &&
+          `Expected: about ${formatRate(current.bytesPerSecond)} on ${current.threads} ` +
+            `cores, an image of about ${formatBytes(expected ?? 0)} ` +
+            `(${current.ratio.toFixed(2)}× smaller, from a ${formatBytes(current.sampled)} sample).`}
+      </p>
+      {draft.codec === 'zstd' && (
+        <label className="choice">
+          <input
+            type="checkbox"
+            checked={draft.adaptive}
+            onChange={(e) => setAdaptive(e.target.checked)}
+          />
+          Adaptive: go faster when the destination or the compressor falls behind, stronger when
+          there is time
+        </label>
+      )}
+    </>
+  );
+}
+
+function DestinationStep() {
+  const api = useApi();
+  const { draft, setFolder, setFileName, setSplit, setAdvanced } = useBackupWizard();
+  const check = draft.destination?.folder === draft.folder ? draft.destination : null;
+  const warning = roomWarning(draft);
+  return (
+    <>
+      <PathPicker
+        label="Folder for the image"
+        pick="folder"
+        value={draft.folder}
+        onChange={(folder) => void setFolder(api, folder)}
+      />
+      <div className="field">
+        <label htmlFor="file-name">File name</label>
+        <input
+          id="file-name"
+          type="text"
+          value={draft.fileName}
+          spellCheck={false}
+          onChange={(e) => setFileName(e.target.value)}
+        />
+      </div>
+      {check?.usable && (
+        <p>
+          {formatBytes(check.free)} free there; the image needs about{' '}
+          {formatBytes(expectedImageBytes(draft) ?? 0)}.
+        </p>
+      )}
+      {warning && (
+        <p role="alert" className="warning">
+          {warning}
+        </p>
+      )}
+      {check?.usable && check.splitAt !== null && (
+        <label className="choice">
+          <input
+            type="checkbox"
+            checked={draft.split}
+            onChange={(e) => setSplit(e.target.checked)}
+          />
+          Split into parts of {formatBytes(check.splitAt)}: this folder is on FAT32, which cannot
+          hold files of 4 GiB or more
+        </label>
+      )}
+      <details className="advanced">
+        <summary>Advanced</summary>
+        <PathPicker
+          label="Spill folder (when the compressor falls behind)"
+          pick="folder"
+          value={draft.advanced.spillDir}
+          onChange={(spillDir) => setAdvanced({ spillDir })}
+        />
+        <TextSetting
+          id="spill-max"
+          label="Spill limit (e.g. 20G; empty: keep 5% of the disk free)"
+          value={draft.advanced.spillMax}
+          onChange={(spillMax) => setAdvanced({ spillMax })}
+        />
+        <div className="field">
+          <label htmlFor="frame-size">Frame size</label>
+          <select
+            id="frame-size"
+            value={draft.advanced.frameSizeMiB}
+            onChange={(e) => setAdvanced({ frameSizeMiB: Number(e.target.value) })}
+          >
+            {[1, 2, 4, 8, 16].map((mib) => (
+              <option key={mib} value={mib}>
+                {mib} MiB{mib === 4 ? ' (default)' : ''}
+              </option>
+            ))}
+          </select>
+        </div>
+        <TextSetting
+          id="threads"
+          label="Threads (empty: one per core)"
+          value={draft.advanced.threads}
+          onChange={(threads) => setAdvanced({ threads })}
+        />
+        <TextSetting
+          id="write-rate"
+          label="Limit write speed (e.g. 50M; empty: no limit)"
+          value={draft.advanced.maxWriteRate}
+          onChange={(maxWriteRate) => setAdvanced({ maxWriteRate })}
+        />
+      </details>
+    </>
+  );
+}
+
+function TextSetting(props: {
+  id: string;
+  label: string;
+  value: string;
+  onChange(value: string): void;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        type="text"
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+      />
+    </div>
+  );
+}
+
+function SummaryStep() {
+  const { draft, setVerifyAfter } = useBackupWizard();
+  const read = bytesToRead(draft);
+  const rows: Array<[string, string]> = [
+    ['Source', draft.source ?? ''],
+    [
+      'Reads',
+      `${formatBytes(read ?? 0)} (${draft.mode === 'used' ? 'used blocks' : 'every byte'})`,
+    ],
+    [
+      'Compression',
+      draft.codec === 'none'
+        ? 'none'
+        : `${draft.codec} level ${draft.level}${draft.adaptive ? ', adaptive' : ''}`,
+    ],
+    ['Image', imagePath(draft)],
+    ['Expected size', formatBytes(expectedImageBytes(draft) ?? 0)],
+  ];
+  if (draft.advanced.maxWriteRate) rows.push(['Write limit', `${draft.advanced.maxWriteRate}/s`]);
+  return (
+    <>
+      <dl className="summary">
+        {rows.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+      </dl>
+      {roomWarning(draft) && (
+        <p role="alert" className="warning">
+          {roomWarning(draft)}
+        </p>
+      )}
+      <label className="choice">
+        <input
+          type="checkbox"
+          checked={draft.verifyAfter}
+          onChange={(e) => setVerifyAfter(e.target.checked)}
+        />
+        Verify the image when the backup is done (you can also verify later from Images)
+      </label>
+    </>
+  );
+}

@@ -1,0 +1,233 @@
+// The backup wizard's state and its rules, as pure data and functions: which step may be
+// left and why not, what the destination check says about room, and the API call the
+// summary starts. The components only draw this.
+
+import type {
+  BackupParams,
+  BackupPlan,
+  CompressionSample,
+  DestinationCheck,
+} from '../../src-shared/api.js';
+import { CODEC_EXTENSIONS, CODEC_LEVELS } from '../../src-shared/codec-facts.js';
+import type { CodecName } from '../../src-shared/manifest.js';
+import { formatBytes, parseSize } from '../../src-shared/units.js';
+
+export const BACKUP_STEPS = ['source', 'read', 'compression', 'destination', 'summary'] as const;
+export type BackupStep = (typeof BACKUP_STEPS)[number];
+
+export const BACKUP_STEP_TITLES: Record<BackupStep, string> = {
+  source: 'Source',
+  read: 'What is read',
+  compression: 'Compression',
+  destination: 'Destination',
+  summary: 'Summary',
+};
+
+/** Advanced settings are text as typed ("256M"); they are parsed when checked. */
+export interface AdvancedSettings {
+  spillDir: string;
+  spillMax: string;
+  frameSizeMiB: number;
+  threads: string;
+  maxWriteRate: string;
+}
+
+export interface BackupDraft {
+  step: BackupStep;
+  source: string | null;
+  plan: BackupPlan | null;
+  mode: 'used' | 'raw';
+  codec: CodecName;
+  level: number;
+  adaptive: boolean;
+  sample: CompressionSample | null;
+  folder: string;
+  fileName: string;
+  destination: DestinationCheck | null;
+  split: boolean;
+  advanced: AdvancedSettings;
+  verifyAfter: boolean;
+}
+
+export const DEFAULT_ADVANCED: AdvancedSettings = {
+  spillDir: '',
+  spillMax: '',
+  frameSizeMiB: 4,
+  threads: '',
+  maxWriteRate: '',
+};
+
+export function newBackupDraft(): BackupDraft {
+  return {
+    step: 'source',
+    source: null,
+    plan: null,
+    mode: 'used',
+    codec: 'zstd',
+    level: CODEC_LEVELS.zstd.default,
+    adaptive: false,
+    sample: null,
+    folder: '',
+    fileName: '',
+    destination: null,
+    split: false,
+    advanced: DEFAULT_ADVANCED,
+    verifyAfter: true,
+  };
+}
+
+/** "sdb-2026-11-22.img.zst": the drive's name, the day, the codec's extension. */
+export function defaultFileName(source: string, codec: CodecName, day: Date): string {
+  const base = source.split('/').filter(Boolean).pop() ?? 'drive';
+  const stem = base.replace(/\.(img|bin|iso|raw)(\.\w+)?$/i, '').replace(/[^\w.-]+/g, '-');
+  return `${stem}-${day.toISOString().slice(0, 10)}${CODEC_EXTENSIONS[codec]}`;
+}
+
+/** Swaps the file name's codec extension when the codec changes (a name the user typed
+ *  without a known extension is left alone). */
+export function withExtension(fileName: string, codec: CodecName): string {
+  const known = Object.values(CODEC_EXTENSIONS).sort((a, b) => b.length - a.length);
+  const current = known.find((ext) => fileName.endsWith(ext));
+  return current ? fileName.slice(0, -current.length) + CODEC_EXTENSIONS[codec] : fileName;
+}
+
+/** Bytes the backup reads: used blocks, or the whole drive for an exact copy. */
+export function bytesToRead(draft: BackupDraft): number | null {
+  if (!draft.plan) return null;
+  return draft.mode === 'raw' ? draft.plan.size : draft.plan.bytesToRead;
+}
+
+/** Bytes the image is expected to take: what is read over the sample's ratio, else the
+ *  plan's high end (an exact copy's free space may hold stale data: assume it does). */
+export function expectedImageBytes(draft: BackupDraft): number | null {
+  const read = bytesToRead(draft);
+  if (read === null) return null;
+  if (draft.codec === 'none') return read;
+  const sample = draft.sample;
+  if (sample && sample.codec === draft.codec && sample.level === draft.level) {
+    return Math.round(read / sample.ratio);
+  }
+  return draft.mode === 'raw' ? Math.round(read / 1.2) : draft.plan!.expectedImage[1];
+}
+
+/** A warning about room on the destination, or null when it clearly fits. */
+export function roomWarning(draft: BackupDraft): string | null {
+  const check = draft.destination;
+  const expected = expectedImageBytes(draft);
+  if (!check?.usable || expected === null) return null;
+  if (check.free < expected) {
+    return (
+      `The image is expected to take about ${formatBytes(expected)}, but only ` +
+      `${formatBytes(check.free)} is free there. Choose another folder or free some space.`
+    );
+  }
+  if (check.free < expected * 1.2) {
+    return `Only ${formatBytes(check.free)} free for an image of about ${formatBytes(expected)}: it may not fit.`;
+  }
+  return null;
+}
+
+const DESTINATION_PROBLEMS = {
+  missing: 'That folder does not exist.',
+  'not-a-folder': 'That is a file, not a folder.',
+  'read-only': 'Spillway cannot write to that folder.',
+} as const;
+
+/** Parses the advanced settings; the first wrong one is named. */
+export function advancedProblem(advanced: AdvancedSettings): string | null {
+  const sizes: Array<[string, string]> = [
+    [advanced.spillMax, 'The spill limit'],
+    [advanced.maxWriteRate, 'The write speed limit'],
+  ];
+  for (const [text, name] of sizes) {
+    if (text.trim() === '') continue;
+    try {
+      if (parseSize(text) <= 0) return `${name} must be more than zero.`;
+    } catch {
+      return `${name} "${text}" is not a size such as 512M or 2G.`;
+    }
+  }
+  if (advanced.threads.trim() !== '') {
+    const threads = Number(advanced.threads);
+    if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
+      return 'Threads must be a whole number from 1 to 256.';
+    }
+  }
+  return null;
+}
+
+/** Why the wizard cannot go on from this step, or null when it can. */
+export function stepProblem(draft: BackupDraft): string | null {
+  switch (draft.step) {
+    case 'source':
+      if (!draft.source) return 'Choose a drive or an image file to back up.';
+      if (!draft.plan) return 'Looking at the drive…';
+      return null;
+    case 'read':
+      return null;
+    case 'compression': {
+      const { min, max } = CODEC_LEVELS[draft.codec];
+      if (draft.level < min || draft.level > max) return `Levels go from ${min} to ${max}.`;
+      return null;
+    }
+    case 'destination':
+      if (draft.folder.trim() === '') return 'Choose a folder for the image.';
+      if (draft.fileName.trim() === '' || draft.fileName.includes('/')) {
+        return 'Give the image a file name (without "/").';
+      }
+      if (!draft.destination || draft.destination.folder !== draft.folder) {
+        return 'Checking the folder…';
+      }
+      if (!draft.destination.usable) return DESTINATION_PROBLEMS[draft.destination.problem];
+      return advancedProblem(draft.advanced);
+    case 'summary':
+      return null;
+  }
+}
+
+export function nextStep(step: BackupStep): BackupStep {
+  return BACKUP_STEPS[Math.min(BACKUP_STEPS.indexOf(step) + 1, BACKUP_STEPS.length - 1)]!;
+}
+
+export function previousStep(step: BackupStep): BackupStep {
+  return BACKUP_STEPS[Math.max(BACKUP_STEPS.indexOf(step) - 1, 0)]!;
+}
+
+export function imagePath(draft: BackupDraft): string {
+  const folder = draft.folder.replace(/\/+$/, '');
+  return `${folder}/${draft.fileName}`;
+}
+
+/** Adaptive zstd goes as low as level 1 when the backlog grows, and as high as the chosen
+ *  level or 9, whichever is more, when the compressors idle: beyond 9 zstd slows down
+ *  sharply for little gain, so "adaptive" never lands a user on level 19 by surprise. */
+export function adaptiveRange(level: number): { min: number; max: number } {
+  const { min, max } = CODEC_LEVELS.zstd;
+  return { min, max: Math.min(max, Math.max(level, 9)) };
+}
+
+/** The startBackup call the summary makes. */
+export function backupParams(draft: BackupDraft): BackupParams {
+  if (!draft.source) throw new Error('no source');
+  const { advanced } = draft;
+  const size = (text: string) => (text.trim() === '' ? undefined : parseSize(text));
+  const params: BackupParams = {
+    source: draft.source,
+    destination: imagePath(draft),
+    codec: draft.codec,
+    level: draft.level,
+    mode: draft.mode,
+    ...(draft.adaptive && draft.codec === 'zstd' ? { adapt: adaptiveRange(draft.level) } : {}),
+    ...(draft.destination?.usable && draft.destination.splitAt !== null && !draft.split
+      ? { split: false as const }
+      : {}),
+    ...(advanced.spillDir.trim() !== '' ? { spillDir: advanced.spillDir.trim() } : {}),
+    ...(size(advanced.spillMax) !== undefined ? { spillMax: size(advanced.spillMax)! } : {}),
+    ...(size(advanced.maxWriteRate) !== undefined
+      ? { maxWriteRate: size(advanced.maxWriteRate)! }
+      : {}),
+    ...(advanced.threads.trim() !== '' ? { threads: Number(advanced.threads) } : {}),
+    ...(advanced.frameSizeMiB !== 4 ? { frameSize: advanced.frameSizeMiB * 2 ** 20 } : {}),
+  };
+  return params;
+}

@@ -1,0 +1,154 @@
+// The backup wizard's store: the draft (backup-draft.ts holds its rules) and the API calls
+// each step makes — plan the source, sample the compression, check the destination — and
+// the job it starts, then the verify after it.
+
+import { create } from 'zustand';
+import type { ApiClient } from '../../src-shared/api-client.js';
+import { CODEC_LEVELS } from '../../src-shared/codec-facts.js';
+import type { CodecName } from '../../src-shared/manifest.js';
+import { useJobs } from '../jobs/jobs-store.js';
+import { problemOf, type Problem } from '../words/error-words.js';
+import {
+  backupParams,
+  defaultFileName,
+  newBackupDraft,
+  nextStep,
+  previousStep,
+  stepProblem,
+  withExtension,
+  type AdvancedSettings,
+  type BackupDraft,
+} from './backup-draft.js';
+
+export interface BackupWizardState {
+  draft: BackupDraft;
+  problem: Problem | null;
+  sampling: boolean;
+  /** The backup job, then the verify job after it. */
+  jobId: string | null;
+  verifyJobId: string | null;
+  chooseSource(api: ApiClient, source: string): Promise<void>;
+  setMode(mode: 'used' | 'raw'): void;
+  setCodec(codec: CodecName): void;
+  setLevel(level: number): void;
+  setAdaptive(on: boolean): void;
+  sample(api: ApiClient): Promise<void>;
+  setFolder(api: ApiClient, folder: string): Promise<void>;
+  setFileName(name: string): void;
+  setSplit(on: boolean): void;
+  setAdvanced(change: Partial<AdvancedSettings>): void;
+  setVerifyAfter(on: boolean): void;
+  next(): void;
+  back(): void;
+  start(api: ApiClient): Promise<void>;
+  /** After a backup ends: verify the image it made (unless skipped). */
+  verify(api: ApiClient, image: string): Promise<void>;
+  cancel(api: ApiClient): Promise<void>;
+  reset(): void;
+}
+
+export const useBackupWizard = create<BackupWizardState>((set, get) => {
+  const update = (change: Partial<BackupDraft>) =>
+    set((state) => ({ draft: { ...state.draft, ...change } }));
+
+  return {
+    draft: newBackupDraft(),
+    problem: null,
+    sampling: false,
+    jobId: null,
+    verifyJobId: null,
+
+    async chooseSource(api, source) {
+      update({ source, plan: null, sample: null });
+      set({ problem: null });
+      try {
+        const plan = await api.planBackup({ source });
+        if (get().draft.source !== source) return; // the user chose another meanwhile
+        update({
+          plan,
+          fileName: defaultFileName(source, get().draft.codec, new Date()),
+        });
+      } catch (error) {
+        set({ problem: problemOf(error) });
+        update({ source: null });
+      }
+    },
+    setMode: (mode) => update({ mode }),
+    setCodec(codec) {
+      const { draft } = get();
+      update({
+        codec,
+        level: CODEC_LEVELS[codec].default,
+        adaptive: codec === 'zstd' && draft.adaptive,
+        fileName: withExtension(draft.fileName, codec),
+        sample: null,
+      });
+    },
+    setLevel: (level) => update({ level }),
+    setAdaptive: (adaptive) => update({ adaptive }),
+    async sample(api) {
+      const { source, codec, level } = get().draft;
+      if (!source) return;
+      set({ sampling: true });
+      try {
+        const sample = await api.sampleCompression({ source, codec, level });
+        const now = get().draft;
+        if (now.codec === codec && now.level === level) update({ sample });
+      } catch (error) {
+        set({ problem: problemOf(error) });
+      } finally {
+        set({ sampling: false });
+      }
+    },
+    async setFolder(api, folder) {
+      update({ folder, destination: null });
+      if (folder.trim() === '') return;
+      try {
+        const destination = await api.checkDestination({ folder });
+        if (get().draft.folder !== folder) return;
+        // FAT32 cannot hold a 4 GiB file: splitting is pre-checked there.
+        update({
+          destination: { ...destination, folder },
+          split: destination.usable && destination.splitAt !== null,
+        });
+      } catch (error) {
+        set({ problem: problemOf(error) });
+      }
+    },
+    setFileName: (fileName) => update({ fileName }),
+    setSplit: (split) => update({ split }),
+    setAdvanced: (change) => update({ advanced: { ...get().draft.advanced, ...change } }),
+    setVerifyAfter: (verifyAfter) => update({ verifyAfter }),
+    next() {
+      const { draft } = get();
+      if (stepProblem(draft) === null) update({ step: nextStep(draft.step) });
+    },
+    back: () => update({ step: previousStep(get().draft.step) }),
+    async start(api) {
+      const { draft } = get();
+      set({ problem: null });
+      try {
+        const { jobId } = await api.startBackup(backupParams(draft));
+        useJobs.getState().track(jobId, 'backup', `Back up ${draft.source}`);
+        set({ jobId, verifyJobId: null });
+      } catch (error) {
+        set({ problem: problemOf(error) });
+      }
+    },
+    async verify(api, image) {
+      try {
+        const { jobId } = await api.startVerify({ image });
+        useJobs.getState().track(jobId, 'verify', `Verify ${image}`);
+        set({ verifyJobId: jobId });
+      } catch (error) {
+        set({ problem: problemOf(error) });
+      }
+    },
+    async cancel(api) {
+      const { jobId, verifyJobId } = get();
+      const running = verifyJobId ?? jobId;
+      if (running) await api.cancel({ jobId: running }).catch(() => {});
+    },
+    reset: () => set({ draft: newBackupDraft(), problem: null, jobId: null, verifyJobId: null }),
+  };
+});

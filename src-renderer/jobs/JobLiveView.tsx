@@ -1,0 +1,163 @@
+// A running job, live: the pipeline as stages (read → spill → compress → write) with each
+// stage's rate and the bottleneck marked, charts of the rates and of the spill buffer's disk
+// use, and the figures a user asks about (how much, how fast, how long).
+
+import type { ProgressEvent, Stage } from '../../src-shared/protocol/events.js';
+import { formatBytes, formatDuration, formatRate } from '../../src-shared/units.js';
+import { useJobs } from './jobs-store.js';
+import { fractionDone, type JobView } from './job-view.js';
+import { LiveChart } from './LiveChart.js';
+
+const STAGE_WORDS: Record<Stage, string> = {
+  read: 'reading the source',
+  codec: 'compression',
+  write: 'writing',
+};
+
+export function JobLiveView({ jobId, onCancel }: { jobId: string; onCancel?: () => void }) {
+  const view = useJobs((state) => state.jobs[jobId]);
+  if (!view) return <p>Starting…</p>;
+  const { progress } = view;
+  const fraction = fractionDone(progress);
+  const running = view.outcome.state === 'running';
+  return (
+    <section className="live" aria-label={`${view.title}: live view`}>
+      <header className="bar">
+        <h2>{view.title}</h2>
+        {running && onCancel && (
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+        )}
+      </header>
+      <p className="phase" aria-live="polite">
+        {view.phaseMessage ?? 'Starting…'}
+      </p>
+      <progress aria-label="Progress" max={1} {...(fraction !== null ? { value: fraction } : {})} />
+      {progress && <Figures progress={progress} kind={view.kind} />}
+      {progress && view.kind === 'backup' && <Pipeline progress={progress} />}
+      {view.points.length > 1 && <Charts view={view} />}
+      {view.warnings.length > 0 && (
+        <ul className="warnings" aria-label="Warnings">
+          {view.warnings.map((w, i) => (
+            <li key={i}>{w}</li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function Figures({ progress, kind }: { progress: ProgressEvent; kind: JobView['kind'] }) {
+  const all: Array<[string, string, string]> = [
+    ['bytes-read', 'Read', formatBytes(progress.bytesRead)],
+    ['bytes-written', 'Written', formatBytes(progress.bytesWritten)],
+    [
+      'done',
+      'Done',
+      progress.streamTotal
+        ? `${formatBytes(progress.streamDone)} of ${formatBytes(progress.streamTotal)}`
+        : formatBytes(progress.streamDone),
+    ],
+    ['ratio', 'Ratio', progress.ratio === null ? '—' : `${progress.ratio.toFixed(2)}×`],
+    ['elapsed', 'Elapsed', formatDuration(progress.elapsed)],
+    ['eta', 'Time left', formatDuration(progress.eta)],
+  ];
+  // A verify writes nothing and has no ratio to show.
+  const figures =
+    kind === 'verify' ? all.filter(([id]) => id !== 'bytes-written' && id !== 'ratio') : all;
+  return (
+    <dl className="figures">
+      {figures.map(([id, name, value]) => (
+        <div
+          key={id}
+          data-figure={id}
+          data-value={
+            id === 'bytes-read'
+              ? progress.bytesRead
+              : id === 'bytes-written'
+                ? progress.bytesWritten
+                : undefined
+          }
+        >
+          <dt>{name}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+function Pipeline({ progress }: { progress: ProgressEvent }) {
+  const spill = progress.spill;
+  const stage = (key: Stage | 'spill', name: string, rate: string, detail?: string) => {
+    const slowest = key !== 'spill' && progress.bottleneck === key;
+    return (
+      <li className={slowest ? 'stage bottleneck' : 'stage'} aria-label={name}>
+        <span className="stage-name">{name}</span>
+        <span className="stage-rate">{rate}</span>
+        {detail && <span className="stage-detail">{detail}</span>}
+        {slowest && <span className="badge">slowest</span>}
+      </li>
+    );
+  };
+  return (
+    <div>
+      <ol className="pipeline" aria-label="Pipeline">
+        {stage('read', 'Read', formatRate(progress.readRate))}
+        {stage(
+          'spill',
+          'Spill buffer',
+          spill ? formatBytes(spill.bytes) : 'off',
+          spill
+            ? `peak ${formatBytes(spill.peak)}` +
+                (spill.free !== null ? ` · ${formatBytes(spill.free)} free` : '')
+            : undefined,
+        )}
+        {stage(
+          'codec',
+          'Compress',
+          formatRate(progress.codecRate),
+          progress.level !== null ? `level ${progress.level}` : undefined,
+        )}
+        {stage(
+          'write',
+          'Write',
+          formatRate(progress.writeRate),
+          progress.destinationFree !== null
+            ? `${formatBytes(progress.destinationFree)} free`
+            : undefined,
+        )}
+      </ol>
+      <p className="bottleneck-note">
+        {progress.bottleneck
+          ? `Bottleneck: ${STAGE_WORDS[progress.bottleneck]}.`
+          : 'No stage is holding the others back.'}
+      </p>
+    </div>
+  );
+}
+
+function Charts({ view }: { view: JobView }) {
+  const times = view.points.map((p) => p.t);
+  return (
+    <div className="charts">
+      <LiveChart
+        title="Read and write speed"
+        times={times}
+        unitSuffix="/s"
+        series={[
+          { label: 'read', color: '#2f7de1', values: view.points.map((p) => p.read) },
+          { label: 'write', color: '#e0892f', values: view.points.map((p) => p.write) },
+        ]}
+      />
+      {view.kind === 'backup' && (
+        <LiveChart
+          title="Spill buffer on disk"
+          times={times}
+          series={[{ label: 'spill', color: '#8a4fd8', values: view.points.map((p) => p.spill) }]}
+        />
+      )}
+    </div>
+  );
+}

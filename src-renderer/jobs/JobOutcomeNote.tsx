@@ -1,0 +1,79 @@
+// How a job ended, in words: what was made or checked, or what went wrong and what to do.
+
+import { formatBytes, formatDuration } from '../../src-shared/units.js';
+import { ProblemNote } from '../components/ProblemNote.js';
+import type { JobView } from './job-view.js';
+
+export function JobOutcomeNote({ view }: { view: JobView }) {
+  const { outcome } = view;
+  if (outcome.state === 'running') return null;
+  if (outcome.state === 'failed') {
+    if (outcome.error.code === 'cancelled') {
+      return (
+        <p className="outcome cancelled" role="status">
+          Cancelled. Nothing half-written was left behind.
+        </p>
+      );
+    }
+    return (
+      <ProblemNote problem={{ message: outcome.error.message, hint: outcome.error.hint ?? null }} />
+    );
+  }
+  const result = outcome.result;
+  switch (result.kind) {
+    case 'backup':
+      return (
+        <p className="outcome done" role="status">
+          Backup done: {result.image}, {formatBytes(result.imageBytes)} for{' '}
+          {formatBytes(result.size)}
+          {result.ratio !== null && ` (${result.ratio.toFixed(2)}× smaller)`} in{' '}
+          {formatDuration(result.seconds)}.
+          {result.parts !== undefined && ` Split into ${result.parts} parts.`}
+          {result.badRanges.length > 0 &&
+            ` ${result.badRanges.length} unreadable areas were stored as zeros.`}
+        </p>
+      );
+    case 'verify':
+      return result.ok ? (
+        <p className="outcome done" role="status">
+          Verified: the image is intact
+          {result.checked === 'frames-and-stream-hash'
+            ? ' (every frame and the whole drive’s checksum).'
+            : result.checked === 'codec-checksums'
+              ? ' (the compressor’s own checksums; this image has no Spillway index).'
+              : ' (nothing to check it against: a plain image).'}
+        </p>
+      ) : (
+        <div className="outcome failed" role="alert">
+          <strong>The image is damaged.</strong>
+          <ul>
+            {result.damage.slice(0, 10).map((d, i) => (
+              <li key={i}>
+                {d.drive
+                  ? `Drive bytes ${formatBytes(d.drive[0])}–${formatBytes(d.drive[1])}`
+                  : 'Somewhere'}
+                : {d.reason}
+              </li>
+            ))}
+          </ul>
+          <p>Make a new backup of the drive if you still have it.</p>
+        </div>
+      );
+    case 'restore':
+      return (
+        <p className="outcome done" role="status">
+          Restored {formatBytes(result.bytesWritten)} onto {result.target} in{' '}
+          {formatDuration(result.seconds)}.{' '}
+          {result.readBack === true
+            ? 'Read back: every written byte is as in the image.'
+            : 'Read-back check skipped.'}
+        </p>
+      );
+    default:
+      return (
+        <p className="outcome done" role="status">
+          Done.
+        </p>
+      );
+  }
+}

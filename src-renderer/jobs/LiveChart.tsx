@@ -1,0 +1,90 @@
+// A live time chart (uPlot: made for streaming data, redraws thousands of points cheaply).
+// The chart is created once per mount and fed new data on every render.
+
+import { useEffect, useRef, type CSSProperties } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { formatBytes } from '../../src-shared/units.js';
+
+export interface Series {
+  label: string;
+  color: string;
+  values: Array<number | null>;
+}
+
+interface Props {
+  title: string;
+  /** Seconds since the job started. */
+  times: number[];
+  series: Series[];
+  /** Axis values are bytes (or bytes per second with the suffix). */
+  unitSuffix?: string;
+}
+
+export function LiveChart({ title, times, series, unitSuffix = '' }: Props) {
+  const box = useRef<HTMLDivElement>(null);
+  const chart = useRef<uPlot | null>(null);
+  const labels = series.map((s) => s.label).join('|');
+
+  useEffect(() => {
+    const element = box.current;
+    if (!element) return;
+    const width = () => Math.max(240, element.clientWidth);
+    const plot = new uPlot(
+      {
+        width: width(),
+        height: 150,
+        legend: { show: false },
+        scales: { x: { time: false } },
+        axes: [
+          { label: 'seconds', size: 30, stroke: 'currentColor' },
+          {
+            size: 92,
+            stroke: 'currentColor',
+            values: (_u, ticks) => ticks.map((v) => formatBytes(v) + unitSuffix),
+          },
+        ],
+        series: [
+          { label: 's' },
+          ...series.map((s) => ({
+            label: s.label,
+            stroke: s.color,
+            width: 2,
+            value: (_u: uPlot, v: number | null) =>
+              v === null ? '—' : formatBytes(v) + unitSuffix,
+          })),
+        ],
+      },
+      [[], ...series.map(() => [])],
+      element,
+    );
+    chart.current = plot;
+    const resize = new ResizeObserver(() => plot.setSize({ width: width(), height: 150 }));
+    resize.observe(element);
+    return () => {
+      resize.disconnect();
+      plot.destroy();
+      chart.current = null;
+    };
+    // A new chart only when the series themselves change, not their values.
+  }, [labels, unitSuffix]);
+
+  useEffect(() => {
+    chart.current?.setData([times, ...series.map((s) => s.values)] as uPlot.AlignedData);
+  });
+
+  return (
+    <figure className="chart">
+      <figcaption>
+        {title}
+        {series.map((s) => (
+          // CSSOM, not a style attribute: allowed by the page's Content-Security-Policy.
+          <span key={s.label} className="key" style={{ '--key': s.color } as CSSProperties}>
+            {s.label}
+          </span>
+        ))}
+      </figcaption>
+      <div ref={box} role="img" aria-label={title} />
+    </figure>
+  );
+}

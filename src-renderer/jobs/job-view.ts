@@ -1,0 +1,89 @@
+// One job as the UI draws it, built from its events by a pure reducer: the latest progress,
+// a time series for the charts, the phase in words, warnings, and how it ended.
+
+import type {
+  JobKind,
+  JobEvent,
+  JobResult,
+  ProgressEvent,
+} from '../../src-shared/protocol/events.js';
+import type { ErrorInfo } from '../../src-shared/errors.js';
+
+/** One point of the live charts: seconds since the start, rates in bytes/s, spill bytes. */
+export interface ChartPoint {
+  t: number;
+  read: number | null;
+  write: number | null;
+  spill: number | null;
+}
+
+export type JobOutcome =
+  | { state: 'running' }
+  | { state: 'done'; result: JobResult }
+  | { state: 'failed'; error: ErrorInfo };
+
+export interface JobView {
+  jobId: string;
+  kind: JobKind;
+  /** "Back up /dev/sdb", as the user started it. */
+  title: string;
+  phaseMessage: string | null;
+  progress: ProgressEvent | null;
+  points: ChartPoint[];
+  warnings: string[];
+  outcome: JobOutcome;
+}
+
+/** Charts keep at most this many points; older ones are thinned, never the newest. */
+export const MAX_POINTS = 1200;
+
+export function newJobView(jobId: string, kind: JobKind, title: string): JobView {
+  return {
+    jobId,
+    kind,
+    title,
+    phaseMessage: null,
+    progress: null,
+    points: [],
+    warnings: [],
+    outcome: { state: 'running' },
+  };
+}
+
+/** Halves the older half of the series when it is full: long jobs keep their whole shape. */
+export function appendPoint(points: ChartPoint[], point: ChartPoint): ChartPoint[] {
+  if (points.length < MAX_POINTS) return [...points, point];
+  const half = Math.floor(points.length / 2);
+  const thinned = points.slice(0, half).filter((_, i) => i % 2 === 0);
+  return [...thinned, ...points.slice(half), point];
+}
+
+export function applyJobEvent(view: JobView, event: JobEvent): JobView {
+  switch (event.type) {
+    case 'progress':
+      return {
+        ...view,
+        progress: event,
+        points: appendPoint(view.points, {
+          t: event.elapsed,
+          read: event.readRate,
+          write: event.writeRate,
+          spill: event.spill?.bytes ?? null,
+        }),
+      };
+    case 'phase':
+      return { ...view, phaseMessage: event.message };
+    case 'warning':
+      return { ...view, warnings: [...view.warnings, event.message].slice(-20) };
+    case 'done':
+      return { ...view, outcome: { state: 'done', result: event.result } };
+    case 'error':
+      return { ...view, outcome: { state: 'failed', error: event.error } };
+  }
+}
+
+/** How far the job is, 0..1, when it can be known. */
+export function fractionDone(progress: ProgressEvent | null): number | null {
+  if (!progress || !progress.streamTotal) return null;
+  return Math.min(1, progress.streamDone / progress.streamTotal);
+}

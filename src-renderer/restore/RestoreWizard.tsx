@@ -1,0 +1,310 @@
+// The restore wizard: image → what is in it (verify now) → target drive (only safe drives
+// can be chosen; the others say why not) → confirm by typing the drive's name → live view →
+// read-back → done. Rules live in restore-draft.ts, calls in restore-store.ts.
+
+import { useEffect } from 'react';
+import { formatBytes } from '../../src-shared/units.js';
+import { useApi } from '../api/api-context.js';
+import { DriveLabel } from '../components/DriveLabel.js';
+import { PathPicker } from '../components/PathPicker.js';
+import { ProblemNote } from '../components/ProblemNote.js';
+import { WizardFrame } from '../components/WizardFrame.js';
+import { useHistory } from '../images/history-store.js';
+import { JobLiveView } from '../jobs/JobLiveView.js';
+import { JobOutcomeNote } from '../jobs/JobOutcomeNote.js';
+import { useJobs } from '../jobs/jobs-store.js';
+import { cautionWords } from '../pages/caution-words.js';
+import { useDrives, useLiveDrives } from '../store/drives-store.js';
+import {
+  RESTORE_STEPS,
+  RESTORE_STEP_TITLES,
+  confirmName,
+  restoreParams,
+  stepProblem,
+} from './restore-draft.js';
+import { useRestoreWizard } from './restore-store.js';
+
+export function RestoreWizard() {
+  const api = useApi();
+  const wizard = useRestoreWizard();
+  const job = useJobs((s) => (wizard.jobId ? s.jobs[wizard.jobId] : undefined));
+
+  if (wizard.jobId) {
+    return (
+      <div className="job-screen">
+        <JobLiveView jobId={wizard.jobId} onCancel={() => void wizard.cancel(api)} />
+        {job && <JobOutcomeNote view={job} />}
+        {job && job.outcome.state !== 'running' && (
+          <button type="button" className="primary" onClick={wizard.reset}>
+            Done
+          </button>
+        )}
+      </div>
+    );
+  }
+
+  const { draft } = wizard;
+  return (
+    <WizardFrame
+      label="Restore an image"
+      steps={RESTORE_STEPS}
+      titles={RESTORE_STEP_TITLES}
+      step={draft.step}
+      blocked={stepProblem(draft)}
+      onBack={wizard.back}
+      onNext={wizard.next}
+      finish={
+        <button
+          type="button"
+          className="primary danger"
+          disabled={restoreParams(draft) === null}
+          onClick={() => void wizard.start(api)}
+        >
+          Erase and restore
+        </button>
+      }
+    >
+      <ProblemNote problem={wizard.problem} />
+      {draft.step === 'image' && <ImageStep />}
+      {draft.step === 'contents' && <ContentsStep />}
+      {draft.step === 'target' && <TargetStep />}
+      {draft.step === 'confirm' && <ConfirmStep />}
+    </WizardFrame>
+  );
+}
+
+function ImageStep() {
+  const api = useApi();
+  const { draft, chooseImage } = useRestoreWizard();
+  const { entries, refresh } = useHistory();
+  useEffect(() => void refresh(api), [api, refresh]);
+  const made = entries.filter((e) => e.kind === 'backup' && e.outcome === 'done' && e.destination);
+  return (
+    <>
+      <PathPicker
+        label="Image file"
+        pick="file"
+        value={draft.image}
+        onChange={(image) => void chooseImage(api, image)}
+      />
+      <p className="muted">
+        Spillway images, and plain .img, .img.gz, .img.xz and .img.zst files made by other tools.
+      </p>
+      {made.length > 0 && (
+        <fieldset>
+          <legend>Or one of the images made here</legend>
+          <ul className="choices">
+            {[...made].reverse().map((entry) => (
+              <li key={entry.jobId}>
+                <label>
+                  <input
+                    type="radio"
+                    name="history-image"
+                    checked={draft.image === entry.destination}
+                    onChange={() => void chooseImage(api, entry.destination!)}
+                  />
+                  {entry.destination}{' '}
+                  <span className="muted">
+                    of {entry.source}, {new Date(entry.endedAt).toLocaleString()}
+                  </span>
+                </label>
+              </li>
+            ))}
+          </ul>
+        </fieldset>
+      )}
+      {draft.info && (
+        <p>
+          {draft.info.codec} image, {formatBytes(draft.info.fileSize)}
+          {draft.info.payloadSize !== null &&
+            ` for a drive of ${formatBytes(draft.info.payloadSize)}`}
+          .
+        </p>
+      )}
+    </>
+  );
+}
+
+const CHECK_WORDS = {
+  'frames-and-stream-hash': 'every frame and the whole drive’s checksum can be checked',
+  'codec-checksums': 'made by another tool: only the compressor’s own checksums can be checked',
+  none: 'a plain image: there is nothing to check it against',
+} as const;
+
+function ContentsStep() {
+  const api = useApi();
+  const { draft, verifyJobId, verifyNow, verified } = useRestoreWizard();
+  const verifyJob = useJobs((s) => (verifyJobId ? s.jobs[verifyJobId] : undefined));
+  const info = draft.info!;
+  const manifest = info.manifest;
+  useEffect(() => {
+    const outcome = verifyJob?.outcome;
+    if (outcome?.state === 'done' && outcome.result.kind === 'verify') verified(outcome.result.ok);
+  }, [verifyJob?.outcome, verified]);
+  const rows: Array<[string, string]> = [
+    ['Image', info.path],
+    ['Format', `${info.codec}, ${formatBytes(info.fileSize)}`],
+  ];
+  if (manifest) {
+    rows.push(
+      [
+        'Backed up from',
+        `${manifest.source.path}${manifest.source.model ? ` (${manifest.source.model})` : ''}`,
+      ],
+      ['Made', new Date(manifest.createdAt).toLocaleString()],
+      ['Drive size', formatBytes(manifest.size)],
+      ['Mode', manifest.mode === 'used' ? 'used blocks' : 'every byte'],
+    );
+  } else if (info.payloadSize !== null) {
+    rows.push(['Drive size', formatBytes(info.payloadSize)]);
+  }
+  rows.push(['Checks', CHECK_WORDS[info.checkable]]);
+  rows.push([
+    'Verified',
+    draft.verified === true ? 'yes, intact' : draft.verified === false ? 'DAMAGED' : 'not yet',
+  ]);
+  return (
+    <>
+      <dl className="summary" aria-label="Image details">
+        {rows.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+      </dl>
+      {manifest && manifest.partitionTable && manifest.partitionTable.partitions.length > 0 && (
+        <table aria-label="Partitions in the image">
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>Filesystem</th>
+              <th>Label</th>
+              <th>Size</th>
+            </tr>
+          </thead>
+          <tbody>
+            {manifest.partitionTable.partitions.map((p) => (
+              <tr key={p.index}>
+                <td>{p.index}</td>
+                <td>{p.filesystem ?? p.typeName ?? 'unknown'}</td>
+                <td>{p.label ?? p.name ?? ''}</td>
+                <td>{formatBytes(p.size)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {info.checkable !== 'none' && !verifyJobId && (
+        <button type="button" onClick={() => void verifyNow(api)}>
+          Verify now
+        </button>
+      )}
+      {verifyJobId && <JobLiveView jobId={verifyJobId} />}
+      {verifyJob && <JobOutcomeNote view={verifyJob} />}
+    </>
+  );
+}
+
+function TargetStep() {
+  const api = useApi();
+  const { draft, chooseTarget } = useRestoreWizard();
+  // Drives holding the image are flagged by the API (paths): restoring onto them would
+  // destroy the image mid-way.
+  const { drives, showAll, setShowAll } = useLiveDrives(api, [draft.image]);
+  const plan = draft.plan?.target.path === draft.target ? draft.plan : null;
+  return (
+    <>
+      <fieldset>
+        <legend>Restore onto which drive? Everything on it will be erased.</legend>
+        <ul className="choices" aria-label="Target drives">
+          {drives.map((drive) => {
+            const id = `target-${drive.path.replace(/\W+/g, '-')}`;
+            return (
+              <li key={drive.path} className={drive.canRestoreTo ? '' : 'blocked'}>
+                <input
+                  id={id}
+                  type="radio"
+                  name="restore-target"
+                  disabled={!drive.canRestoreTo}
+                  checked={draft.target === drive.path}
+                  onChange={() => void chooseTarget(api, drive.path)}
+                  aria-describedby={drive.canRestoreTo ? undefined : `${id}-why`}
+                />
+                <label htmlFor={id}>
+                  <DriveLabel drive={drive} />
+                </label>
+                {!drive.canRestoreTo && (
+                  <span id={`${id}-why`} className="why">
+                    Cannot be used: {drive.cautions.map(cautionWords).join('; ')}
+                  </span>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      </fieldset>
+      <label className="choice">
+        <input
+          type="checkbox"
+          checked={showAll}
+          onChange={(e) => void setShowAll(api, e.target.checked, [draft.image])}
+        />
+        Show all devices (virtual disks too)
+      </label>
+      {plan && (
+        <div className="plan">
+          <p>
+            Will erase: <strong>{plan.erases}</strong>
+          </p>
+          {plan.shrinkTo !== null && (
+            <p className="muted">
+              The drive is a little smaller than the image; everything the image holds fits (
+              {formatBytes(plan.shrinkTo)}), and the partition table will be adjusted.
+            </p>
+          )}
+          {plan.refusals.map((r) => (
+            <ProblemNote key={r.code} problem={{ message: r.message, hint: r.hint ?? null }} />
+          ))}
+        </div>
+      )}
+    </>
+  );
+}
+
+function ConfirmStep() {
+  const { draft, setTypedName, setReadBack } = useRestoreWizard();
+  const { drives } = useDrives();
+  const name = confirmName(draft)!;
+  const drive = drives.find((d) => d.path === draft.target);
+  return (
+    <>
+      <p className="erase-warning" role="alert">
+        This erases <strong>{drive?.description || draft.target}</strong> ({draft.target}
+        {drive ? `, ${formatBytes(drive.size)}` : ''}). Everything on it will be replaced by the
+        image.
+      </p>
+      <div className="field">
+        <label htmlFor="confirm-name">
+          Type <strong>{name}</strong> to confirm
+        </label>
+        <input
+          id="confirm-name"
+          type="text"
+          autoComplete="off"
+          spellCheck={false}
+          value={draft.typedName}
+          onChange={(e) => setTypedName(e.target.value)}
+        />
+      </div>
+      <label className="choice">
+        <input
+          type="checkbox"
+          checked={draft.readBack}
+          onChange={(e) => setReadBack(e.target.checked)}
+        />
+        Read the drive back afterwards and compare (recommended)
+      </label>
+    </>
+  );
+}
