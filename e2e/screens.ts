@@ -17,6 +17,8 @@ export const SCREENS_DIR = join(REPO_ROOT, 'test-results', 'screens');
 export async function shoot(page: Page, name: string): Promise<void> {
   for (const size of SCREEN_SIZES) {
     await page.setViewportSize(size);
+    // Charts follow their box's size on the next frames (ResizeObserver): let them.
+    await page.waitForTimeout(250);
     await page.screenshot({
       path: join(SCREENS_DIR, `${name}-${size.width}x${size.height}.png`),
       fullPage: true,

@@ -1,14 +1,12 @@
 // The window's content: connects to the API once, then the screens — Drives, Back up,
-// Restore, Images — under one navigation bar. Job events feed the jobs store for as long as
-// the window is open, whichever screen is shown.
+// Restore, Images — under one navigation bar.
 
 import { useEffect, useState } from 'react';
 import type { ApiClient } from '../src-shared/api-client.js';
-import { ApiContext } from './api/api-context.js';
+import { ApiProvider } from './api/api-context.js';
 import { connect, type Transport } from './api/connect.js';
 import { BackupWizard } from './backup/BackupWizard.js';
 import { ImagesPage } from './images/ImagesPage.js';
-import { useJobs } from './jobs/jobs-store.js';
 import { SCREENS, SCREEN_TITLES, useNav } from './nav-store.js';
 import { DrivesPage } from './pages/DrivesPage.js';
 import { RestoreWizard } from './restore/RestoreWizard.js';
@@ -24,17 +22,13 @@ export function App() {
       setError(e instanceof Error ? e.message : String(e)),
     );
   }, []);
-  useEffect(
-    () => (connection ? useJobs.getState().listen(connection.api) : undefined),
-    [connection],
-  );
 
   if (error) return <p role="alert">{error}</p>;
   if (!connection) return <p>Connecting…</p>;
   return (
-    <ApiContext.Provider value={connection}>
+    <ApiProvider value={connection}>
       <Shell transport={connection.transport} />
-    </ApiContext.Provider>
+    </ApiProvider>
   );
 }
 

@@ -103,6 +103,12 @@ function SourceStep() {
   const { draft, chooseSource } = useBackupWizard();
   const { drives, showAll, setShowAll } = useLiveDrives(api);
   const [file, setFile] = useState('');
+  // A typed path is looked at once the user pauses, not at every key.
+  useEffect(() => {
+    if (!file.startsWith('/')) return;
+    const timer = setTimeout(() => void chooseSource(api, file), 500);
+    return () => clearTimeout(timer);
+  }, [api, chooseSource, file]);
   return (
     <fieldset>
       <legend>Which drive do you want to back up?</legend>
@@ -129,15 +135,7 @@ function SourceStep() {
           </li>
         ))}
       </ul>
-      <PathPicker
-        label="Or an image file"
-        pick="file"
-        value={file}
-        onChange={(path) => {
-          setFile(path);
-          if (path.startsWith('/')) void chooseSource(api, path);
-        }}
-      />
+      <PathPicker label="Or an image file" pick="file" value={file} onChange={setFile} />
       {draft.source && !draft.plan && <p>Looking at {draft.source}…</p>}
       {draft.plan && (
         <p>

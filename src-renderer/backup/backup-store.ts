@@ -69,6 +69,8 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
           fileName: defaultFileName(source, get().draft.codec, new Date()),
         });
       } catch (error) {
+        // An answer about a source the user has since changed is no longer news.
+        if (get().draft.source !== source) return;
         set({ problem: problemOf(error) });
         update({ source: null });
       }
@@ -112,7 +114,7 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
           split: destination.usable && destination.splitAt !== null,
         });
       } catch (error) {
-        set({ problem: problemOf(error) });
+        if (get().draft.folder === folder) set({ problem: problemOf(error) });
       }
     },
     setFileName: (fileName) => update({ fileName }),

@@ -2,7 +2,7 @@
 // can be chosen; the others say why not) → confirm by typing the drive's name → live view →
 // read-back → done. Rules live in restore-draft.ts, calls in restore-store.ts.
 
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { formatBytes } from '../../src-shared/units.js';
 import { useApi } from '../api/api-context.js';
 import { DriveLabel } from '../components/DriveLabel.js';
@@ -78,15 +78,18 @@ function ImageStep() {
   const { draft, chooseImage } = useRestoreWizard();
   const { entries, refresh } = useHistory();
   useEffect(() => void refresh(api), [api, refresh]);
+  const [typed, setTyped] = useState(draft.image);
+  useEffect(() => setTyped(draft.image), [draft.image]);
+  // A typed path is opened once the user pauses, not at every key.
+  useEffect(() => {
+    if (typed === draft.image || !typed.startsWith('/')) return;
+    const timer = setTimeout(() => void chooseImage(api, typed), 500);
+    return () => clearTimeout(timer);
+  }, [api, chooseImage, typed, draft.image]);
   const made = entries.filter((e) => e.kind === 'backup' && e.outcome === 'done' && e.destination);
   return (
     <>
-      <PathPicker
-        label="Image file"
-        pick="file"
-        value={draft.image}
-        onChange={(image) => void chooseImage(api, image)}
-      />
+      <PathPicker label="Image file" pick="file" value={typed} onChange={setTyped} />
       <p className="muted">
         Spillway images, and plain .img, .img.gz, .img.xz and .img.zst files made by other tools.
       </p>
@@ -187,7 +190,7 @@ function ContentsStep() {
             {manifest.partitionTable.partitions.map((p) => (
               <tr key={p.index}>
                 <td>{p.index}</td>
-                <td>{p.filesystem ?? p.typeName ?? 'unknown'}</td>
+                <td>{p.filesystem ?? p.typeName ?? '—'}</td>
                 <td>{p.label ?? p.name ?? ''}</td>
                 <td>{formatBytes(p.size)}</td>
               </tr>

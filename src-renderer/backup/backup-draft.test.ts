@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import type { BackupPlan } from '../../src-shared/api.js';
+import {
+  advancedProblem,
+  backupParams,
+  defaultFileName,
+  expectedImageBytes,
+  newBackupDraft,
+  roomWarning,
+  stepProblem,
+  withExtension,
+  type BackupDraft,
+} from './backup-draft.js';
+
+const MIB = 2 ** 20;
+const plan: BackupPlan = {
+  source: '/dev/sdb',
+  size: 1000 * MIB,
+  partitions: [],
+  bytesToRead: 300 * MIB,
+  expectedImage: [100 * MIB, 250 * MIB],
+};
+
+function draft(change: Partial<BackupDraft>): BackupDraft {
+  return { ...newBackupDraft(), ...change };
+}
+
+describe('the backup wizard’s rules', () => {
+  it('cannot leave the source step without a source and its plan', () => {
+    expect(stepProblem(draft({}))).toMatch(/Choose a drive/);
+    expect(stepProblem(draft({ source: '/dev/sdb' }))).toMatch(/Looking/);
+    expect(stepProblem(draft({ source: '/dev/sdb', plan }))).toBeNull();
+  });
+
+  it('needs a usable, checked folder and a file name on the destination step', () => {
+    const base = { step: 'destination' as const, source: '/dev/sdb', plan, fileName: 'a.img.zst' };
+    expect(stepProblem(draft({ ...base, folder: '' }))).toMatch(/Choose a folder/);
+    expect(stepProblem(draft({ ...base, folder: '/mnt' }))).toMatch(/Checking/);
+    const missing = { folder: '/mnt', usable: false as const, problem: 'missing' as const };
+    expect(stepProblem(draft({ ...base, folder: '/mnt', destination: missing }))).toBe(
+      'That folder does not exist.',
+    );
+    const fine = { folder: '/mnt', usable: true as const, free: 10 ** 12, splitAt: null };
+    expect(stepProblem(draft({ ...base, folder: '/mnt', destination: fine }))).toBeNull();
+    // A check of another folder than the one now typed does not count.
+    expect(stepProblem(draft({ ...base, folder: '/media', destination: fine }))).toMatch(
+      /Checking/,
+    );
+    expect(
+      stepProblem(draft({ ...base, folder: '/mnt', destination: fine, fileName: 'a/b' })),
+    ).toMatch(/file name/);
+  });
+
+  it('warns when the destination has less room than the image is expected to take', () => {
+    const small = { folder: '/mnt', usable: true as const, free: 200 * MIB, splitAt: null };
+    expect(roomWarning(draft({ plan, destination: small }))).toMatch(/only 200 MiB is free/);
+    const tight = { ...small, free: 280 * MIB };
+    expect(roomWarning(draft({ plan, destination: tight }))).toMatch(/may not fit/);
+    const roomy = { ...small, free: 10 * 1024 * MIB };
+    expect(roomWarning(draft({ plan, destination: roomy }))).toBeNull();
+  });
+
+  it('expects the image size from the sample at the chosen codec and level', () => {
+    const sample = {
+      codec: 'zstd' as const,
+      level: 3,
+      sampled: 8 * MIB,
+      ratio: 3,
+      bytesPerSecond: 500 * MIB,
+      threads: 2,
+      bytesToRead: 300 * MIB,
+      expectedImage: 100 * MIB,
+    };
+    expect(expectedImageBytes(draft({ plan, sample }))).toBe(100 * MIB);
+    // A sample at another level is not used; the plan's high end is.
+    expect(expectedImageBytes(draft({ plan, sample, level: 9 }))).toBe(250 * MIB);
+    // An exact copy reads the whole drive.
+    expect(expectedImageBytes(draft({ plan, sample, mode: 'raw' }))).toBe(
+      Math.round((1000 * MIB) / 3),
+    );
+    expect(expectedImageBytes(draft({ plan, codec: 'none', level: 0 }))).toBe(300 * MIB);
+  });
+
+  it('names the first wrong advanced setting', () => {
+    const ok = newBackupDraft().advanced;
+    expect(advancedProblem(ok)).toBeNull();
+    expect(advancedProblem({ ...ok, spillMax: 'lots' })).toMatch(/spill limit "lots"/);
+    expect(advancedProblem({ ...ok, maxWriteRate: '0' })).toMatch(/more than zero/);
+    expect(advancedProblem({ ...ok, threads: '0' })).toMatch(/Threads/);
+    expect(advancedProblem({ ...ok, threads: '2.5' })).toMatch(/Threads/);
+  });
+
+  it('turns the draft into the startBackup call', () => {
+    const d = draft({
+      source: '/dev/sdb',
+      plan,
+      folder: '/mnt/usb/',
+      fileName: 'sdb.img.zst',
+      level: 5,
+      adaptive: true,
+      destination: { folder: '/mnt/usb/', usable: true, free: 10 ** 12, splitAt: 4 * 2 ** 30 },
+      split: false,
+      advanced: {
+        spillDir: '/var/tmp',
+        spillMax: '2G',
+        frameSizeMiB: 8,
+        threads: '3',
+        maxWriteRate: '50M',
+      },
+    });
+    expect(backupParams(d)).toEqual({
+      source: '/dev/sdb',
+      destination: '/mnt/usb/sdb.img.zst',
+      codec: 'zstd',
+      level: 5,
+      mode: 'used',
+      adapt: { min: 1, max: 9 },
+      split: false,
+      spillDir: '/var/tmp',
+      spillMax: 2 * 2 ** 30,
+      maxWriteRate: 50 * MIB,
+      threads: 3,
+      frameSize: 8 * MIB,
+    });
+  });
+
+  it('names the image after the drive and the day, with the codec’s extension', () => {
+    const day = new Date('2026-11-22T10:00:00Z');
+    expect(defaultFileName('/dev/sdb', 'zstd', day)).toBe('sdb-2026-11-22.img.zst');
+    expect(defaultFileName('/srv/vm disk.img', 'xz', day)).toBe('vm-disk-2026-11-22.img.xz');
+    expect(withExtension('sdb.img.zst', 'gzip')).toBe('sdb.img.gz');
+    expect(withExtension('sdb.img.gz', 'none')).toBe('sdb.img');
+    expect(withExtension('my-name', 'xz')).toBe('my-name');
+  });
+});
