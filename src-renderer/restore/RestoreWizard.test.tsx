@@ -3,7 +3,7 @@
 // real image: open it, verify it now, pick the target, and the confirm button stays disabled
 // until the target's name is typed exactly; then the restore writes the same bytes.
 
-import { cleanup, render, screen, waitFor, act } from '@testing-library/react';
+import { cleanup, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
@@ -14,7 +14,6 @@ import { tempDir } from '../../src-main/test-support/temp-dir.js';
 import { ApiProvider } from '../api/api-context.js';
 import { realApi, type RealApi } from '../test-support/real-api.js';
 import { RestoreWizard } from './RestoreWizard.js';
-import { useRestoreWizard } from './restore-store.js';
 
 describe('the restore wizard', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -62,9 +61,9 @@ describe('the restore wizard', () => {
     await user.click(screen.getByRole('button', { name: 'Next' }));
 
     // The target list holds this machine's drives; the test restores into a file instead
-    // (never onto a drive it did not create), chosen through the wizard's store.
+    // (never onto a drive it did not create).
     const target = join(dir.path, 'restored.bin');
-    await act(() => useRestoreWizard.getState().chooseTarget(real.api, target));
+    await user.type(screen.getByLabelText(/^Or into an image file/), target);
     await screen.findByText(/Will erase:/);
     await user.click(screen.getByRole('button', { name: 'Next' }));
 

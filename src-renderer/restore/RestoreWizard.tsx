@@ -216,6 +216,15 @@ function TargetStep() {
   // destroy the image mid-way.
   const { drives, showAll, setShowAll } = useLiveDrives(api, [draft.image]);
   const plan = draft.plan?.target.path === draft.target ? draft.plan : null;
+  const [file, setFile] = useState(() =>
+    draft.target && !drives.some((d) => d.path === draft.target) ? draft.target : '',
+  );
+  // A typed path is planned once the user pauses, not at every key.
+  useEffect(() => {
+    if (!file.startsWith('/') || file === draft.target) return;
+    const timer = setTimeout(() => void chooseTarget(api, file), 500);
+    return () => clearTimeout(timer);
+  }, [api, chooseTarget, file, draft.target]);
   return (
     <>
       <fieldset>
@@ -255,6 +264,12 @@ function TargetStep() {
         />
         Show all devices (virtual disks too)
       </label>
+      <PathPicker
+        label="Or into an image file (created or replaced)"
+        pick="file"
+        value={file}
+        onChange={setFile}
+      />
       {plan && (
         <div className="plan">
           <p>
