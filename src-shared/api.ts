@@ -63,6 +63,9 @@ export const RestoreParamsSchema = z.object({
   target: path,
   /** The target's name as the user typed it: the restore runs only if it matches the plan's. */
   confirmName: z.string().max(4096),
+  /** The target as the plan showed it to the user. If the path now leads to another drive
+   *  (unplugged, another plugged in under the same name), nothing is written. */
+  expect: z.object({ size: bytes.nullable(), model: text.optional() }).optional(),
   readBack: z.boolean().optional(),
 });
 export type RestoreParams = z.infer<typeof RestoreParamsSchema>;

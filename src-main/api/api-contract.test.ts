@@ -4,7 +4,7 @@
 // privileged helper; results and events are validated by the same client the renderer uses.
 
 import { existsSync } from 'node:fs';
-import { truncate, writeFile } from 'node:fs/promises';
+import { stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -164,7 +164,29 @@ describe.each(Object.entries(TRANSPORTS))('the API over %s', (_name, connect) =>
       error: { code: 'not-confirmed' },
     });
     expect(existsSync(target)).toBe(false);
-    const restore = await api.startRestore({ image, target, confirmName: plan.target.name });
+    // The path now leads to something else than the plan showed: nothing is written.
+    const other = join(dir.path, 'other.bin');
+    await randomFile(other, 2 ** 20, 'other');
+    const changed = await api.startRestore({
+      image,
+      target: other,
+      confirmName: 'other.bin',
+      expect: { size: 4 * 2 ** 20 },
+    });
+    expect((await jobEnd(api, changed.jobId)).at(-1)).toMatchObject({
+      type: 'error',
+      error: {
+        code: 'not-confirmed',
+        message: expect.stringMatching(/not the drive you confirmed/),
+      },
+    });
+    expect((await stat(other)).size).toBe(2 ** 20);
+    const restore = await api.startRestore({
+      image,
+      target,
+      confirmName: plan.target.name,
+      expect: { size: plan.target.size },
+    });
     expect((await jobEnd(api, restore.jobId)).at(-1)).toMatchObject({
       type: 'done',
       result: { kind: 'restore', readBack: true },
@@ -175,6 +197,7 @@ describe.each(Object.entries(TRANSPORTS))('the API over %s', (_name, connect) =>
     expect(history.map((h) => [h.kind, h.outcome])).toEqual([
       ['backup', 'done'],
       ['verify', 'done'],
+      ['restore', 'failed'],
       ['restore', 'failed'],
       ['restore', 'done'],
     ]);

@@ -15,7 +15,9 @@ import { sampleCompression } from '../engine/sample/sample-compression.js';
 import { checkDestination } from '../files/check-destination.js';
 import { deleteImage } from '../files/delete-image.js';
 import { listFolder } from '../files/list-folder.js';
+import { formatBytes } from '../../src-shared/units.js';
 import {
+  SpillwayError,
   backup,
   describeTarget,
   inspectImage,
@@ -74,7 +76,7 @@ export function runJobRequest(request: JobRequest, context: JobContext): Promise
     case 'verify':
       return verify({ image: request.params.image }, context);
     case 'restore': {
-      const { image, target, confirmName, readBack } = request.params;
+      const { image, target, confirmName, expect, readBack } = request.params;
       return restore(
         {
           image,
@@ -82,13 +84,36 @@ export function runJobRequest(request: JobRequest, context: JobContext): Promise
           ...(readBack !== undefined ? { readBack } : {}),
           // Only what the user typed can confirm: the target's name as the plan shows it
           // ("sdb", or a file's name). Checked here, where the writing happens.
-          confirm: async (plan) => confirmName === plan.target.name,
+          confirm: async (plan) => {
+            if (expect) checkSameTarget(plan.target, expect);
+            return confirmName === plan.target.name;
+          },
         },
         context,
       );
     }
   }
 }
+
+/** Refuses when the path now leads to another drive than the one the user confirmed. */
+function checkSameTarget(
+  now: { path: string; size: number | null; model?: string },
+  expected: { size: number | null; model?: string },
+): void {
+  const sameModel = expected.model === undefined || expected.model === now.model;
+  if (now.size === expected.size && sameModel) return;
+  const was = [expected.model, expected.size !== null ? formatBytes(expected.size) : null];
+  const is = [now.model, now.size !== null ? formatBytes(now.size) : null];
+  throw new SpillwayError(
+    'not-confirmed',
+    `${now.path} is not the drive you confirmed (${describe(was)}): it is now ${describe(is)}. ` +
+      'Nothing was written.',
+    { hint: 'Choose the drive again: it may have been unplugged and another plugged in.' },
+  );
+}
+
+const describe = (parts: Array<string | null | undefined>) =>
+  parts.filter(Boolean).join(', ') || 'unknown';
 
 export async function answerQuestion(question: Question): Promise<unknown> {
   switch (question.method) {

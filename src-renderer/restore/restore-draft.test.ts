@@ -61,6 +61,7 @@ describe('the restore wizard’s rules', () => {
       image: '/img/sdb.img.zst',
       target: '/dev/sdc',
       confirmName: 'sdc',
+      expect: { size: 1000 },
       readBack: true,
     });
   });

@@ -78,10 +78,16 @@ export function previousStep(step: RestoreStep): RestoreStep {
 /** The startRestore call; only when every rule holds. */
 export function restoreParams(draft: RestoreDraft): RestoreParams | null {
   if (draft.step !== 'confirm' || stepProblem(draft) !== null || !draft.target) return null;
+  const shown = draft.plan!.target;
   return {
     image: draft.image,
     target: draft.target,
     confirmName: draft.typedName,
+    // The drive as the user saw it: if the path leads elsewhere by now, nothing is written.
+    expect: {
+      size: shown.size,
+      ...(typeof shown['model'] === 'string' ? { model: shown['model'] } : {}),
+    },
     readBack: draft.readBack,
   };
 }
