@@ -1,5 +1,5 @@
 // Screenshots of every screen at the two sizes the UI must work at (900×600, the smallest;
-// 1440×900, a common laptop), saved under test-results/screens (not committed) for a person
+// 1440×900, a common laptop), and in dark mode, saved under test-results/screens (not committed) for a person
 // to look at: nothing cut off, nothing overlapping.
 
 import { join } from 'node:path';
@@ -25,6 +25,10 @@ export async function shoot(page: Page, name: string): Promise<void> {
     });
     expect(await overflowingElements(page), `${name} at ${size.width}×${size.height}`).toEqual([]);
   }
+  // The same screen as a user whose system is set to dark sees it.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: join(SCREENS_DIR, `${name}-dark.png`), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'light' });
 }
 
 /** Nothing may stick out sideways at the current size: an element reaching past the

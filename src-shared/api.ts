@@ -114,6 +114,8 @@ export const CallSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('listFolder'), params: z.object({ path }) }),
   /** Removes an image the history lists as made here (all its parts and its sidecar). */
   z.object({ method: z.literal('deleteImage'), params: z.object({ image: path }) }),
+  /** After a restore: flush and eject a listed drive, so it can be unplugged. */
+  z.object({ method: z.literal('ejectDrive'), params: z.object({ path }) }),
   z.object({ method: z.literal('listHistory'), params: z.object({}) }),
   z.object({ method: z.literal('getSettings'), params: z.object({}) }),
   z.object({ method: z.literal('updateSettings'), params: SettingsSchema.partial() }),
@@ -318,6 +320,7 @@ export const RESULT_SCHEMAS = {
   checkDestination: DestinationCheckSchema,
   listFolder: FolderListingSchema,
   deleteImage: z.object({ removed: z.array(path) }),
+  ejectDrive: z.object({ ejected: z.boolean(), message: text }),
   listHistory: z.array(HistoryEntrySchema),
   getSettings: SettingsSchema,
   updateSettings: SettingsSchema,

@@ -126,6 +126,14 @@ describe.each(Object.entries(TRANSPORTS))('the API over %s', (_name, connect) =>
         expect(listed).toMatchObject({ size: 40 * 2 ** 20, virtual: true, canRestoreTo: true });
         await api.updateSettings({ showAllDevices: false });
         expect((await api.listDrives({})).some((d) => d.path === loop.path)).toBe(false);
+        // A virtual disk is flushed, never handed to `eject`; a path that is no drive is refused.
+        expect(await api.ejectDrive({ path: loop.path })).toMatchObject({
+          ejected: false,
+          message: expect.stringMatching(/virtual disk: there is nothing to eject/),
+        });
+        await expect(api.ejectDrive({ path: join(dir.path, 'listed.bin') })).rejects.toMatchObject({
+          info: { code: 'not-found' },
+        });
       } finally {
         await loop.detach();
       }

@@ -110,6 +110,18 @@ export function createApiHandler(
         }
         return { cancelled: true };
       }
+      case 'ejectDrive': {
+        // Only a drive the list shows, and never the one the computer runs from.
+        const drive = (await listDrives({ all: true })).find((d) => d.path === request.params.path);
+        if (!drive) throw new SpillwayError('not-found', `${request.params.path} is not a drive.`);
+        if (drive.system) {
+          throw new SpillwayError('usage', 'The drive this computer runs from cannot be ejected.');
+        }
+        return backend.runner.ask({
+          method: 'ejectDrive',
+          params: { path: drive.path, virtual: drive.virtual },
+        });
+      }
       case 'listHistory':
         return backend.history.list();
       case 'getSettings':

@@ -14,6 +14,7 @@ import { planBackup } from '../engine/backup/plan-backup.js';
 import { sampleCompression } from '../engine/sample/sample-compression.js';
 import { checkDestination } from '../files/check-destination.js';
 import { deleteImage } from '../files/delete-image.js';
+import { ejectDrive } from '../files/eject-drive.js';
 import { listFolder } from '../files/list-folder.js';
 import { formatBytes } from '../../src-shared/units.js';
 import {
@@ -53,6 +54,10 @@ export const QuestionSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('checkDestination'), params: z.object({ folder: path }) }),
   z.object({ method: z.literal('listFolder'), params: z.object({ path }) }),
   z.object({ method: z.literal('deleteImage'), params: z.object({ image: path }) }),
+  z.object({
+    method: z.literal('ejectDrive'),
+    params: z.object({ path, virtual: z.boolean() }),
+  }),
 ]);
 export type Question = z.infer<typeof QuestionSchema>;
 
@@ -127,6 +132,8 @@ export async function answerQuestion(question: Question): Promise<unknown> {
       return listFolder(question.params.path);
     case 'deleteImage':
       return { removed: await deleteImage(question.params.image) };
+    case 'ejectDrive':
+      return ejectDrive(question.params.path, question.params.virtual);
     case 'planBackup':
       return planBackup(question.params.source);
     case 'inspectImage':

@@ -1,7 +1,7 @@
 // A live time chart (uPlot: made for streaming data, redraws thousands of points cheaply).
 // The chart is created once per mount and fed new data on every render.
 
-import { useEffect, useRef, type CSSProperties } from 'react';
+import { useEffect, useRef, useState, type CSSProperties } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { formatBytes } from '../../src-shared/units.js';
@@ -21,8 +21,23 @@ interface Props {
   unitSuffix?: string;
 }
 
+/** 'dark' or 'light', following the system as it changes (the chart redraws its axes). */
+function useColorScheme(): 'dark' | 'light' {
+  const query = '(prefers-color-scheme: dark)';
+  const [dark, setDark] = useState(() => window.matchMedia?.(query).matches ?? false);
+  useEffect(() => {
+    const media = window.matchMedia?.(query);
+    if (!media) return;
+    const changed = () => setDark(media.matches);
+    media.addEventListener('change', changed);
+    return () => media.removeEventListener('change', changed);
+  }, []);
+  return dark ? 'dark' : 'light';
+}
+
 export function LiveChart({ title, times, series, unitSuffix = '' }: Props) {
   const box = useRef<HTMLDivElement>(null);
+  const scheme = useColorScheme();
   const chart = useRef<uPlot | null>(null);
   const labels = series.map((s) => s.label).join('|');
 
@@ -32,6 +47,10 @@ export function LiveChart({ title, times, series, unitSuffix = '' }: Props) {
     // caption and the figures elsewhere still say it all.
     if (!element || !document.createElement('canvas').getContext('2d')) return;
     const width = () => Math.max(240, element.clientWidth);
+    // A canvas knows no CSS: take the page's text and line colours (light or dark) now.
+    const style = getComputedStyle(element);
+    const ink = style.color;
+    const grid = { stroke: style.getPropertyValue('--line').trim() || '#ccc', width: 1 };
     const plot = new uPlot(
       {
         width: width(),
@@ -39,10 +58,11 @@ export function LiveChart({ title, times, series, unitSuffix = '' }: Props) {
         legend: { show: false },
         scales: { x: { time: false } },
         axes: [
-          { label: 'seconds', size: 30, stroke: 'currentColor' },
+          { label: 'seconds', size: 30, stroke: ink, grid },
           {
             size: 92,
-            stroke: 'currentColor',
+            stroke: ink,
+            grid,
             values: (_u, ticks) => ticks.map((v) => formatBytes(v) + unitSuffix),
           },
         ],
@@ -69,7 +89,7 @@ export function LiveChart({ title, times, series, unitSuffix = '' }: Props) {
       chart.current = null;
     };
     // A new chart only when the series themselves change, not their values.
-  }, [labels, unitSuffix]);
+  }, [labels, unitSuffix, scheme]);
 
   useEffect(() => {
     chart.current?.setData([times, ...series.map((s) => s.values)] as uPlot.AlignedData);

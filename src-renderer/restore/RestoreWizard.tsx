@@ -8,6 +8,7 @@ import { useApi } from '../api/api-context.js';
 import { DriveLabel } from '../components/DriveLabel.js';
 import { PathPicker } from '../components/PathPicker.js';
 import { ProblemNote } from '../components/ProblemNote.js';
+import { problemOf } from '../words/error-words.js';
 import { WizardFrame } from '../components/WizardFrame.js';
 import { useHistory } from '../images/history-store.js';
 import { JobLiveView } from '../jobs/JobLiveView.js';
@@ -34,6 +35,7 @@ export function RestoreWizard() {
       <div className="job-screen">
         <JobLiveView jobId={wizard.jobId} onCancel={() => void wizard.cancel(api)} />
         {job && <JobOutcomeNote view={job} />}
+        {job?.outcome.state === 'done' && <EjectButton target={wizard.draft.target} />}
         {job && job.outcome.state !== 'running' && (
           <button type="button" className="primary" onClick={wizard.reset}>
             Done
@@ -70,6 +72,30 @@ export function RestoreWizard() {
       {draft.step === 'target' && <TargetStep />}
       {draft.step === 'confirm' && <ConfirmStep />}
     </WizardFrame>
+  );
+}
+
+/** After a restore onto a drive: eject it so it can be unplugged. */
+function EjectButton({ target }: { target: string | null }) {
+  const api = useApi();
+  const { drives } = useDrives();
+  const [said, setSaid] = useState<string | null>(null);
+  if (!target || !drives.some((d) => d.path === target)) return null;
+  return (
+    <p className="eject">
+      <button
+        type="button"
+        onClick={() =>
+          api.ejectDrive({ path: target }).then(
+            (r) => setSaid(r.message),
+            (e: unknown) => setSaid(problemOf(e).message),
+          )
+        }
+      >
+        Eject {target}
+      </button>{' '}
+      <span role="status">{said}</span>
+    </p>
   );
 }
 
