@@ -116,6 +116,8 @@ export const CallSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('deleteImage'), params: z.object({ image: path }) }),
   /** After a restore: flush and eject a listed drive, so it can be unplugged. */
   z.object({ method: z.literal('ejectDrive'), params: z.object({ path }) }),
+  /** Shows a file in the system's file manager (the desktop app only). */
+  z.object({ method: z.literal('revealInFolder'), params: z.object({ path }) }),
   z.object({ method: z.literal('listHistory'), params: z.object({}) }),
   z.object({ method: z.literal('getSettings'), params: z.object({}) }),
   z.object({ method: z.literal('updateSettings'), params: SettingsSchema.partial() }),
@@ -321,6 +323,7 @@ export const RESULT_SCHEMAS = {
   listFolder: FolderListingSchema,
   deleteImage: z.object({ removed: z.array(path) }),
   ejectDrive: z.object({ ejected: z.boolean(), message: text }),
+  revealInFolder: z.object({ shown: z.boolean() }),
   listHistory: z.array(HistoryEntrySchema),
   getSettings: SettingsSchema,
   updateSettings: SettingsSchema,

@@ -104,6 +104,12 @@ describe.each(Object.entries(TRANSPORTS))('the API over %s', (_name, connect) =>
     expect((await api.getSettings({})).showAllDevices).toBe(true);
   });
 
+  it('says that only the desktop app can show a file in its folder', async () => {
+    await expect(api.revealInFolder({ path: dir.path })).rejects.toMatchObject({
+      info: { code: 'usage', message: 'Only the desktop app can open a folder window.' },
+    });
+  });
+
   it('refuses a malformed request with a usage error, and an unknown job', async () => {
     await expect(api.startBackup({ source: '', destination: 'x' })).rejects.toMatchObject({
       info: { code: 'usage' },

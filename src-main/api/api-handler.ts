@@ -27,6 +27,8 @@ export interface ApiBackend {
   runner: JobRunner;
   history: HistoryStore;
   settings: SettingsStore;
+  /** Opens the system's file manager at a file (the desktop app only). */
+  reveal?: (path: string) => void;
 }
 
 export interface ApiHandler {
@@ -121,6 +123,13 @@ export function createApiHandler(
           method: 'ejectDrive',
           params: { path: drive.path, virtual: drive.virtual },
         });
+      }
+      case 'revealInFolder': {
+        if (!backend.reveal) {
+          throw new SpillwayError('usage', 'Only the desktop app can open a folder window.');
+        }
+        backend.reveal(request.params.path);
+        return { shown: true };
       }
       case 'listHistory':
         return backend.history.list();

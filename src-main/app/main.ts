@@ -14,6 +14,7 @@ import {
   Notification,
   powerSaveBlocker,
   session,
+  shell,
 } from 'electron';
 import { serveApi } from '../api/api-handler.js';
 import { appBackend, lazyHelperRunner } from '../api/app-backend.js';
@@ -39,10 +40,13 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 async function start(): Promise<void> {
-  const backend = appBackend(
-    app.getPath('userData'),
-    lazyHelperRunner(() => startHelper({ linuxLauncher: LINUX_LAUNCHER })),
-  );
+  const backend = {
+    ...appBackend(
+      app.getPath('userData'),
+      lazyHelperRunner(() => startHelper({ linuxLauncher: LINUX_LAUNCHER })),
+    ),
+    reveal: (path: string) => shell.showItemInFolder(path),
+  };
   const watch = new JobWatch();
   let window: BrowserWindow | null = null;
   let blocker: number | null = null;

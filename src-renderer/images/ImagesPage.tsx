@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'react';
 import type { HistoryEntry, ImageInfo } from '../../src-shared/api.js';
 import { formatBytes, formatDuration } from '../../src-shared/units.js';
-import { useApi } from '../api/api-context.js';
+import { useApi, useTransport } from '../api/api-context.js';
 import { ProblemNote } from '../components/ProblemNote.js';
 import { JobLiveView } from '../jobs/JobLiveView.js';
 import { JobOutcomeNote } from '../jobs/JobOutcomeNote.js';
@@ -53,6 +53,7 @@ function outcomeWords(entry: HistoryEntry, verified: boolean | null): string {
 
 function HistoryRow({ entry, verified }: { entry: HistoryEntry; verified: boolean | null }) {
   const api = useApi();
+  const transport = useTransport();
   const refresh = useHistory((s) => s.refresh);
   const go = useNav((s) => s.go);
   const chooseImage = useRestoreWizard((s) => s.chooseImage);
@@ -118,6 +119,11 @@ function HistoryRow({ entry, verified }: { entry: HistoryEntry; verified: boolea
           >
             Restore…
           </button>
+          {transport === 'electron' && (
+            <button type="button" onClick={() => run(() => api.revealInFolder({ path: image }))}>
+              Show in folder
+            </button>
+          )}
           {!confirmDelete ? (
             <button type="button" onClick={() => setConfirmDelete(true)}>
               Delete…
