@@ -5,6 +5,7 @@
 // typing its name, and `cmp` of the two devices. Every screen is photographed at 900×600
 // and 1440×900 on the way.
 
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -204,6 +205,20 @@ test('a restore through the wizard onto a second loop device, then cmp', async (
   await sh(`cmp ${q(source.path)} ${q(target.path)}`);
 
   await page.getByRole('navigation').getByRole('button', { name: 'Images' }).click();
-  await expect(page.getByRole('list', { name: 'History' })).toContainText('done, verified');
+  const history = page.getByRole('list', { name: 'History' });
+  await expect(history).toContainText('done, verified');
   await shoot(page, '15-images');
+
+  // Deleting the image asks first, then removes its file.
+  const made = history.locator(':scope > li').filter({ hasText: /^Backup/ });
+  await made.getByRole('button', { name: 'Delete…' }).click();
+  await made
+    .getByRole('group', { name: 'Confirm delete' })
+    .getByRole('button', { name: 'Keep' })
+    .click();
+  expect(existsSync(image)).toBe(true);
+  await made.getByRole('button', { name: 'Delete…' }).click();
+  await shoot(page, '16-images-delete');
+  await made.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect.poll(() => existsSync(image)).toBe(false);
 });

@@ -2,7 +2,7 @@
 // helper sees the disks as the backup will. A path field the user can also type into, and a
 // "Browse…" dialog that walks folders through the API.
 
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { FolderListing } from '../../src-shared/api.js';
 import { formatBytes } from '../../src-shared/units.js';
 import { useApi } from '../api/api-context.js';
@@ -68,6 +68,9 @@ function BrowseDialog(props: {
   const api = useApi();
   const [listing, setListing] = useState<FolderListing | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
+  // Keyboard users land in the dialog, and Escape leaves it.
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => box.current?.focus(), []);
 
   const open = (path: string): void => {
     api.listFolder({ path }).then(
@@ -88,6 +91,8 @@ function BrowseDialog(props: {
   return (
     <div className="dialog-backdrop">
       <div
+        ref={box}
+        tabIndex={-1}
         role="dialog"
         aria-modal="true"
         aria-label={props.title}
