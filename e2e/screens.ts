@@ -3,6 +3,7 @@
 // to look at: nothing cut off, nothing overlapping.
 
 import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page } from '@playwright/test';
 import { REPO_ROOT } from '../src-main/test-support/paths.js';
 
@@ -25,9 +26,13 @@ export async function shoot(page: Page, name: string): Promise<void> {
     });
     expect(await overflowingElements(page), `${name} at ${size.width}×${size.height}`).toEqual([]);
   }
+  // Labels, names, roles and contrast as axe-core checks them (WCAG 2 A and AA), in light
+  // and in dark.
+  expect(await accessibilityProblems(page), `${name}, light`).toEqual([]);
   // The same screen as a user whose system is set to dark sees it.
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.screenshot({ path: join(SCREENS_DIR, `${name}-dark.png`), fullPage: true });
+  expect(await accessibilityProblems(page), `${name}, dark`).toEqual([]);
   await page.emulateMedia({ colorScheme: 'light' });
 }
 
@@ -45,4 +50,14 @@ export async function overflowingElements(page: Page): Promise<string[]> {
       .map((el) => el.tagName.toLowerCase() + '.' + el.className + ' right ' +
         Math.round(el.getBoundingClientRect().right) + ' > ' + width);
   })()`);
+}
+
+/** What axe-core finds wrong on the page, one line per rule and element. */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  const { violations } = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa'])
+    // uPlot's canvas charts carry their meaning in the figures and captions beside them.
+    .exclude('.uplot')
+    .analyze();
+  return violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
 }
