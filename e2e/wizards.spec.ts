@@ -60,7 +60,17 @@ test('a backup through the wizard: live figures rise, the spill fills, the image
   await page.goto(ui.url);
   await expect(page.getByRole('heading', { name: 'Drives' })).toBeVisible();
   await page.getByLabel('Show all devices').check();
-  await expect(page.getByRole('listitem').filter({ hasText: source.path })).toBeVisible();
+  const sourceRow = page
+    .getByRole('list', { name: 'Drives' })
+    .locator(':scope > li')
+    .filter({ hasText: source.path });
+  await expect(sourceRow).toBeVisible();
+  // Its partitions, with filesystem, label and use, on request.
+  await sourceRow.getByRole('button', { name: 'Partitions' }).click();
+  const partitions = sourceRow.getByRole('table', { name: `Partitions of ${source.path}` });
+  await expect(partitions.getByRole('row')).toHaveCount(4);
+  await expect(partitions).toContainText('ext4');
+  await expect(partitions).toContainText('root');
   await shoot(page, '01-drives');
 
   await page.getByRole('navigation').getByRole('button', { name: 'Back up' }).click();
