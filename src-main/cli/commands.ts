@@ -11,16 +11,13 @@ import {
   type ImageInfo,
   type SpillSettings,
 } from '../engine/index.js';
-import { listDrives } from '../drives/list-drives.js';
 import { describeBadRanges } from '../engine/source/careful-read.js';
 import { SpillwayError } from '../engine/errors.js';
 import { formatBytes, formatDuration } from '../../src-shared/units.js';
 import type { CodecName } from '../../src-shared/manifest.js';
 import type { SshOptions } from '../engine/remote/ssh-connection.js';
 import { planBackup, type BackupPlan } from '../engine/backup/plan-backup.js';
-import { appBackend } from '../api/app-backend.js';
 import { defaultDataDir } from '../store/data-dir.js';
-import { startWebServer } from '../web/web-server.js';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -294,6 +291,7 @@ export async function inspectCommand(
 }
 
 export async function drivesCommand(flags: { json?: boolean; all?: boolean }): Promise<number> {
+  const { listDrives } = await import('../drives/list-drives.js');
   const drives = await listDrives({ all: flags.all ?? false });
   if (flags.json) {
     process.stdout.write(JSON.stringify(drives) + '\n');
@@ -384,6 +382,9 @@ function describeTable(plan: BackupPlan): string {
 }
 
 export async function uiCommand(flags: { port?: number }): Promise<number> {
+  // The app's backend and the web server load only for `spillway ui`.
+  const { appBackend } = await import('../api/app-backend.js');
+  const { startWebServer } = await import('../web/web-server.js');
   const backend = appBackend(defaultDataDir());
   const server = await startWebServer({
     backend,

@@ -4,10 +4,11 @@
 //
 // The reader and the compress/write loop run concurrently and meet at the spill buffer
 // (pipeline.ts); every link is bounded, so memory does not grow with the drive. When the
-// compressors or the destination are slower than the drive, the difference spills to disk
-// and the drive is released as soon as it has been read.
+// destination (or compressors that leave a core idle) are slower than the drive, the
+// difference spills to disk and the drive is released as soon as it has been read.
 
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { statfs } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -42,7 +43,6 @@ import type { ByteRange } from '../../../src-shared/manifest.js';
 import { openSpill, type OpenedSpill, type SpillSettings } from '../spill/open-spill.js';
 import { openSplitSink } from '../split/split-sink.js';
 import type { SshOptions } from '../remote/ssh-connection.js';
-import { openSshSink } from '../remote/ssh-sink.js';
 import { isSshUrl, parseSshUrl } from '../remote/ssh-url.js';
 import { automaticPartSize, MIN_PART_SIZE } from '../split/split-names.js';
 import { TOOL_VERSION } from '../version.js';
@@ -90,6 +90,9 @@ export interface BackupOptions {
   stdin?: Readable;
   stdout?: Writable;
 }
+
+/** The SSH library loads only for ssh:// destinations: every other backup starts faster. */
+const loadSshSink = () => import('../remote/ssh-sink.js');
 
 /** Frames waiting in memory between the reader and the codec pool. */
 const MEMORY_FRAMES = 4;
@@ -184,7 +187,9 @@ async function runBackup(
       destination === '-'
         ? streamSink(options.stdout ?? process.stdout)
         : remote
-          ? await openSshSink(remote, { ...options.ssh, force: options.force ?? false })
+          ? await (
+              await loadSshSink()
+            ).openSshSink(remote, { ...options.ssh, force: options.force ?? false })
           : partSize !== null
             ? await openSplitSink(destination, partSize, { force: options.force ?? false })
             : await openFileSink(destination, {
@@ -203,6 +208,9 @@ async function runBackup(
     const meters = { read: new BusyMeter(), codec: pool.busy, write: new BusyMeter() };
     progress.watchStages(meters);
     progress.addSampler(() => (counters.spill = activeSpill.buffer.figures()));
+    // Compressors on every core are the bottleneck: spilling would only slow them down.
+    const everyCore = threads >= availableParallelism();
+    activeSpill.buffer.codecBound = () => everyCore && counters.bottleneck === 'codec';
     // Stop before the destination is full: its free space is watched every second.
     const jobStop = new AbortController();
     const cancel = () => jobStop.abort(context.signal.reason);

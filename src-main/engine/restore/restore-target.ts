@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { blockDeviceAt, devnumOfName, type BlockDeviceInfo } from '../device/block-device.js';
 import { activeSwapDevnums, disksUnderDevnum, listMounts } from '../device/mounts.js';
 import { SpillwayError } from '../errors.js';
+import { BackgroundFlush } from '../io/background-flush.js';
 import { readFully, writeFully } from '../io/file-io.js';
 
 const run = promisify(execFile);
@@ -158,6 +159,7 @@ export async function openTarget(description: TargetDescription): Promise<Restor
   }
   const created = !description.exists;
   const limit = description.size ?? Number.MAX_SAFE_INTEGER;
+  const writeBack = new BackgroundFlush(handle);
   return {
     description,
     async write(data, position) {
@@ -166,6 +168,7 @@ export async function openTarget(description: TargetDescription): Promise<Restor
       }
       try {
         await writeFully(handle, data, position);
+        writeBack.written(data.byteLength);
       } catch (error) {
         throw writeFailure(
           error,
@@ -182,6 +185,7 @@ export async function openTarget(description: TargetDescription): Promise<Restor
       return buffer;
     },
     async flush() {
+      await writeBack.settle();
       await handle.sync();
       // BLKFLSBUF: drop the device's clean cached pages, so read-back reads the device.
       if (description.kind === 'device')
@@ -190,8 +194,12 @@ export async function openTarget(description: TargetDescription): Promise<Restor
     async setLength(size) {
       if (description.kind === 'file') await handle.truncate(size);
     },
-    close: () => handle.close(),
+    async close() {
+      await writeBack.settle();
+      await handle.close();
+    },
     async discard() {
+      await writeBack.settle();
       await handle.close().catch(() => {});
       if (created) await unlink(path).catch(() => {});
     },

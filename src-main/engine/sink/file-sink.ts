@@ -5,6 +5,7 @@ import { constants } from 'node:fs';
 import { link, open, rename, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SpillwayError } from '../errors.js';
+import { BackgroundFlush } from '../io/background-flush.js';
 import { writeFully } from '../io/file-io.js';
 import type { ImageSink } from './image-sink.js';
 
@@ -59,17 +60,21 @@ export async function openFileSink(
 class FileSink implements ImageSink {
   bytesWritten = 0;
   private state: 'open' | 'committed' | 'aborted' = 'open';
+  private readonly writeBack: BackgroundFlush;
 
   constructor(
     readonly name: string,
     private readonly partial: string,
     private readonly handle: FileHandle,
     private readonly force: boolean,
-  ) {}
+  ) {
+    this.writeBack = new BackgroundFlush(handle);
+  }
 
   async write(bytes: Uint8Array): Promise<void> {
     await writeFully(this.handle, bytes, this.bytesWritten);
     this.bytesWritten += bytes.byteLength;
+    this.writeBack.written(bytes.byteLength);
   }
 
   async skip(length: number): Promise<void> {
@@ -79,6 +84,7 @@ class FileSink implements ImageSink {
 
   async commit(): Promise<void> {
     // A hole at the very end has no write after it: set the length explicitly.
+    await this.writeBack.settle();
     await this.handle.truncate(this.bytesWritten);
     await this.handle.sync();
     await this.handle.close();
@@ -106,6 +112,7 @@ class FileSink implements ImageSink {
   async abort(): Promise<void> {
     if (this.state !== 'open') return;
     this.state = 'aborted';
+    await this.writeBack.settle();
     await this.handle.close().catch(() => {});
     await unlink(this.partial).catch(() => {});
   }
@@ -113,6 +120,7 @@ class FileSink implements ImageSink {
   async keepPartial(): Promise<string | null> {
     if (this.state !== 'open') return null;
     this.state = 'aborted';
+    await this.writeBack.settle();
     await this.handle.sync().catch(() => {});
     await this.handle.close().catch(() => {});
     return this.partial;
