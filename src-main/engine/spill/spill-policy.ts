@@ -17,14 +17,6 @@ export interface SpillState {
   freeBytes: number;
   /** The disk refused a write (ENOSPC) and nothing has been freed since. */
   diskRefused: boolean;
-  /**
-   * The backlog comes from compressors that already keep every core busy. Spilling then
-   * only takes CPU from them (writing and reading back each frame) for a source released a
-   * little sooner: measured on 2 cores, a 1 GiB backup took 3.6 s instead of 3.2 s and
-   * finished reading 0.1 s earlier. The reader waits instead, until the writer (a slow
-   * destination) is what holds things up again.
-   */
-  codecBound: boolean;
 }
 
 export type Placement = 'memory' | 'disk' | 'wait';
@@ -35,7 +27,7 @@ export function placeFrame(
   limits: SpillLimits | null,
 ): Placement {
   if (state.memoryFrames < state.memoryCapacity) return 'memory';
-  if (!limits || state.diskRefused || state.codecBound) return 'wait';
+  if (!limits || state.diskRefused) return 'wait';
   if (state.bytesOnDisk + frameBytes > limits.cap) return 'wait';
   if (state.freeBytes - frameBytes < limits.keepFree) return 'wait';
   return 'disk';
