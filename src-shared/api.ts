@@ -35,6 +35,8 @@ export const BackupParamsSchema = z.object({
   spillDir: path.optional(),
   /** Most bytes the spill buffer may hold on disk (default: only the free-space floor). */
   spillMax: z.number().int().min(0).optional(),
+  /** Store spilled frames compressed: less disk, some CPU. */
+  spillCompress: z.boolean().optional(),
   /** Let the level follow the backlog between these levels. */
   adapt: z.object({ min: z.number().int(), max: z.number().int() }).optional(),
   threads: z.number().int().min(1).max(256).optional(),

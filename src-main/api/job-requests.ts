@@ -62,11 +62,12 @@ export const QuestionSchema = z.discriminatedUnion('method', [
 export type Question = z.infer<typeof QuestionSchema>;
 
 function backupOptions(params: BackupParams): BackupOptions {
-  const { spillDir, spillMax, ...rest } = params;
+  const { spillDir, spillMax, spillCompress, ...rest } = params;
   const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
   const spill = {
     ...(spillDir !== undefined ? { dir: spillDir } : {}),
     ...(spillMax !== undefined ? { max: spillMax } : {}),
+    ...(spillCompress ? { compress: true } : {}),
   };
   return {
     ...(defined as typeof rest),

@@ -60,6 +60,7 @@ export interface SpillFlags {
   spillDir?: string;
   spillMax?: number;
   spillKeepFree?: number;
+  spillCompress?: boolean;
   maxWriteRate?: number;
 }
 
@@ -75,6 +76,7 @@ function spillSettings(flags: SpillFlags): SpillSettings | false {
     ...(flags.spillDir !== undefined ? { dir: flags.spillDir } : {}),
     ...(flags.spillMax !== undefined ? { max: flags.spillMax } : {}),
     ...(flags.spillKeepFree !== undefined ? { keepFree: flags.spillKeepFree } : {}),
+    ...(flags.spillCompress ? { compress: true } : {}),
   };
 }
 

@@ -70,6 +70,7 @@ function addSpillOptions(command: Command): Command {
       ).argParser(size),
     )
     .option('--no-spill', 'never spill to disk: the reader waits for slower stages')
+    .option('--spill-compress', 'store spilled frames compressed (less disk, some CPU)')
     .addOption(
       new Option('--max-write-rate <rate>', 'write no faster than this, e.g. 100M').argParser(size),
     );

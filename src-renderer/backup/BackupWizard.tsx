@@ -335,6 +335,14 @@ function DestinationStep() {
           value={draft.advanced.spillMax}
           onChange={(spillMax) => setAdvanced({ spillMax })}
         />
+        <label className="choice">
+          <input
+            type="checkbox"
+            checked={draft.advanced.spillCompress}
+            onChange={(e) => setAdvanced({ spillCompress: e.target.checked })}
+          />
+          Compress the spill (less disk; the drive is read more slowly on few cores)
+        </label>
         <div className="field">
           <label htmlFor="frame-size">Frame size</label>
           <select

@@ -103,6 +103,7 @@ describe('the backup wizard’s rules', () => {
       advanced: {
         spillDir: '/var/tmp',
         spillMax: '2G',
+        spillCompress: true,
         frameSizeMiB: 8,
         threads: '3',
         maxWriteRate: '50M',
@@ -118,6 +119,7 @@ describe('the backup wizard’s rules', () => {
       split: false,
       spillDir: '/var/tmp',
       spillMax: 2 * 2 ** 30,
+      spillCompress: true,
       maxWriteRate: 50 * MIB,
       threads: 3,
       frameSize: 8 * MIB,

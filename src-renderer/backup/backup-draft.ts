@@ -27,6 +27,7 @@ export const BACKUP_STEP_TITLES: Record<BackupStep, string> = {
 export interface AdvancedSettings {
   spillDir: string;
   spillMax: string;
+  spillCompress: boolean;
   frameSizeMiB: number;
   threads: string;
   maxWriteRate: string;
@@ -52,6 +53,7 @@ export interface BackupDraft {
 export const DEFAULT_ADVANCED: AdvancedSettings = {
   spillDir: '',
   spillMax: '',
+  spillCompress: false,
   frameSizeMiB: 4,
   threads: '',
   maxWriteRate: '',
@@ -223,6 +225,7 @@ export function backupParams(draft: BackupDraft): BackupParams {
       : {}),
     ...(advanced.spillDir.trim() !== '' ? { spillDir: advanced.spillDir.trim() } : {}),
     ...(size(advanced.spillMax) !== undefined ? { spillMax: size(advanced.spillMax)! } : {}),
+    ...(advanced.spillCompress ? { spillCompress: true } : {}),
     ...(size(advanced.maxWriteRate) !== undefined
       ? { maxWriteRate: size(advanced.maxWriteRate)! }
       : {}),

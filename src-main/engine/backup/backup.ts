@@ -153,6 +153,7 @@ async function runBackup(
         source.type === 'positioned' && source.info.kind === 'device' ? source.devnum : null,
       arena,
       memoryFrames: MEMORY_FRAMES,
+      frameSize,
       signal: context.signal,
       warn: (message) => progress.warn(message),
     });

@@ -38,6 +38,7 @@ export function pipe(options: PipeOptions, context: JobContext): Promise<PipeRes
       sourceDevnum: null,
       arena,
       memoryFrames: MEMORY_CHUNKS,
+      frameSize: chunkSize,
       signal: context.signal,
       warn: (message) => progress.warn(message),
     });

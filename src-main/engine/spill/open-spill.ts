@@ -8,6 +8,7 @@ import { disksUnderDevnum, disksUnderPath } from '../device/mounts.js';
 import { SpillwayError } from '../errors.js';
 import type { SlotArena } from '../pool/slot-arena.js';
 import { createRunDir } from './spill-dir.js';
+import { FramePacker } from './frame-packer.js';
 import { SegmentStore } from './segment-store.js';
 import { SpillBuffer } from './spill-buffer.js';
 import { defaultKeepFree, type SpillLimits } from './spill-policy.js';
@@ -19,6 +20,8 @@ export interface SpillSettings {
   max?: number;
   /** Bytes to keep free on the spill volume (default: 5% or 2 GiB, whichever is more). */
   keepFree?: number;
+  /** Store spilled frames compressed: less disk for data that compresses. */
+  compress?: boolean;
 }
 
 export interface OpenedSpill {
@@ -34,6 +37,8 @@ export async function openSpill(input: {
   sourceDevnum: string | null;
   arena: SlotArena;
   memoryFrames: number;
+  /** Bytes per frame (the packer's buffer is sized for one). */
+  frameSize: number;
   signal: AbortSignal;
   warn(message: string): void;
 }): Promise<OpenedSpill> {
@@ -72,7 +77,12 @@ export async function openSpill(input: {
   };
   const store = new SegmentStore(await createRunDir(dir));
   return {
-    buffer: new SpillBuffer({ ...input, store, limits }),
+    buffer: new SpillBuffer({
+      ...input,
+      store,
+      limits,
+      packer: settings.compress ? new FramePacker(input.frameSize) : null,
+    }),
     limits,
     dispose: () => store.dispose(),
   };

@@ -10,12 +10,22 @@ import { statfs } from 'node:fs/promises';
 import type { SpillFigures } from '../../../src-shared/protocol/events.js';
 import type { RawFrame } from '../frames/frame.js';
 import type { SlotArena } from '../pool/slot-arena.js';
+import type { FramePacker } from './frame-packer.js';
 import type { SegmentStore, Stored } from './segment-store.js';
 import { placeFrame, type SpillLimits } from './spill-policy.js';
 
 type Entry =
   | { kind: 'memory'; frame: RawFrame }
-  | { kind: 'disk'; index: number; offset: number; stored: Stored };
+  | {
+      kind: 'disk';
+      index: number;
+      offset: number;
+      stored: Stored;
+      /** The frame's own length (the stored bytes may be compressed). */
+      length: number;
+      /** Stored compressed, with the codec's checksum; null: stored as it is. */
+      packed: { checksum: number | null } | null;
+    };
 
 export interface SpillOptions {
   /** Where frames read back from disk are put. */
@@ -23,6 +33,8 @@ export interface SpillOptions {
   memoryFrames: number;
   /** null: never spill to disk. */
   store: SegmentStore | null;
+  /** Store spilled frames compressed (--spill-compress). */
+  packer?: FramePacker | null;
   limits: SpillLimits | null;
   signal: AbortSignal;
 }
@@ -38,6 +50,8 @@ export class SpillBuffer {
   private waiters: Array<() => void> = [];
   private freeBytes = Infinity;
   private diskRefused = false;
+  /** Where compressed frames are read back before they are decompressed into a slot. */
+  private readBack: Uint8Array | null = null;
   /** Ends a wait for a memory slot when the buffer fails (nobody may release one again). */
   private readonly stop = new AbortController();
   private readonly acquireSignal: AbortSignal;
@@ -84,9 +98,17 @@ export class SpillBuffer {
       }
       if (placement === 'disk') {
         try {
-          const stored = await store!.append(frame.data);
+          const packed = this.options.packer?.pack(frame.data) ?? null;
+          const stored = await store!.append(packed ? packed.bytes : frame.data);
           this.options.arena.release(frame.slot);
-          this.entries.push({ kind: 'disk', index: frame.index, offset: frame.offset, stored });
+          this.entries.push({
+            kind: 'disk',
+            index: frame.index,
+            offset: frame.offset,
+            stored,
+            length: bytes,
+            packed: packed?.compressed ? { checksum: packed.checksum } : null,
+          });
           this.notify();
           return;
         } catch (error) {
@@ -116,8 +138,18 @@ export class SpillBuffer {
       }
       const { arena, store } = this.options;
       const slot = await arena.acquire(this.acquireSignal);
-      const data = slot.bytes(entry.stored.length);
-      await store!.read(entry.stored, data);
+      const data = slot.bytes(entry.length);
+      if (entry.packed) {
+        // A compressed frame is smaller than the frame (else it is stored as it is).
+        if (!this.readBack || this.readBack.byteLength < entry.stored.length) {
+          this.readBack = new Uint8Array(Math.max(entry.stored.length, entry.length));
+        }
+        const stored = this.readBack.subarray(0, entry.stored.length);
+        await store!.read(entry.stored, stored);
+        this.options.packer!.unpack(stored, data, entry.packed.checksum);
+      } else {
+        await store!.read(entry.stored, data);
+      }
       await store!.consumed(entry.stored);
       this.diskRefused = false;
       this.notify();
