@@ -88,7 +88,27 @@ export const DEFAULT_SETTINGS: Settings = { showAllDevices: false, spillDir: nul
 
 // ---- the calls -----------------------------------------------------------------------------
 
+/** Calls that read drives, images or folders with the rights of the privileged helper: the
+ *  handler passes them on to it as they are. */
+export const READING_CALLS = [
+  z.object({ method: z.literal('planBackup'), params: z.object({ source: path }) }),
+  z.object({ method: z.literal('inspectImage'), params: z.object({ image: path }) }),
+  z.object({
+    method: z.literal('planRestore'),
+    params: z.object({ image: path, target: path }),
+  }),
+  z.object({
+    method: z.literal('sampleCompression'),
+    params: z.object({ source: path, codec: z.enum(CODEC_NAMES), level: z.number().int() }),
+  }),
+  z.object({ method: z.literal('checkDestination'), params: z.object({ folder: path }) }),
+  z.object({ method: z.literal('listFolder'), params: z.object({ path }) }),
+  /** Removes an image the history lists as made here (all its parts and its sidecar). */
+  z.object({ method: z.literal('deleteImage'), params: z.object({ image: path }) }),
+] as const;
+
 export const CallSchema = z.discriminatedUnion('method', [
+  ...READING_CALLS,
   z.object({
     method: z.literal('listDrives'),
     params: z.object({
@@ -98,24 +118,10 @@ export const CallSchema = z.discriminatedUnion('method', [
       paths: z.array(path).max(16).optional(),
     }),
   }),
-  z.object({ method: z.literal('planBackup'), params: z.object({ source: path }) }),
-  z.object({ method: z.literal('inspectImage'), params: z.object({ image: path }) }),
-  z.object({
-    method: z.literal('planRestore'),
-    params: z.object({ image: path, target: path }),
-  }),
   z.object({ method: z.literal('startBackup'), params: BackupParamsSchema }),
   z.object({ method: z.literal('startRestore'), params: RestoreParamsSchema }),
   z.object({ method: z.literal('startVerify'), params: VerifyParamsSchema }),
   z.object({ method: z.literal('cancel'), params: z.object({ jobId: z.string().max(64) }) }),
-  z.object({
-    method: z.literal('sampleCompression'),
-    params: z.object({ source: path, codec: z.enum(CODEC_NAMES), level: z.number().int() }),
-  }),
-  z.object({ method: z.literal('checkDestination'), params: z.object({ folder: path }) }),
-  z.object({ method: z.literal('listFolder'), params: z.object({ path }) }),
-  /** Removes an image the history lists as made here (all its parts and its sidecar). */
-  z.object({ method: z.literal('deleteImage'), params: z.object({ image: path }) }),
   /** After a restore: flush and eject a listed drive, so it can be unplugged. */
   z.object({ method: z.literal('ejectDrive'), params: z.object({ path }) }),
   /** Shows a file in the system's file manager (the desktop app only). */

@@ -4,12 +4,12 @@
 import { z } from 'zod';
 import {
   BackupParamsSchema,
+  READING_CALLS,
   RestoreParamsSchema,
   VerifyParamsSchema,
   type BackupParams,
 } from '../../src-shared/api.js';
 import type { JobResult } from '../../src-shared/protocol/events.js';
-import { CODEC_NAMES } from '../../src-shared/manifest.js';
 import { planBackup } from '../engine/backup/plan-backup.js';
 import { sampleCompression } from '../engine/sample/sample-compression.js';
 import { checkDestination } from '../files/check-destination.js';
@@ -37,26 +37,13 @@ export const JobRequestSchema = z.discriminatedUnion('kind', [
 ]);
 export type JobRequest = z.infer<typeof JobRequestSchema>;
 
-/** Questions that read drives or images (so they need the helper's rights). */
-const path = z.string().min(1).max(4096);
-
+/** Questions that read drives or images (so they need the helper's rights): the API's
+ *  reading calls, and the eject the handler allows after checking the drive list. */
 export const QuestionSchema = z.discriminatedUnion('method', [
-  z.object({ method: z.literal('planBackup'), params: z.object({ source: z.string().min(1) }) }),
-  z.object({ method: z.literal('inspectImage'), params: z.object({ image: z.string().min(1) }) }),
-  z.object({
-    method: z.literal('planRestore'),
-    params: z.object({ image: z.string().min(1), target: z.string().min(1) }),
-  }),
-  z.object({
-    method: z.literal('sampleCompression'),
-    params: z.object({ source: path, codec: z.enum(CODEC_NAMES), level: z.number().int() }),
-  }),
-  z.object({ method: z.literal('checkDestination'), params: z.object({ folder: path }) }),
-  z.object({ method: z.literal('listFolder'), params: z.object({ path }) }),
-  z.object({ method: z.literal('deleteImage'), params: z.object({ image: path }) }),
+  ...READING_CALLS,
   z.object({
     method: z.literal('ejectDrive'),
-    params: z.object({ path, virtual: z.boolean() }),
+    params: z.object({ path: z.string().min(1).max(4096), virtual: z.boolean() }),
   }),
 ]);
 export type Question = z.infer<typeof QuestionSchema>;

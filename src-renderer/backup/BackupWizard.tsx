@@ -8,6 +8,7 @@ import { CODEC_NAMES, type CodecName } from '../../src-shared/manifest.js';
 import { formatBytes, formatRate } from '../../src-shared/units.js';
 import { useApi } from '../api/api-context.js';
 import { DriveLabel } from '../components/DriveLabel.js';
+import { PartitionTable } from '../components/PartitionTable.js';
 import { PathPicker } from '../components/PathPicker.js';
 import { ProblemNote } from '../components/ProblemNote.js';
 import { WizardFrame } from '../components/WizardFrame.js';
@@ -176,36 +177,19 @@ function ReadStep() {
       </fieldset>
       {plan.reason && <p className="muted">{plan.reason}</p>}
       {plan.partitions.length > 0 && (
-        <table aria-label="Partitions">
-          <thead>
-            <tr>
-              <th>#</th>
-              <th>Filesystem</th>
-              <th>Label</th>
-              <th>Used / size</th>
-              <th>Read</th>
-            </tr>
-          </thead>
-          <tbody>
-            {plan.partitions.map((p) => (
-              <tr key={p.index}>
-                <td>{p.index}</td>
-                <td>{p.filesystem ?? p.typeName ?? 'unknown'}</td>
-                <td>{p.label ?? p.name ?? ''}</td>
-                <td>
-                  {p.usedBytes !== undefined ? formatBytes(p.usedBytes) : '?'} /{' '}
-                  {formatBytes(p.size)}
-                </td>
-                <td>
-                  {draft.mode === 'raw' || p.mode === 'raw' ? 'every byte' : 'used blocks'}
-                  {draft.mode === 'used' && p.reason && (
-                    <span className="muted"> ({p.reason})</span>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <PartitionTable
+          label="Partitions"
+          partitions={plan.partitions}
+          extra={{
+            heading: 'Read',
+            cell: (p) => (
+              <>
+                {draft.mode === 'raw' || p.mode === 'raw' ? 'every byte' : 'used blocks'}
+                {draft.mode === 'used' && p.reason && <span className="muted"> ({p.reason})</span>}
+              </>
+            ),
+          }}
+        />
       )}
     </>
   );

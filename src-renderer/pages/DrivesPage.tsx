@@ -3,9 +3,9 @@
 
 import { useState } from 'react';
 import type { ApiDrive, BackupPlan } from '../../src-shared/api.js';
-import { formatBytes } from '../../src-shared/units.js';
 import { useApi } from '../api/api-context.js';
 import { DriveLabel } from '../components/DriveLabel.js';
+import { PartitionTable } from '../components/PartitionTable.js';
 import { ProblemNote } from '../components/ProblemNote.js';
 import { useLiveDrives } from '../store/drives-store.js';
 import { problemOf, type Problem } from '../words/error-words.js';
@@ -74,29 +74,7 @@ function DriveRow({ drive }: { drive: ApiDrive }) {
             <p className="muted">{plan.reason ?? 'No partition table.'}</p>
           )}
           {plan && plan.partitions.length > 0 && (
-            <table aria-label={`Partitions of ${drive.path}`}>
-              <thead>
-                <tr>
-                  <th>#</th>
-                  <th>Filesystem</th>
-                  <th>Label</th>
-                  <th>Used / size</th>
-                </tr>
-              </thead>
-              <tbody>
-                {plan.partitions.map((p) => (
-                  <tr key={p.index}>
-                    <td>{p.index}</td>
-                    <td>{p.filesystem ?? p.typeName ?? 'unknown'}</td>
-                    <td>{p.label ?? p.name ?? ''}</td>
-                    <td>
-                      {p.usedBytes !== undefined ? formatBytes(p.usedBytes) : '?'} /{' '}
-                      {formatBytes(p.size)}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <PartitionTable label={`Partitions of ${drive.path}`} partitions={plan.partitions} />
           )}
         </div>
       )}

@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import { formatBytes } from '../../src-shared/units.js';
 import { useApi } from '../api/api-context.js';
 import { DriveLabel } from '../components/DriveLabel.js';
+import { PartitionTable } from '../components/PartitionTable.js';
 import { PathPicker } from '../components/PathPicker.js';
 import { ProblemNote } from '../components/ProblemNote.js';
 import { problemOf } from '../words/error-words.js';
@@ -203,26 +204,10 @@ function ContentsStep() {
         ))}
       </dl>
       {manifest && manifest.partitionTable && manifest.partitionTable.partitions.length > 0 && (
-        <table aria-label="Partitions in the image">
-          <thead>
-            <tr>
-              <th>#</th>
-              <th>Filesystem</th>
-              <th>Label</th>
-              <th>Size</th>
-            </tr>
-          </thead>
-          <tbody>
-            {manifest.partitionTable.partitions.map((p) => (
-              <tr key={p.index}>
-                <td>{p.index}</td>
-                <td>{p.filesystem ?? p.typeName ?? '—'}</td>
-                <td>{p.label ?? p.name ?? ''}</td>
-                <td>{formatBytes(p.size)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <PartitionTable
+          label="Partitions in the image"
+          partitions={manifest.partitionTable.partitions}
+        />
       )}
       {info.checkable !== 'none' && !verifyJobId && (
         <button type="button" onClick={() => void verifyNow(api)}>
