@@ -104,6 +104,11 @@ export const SUITES: Suite[] = [
         'spillway backup, unthrottled',
       ),
       spillwayReleaseCase(
+        'spillway backup --spill-compress, 100 MiB/s destination',
+        '--max-write-rate 100M --spill-compress',
+        'spillway backup, 100 MiB/s destination',
+      ),
+      spillwayReleaseCase(
         'spillway backup --no-spill, 100 MiB/s destination',
         '--max-write-rate 100M --no-spill',
       ),
