@@ -44,16 +44,19 @@ export function BackupWizard() {
 
   // The backup ended well: verify the image (unless the user chose not to).
   useEffect(() => {
-    if (job?.outcome.state !== 'done' || wizard.verifyJobId || !draft.verifyAfter) return;
+    // The store asks once per backup, however often this runs.
+    if (job?.outcome.state !== 'done' || !draft.verifyAfter) return;
     if (job.outcome.result.kind === 'backup') void wizard.verify(api, job.outcome.result.image);
-  }, [job?.outcome.state, wizard.verifyJobId, draft.verifyAfter, api, wizard, job]);
+  }, [job?.outcome.state, draft.verifyAfter, api, wizard, job]);
 
   if (wizard.jobId) {
+    // Over when the backup failed, or ended and (if asked) its verify ended too.
     const finished =
-      job?.outcome.state !== 'running' &&
+      job !== undefined &&
+      job.outcome.state !== 'running' &&
       (!draft.verifyAfter ||
-        job?.outcome.state !== 'done' ||
-        verifyJob?.outcome.state !== 'running');
+        job.outcome.state !== 'done' ||
+        (verifyJob !== undefined && verifyJob.outcome.state !== 'running'));
     return (
       <div className="job-screen">
         <JobLiveView jobId={wizard.jobId} onCancel={() => void wizard.cancel(api)} />

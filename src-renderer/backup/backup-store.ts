@@ -27,6 +27,8 @@ export interface BackupWizardState {
   /** The backup job, then the verify job after it. */
   jobId: string | null;
   verifyJobId: string | null;
+  /** The backup whose verify has been asked for: asked once, however often it renders. */
+  verifyAskedFor: string | null;
   chooseSource(api: ApiClient, source: string): Promise<void>;
   setMode(mode: 'used' | 'raw'): void;
   setCodec(codec: CodecName): void;
@@ -57,6 +59,7 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
     sampling: false,
     jobId: null,
     verifyJobId: null,
+    verifyAskedFor: null,
 
     async chooseSource(api, source) {
       update({ source, plan: null, sample: null });
@@ -138,6 +141,9 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
       }
     },
     async verify(api, image) {
+      const { jobId: backupJob, verifyAskedFor } = get();
+      if (!backupJob || verifyAskedFor === backupJob) return;
+      set({ verifyAskedFor: backupJob });
       try {
         const { jobId } = await api.startVerify({ image });
         useJobs.getState().track(jobId, 'verify', `Verify ${image}`);
@@ -151,6 +157,13 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
       const running = verifyJobId ?? jobId;
       if (running) await api.cancel({ jobId: running }).catch(() => {});
     },
-    reset: () => set({ draft: newBackupDraft(), problem: null, jobId: null, verifyJobId: null }),
+    reset: () =>
+      set({
+        draft: newBackupDraft(),
+        problem: null,
+        jobId: null,
+        verifyJobId: null,
+        verifyAskedFor: null,
+      }),
   };
 });
