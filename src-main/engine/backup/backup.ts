@@ -4,10 +4,11 @@
 //
 // The reader and the compress/write loop run concurrently and meet at the spill buffer
 // (pipeline.ts); every link is bounded, so memory does not grow with the drive. When the
-// compressors or the destination are slower than the drive, the difference spills to disk
-// and the drive is released as soon as it has been read.
+// destination (or compressors that leave a core idle) are slower than the drive, the
+// difference spills to disk and the drive is released as soon as it has been read.
 
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { statfs } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -208,6 +209,9 @@ async function runBackup(
     const meters = { read: new BusyMeter(), codec: pool.busy, write: new BusyMeter() };
     progress.watchStages(meters);
     progress.addSampler(() => (counters.spill = activeSpill.buffer.figures()));
+    // Compressors on every core are the bottleneck: spilling would only slow them down.
+    const everyCore = threads >= availableParallelism();
+    activeSpill.buffer.codecBound = () => everyCore && counters.bottleneck === 'codec';
     // Stop before the destination is full: its free space is watched every second.
     const jobStop = new AbortController();
     const cancel = () => jobStop.abort(context.signal.reason);

@@ -56,6 +56,10 @@ export class SpillBuffer {
   private readonly stop = new AbortController();
   private readonly acquireSignal: AbortSignal;
 
+  /** Whether the compressors, busy on every core, are what the backlog waits for (see
+   *  SpillState.codecBound); the backup sets it once its stages are measured. */
+  codecBound: () => boolean = () => false;
+
   constructor(private readonly options: SpillOptions) {
     this.acquireSignal = AbortSignal.any([options.signal, this.stop.signal]);
   }
@@ -185,6 +189,7 @@ export class SpillBuffer {
       bytesOnDisk: this.options.store?.bytesOnDisk ?? 0,
       freeBytes: this.freeBytes,
       diskRefused: this.diskRefused,
+      codecBound: this.codecBound(),
     };
   }
 

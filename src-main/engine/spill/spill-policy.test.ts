@@ -7,6 +7,7 @@ const state = {
   bytesOnDisk: 0,
   freeBytes: 100,
   diskRefused: false,
+  codecBound: false,
 };
 const limits = { cap: 50, keepFree: 20 };
 
@@ -19,6 +20,12 @@ describe('spill policy', () => {
     expect(placeFrame(10, { ...state, freeBytes: 30 }, limits)).toBe('disk');
     expect(placeFrame(10, { ...state, diskRefused: true }, limits)).toBe('wait');
     expect(placeFrame(10, state, null)).toBe('wait');
+  });
+
+  it('does not spill a backlog of compressors that already use every core', () => {
+    expect(placeFrame(10, { ...state, codecBound: true }, limits)).toBe('wait');
+    // Memory still takes what fits: only the disk is spared.
+    expect(placeFrame(10, { ...state, memoryFrames: 3, codecBound: true }, limits)).toBe('memory');
   });
 
   it('keeps 5% or 2 GiB free, whichever is more', () => {
