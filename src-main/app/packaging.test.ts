@@ -86,12 +86,20 @@ describe('electron-builder.yml', () => {
     const { files, packages } = importClosure(worker);
     expect(files.length).toBeGreaterThan(3);
     expect(files.filter((f) => !unpacked(f))).toEqual([]);
-    expect([...packages].sort()).toEqual(['lz4-napi', 'node-liblzma', 'zstd-napi']);
+    expect([...packages].sort()).toEqual([
+      '@node-rs/xxhash',
+      'lz4-napi',
+      'node-liblzma',
+      'zstd-napi',
+    ]);
     for (const name of packages) {
       expect(unpacked(`node_modules/${name}/package.json`), name).toBe(true);
     }
-    // lz4-napi loads its binary from a per-platform package.
+    // lz4-napi and @node-rs/xxhash load their binaries from per-platform packages.
     expect(unpacked('node_modules/@antoniomuso/lz4-napi-linux-x64-gnu/lz4-napi.node')).toBe(true);
+    expect(unpacked('node_modules/@node-rs/xxhash-linux-x64-gnu/xxhash.linux-x64-gnu.node')).toBe(
+      true,
+    );
   });
 
   it('unpacks every native module the app depends on, and the helper’s entry', () => {

@@ -7,8 +7,8 @@ import { frameCodec } from '../codecs/registry.js';
 import type { CodecReply, CodecRequest, WorkerMessage } from './codec-messages.js';
 import type { SlotRef } from './slot-arena.js';
 
+if (!parentPort) throw new Error('codec-worker must run as a worker thread');
 const port = parentPort;
-if (!port) throw new Error('codec-worker must run as a worker thread');
 
 /** 1 once the pool is closing: queued jobs are answered without being run. */
 const stop = new Int32Array((workerData as { stop: SharedArrayBuffer }).stop);
@@ -39,7 +39,30 @@ function run(request: CodecRequest): CodecReply {
   return { id: request.id, ok: true, length, checksum, overflow };
 }
 
+// Messages are handled one per turn of this thread's event loop, not straight from the
+// 'message' event: Node hands over every queued message in one go, and with DEPTH jobs always
+// queued the loop seldom turned, so what native code frees from the loop (the buffers
+// lz4-napi returns, once collected) waited: measured, 256 frames through the pool peaked at
+// 817 MiB of RSS instead of 308.
+const inbox: WorkerMessage[] = [];
+let turnScheduled = false;
+
 port.on('message', (message: WorkerMessage) => {
+  inbox.push(message);
+  scheduleTurn();
+});
+
+function scheduleTurn(): void {
+  if (turnScheduled || inbox.length === 0) return;
+  turnScheduled = true;
+  setImmediate(() => {
+    turnScheduled = false;
+    handle(inbox.shift()!);
+    scheduleTurn();
+  });
+}
+
+function handle(message: WorkerMessage): void {
   if (message.op === 'attach') {
     arenas.set(message.arena, { memory: message.memory, slotBytes: message.slotBytes });
     return;
@@ -64,4 +87,4 @@ port.on('message', (message: WorkerMessage) => {
     };
   }
   port.postMessage(reply, reply.ok && reply.overflow ? [reply.overflow.buffer as ArrayBuffer] : []);
-});
+}
