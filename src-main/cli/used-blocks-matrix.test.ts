@@ -105,9 +105,8 @@ describe.skipIf(noLoopReason)(`used blocks on every filesystem (${noLoopReason ?
           const field = (name: string) =>
             Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(ext)![1]);
           const toolUsed = (field('Block count') - field('Free blocks')) * field('Block size');
-          expect(used, kind.name).toBeGreaterThanOrEqual(toolUsed);
-          // Never-initialised groups count their superblock-copy area: a little more only.
-          expect(used, kind.name).toBeLessThan(toolUsed * 1.05 + MIB);
+          // Exactly: never-initialised groups count what the kernel would put in their bitmap.
+          expect(used, kind.name).toBe(toolUsed);
         }
         if (kind.filesystem.startsWith('fat')) {
           const fsck = await shStatus(`fsck.fat -n -v ${q(node(source, i))}`);

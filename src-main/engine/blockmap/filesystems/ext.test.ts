@@ -59,9 +59,7 @@ describe('ext allocation', () => {
     const allocation = (await readerOf(file))!;
     const dumped = await sh(`dumpe2fs ${q(file)} 2>/dev/null`);
     const free = Number(/^Free blocks:\s+(\d+)/m.exec(dumped)![1]);
-    const used = usedBytes(allocation.used);
-    expect(used).toBeGreaterThanOrEqual((16384 - free) * 1024);
-    expect(used).toBeLessThan((16384 - free) * 1024 * 1.05 + 2 ** 20);
+    expect(usedBytes(allocation.used)).toBe((16384 - free) * 1024);
   });
 
   it('a buffer without the ext magic is not ext', async () => {

@@ -124,10 +124,15 @@ export const extReader: FilesystemReader = {
       const groupStart = firstDataBlock + g * blocksPerGroup;
       const groupBlocks = Math.min(blocksPerGroup, blocks - groupStart);
       if (flags & BLOCK_UNINIT && uninitTrusted) {
-        // Never-initialised bitmap: only metadata. A superblock copy and descriptors may
-        // begin the group (sparse_super decides which; with meta_bg, one descriptor block):
-        // counted used in every group.
-        inBlocks(groupStart, Math.min(groupBlocks, 1 + gdtBlocks + reservedGdt));
+        // Never-initialised bitmap: only metadata, which the kernel lays out as computed
+        // here (its bitmap of such a group is made from the same rule).
+        const base = baseMetadataBlocks(g, geometry, {
+          hasSuper: hasSuperblock(g, compat, roCompat, sb),
+          metaBg: (incompat & INCOMPAT_META_BG) !== 0,
+          firstMetaBg: sb.readUInt32LE(0x104),
+          reservedGdt,
+        });
+        if (base > 0) inBlocks(groupStart, Math.min(groupBlocks, base));
         continue;
       }
       const bitmap = await read(blockBitmap * blockSize, blockSize);
@@ -172,6 +177,27 @@ function hasSuperblock(g: number, compat: number, roCompat: number, sb: Buffer):
     if (power === g) return true;
   }
   return false;
+}
+
+/**
+ * Blocks at the start of group `g` that hold a superblock copy and descriptors (the kernel's
+ * "base meta clusters"): with a superblock copy, 1 + the descriptor table + its reserved growth
+ * blocks; in a meta_bg meta group, one descriptor block in its first, second and last group.
+ */
+function baseMetadataBlocks(
+  g: number,
+  geo: Geometry,
+  fs: { hasSuper: boolean; metaBg: boolean; firstMetaBg: number; reservedGdt: number },
+): number {
+  const perBlock = geo.blockSize / geo.descSize;
+  const superBlocks = fs.hasSuper ? 1 : 0;
+  if (!fs.metaBg || g < fs.firstMetaBg * perBlock) {
+    const tableBlocks = fs.metaBg ? fs.firstMetaBg : geo.gdtBlocks;
+    return fs.hasSuper ? superBlocks + tableBlocks + fs.reservedGdt : 0;
+  }
+  const inMetaGroup = g % perBlock;
+  const holdsDescriptors = inMetaGroup === 0 || inMetaGroup === 1 || inMetaGroup === perBlock - 1;
+  return superBlocks + (holdsDescriptors ? 1 : 0);
 }
 
 /**
