@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { complement, totalLength } from '../../ranges.js';
 import { mountExfat, noExfatFuseReason } from '../../../test-support/exfat-mount.js';
+import { attachLoop } from '../../../test-support/loop-devices.js';
 import { randomFile } from '../../../test-support/fixtures.js';
 import { q, sh, shStatus } from '../../../test-support/shell.js';
 import { tempDir } from '../../../test-support/temp-dir.js';
@@ -69,6 +70,27 @@ async function fill(mnt: string): Promise<void> {
   await writeFile(join(mnt, 'late.bin'), randomBytes(300_000));
 }
 
+/** What exfatprogs counts: the bytes before the heap, its used clusters, the tail after it. */
+async function dumpFigures(image: string, size: number) {
+  const dump = await sh(`dump.exfat ${q(image)}`);
+  const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(dump)![1]);
+  const sector = 2 ** field('Sector Size Bits');
+  const cluster = field('Cluster size');
+  const heap = field('Cluster Heap Offset \\(sector offset\\)') * sector;
+  const clusters = field('Total Clusters');
+  const usedClusters = clusters - field('Free Clusters');
+  const tail = size - heap - clusters * cluster;
+  return { expected: heap + usedClusters * cluster + tail, cluster, sector };
+}
+
+/** A copy with every byte outside `used` replaced by other random bytes. */
+function scramble(bytes: Buffer, used: Array<[number, number]>) {
+  const unused = complement(used, 0, bytes.byteLength);
+  const scrambled = Buffer.from(bytes);
+  for (const [a, b] of unused) randomBytes(b - a).copy(scrambled, a);
+  return { scrambled, unusedBytes: totalLength(unused) };
+}
+
 describe.skipIf(noExfatFuseReason)(`exFAT allocation (${noExfatFuseReason ?? 'root'})`, () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let image: string;
@@ -105,15 +127,7 @@ describe.skipIf(noExfatFuseReason)(`exFAT allocation (${noExfatFuseReason ?? 'ro
     expect(allocation.label).toBe((await sh(`blkid -s LABEL -o value ${q(image)}`)).trim());
     expect(allocation.uuid).toBe((await sh(`blkid -s UUID -o value ${q(image)}`)).trim());
 
-    const dump = await sh(`dump.exfat ${q(image)}`);
-    const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(dump)![1]);
-    const sector = 2 ** field('Sector Size Bits');
-    const cluster = field('Cluster size');
-    const heap = field('Cluster Heap Offset \\(sector offset\\)') * sector;
-    const clusters = field('Total Clusters');
-    const usedClusters = clusters - field('Free Clusters');
-    const tail = bytes.byteLength - heap - clusters * cluster;
-    const expected = heap + usedClusters * cluster + tail;
+    const { expected, cluster } = await dumpFigures(image, bytes.byteLength);
     const total = totalLength(allocation.used);
     expect(total).toBeGreaterThanOrEqual(expected);
     expect(total).toBeLessThanOrEqual(expected + 4 * cluster);
@@ -124,10 +138,8 @@ describe.skipIf(noExfatFuseReason)(`exFAT allocation (${noExfatFuseReason ?? 'ro
 
   it('every unused byte overwritten: fsck passes and the same files are there', async () => {
     const allocation = (await readerOf(bytes))!;
-    const unused = complement(allocation.used, 0, bytes.byteLength);
-    const scrambled = Buffer.from(bytes);
-    for (const [a, b] of unused) randomBytes(b - a).copy(scrambled, a);
-    expect(totalLength(unused)).toBeGreaterThan(30 * MIB);
+    const { scrambled, unusedBytes } = scramble(bytes, allocation.used);
+    expect(unusedBytes).toBeGreaterThan(30 * MIB);
     expect(scrambled.equals(bytes)).toBe(false);
     const copy = join(dir.path, 'scrambled.img');
     await writeFile(copy, scrambled);
@@ -168,6 +180,32 @@ describe.skipIf(noExfatFuseReason)(`exFAT allocation (${noExfatFuseReason ?? 'ro
     const unmarked = Buffer.from(bytes);
     unmarked[heap + ((root - 2) >> 3)]! &= ~(1 << ((root - 2) & 7));
     expect(await distrustOf(unmarked)).toMatch(/does not mark/);
+  });
+
+  // Other geometries mkfs.exfat makes: large clusters, the bitmap packed against the FAT (the
+  // heap then starts off the alignment), 4 KiB sectors (from a loop device that has them).
+  it.each([
+    ['1 MiB clusters', '-c 1M', 512],
+    ['a packed bitmap', '--pack-bitmap', 512],
+    ['4 KiB sectors', '', 4096],
+  ])('%s: agrees with dump.exfat and survives the overwrite', async (_, options, sector) => {
+    const file = join(dir.path, `geometry-${sector}-${options}.img`);
+    await randomFile(file, 48 * MIB, `exfat-${options}`);
+    const loop = await attachLoop(file);
+    try {
+      if (sector !== 512) await sh(`losetup --sector-size ${sector} ${q(loop.path)}`);
+      await sh(`mkfs.exfat ${options} ${q(loop.path)} >/dev/null`);
+    } finally {
+      await loop.detach();
+    }
+    const volume = await readFile(file);
+    const allocation = (await readerOf(volume))!;
+    const figures = await dumpFigures(file, volume.byteLength);
+    expect(figures.sector).toBe(sector);
+    expect(totalLength(allocation.used)).toBe(figures.expected);
+    const { scrambled } = scramble(volume, allocation.used);
+    await writeFile(file, scrambled);
+    expect((await shStatus(`fsck.exfat -n ${q(file)}`)).code).toBe(0);
   });
 
   it('not exFAT: null', async () => {
