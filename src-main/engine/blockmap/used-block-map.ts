@@ -10,13 +10,14 @@ import { rawBlockMap, type BlockMap } from './block-map.js';
 import type { Allocation, FilesystemReader } from './filesystems/allocation.js';
 import { extReader } from './filesystems/ext.js';
 import { fatReader } from './filesystems/fat.js';
+import { ntfsReader } from './filesystems/ntfs.js';
 import { swapReader } from './filesystems/swap.js';
 import type { FoundPartition } from './partition-table/found-partition.js';
 import { readGpt } from './partition-table/gpt.js';
 import { readMbr } from './partition-table/mbr.js';
 import { Distrust, type ReadAt } from './read-at.js';
 
-const READERS: FilesystemReader[] = [extReader, fatReader, swapReader];
+const READERS: FilesystemReader[] = [extReader, fatReader, ntfsReader, swapReader];
 
 const TYPE_NAMES: Record<string, string> = {
   'C12A7328-F81F-11D2-BA4B-00A0C93EC93B': 'EFI System',
