@@ -5,10 +5,11 @@
 // files with the same contents.
 
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { complement, totalLength } from '../../ranges.js';
+import { complement, totalLength, type ByteRange } from '../../ranges.js';
 import { randomFile } from '../../../test-support/fixtures.js';
 import { mountNtfs, noNtfsReason } from '../../../test-support/ntfs-mount.js';
 import { q, sh, shStatus } from '../../../test-support/shell.js';
@@ -40,11 +41,53 @@ async function tree(root: string, dir = ''): Promise<string[]> {
   return rows.sort();
 }
 
+/** In-use bytes by ntfsprogs' count: in-use clusters, plus everything after the last one. */
+async function ntfsprogsUsed(image: string, size: number): Promise<number> {
+  const info = (await sh(`ntfsinfo -m ${q(image)}`)) + (await sh(`ntfscluster -i ${q(image)}`));
+  const clusterSize = Number(/Cluster Size: (\d+)/.exec(info)![1]);
+  const clusters = Number(/Volume Size in Clusters: (\d+)/.exec(info)![1]);
+  const free = Number(/clusters of free space\s*: (\d+)/.exec(info)![1]);
+  return (clusters - free) * clusterSize + (size - clusters * clusterSize);
+}
+
+/** A copy of `bytes` with every byte outside `used` replaced by other random bytes. */
+function scramble(bytes: Buffer, used: ByteRange[]): Buffer {
+  const noise = randomBytes(bytes.length);
+  const copy = Buffer.from(bytes);
+  for (const [a, b] of complement(used, 0, bytes.length)) noise.copy(copy, a, a, b);
+  return copy;
+}
+
 describe('NTFS reader without a volume', () => {
   it('random bytes and zeros are not NTFS', async () => {
     expect(await readerOf(randomBytes(MIB))).toBeNull();
     expect(await readerOf(Buffer.alloc(MIB))).toBeNull();
   });
+});
+
+describe.skipIf(!existsSync('/usr/sbin/mkntfs'))('NTFS geometries (needs mkntfs)', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  beforeAll(async () => {
+    dir = await tempDir('spillway-ntfs-');
+  });
+  afterAll(() => dir?.remove());
+
+  // 512-byte clusters (an MFT record spans two), 4 KiB sectors, and clusters of 128 KiB and
+  // 2 MiB (sectors per cluster stored as a negative power of two).
+  it.each([['-c 512'], ['-s 4096 -c 4096'], ['-c 131072'], ['-c 2097152']])(
+    'mkntfs %s: used bytes match ntfscluster, the rest can be overwritten',
+    async (options) => {
+      const image = join(dir.path, 'geometry.img');
+      await randomFile(image, SIZE, `ntfs-${options}`);
+      await sh(`mkntfs -F -Q ${options} ${q(image)} >/dev/null 2>&1`);
+      const bytes = await readFile(image);
+      const allocation = (await readerOf(bytes))!;
+      expect(totalLength(allocation.used)).toBe(await ntfsprogsUsed(image, SIZE));
+      await writeFile(image, scramble(bytes, allocation.used));
+      const fix = await shStatus(`ntfsfix -n ${q(image)}`);
+      expect(fix.code, fix.stdout + fix.stderr).toBe(0);
+    },
+  );
 });
 
 describe.skipIf(noNtfsReason)(
@@ -110,13 +153,8 @@ describe.skipIf(noNtfsReason)(
     });
 
     it('used bytes agree with ntfsprogs', async () => {
-      const info = (await sh(`ntfsinfo -m ${q(image)}`)) + (await sh(`ntfscluster -i ${q(image)}`));
-      const clusterSize = Number(/Cluster Size: (\d+)/.exec(info)![1]);
-      const clusters = Number(/Volume Size in Clusters: (\d+)/.exec(info)![1]);
-      const free = Number(/clusters of free space\s*: (\d+)/.exec(info)![1]);
       const used = totalLength(allocation.used);
-      // In-use clusters, plus the partial last cluster and the backup boot sector after them.
-      const expected = (clusters - free) * clusterSize + (SIZE - clusters * clusterSize);
+      const expected = await ntfsprogsUsed(image, SIZE);
       expect(used).toBeGreaterThanOrEqual(expected);
       expect(used).toBeLessThanOrEqual(expected + 512); // NT 3.51's backup boot sector spot
       // ntfsresize counts by walking every file's runs (in MB, rounded up).
@@ -128,11 +166,8 @@ describe.skipIf(noNtfsReason)(
     });
 
     it('every byte it calls unused can be overwritten: ntfsfix and the files do not change', async () => {
-      const noise = randomBytes(SIZE);
-      const scrambled = Buffer.from(bytes);
-      const unused = complement(allocation.used, 0, SIZE);
-      for (const [a, b] of unused) noise.copy(scrambled, a, a, b);
-      expect(totalLength(unused)).toBeGreaterThan(SIZE / 2);
+      const scrambled = scramble(bytes, allocation.used);
+      expect(totalLength(complement(allocation.used, 0, SIZE))).toBeGreaterThan(SIZE / 2);
       const copy = join(dir.path, 'scrambled.img');
       await writeFile(copy, scrambled);
       const fix = await shStatus(`ntfsfix -n ${q(copy)}`);
@@ -141,7 +176,7 @@ describe.skipIf(noNtfsReason)(
 
       // The check can fail: scrambling the first used range past $Boot (the MFT) is caught.
       const [mftStart, mftEnd] = allocation.used.find(([a]) => a >= 8192)!;
-      noise.copy(scrambled, mftStart, mftStart, mftEnd);
+      randomBytes(mftEnd - mftStart).copy(scrambled, mftStart);
       await writeFile(copy, scrambled);
       expect((await shStatus(`ntfsfix -n ${q(copy)}`)).code).not.toBe(0);
     });
