@@ -1,6 +1,7 @@
 // Planning on hand-made disks (sfdisk on plain files, no root): a table that points past the
 // drive's end is distrusted and the drive read whole, never a failed backup.
 
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -40,6 +41,29 @@ describe('used block map on hand-made disks', () => {
     expect(map.partitionTable?.partitions[0]).toMatchObject({ filesystem: 'fat16', mode: 'used' });
     expect(map.dontCare.length).toBeGreaterThan(0);
   });
+
+  it.skipIf(!existsSync('/usr/sbin/mkntfs'))(
+    'reads a GPT with an NTFS partition in used mode (needs mkntfs)',
+    async () => {
+      const file = join(dir.path, 'ntfs-gpt.img');
+      const part = join(dir.path, 'ntfs-part.img');
+      await sh(
+        `truncate -s 32M ${q(file)} && printf 'label: gpt\\nstart=2048, size=40960, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7\\n' | sfdisk -q ${q(file)}`,
+      );
+      await sh(
+        `truncate -s 20M ${q(part)} && mkntfs -F -Q -L Data -p 2048 ${q(part)} >/dev/null 2>&1`,
+      );
+      await sh(`dd if=${q(part)} of=${q(file)} bs=1M seek=1 conv=notrunc status=none`);
+      const map = await plan(await readFile(file));
+      expect(map.partitionTable?.partitions[0]).toMatchObject({
+        filesystem: 'ntfs',
+        label: 'Data',
+        mode: 'used',
+        typeName: 'Microsoft basic data',
+      });
+      expect(map.partitionTable!.partitions[0]!.usedBytes).toBeLessThan(10 * MIB);
+    },
+  );
 
   it('a GPT whose entries lie past the end: read whole, with the reason', async () => {
     const file = join(dir.path, 'bad.img');

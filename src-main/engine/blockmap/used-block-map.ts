@@ -8,15 +8,19 @@ import type { ByteRange, Partition, PartitionTable } from '../../../src-shared/m
 import { complement, normalize, subtract, totalLength } from '../ranges.js';
 import { rawBlockMap, type BlockMap } from './block-map.js';
 import type { Allocation, FilesystemReader } from './filesystems/allocation.js';
+import { exfatReader } from './filesystems/exfat.js';
 import { extReader } from './filesystems/ext.js';
 import { fatReader } from './filesystems/fat.js';
+import { ntfsReader } from './filesystems/ntfs.js';
 import { swapReader } from './filesystems/swap.js';
 import type { FoundPartition } from './partition-table/found-partition.js';
 import { readGpt } from './partition-table/gpt.js';
 import { readMbr } from './partition-table/mbr.js';
 import { Distrust, type ReadAt } from './read-at.js';
 
-const READERS: FilesystemReader[] = [extReader, fatReader, swapReader];
+// Readers that recognise their filesystem by a name in the boot sector come before FAT,
+// whose boot sector has no such name and is recognised by its values alone.
+const READERS: FilesystemReader[] = [extReader, ntfsReader, exfatReader, fatReader, swapReader];
 
 const TYPE_NAMES: Record<string, string> = {
   'C12A7328-F81F-11D2-BA4B-00A0C93EC93B': 'EFI System',

@@ -80,4 +80,35 @@ describe('SpillBuffer', () => {
     await expect(blocked).rejects.toThrow('boom');
     await expect(buffer.receive()).rejects.toThrow('boom');
   });
+
+  it('a failure while the sender measures the disk still ends its wait (no hang)', async () => {
+    // Seen in CI: the destination filled up while the reader was asking the spill volume for
+    // its free space; the failure's wake-up came before the reader began to wait, and the
+    // backup hung for good.
+    const dir = await mkdtemp(join(tmpdir(), 'spill-test-'));
+    try {
+      const arena = new SlotArena(16, 4);
+      const buffer = new SpillBuffer({
+        arena,
+        memoryFrames: 1,
+        store: new SegmentStore(dir, 64),
+        limits: { cap: 0, keepFree: 0 },
+        signal,
+      });
+      await buffer.send(await frame(arena, 0));
+      const second = await frame(arena, 1);
+      const blocked = buffer.send(second); // memory full: goes to statfs() first
+      buffer.fail(new Error('destination full'));
+      const outcome = await Promise.race([
+        blocked.then(
+          () => 'sent',
+          (error: Error) => error.message,
+        ),
+        new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2000)),
+      ]);
+      expect(outcome).toBe('destination full');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

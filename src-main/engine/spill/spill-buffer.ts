@@ -92,6 +92,7 @@ export class SpillBuffer {
         // Free space changes (our segments are deleted, other programs write): measure it
         // whenever the disk is considered.
         await this.measureFree();
+        this.throwIfFailed();
         placement = placeFrame(bytes, this.state(), limits);
       }
       if (placement === 'memory') {
@@ -104,6 +105,7 @@ export class SpillBuffer {
         try {
           const packed = this.options.packer?.pack(frame.data) ?? null;
           const stored = await store!.append(packed ? packed.bytes : frame.data);
+          this.throwIfFailed();
           this.options.arena.release(frame.slot);
           this.entries.push({
             kind: 'disk',
@@ -170,6 +172,7 @@ export class SpillBuffer {
     if (this.failure) return;
     this.failure = { error };
     this.entries.length = 0;
+    this.memoryFrames = 0;
     this.stop.abort(error);
     this.notify();
   }
@@ -204,7 +207,11 @@ export class SpillBuffer {
     if (this.failure) throw this.failure.error;
   }
 
+  /** Resolves at the next change. A failed buffer never changes again, and its one wake-up
+   *  may have come while the caller was still awaiting something else (statfs, a segment
+   *  write): waiting then would be forever, so it does not wait. */
   private changed(): Promise<void> {
+    if (this.failure) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 

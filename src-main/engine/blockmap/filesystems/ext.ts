@@ -2,7 +2,8 @@
 // (superblock copy, descriptors, bitmaps, inode table) wherever flex_bg put it. A group whose
 // bitmap was never initialised (BLOCK_UNINIT) has only metadata in use. Anything this reader
 // does not know for sure (a feature flag it does not know, a journal that needs recovery,
-// errors, bigalloc, meta_bg) reads the partition whole.
+// errors, bigalloc) reads the partition whole. With meta_bg the descriptors are not one table
+// after the superblock but one block at the start of each meta group, found group by group.
 
 import type { ByteRange } from '../../../../src-shared/manifest.js';
 import { normalize } from '../../ranges.js';
@@ -34,6 +35,10 @@ const INCOMPAT_META_BG = 0x10;
 const RO_COMPAT_KNOWN =
   0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x100 | 0x400 | 0x1000 | 0x2000 | 0x8000 | 0x10000;
 const RO_COMPAT_BIGALLOC = 0x200;
+const RO_COMPAT_GDT_CSUM = 0x10;
+const RO_COMPAT_METADATA_CSUM = 0x400;
+const COMPAT_SPARSE_SUPER2 = 0x200;
+const RO_COMPAT_SPARSE_SUPER = 0x1;
 const BLOCK_UNINIT = 0x2;
 const MAX_GROUPS = 2 ** 22;
 
@@ -53,7 +58,6 @@ export const extReader: FilesystemReader = {
     if (incompat & INCOMPAT_RECOVER) {
       throw new Distrust(`${filesystem} journal needs recovery (not cleanly unmounted)`);
     }
-    if (incompat & INCOMPAT_META_BG) throw new Distrust(`${filesystem} meta_bg is not read`);
     const roUnknown = roCompat & ~RO_COMPAT_KNOWN;
     if (roCompat & RO_COMPAT_BIGALLOC) throw new Distrust(`${filesystem} bigalloc is not read`);
     if (roUnknown)
@@ -87,7 +91,17 @@ export const extReader: FilesystemReader = {
     const groups = Math.ceil((blocks - firstDataBlock) / blocksPerGroup);
     if (groups > MAX_GROUPS) throw new Distrust('too many block groups');
     const gdtBlocks = Math.ceil((groups * descSize) / blockSize);
-    const descriptors = await read((firstDataBlock + 1) * blockSize, gdtBlocks * blockSize);
+    const geometry = { blockSize, descSize, groups, gdtBlocks, firstDataBlock, blocksPerGroup };
+    const descriptors =
+      incompat & INCOMPAT_META_BG
+        ? await metaBgDescriptors(read, geometry, sb.readUInt32LE(0x104), (g) =>
+            hasSuperblock(g, compat, roCompat, sb),
+          )
+        : await read((firstDataBlock + 1) * blockSize, gdtBlocks * blockSize);
+    if (descriptors.byteLength < groups * descSize) throw new Distrust('descriptors cut short');
+    // The kernel trusts BLOCK_UNINIT only when descriptors carry checksums; without them it
+    // reads the bitmap, and so does this reader.
+    const uninitTrusted = (roCompat & (RO_COMPAT_GDT_CSUM | RO_COMPAT_METADATA_CSUM)) !== 0;
     const inodeTableBlocks = Math.ceil((inodesPerGroup * inodeSize) / blockSize);
 
     const usedBlocks: ByteRange[] = [];
@@ -109,10 +123,16 @@ export const extReader: FilesystemReader = {
       inBlocks(inodeTable, inodeTableBlocks);
       const groupStart = firstDataBlock + g * blocksPerGroup;
       const groupBlocks = Math.min(blocksPerGroup, blocks - groupStart);
-      if (flags & BLOCK_UNINIT) {
-        // Never-initialised bitmap: only metadata. A superblock copy and descriptors may
-        // begin the group (sparse_super decides which): counted used in every group.
-        inBlocks(groupStart, Math.min(groupBlocks, 1 + gdtBlocks + reservedGdt));
+      if (flags & BLOCK_UNINIT && uninitTrusted) {
+        // Never-initialised bitmap: only metadata, which the kernel lays out as computed
+        // here (its bitmap of such a group is made from the same rule).
+        const base = baseMetadataBlocks(g, geometry, {
+          hasSuper: hasSuperblock(g, compat, roCompat, sb),
+          metaBg: (incompat & INCOMPAT_META_BG) !== 0,
+          firstMetaBg: sb.readUInt32LE(0x104),
+          reservedGdt,
+        });
+        if (base > 0) inBlocks(groupStart, Math.min(groupBlocks, base));
         continue;
       }
       const bitmap = await read(blockBitmap * blockSize, blockSize);
@@ -133,3 +153,74 @@ export const extReader: FilesystemReader = {
     };
   },
 };
+
+interface Geometry {
+  blockSize: number;
+  descSize: number;
+  groups: number;
+  gdtBlocks: number;
+  firstDataBlock: number;
+  blocksPerGroup: number;
+}
+
+/** Whether group `g` begins with a superblock copy (and so its descriptor block comes after). */
+function hasSuperblock(g: number, compat: number, roCompat: number, sb: Buffer): boolean {
+  if (g === 0) return true;
+  if (compat & COMPAT_SPARSE_SUPER2) {
+    return g === sb.readUInt32LE(0x24c) || g === sb.readUInt32LE(0x250);
+  }
+  if (!(roCompat & RO_COMPAT_SPARSE_SUPER)) return true;
+  if (g === 1) return true;
+  for (const base of [3, 5, 7]) {
+    let power = base;
+    while (power < g) power *= base;
+    if (power === g) return true;
+  }
+  return false;
+}
+
+/**
+ * Blocks at the start of group `g` that hold a superblock copy and descriptors (the kernel's
+ * "base meta clusters"): with a superblock copy, 1 + the descriptor table + its reserved growth
+ * blocks; in a meta_bg meta group, one descriptor block in its first, second and last group.
+ */
+function baseMetadataBlocks(
+  g: number,
+  geo: Geometry,
+  fs: { hasSuper: boolean; metaBg: boolean; firstMetaBg: number; reservedGdt: number },
+): number {
+  const perBlock = geo.blockSize / geo.descSize;
+  const superBlocks = fs.hasSuper ? 1 : 0;
+  if (!fs.metaBg || g < fs.firstMetaBg * perBlock) {
+    const tableBlocks = fs.metaBg ? fs.firstMetaBg : geo.gdtBlocks;
+    return fs.hasSuper ? superBlocks + tableBlocks + fs.reservedGdt : 0;
+  }
+  const inMetaGroup = g % perBlock;
+  const holdsDescriptors = inMetaGroup === 0 || inMetaGroup === 1 || inMetaGroup === perBlock - 1;
+  return superBlocks + (holdsDescriptors ? 1 : 0);
+}
+
+/**
+ * meta_bg: the first `firstMetaBg` descriptor blocks follow the superblock as usual; after
+ * them, meta group m (the groups m·D … m·D+D−1, D descriptors per block) keeps its one
+ * descriptor block in the first block of group m·D, after that group's superblock copy.
+ */
+async function metaBgDescriptors(
+  read: ReadAt,
+  geo: Geometry,
+  firstMetaBg: number,
+  hasSuper: (group: number) => boolean,
+): Promise<Buffer> {
+  const perBlock = geo.blockSize / geo.descSize;
+  if (firstMetaBg > geo.gdtBlocks) throw new Distrust('meta_bg starts past the descriptors');
+  const blocks: Buffer[] = [];
+  if (firstMetaBg > 0) {
+    blocks.push(await read((geo.firstDataBlock + 1) * geo.blockSize, firstMetaBg * geo.blockSize));
+  }
+  for (let m = firstMetaBg; m < geo.gdtBlocks; m++) {
+    const group = m * perBlock;
+    const at = geo.firstDataBlock + group * geo.blocksPerGroup + (hasSuper(group) ? 1 : 0);
+    blocks.push(await read(at * geo.blockSize, geo.blockSize));
+  }
+  return Buffer.concat(blocks);
+}
