@@ -16,5 +16,29 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  {
+    // The renderer runs in a sandboxed page: it talks to the API (src-shared) only. Its build
+    // config and its tests (which start the real API in-process) run in Node.
+    files: ['src-renderer/**/*.ts', 'src-renderer/**/*.tsx'],
+    ignores: [
+      'src-renderer/**/*.test.*',
+      'src-renderer/test-support/**',
+      'src-renderer/*.config.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^node:', message: 'The renderer has no Node: use the API.' },
+            {
+              regex: '/src-main/',
+              message: 'The renderer reaches the main process through the API.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
 );

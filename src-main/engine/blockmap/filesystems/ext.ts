@@ -92,12 +92,15 @@ export const extReader: FilesystemReader = {
     if (groups > MAX_GROUPS) throw new Distrust('too many block groups');
     const gdtBlocks = Math.ceil((groups * descSize) / blockSize);
     const geometry = { blockSize, descSize, groups, gdtBlocks, firstDataBlock, blocksPerGroup };
-    const descriptors =
-      incompat & INCOMPAT_META_BG
-        ? await metaBgDescriptors(read, geometry, sb.readUInt32LE(0x104), (g) =>
-            hasSuperblock(g, compat, roCompat, sb),
-          )
-        : await read((firstDataBlock + 1) * blockSize, gdtBlocks * blockSize);
+    const hasSuper = (g: number) => hasSuperblock(g, compat, roCompat, sb);
+    const layout = {
+      metaBg: (incompat & INCOMPAT_META_BG) !== 0,
+      firstMetaBg: sb.readUInt32LE(0x104),
+      reservedGdt,
+    };
+    const descriptors = layout.metaBg
+      ? await metaBgDescriptors(read, geometry, layout.firstMetaBg, hasSuper)
+      : await read((firstDataBlock + 1) * blockSize, gdtBlocks * blockSize);
     if (descriptors.byteLength < groups * descSize) throw new Distrust('descriptors cut short');
     // The kernel trusts BLOCK_UNINIT only when descriptors carry checksums; without them it
     // reads the bitmap, and so does this reader.
@@ -126,12 +129,7 @@ export const extReader: FilesystemReader = {
       if (flags & BLOCK_UNINIT && uninitTrusted) {
         // Never-initialised bitmap: only metadata, which the kernel lays out as computed
         // here (its bitmap of such a group is made from the same rule).
-        const base = baseMetadataBlocks(g, geometry, {
-          hasSuper: hasSuperblock(g, compat, roCompat, sb),
-          metaBg: (incompat & INCOMPAT_META_BG) !== 0,
-          firstMetaBg: sb.readUInt32LE(0x104),
-          reservedGdt,
-        });
+        const base = baseMetadataBlocks(g, geometry, { ...layout, hasSuper: hasSuper(g) });
         if (base > 0) inBlocks(groupStart, Math.min(groupBlocks, base));
         continue;
       }
