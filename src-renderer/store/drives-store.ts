@@ -19,23 +19,31 @@ export interface DrivesState {
   setShowAll(api: ApiClient, showAll: boolean, paths?: string[]): Promise<void>;
 }
 
+/** Bumped by every "show all devices" change: a refresh asked before it is stale. */
+let settingsChanges = 0;
+
 export const useDrives = create<DrivesState>((set, get) => ({
   drives: [],
   showAll: false,
   loading: true,
   error: null,
   async refresh(api, paths = []) {
+    const asked = settingsChanges;
     try {
       const [settings, drives] = await Promise.all([
         api.getSettings({}),
         api.listDrives({ paths }),
       ]);
+      // The box was ticked while this refresh was under way: its setting and its list are
+      // from before (applying them would untick the box); the change's own refresh follows.
+      if (asked !== settingsChanges) return;
       set({ drives, showAll: settings.showAllDevices, loading: false, error: null });
     } catch (error) {
       set({ loading: false, error: error instanceof Error ? error.message : String(error) });
     }
   },
   async setShowAll(api, showAll, paths = []) {
+    settingsChanges++;
     set({ showAll });
     await api.updateSettings({ showAllDevices: showAll });
     await get().refresh(api, paths);
