@@ -122,6 +122,16 @@ export const ManifestSchema = z.object({
   size: offset,
   /** SHA-256 of the whole uncompressed stream, hex: compare with `zstd -dc img | sha256sum`. */
   streamSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /**
+   * SHA-256 of every frame's XXH64 (seed 0, 8 bytes big-endian), in order. Lets a restore
+   * check the frames it writes on every core and skip the ones holding only "don't care"
+   * bytes, where streamSha256 takes one core over every byte. Absent from images made by
+   * Spillway 0.1.0 and before.
+   */
+  framesDigest: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   /** Ranges no filesystem uses: stored as zeros, need not be written on restore. */
   dontCare: z.array(ByteRangeSchema).max(2 ** 24),
   /** Ranges that could not be read from the source: stored as zeros. */

@@ -1,8 +1,9 @@
 // An image whose frames are each intact but in the wrong order (two swapped, the index
-// adjusted): every per-frame checksum passes, only the whole-stream SHA-256 can tell. Verify
-// says so, and restore reports a damaged image, not a failing drive.
+// adjusted): every per-frame checksum passes, only the stream's digests can tell (the
+// whole-stream SHA-256, the digest of the frames' XXH64s). Verify says so; restore refuses
+// before writing, or, told not to check first, reports a damaged image, not a failing drive.
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -58,10 +59,21 @@ describe('swapped frames', () => {
     );
   });
 
-  it('restore: the image is called damaged, and the drive is not blamed', async () => {
-    const result = await spillway(['restore', swapped, join(dir.path, 'target.img'), '--yes']);
+  it('restore: the image is refused before anything is written', async () => {
+    const target = join(dir.path, 'target.img');
+    const result = await spillway(['restore', swapped, target, '--yes']);
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/the image is damaged \(frames swapped or replaced\)/);
+    expect(result.stderr).toMatch(
+      /The image is damaged: every frame decodes, but they are not the frames the backup recorded, in that order\. Nothing was written\./,
+    );
+    await expect(stat(target)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('restore --no-check: found once written, and the drive is not blamed', async () => {
+    const target = join(dir.path, 'unchecked.img');
+    const result = await spillway(['restore', swapped, target, '--yes', '--no-check']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/they are not the frames the backup recorded, in that order/);
     expect(result.stderr).not.toMatch(/did not read back/);
   });
 });

@@ -3,10 +3,12 @@
 // read; the restored disk, on a target full of other random bytes, passes fsck and holds the
 // same file tree. What the reader cannot vouch for is read whole and byte-exact.
 
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest, Partition } from '../../src-shared/manifest.js';
+import { openImage } from '../engine/image/open-image.js';
+import { clip, normalize } from '../engine/ranges.js';
 import { jsonEvents, spillway } from '../test-support/cli.js';
 import { fixtureDisk, randomFile } from '../test-support/fixtures.js';
 import { attachLoop, detachAll, type LoopDevice } from '../test-support/loop-devices.js';
@@ -122,6 +124,42 @@ describe.skipIf(noLoopReason)(`used-blocks mode (${noLoopReason ?? 'root'})`, ()
       );
       await again.detach();
     }, 120_000);
+
+    it('restores past a damaged frame that holds only unused bytes; verify still names it', async () => {
+      // Restore writes nothing from such a frame, so it does not decode it: the damage cannot
+      // reach the drive. Verify reads every frame and reports it.
+      const unused = normalize(manifest.dontCare);
+      const opened = await openImage(image);
+      const frame =
+        opened.layout === 'indexed'
+          ? opened.frames.find((f) => {
+              const covered = clip(unused, f.driveOffset, f.driveOffset + f.size);
+              return covered.length === 1 && covered[0]![1] - covered[0]![0] === f.size;
+            })
+          : undefined;
+      await opened.input.close();
+      expect(frame).toBeDefined();
+      const damaged = join(dir.path, `${table}-damaged.img.zst`);
+      await copyFile(image, damaged);
+      // The frame's last byte is part of its checksum: decoding it must fail.
+      const handle = await open(damaged, 'r+');
+      const at = frame!.fileOffset + frame!.compressedSize - 1;
+      const byte = Buffer.alloc(1);
+      await handle.read(byte, 0, 1, at);
+      await handle.write(Buffer.from([byte[0]! ^ 0x01]), 0, 1, at);
+      await handle.close();
+
+      const target = join(dir.path, `${table}-past-damage.bin`);
+      await randomFile(target, DISK_MIB * MIB, `${table}-past-damage`);
+      const restored = await spillway(['restore', damaged, target, '--yes']);
+      expect(restored.code, restored.stderr).toBe(0);
+      expect(restored.stderr).toMatch(/read back and compared: identical/);
+      const verify = await spillway(['verify', damaged]);
+      expect(verify.code).toBe(3);
+      expect(verify.stdout).toContain(
+        `frame ${frame!.index}, drive bytes ${frame!.driveOffset}–${frame!.driveOffset + frame!.size}`,
+      );
+    });
   });
 
   it('restores onto a slightly smaller drive: partitions byte-exact, GPT moved to the new end', async () => {

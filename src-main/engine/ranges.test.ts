@@ -50,4 +50,21 @@ describe('byte ranges', () => {
     ]);
     expect(totalLength(r)).toBe(30);
   });
+
+  it('clips like a scan from the start, at every position of many ranges', () => {
+    const many: Array<[number, number]> = Array.from({ length: 200 }, (_, i) => [
+      i * 10,
+      i * 10 + 4,
+    ]);
+    const scan = (start: number, end: number) =>
+      many
+        .filter(([s, e]) => e > start && s < end)
+        .map(([s, e]) => [Math.max(s, start), Math.min(e, end)]);
+    for (let start = 0; start < 2010; start += 3) {
+      for (const width of [1, 5, 17, 400]) {
+        expect(clip(many, start, start + width)).toEqual(scan(start, start + width));
+      }
+    }
+    expect(clip([], 0, 10)).toEqual([]);
+  });
 });

@@ -23,9 +23,18 @@ export function totalLength(ranges: readonly ByteRange[]): number {
 
 /** The parts of normalized `ranges` that fall inside [start, end). */
 export function clip(ranges: readonly ByteRange[], start: number, end: number): ByteRange[] {
+  // Binary search for the first range ending after `start`: callers clip frame after frame
+  // of a drive whose used map may hold 100 000s of ranges.
+  let low = 0;
+  let high = ranges.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (ranges[mid]![1] <= start) low = mid + 1;
+    else high = mid;
+  }
   const out: ByteRange[] = [];
-  for (const [s, e] of ranges) {
-    if (e <= start) continue;
+  for (let i = low; i < ranges.length; i++) {
+    const [s, e] = ranges[i]!;
     if (s >= end) break;
     out.push([Math.max(s, start), Math.min(e, end)]);
   }

@@ -7,7 +7,6 @@
 // destination (or compressors that leave a core idle) are slower than the drive, the
 // difference spills to disk and the drive is released as soon as it has been read.
 
-import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { statfs } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
@@ -19,6 +18,7 @@ import { rawBlockMap, type BlockMap } from '../blockmap/block-map.js';
 import { readAtOf } from '../blockmap/read-source.js';
 import { rawBlockMapWithTable, usedBlockMap } from '../blockmap/used-block-map.js';
 import { CODEC_INFO } from '../codecs/codec-info.js';
+import { StreamDigest } from '../digest/frame-digests.js';
 import type { ImageWriter } from '../format/image-writer.js';
 import { SeekableImageWriter } from '../format/seekable-image-writer.js';
 import { SidecarImageWriter } from '../format/sidecar-image-writer.js';
@@ -271,7 +271,7 @@ async function runBackup(
       ? new LevelController(options.adapt, startLevel, threads * 2)
       : null;
     const codecUse = new CodecUtilization(pool.busy);
-    const hash = resumed?.hash ?? createHash('sha256');
+    const digest = resumed?.digest ?? new StreamDigest();
     const size = await runPipeline({
       source,
       map,
@@ -294,7 +294,7 @@ async function runBackup(
         });
       },
       writer: activeWriter,
-      hash,
+      digest,
       progress: counters,
       meters,
       onReadDone: () =>
@@ -334,7 +334,7 @@ async function runBackup(
       adapt: options.adapt,
       levels,
       frameSize,
-      sha256: hash.digest('hex'),
+      digests: digest.result(),
       startedAt,
       badRanges,
     });
@@ -517,7 +517,7 @@ function buildManifest(input: {
   adapt: AdaptiveRange | undefined;
   levels: LevelRuns;
   frameSize: number;
-  sha256: string;
+  digests: { streamSha256: string; framesDigest: string };
   startedAt: Date;
   badRanges: ByteRange[];
 }): Manifest {
@@ -540,7 +540,8 @@ function buildManifest(input: {
     frameSize: input.frameSize,
     frameCount: frameCount(input.size, input.frameSize),
     size: input.size,
-    streamSha256: input.sha256,
+    streamSha256: input.digests.streamSha256,
+    framesDigest: input.digests.framesDigest,
     dontCare: input.map.dontCare,
     badRanges: input.badRanges,
   };

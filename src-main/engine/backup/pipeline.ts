@@ -3,9 +3,9 @@
 // cancel, or the first stage to fail (the other may be waiting for a slot or a frame that will
 // never come).
 
-import type { Hash } from 'node:crypto';
 import type { CodecName } from '../../../src-shared/manifest.js';
 import type { BlockMap } from '../blockmap/block-map.js';
+import type { StreamDigest } from '../digest/frame-digests.js';
 import { readPositioned, readStream, type ReaderProgress } from '../frames/frame-reader.js';
 import type { ImageWriter } from '../format/image-writer.js';
 import type { CodecPool } from '../pool/codec-pool.js';
@@ -32,7 +32,7 @@ export interface PipelineInput {
   codec: CodecName;
   levelFor(): number;
   writer: ImageWriter;
-  hash: Hash;
+  digest: StreamDigest;
   progress: ReaderProgress;
   meters: { read: BusyMeter; write: BusyMeter };
   /** After the last frame is read, before the backlog is written. */
@@ -65,7 +65,7 @@ export async function runPipeline(input: PipelineInput): Promise<number> {
     const common = {
       frameSize: input.frameSize,
       arena: input.arena,
-      hash: input.hash,
+      digest: input.digest,
       progress: input.progress,
       signal: stop.signal,
       busy: input.meters.read,

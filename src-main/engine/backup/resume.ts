@@ -7,7 +7,6 @@
 // refused rather than stitched together. The final SHA-256 is then the one an uninterrupted
 // backup would have, which the manifest records and `verify` checks.
 
-import { createHash, type Hash } from 'node:crypto';
 import binding from 'zstd-napi/binding.js';
 import { ImageHeaderSchema, type ImageHeader } from '../../../src-shared/manifest.js';
 import type { BlockMap } from '../blockmap/block-map.js';
@@ -21,6 +20,7 @@ import {
   XXH64_EMPTY_LOW32,
   type SeekEntry,
 } from '../format/zstd-seekable.js';
+import { StreamDigest } from '../digest/frame-digests.js';
 import { fillFrame, type RangeReader } from '../frames/frame-reader.js';
 import { frameCount, frameExtent } from '../frames/frame.js';
 import { decodeFrames } from '../image/frame-decoder.js';
@@ -38,8 +38,8 @@ export interface Resumed {
   resumeAt: number;
   /** Seek table entries so far: the header frame and every complete frame. */
   entries: SeekEntry[];
-  /** SHA-256 of the stream so far. */
-  hash: Hash;
+  /** The stream's digests so far. */
+  digest: StreamDigest;
   /** Uncompressed bytes already in the image. */
   bytes: number;
 }
@@ -130,7 +130,7 @@ export async function prepareResume(input: {
 
     // Decode what is there: checks it, and rebuilds the hash of the stream so far. A frame
     // that does not decode ends what is kept.
-    const hash = createHash('sha256');
+    const digest = new StreamDigest();
     const indexed = (list: IndexedFrame[]) => ({
       layout: 'indexed' as const,
       input: image,
@@ -146,7 +146,7 @@ export async function prepareResume(input: {
       signal: input.signal,
     })) {
       if (decoded.damage) break;
-      hash.update(decoded.data);
+      digest.update(decoded.data);
       good++;
     }
     const kept = frames.slice(0, good);
@@ -171,7 +171,7 @@ export async function prepareResume(input: {
       firstFrame: good,
       resumeAt: last ? last.fileOffset + last.compressedSize : headerBytes,
       entries: entriesFor(headerBytes, kept),
-      hash,
+      digest,
       bytes: kept.reduce((sum, f) => sum + f.size, 0),
     };
   } finally {

@@ -2,7 +2,7 @@
 // reads in flight so the drive never waits on us. Bytes the map does not read are zeros.
 // The whole-stream SHA-256 is taken here, once, in stream order.
 
-import type { Hash } from 'node:crypto';
+import type { StreamDigest } from '../digest/frame-digests.js';
 import type { BusyMeter } from '../progress/busy-meter.js';
 import type { BlockMap } from '../blockmap/block-map.js';
 import { clip } from '../ranges.js';
@@ -26,8 +26,8 @@ export interface ReadOptions {
   frameSize: number;
   /** Where frames are read into (slots of frameSize bytes). */
   arena: SlotArena;
-  /** The whole-stream hash, updated in stream order (none for `pipe`). */
-  hash: Hash | null;
+  /** The stream's digests, fed every frame in stream order (none for `pipe`). */
+  digest: StreamDigest | null;
   /** Busy except while waiting for downstream to take a frame. */
   busy?: BusyMeter;
   progress: ReaderProgress;
@@ -92,7 +92,7 @@ export async function readPositioned(
   sink: ReaderSink,
   options: ReadOptions,
 ): Promise<void> {
-  const { map, frameSize, arena, hash, progress, signal } = options;
+  const { map, frameSize, arena, digest, progress, signal } = options;
   const readRange = options.readRange ?? plainRangeReader(source, map.size);
 
   const readFrame = async (index: number): Promise<RawFrame> => {
@@ -114,7 +114,7 @@ export async function readPositioned(
       while (next < count && inFlight.length < readAhead)
         inFlight.push(settledLater(readFrame(next++)));
       const frame = await inFlight.shift()!;
-      hash?.update(frame.data);
+      digest?.update(frame.data);
       await sendIdle(sink, frame, options.busy);
     }
   } finally {
@@ -133,7 +133,7 @@ export async function readStream(
   sink: ReaderSink,
   options: Omit<ReadOptions, 'map' | 'readAhead' | 'readRange'>,
 ): Promise<number> {
-  const { frameSize, arena, hash, progress, signal, busy } = options;
+  const { frameSize, arena, digest, progress, signal, busy } = options;
   busy?.begin();
   let index = 0;
   let slot = await arena.acquire(signal);
@@ -141,7 +141,7 @@ export async function readStream(
   let filled = 0;
   const flush = async (length: number) => {
     const data = frame.subarray(0, length);
-    hash?.update(data);
+    digest?.update(data);
     await sendIdle(sink, { index, offset: index * frameSize, slot, data }, busy);
     index++;
     slot = await arena.acquire(signal);

@@ -47,6 +47,7 @@ import { parsePartPath, partPath } from '../split/split-names.js';
 import { openImageFile, type ImageInput } from './image-input.js';
 
 export interface IndexedFrame {
+  /** Its place in the image's `frames` (the header and manifest frames are not counted). */
   index: number;
   /** Where its compressed bytes are in the image file. */
   fileOffset: number;

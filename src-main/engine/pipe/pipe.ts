@@ -83,7 +83,7 @@ export function pipe(options: PipeOptions, context: JobContext): Promise<PipeRes
           {
             frameSize: chunkSize,
             arena,
-            hash: null,
+            digest: null,
             progress: counters,
             signal: stop.signal,
             busy: meters.read,

@@ -3,13 +3,13 @@
 // uncompressed copy anywhere. The drive's SHA-256 is recomputed on the way and must equal
 // the one the old image recorded before the new image takes its name.
 
-import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import type { CodecName, Manifest } from '../../../src-shared/manifest.js';
 import type { RecompressResult } from '../../../src-shared/protocol/events.js';
 import { checkLevel } from '../backup/options.js';
 import { maxFramesInFlight, compressInOrder } from '../backup/compress-stage.js';
 import { CODEC_INFO } from '../codecs/codec-info.js';
+import { StreamDigest } from '../digest/frame-digests.js';
 import { SpillwayError } from '../errors.js';
 import type { ImageWriter } from '../format/image-writer.js';
 import { SeekableImageWriter } from '../format/seekable-image-writer.js';
@@ -69,8 +69,8 @@ export function recompress(
       counters.streamTotal = manifest.size;
       progress.phase('reading', `Recompressing ${options.image} with ${options.codec}`);
       progress.start();
-      const hash = createHash('sha256');
-      await compressInOrder(frames(indexed, pool, arena, hash, context.signal), pool, {
+      const digest = new StreamDigest();
+      await compressInOrder(frames(indexed, pool, arena, digest, context.signal), pool, {
         codec: options.codec,
         level,
         outputs,
@@ -84,15 +84,20 @@ export function recompress(
           counters.ratioCompressed = activeSink.bytesWritten;
         },
       });
-      const sha256 = hash.digest('hex');
-      if (sha256 !== manifest.streamSha256) {
+      const digests = digest.result();
+      if (
+        digests.streamSha256 !== manifest.streamSha256 ||
+        (manifest.framesDigest !== undefined && digests.framesDigest !== manifest.framesDigest)
+      ) {
         throw new SpillwayError(
           'image-damaged',
           `${options.image} does not hold the bytes it recorded (SHA-256 differs): nothing was written.`,
         );
       }
       progress.phase('finishing', 'Writing the index and manifest');
-      await writer.finish(recompressedManifest(manifest, options.codec, level));
+      await writer.finish(
+        recompressedManifest(manifest, options.codec, level, digests.framesDigest),
+      );
       await sink.commit();
       await writer.commit();
       return {
@@ -101,7 +106,7 @@ export function recompress(
         size: manifest.size,
         imageBytes: sink.bytesWritten,
         ratio: sink.bytesWritten > 0 ? manifest.size / sink.bytesWritten : null,
-        streamSha256: sha256,
+        streamSha256: digests.streamSha256,
         seconds: progress.elapsedSeconds,
       };
     } catch (error) {
@@ -128,12 +133,12 @@ function spillwayImage(image: OpenedImage, path: string) {
   return { header: image.header, manifest: image.manifest, indexed: image };
 }
 
-/** The old image's frames, decoded, in slots the codec workers can read, hashed on the way. */
+/** The old image's frames, decoded, in slots the codec workers can read, digested on the way. */
 async function* frames(
   image: IndexedImage,
   pool: CodecPool,
   arena: SlotArena,
-  hash: ReturnType<typeof createHash>,
+  digest: StreamDigest,
   signal: AbortSignal,
 ): AsyncGenerator<RawFrame> {
   for await (const decoded of decodeFrames(image, { pool, signal })) {
@@ -148,7 +153,7 @@ async function* frames(
         { hint: 'Run spillway verify on it to see every damaged range.' },
       );
     }
-    hash.update(decoded.data);
+    digest.update(decoded.data);
     const slot = await arena.acquire(signal);
     const data = slot.bytes(decoded.data.byteLength);
     data.set(decoded.data);
@@ -156,9 +161,16 @@ async function* frames(
   }
 }
 
-function recompressedManifest(old: Manifest, codec: CodecName, level: number): Manifest {
+function recompressedManifest(
+  old: Manifest,
+  codec: CodecName,
+  level: number,
+  /** Same frames, same bytes: an older image gains the digest its restore can use. */
+  framesDigest: string,
+): Manifest {
   return {
     ...old,
     codec: { name: codec, level, levels: [{ from: 0, level }] },
+    framesDigest,
   };
 }

@@ -1,106 +1,131 @@
-// Read-back after a restore: the drive is read again and the SHA-256 of the whole stream is
-// recomputed from it, taking zeros where nothing was written ("don't care" ranges hold the
-// target's old bytes, and the image holds zeros there). Equal to the image's SHA-256, it
-// proves at once that every written byte landed and that the image was what its manifest
-// says. When it differs, a second pass compares block by block to name where.
+// Read-back after a restore: every byte written is read again from the target and compared
+// with what was written, through the XXH64 of each written range taken as it was written.
+//
+// The log keeps only those digests (8 bytes per range), not the bytes. It groups ranges by
+// 4 MiB window of the drive, and read-back reads each window's span in one read: a
+// fragmented filesystem's many small ranges would otherwise cost one read each.
 
-import { createHash } from 'node:crypto';
 import { settledLater } from '../async/settled-later.js';
+import { frameXxh64 } from '../digest/frame-digests.js';
 import { SpillwayError } from '../errors.js';
 import type { Counters } from '../progress/progress-tracker.js';
-import { clip, type ByteRange } from '../ranges.js';
+import type { ByteRange } from '../ranges.js';
 import type { RestoreTarget } from './restore-target.js';
 
-const CHUNK = 4 * 2 ** 20;
+const WINDOW = 4 * 2 ** 20;
 const READ_AHEAD = 4;
+
+/** What a restore wrote, in order of position: ranges and their XXH64s, by window. */
+export class WrittenLog {
+  private starts: number[] = [];
+  private ends: number[] = [];
+  private digests = new BigUint64Array(1024);
+  /** Where each window's ranges begin in the lists above, and which window it is. */
+  private windowFirst: number[] = [];
+  private windowIndex: number[] = [];
+  /** Bytes written. */
+  bytes = 0;
+
+  /** Records `data` as written at `position`; writes come in increasing positions. */
+  add(data: Uint8Array, position: number): void {
+    const end = position + data.byteLength;
+    for (let at = position; at < end;) {
+      const window = Math.floor(at / WINDOW);
+      const upTo = Math.min(end, (window + 1) * WINDOW);
+      const last = this.windowIndex.at(-1);
+      if (last === undefined || window > last) {
+        this.windowFirst.push(this.starts.length);
+        this.windowIndex.push(window);
+      } else if (window < last || at < this.ends.at(-1)!) {
+        throw new Error('restore writes must come in increasing positions');
+      }
+      const n = this.starts.length;
+      if (n === this.digests.length) {
+        const grown = new BigUint64Array(n * 2);
+        grown.set(this.digests);
+        this.digests = grown;
+      }
+      this.starts.push(at);
+      this.ends.push(upTo);
+      this.digests[n] = frameXxh64(data.subarray(at - position, upTo - position));
+      at = upTo;
+    }
+    this.bytes += data.byteLength;
+  }
+
+  /** The windows, each as the span to read and its ranges with their digests. */
+  *windows(): Generator<{ span: ByteRange; ranges: Array<{ range: ByteRange; xxh64: bigint }> }> {
+    for (let w = 0; w < this.windowFirst.length; w++) {
+      const first = this.windowFirst[w]!;
+      const next = this.windowFirst[w + 1] ?? this.starts.length;
+      const ranges = [];
+      for (let i = first; i < next; i++) {
+        ranges.push({
+          range: [this.starts[i]!, this.ends[i]!] as ByteRange,
+          xxh64: this.digests[i]!,
+        });
+      }
+      yield { span: [this.starts[first]!, this.ends[next - 1]!], ranges };
+    }
+  }
+
+  /** Every range written, normalized (adjacent ones merged). */
+  ranges(): ByteRange[] {
+    const out: ByteRange[] = [];
+    for (let i = 0; i < this.starts.length; i++) {
+      const last = out.at(-1);
+      if (last && last[1] === this.starts[i]) last[1] = this.ends[i]!;
+      else out.push([this.starts[i]!, this.ends[i]!]);
+    }
+    return out;
+  }
+}
 
 export interface ReadBackInput {
   target: RestoreTarget;
-  /** Bytes of the stream (the image's payload). */
-  size: number;
-  /** Normalized ranges that were written; the rest is hashed as zeros. */
-  written: ByteRange[];
-  /** The SHA-256 (hex) the stream must have. */
-  expectedSha256: string;
+  log: WrittenLog;
   counters: Counters;
   signal: AbortSignal;
 }
 
-/** Reads one chunk of the stream as the target now holds it. */
-async function readChunk(
-  target: RestoreTarget,
-  buffer: Buffer,
-  start: number,
-  written: ByteRange[],
-): Promise<number> {
-  buffer.fill(0);
-  let read = 0;
-  for (const [a, b] of clip(written, start, start + buffer.byteLength)) {
-    const piece = await target.read(b - a, a);
-    piece.copy(buffer, a - start);
-    read += b - a;
-  }
-  return read;
-}
-
-/** True when the target's stream hashes to the expected SHA-256. */
-export async function readBackMatches(input: ReadBackInput): Promise<boolean> {
-  const { target, size, written, counters, signal } = input;
-  const hash = createHash('sha256');
-  const ring = Array.from({ length: READ_AHEAD + 1 }, () => Buffer.allocUnsafeSlow(CHUNK));
-  const chunks = Math.ceil(size / CHUNK);
-  const inFlight: Array<Promise<{ buffer: Buffer; read: number }>> = [];
-  let next = 0;
+/** Reads every logged range back from the target; throws, naming the first that differs. */
+export async function readBack(input: ReadBackInput): Promise<void> {
+  const { target, log, counters, signal } = input;
+  const ring = Array.from({ length: READ_AHEAD + 1 }, () => Buffer.allocUnsafeSlow(WINDOW));
+  const windows = log.windows();
+  const inFlight: Array<Promise<{ buffer: Buffer; window: ReturnType<typeof windows.next> }>> = [];
+  let slot = 0;
+  const readNext = () => {
+    const window = windows.next();
+    if (window.done) return false;
+    const [start, end] = window.value.span;
+    const buffer = ring[slot++ % ring.length]!.subarray(0, end - start);
+    inFlight.push(settledLater(target.readInto(buffer, start).then(() => ({ buffer, window }))));
+    return true;
+  };
   try {
-    for (let i = 0; i < chunks; i++) {
+    while (inFlight.length < READ_AHEAD && readNext());
+    while (inFlight.length > 0) {
       signal.throwIfAborted();
-      while (next < chunks && inFlight.length < READ_AHEAD) {
-        const start = next * CHUNK;
-        const buffer = ring[next % ring.length]!.subarray(0, Math.min(CHUNK, size - start));
-        next++;
-        inFlight.push(
-          settledLater(
-            readChunk(target, buffer, start, written).then((read) => ({ buffer, read })),
-          ),
-        );
+      const { buffer, window } = await inFlight.shift()!;
+      const { span, ranges } = window.value!;
+      for (const { range, xxh64 } of ranges) {
+        const bytes = buffer.subarray(range[0] - span[0], range[1] - span[0]);
+        if (frameXxh64(bytes) !== xxh64) throw readBackError(target.description.path, range);
+        counters.bytesRead += bytes.byteLength;
+        counters.streamDone += bytes.byteLength;
       }
-      const { buffer, read } = await inFlight.shift()!;
-      hash.update(buffer);
-      counters.bytesRead += read;
-      counters.streamDone += buffer.byteLength;
+      readNext();
     }
   } finally {
     await Promise.allSettled(inFlight);
   }
-  return hash.digest('hex') === input.expectedSha256;
 }
 
-/** Compares the image's blocks with the target; the first range that differs, or null. */
-export async function firstDifference(
-  target: RestoreTarget,
-  blocks: AsyncIterable<{ offset: number; data: Buffer }>,
-  written: ByteRange[],
-): Promise<ByteRange | null> {
-  for await (const { offset, data } of blocks) {
-    for (const [a, b] of clip(written, offset, offset + data.byteLength)) {
-      const onTarget = await target.read(b - a, a);
-      if (!onTarget.equals(data.subarray(a - offset, b - offset))) return [a, b];
-    }
-  }
-  return null;
-}
-
-export function readBackError(path: string, range: ByteRange | null): SpillwayError {
-  return range
-    ? new SpillwayError(
-        'readback-mismatch',
-        `${path} did not read back what was written at bytes ${range[0]}–${range[1]}.`,
-        { hint: 'The drive may be failing: try again, or use another drive.' },
-      )
-    : new SpillwayError(
-        'image-damaged',
-        `What was written matches the image, but the image's SHA-256 is not the one it records: ` +
-          'the image is damaged (frames swapped or replaced).',
-        { hint: 'Use another copy of the image if you have one.' },
-      );
+export function readBackError(path: string, range: ByteRange): SpillwayError {
+  return new SpillwayError(
+    'readback-mismatch',
+    `${path} did not read back what was written at bytes ${range[0]}–${range[1]}.`,
+    { hint: 'The drive may be failing: try again, or use another drive.' },
+  );
 }

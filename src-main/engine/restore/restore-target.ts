@@ -103,6 +103,8 @@ export interface RestoreTarget {
   readonly description: TargetDescription;
   write(data: Uint8Array, position: number): Promise<void>;
   read(length: number, position: number): Promise<Buffer>;
+  /** Fills `buffer` from `position` (read-back: no allocation per read). */
+  readInto(buffer: Uint8Array, position: number): Promise<void>;
   /** Flushes writes to the device and drops its cached pages before read-back. */
   flush(): Promise<void>;
   /** A file target ends where the image does. */
@@ -160,6 +162,11 @@ export async function openTarget(description: TargetDescription): Promise<Restor
   const created = !description.exists;
   const limit = description.size ?? Number.MAX_SAFE_INTEGER;
   const writeBack = new BackgroundFlush(handle);
+  const readInto = async (buffer: Uint8Array, position: number) => {
+    if ((await readFully(handle, buffer, position)) !== buffer.byteLength) {
+      throw new SpillwayError('device-gone', `${path} ended while reading back.`);
+    }
+  };
   return {
     description,
     async write(data, position) {
@@ -179,11 +186,10 @@ export async function openTarget(description: TargetDescription): Promise<Restor
     },
     async read(length, position) {
       const buffer = Buffer.allocUnsafeSlow(length);
-      if ((await readFully(handle, buffer, position)) !== length) {
-        throw new SpillwayError('device-gone', `${path} ended while reading back.`);
-      }
+      await readInto(buffer, position);
       return buffer;
     },
+    readInto,
     async flush() {
       await writeBack.settle();
       await handle.sync();

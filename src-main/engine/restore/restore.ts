@@ -4,12 +4,17 @@
 //
 // Nothing is written before the image has been checked end to end (a damaged image is
 // refused while the drive still holds its old data), and after writing every written byte is
-// read back from the device and compared.
+// read back from the device and compared with what was written.
+//
+// The check decodes every frame on the pool and compares each one's XXH64 with the digest
+// the manifest records (images from before that digest: the SHA-256 of the whole stream).
+// Writing decodes only frames with something to write, each compared with its checked
+// digest; read-back compares the XXH64 of each written range.
 
-import { createHash } from 'node:crypto';
 import type { RestoreResult } from '../../../src-shared/protocol/events.js';
 import { formatBytes } from '../../../src-shared/units.js';
 import { SpillwayError } from '../errors.js';
+import { FRAMES_MISMATCH, FramesDigestCheck, frameXxh64 } from '../digest/frame-digests.js';
 import { decodeFrames } from '../image/frame-decoder.js';
 import { openImage, type IndexedImage, type OpenedImage } from '../image/open-image.js';
 import { decodeBlocks } from '../image/stream-decoder.js';
@@ -17,10 +22,10 @@ import { runJob, type JobContext } from '../jobs/job-context.js';
 import { CodecPool, defaultThreads } from '../pool/codec-pool.js';
 import type { SshOptions } from '../remote/ssh-connection.js';
 import type { ProgressTracker } from '../progress/progress-tracker.js';
-import { clip, complement, normalize, type ByteRange } from '../ranges.js';
-import { checkImage } from '../verify/check-image.js';
+import { clip } from '../ranges.js';
 import { moveGptBackup } from '../blockmap/partition-table/gpt-resize.js';
-import { firstDifference, readBackError, readBackMatches } from './read-back.js';
+import { checkBeforeWriting, selectWrites } from './check-before-writing.js';
+import { readBack as readBackWritten, WrittenLog } from './read-back.js';
 import { planRestore, refusalError, type RestorePlan } from './restore-plan.js';
 import { describeTarget, openTarget, type RestoreTarget } from './restore-target.js';
 
@@ -68,33 +73,31 @@ async function runRestore(
     progress.start();
 
     const readBack = options.readBack ?? true;
-    // The hash the restored drive must give back: recorded in the image, or computed.
-    let expectedSha256 = image.layout === 'indexed' ? (image.manifest?.streamSha256 ?? null) : null;
+    const zeroUnused = options.zeroUnused ?? false;
     let payloadSize = plan.image.payloadSize;
+    let checked: Map<number, bigint> | null = null;
     if (!options.skipCheck && image.layout !== 'raw') {
       progress.phase('checking', 'Checking the image before writing anything');
-      const outcome = await checkImage(
+      const outcome = await checkBeforeWriting(
         image,
+        zeroUnused,
         pool,
         progress.counters,
         context.signal,
-        expectedSha256 === null,
       );
-      const damage = outcome.damage[0];
-      if (damage) {
-        const where = damage.drive
-          ? ` at bytes ${damage.drive[0]}–${damage.drive[1]} of the drive`
-          : '';
+      if (!outcome.ok) {
+        const { drive, reason } = outcome.damage;
+        const where = drive ? ` at bytes ${drive[0]}–${drive[1]} of the drive` : '';
         throw new SpillwayError(
           'image-damaged',
-          `The image is damaged${where}: ${damage.reason}. Nothing was written.`,
+          `The image is damaged${where}: ${reason}. Nothing was written.`,
           {
             hint: 'Run `spillway verify` for every damaged range; use another copy if you have one.',
           },
         );
       }
       payloadSize = outcome.size;
-      expectedSha256 ??= outcome.sha256;
+      checked = outcome.digests;
       const size = plan.target.size;
       if (size !== null && payloadSize > size && plan.shrinkTo === null) {
         throw new SpillwayError(
@@ -107,45 +110,26 @@ async function runRestore(
 
     progress.phase('writing', `Writing ${plan.target.path}`);
     resetCounters(progress, payloadSize);
-    // Onto a smaller drive the image is cut at its end: what can be read back is that part,
-    // so its hash is taken while writing.
     const shrinkTo = image.layout === 'indexed' ? plan.shrinkTo : null;
-    const hashWhileWriting = readBack && (expectedSha256 === null || shrinkTo !== null);
-    const written =
+    const log = new WrittenLog();
+    const size =
       image.layout === 'indexed'
-        ? await writeIndexed(image, target, pool, progress, context.signal, {
-            zeroUnused: options.zeroUnused ?? false,
-            hash: hashWhileWriting,
+        ? await writeIndexed(image, target, pool, progress, context.signal, log, {
+            zeroUnused,
+            // Onto a smaller drive the image is cut at its end.
             limit: shrinkTo ?? image.payloadSize,
+            checked,
           })
-        : await writeSequential(image, target, progress, context.signal, hashWhileWriting);
-    await target.setLength(written.size);
+        : await writeSequential(image, target, progress, context.signal, log);
+    await target.setLength(size);
     progress.phase('finishing', 'Flushing the drive');
     await target.flush();
 
     let verified: boolean | null = null;
     if (readBack) {
       progress.phase('verifying', 'Reading back what was written');
-      resetCounters(progress, written.size);
-      const matches = await readBackMatches({
-        target,
-        size: written.size,
-        written: written.ranges,
-        expectedSha256: (shrinkTo !== null ? written.sha256 : (expectedSha256 ?? written.sha256))!,
-        counters: progress.counters,
-        signal: context.signal,
-      });
-      if (!matches) {
-        progress.phase('verifying', 'Finding where the drive differs from the image');
-        const blocks =
-          image.layout === 'indexed'
-            ? indexedBlocks(image, pool, context.signal)
-            : sequentialBlocks(image, context.signal);
-        throw readBackError(
-          plan.target.path,
-          await firstDifference(target, blocks, written.ranges),
-        );
-      }
+      resetCounters(progress, log.bytes);
+      await readBackWritten({ target, log, counters: progress.counters, signal: context.signal });
       verified = true;
     }
     if (shrinkTo !== null && plan.image.manifest?.partitionTable?.type === 'gpt') {
@@ -165,7 +149,7 @@ async function runRestore(
     return {
       kind: 'restore',
       target: plan.target.path,
-      bytesWritten: written.bytes,
+      bytesWritten: log.bytes,
       readBack: verified,
       seconds: progress.elapsedSeconds,
     };
@@ -193,67 +177,92 @@ function resetCounters(progress: ProgressTracker, total: number | null): void {
   c.bytesToRead = null;
 }
 
-interface Written {
-  /** Bytes the image holds (the file target's length). */
-  size: number;
-  /** Bytes actually written, and where. */
-  bytes: number;
-  ranges: ByteRange[];
-  /** SHA-256 of the stream, when it was asked to be taken while writing. */
-  sha256: string | null;
+/** Damage found once writing began: a drive (or a file that was there) holds part of it. */
+function damagedWhileWriting(target: RestoreTarget, reason: string): SpillwayError {
+  const { path, exists } = target.description;
+  return new SpillwayError(
+    'image-damaged',
+    `The image is damaged: ${reason}.` + (exists ? ` ${path} holds a partial restore.` : ''),
+    { hint: 'Run `spillway verify` on the image; use another copy if you have one.' },
+  );
 }
 
+/** Writes the image's frames; returns the size the target must have (a file's length). */
 async function writeIndexed(
   image: IndexedImage,
   target: RestoreTarget,
   pool: CodecPool,
   progress: ProgressTracker,
   signal: AbortSignal,
-  /** limit: write the drive's bytes up to here (the target's size when it is smaller). */
-  options: { zeroUnused: boolean; hash: boolean; limit: number },
-): Promise<Written> {
+  log: WrittenLog,
+  options: {
+    zeroUnused: boolean;
+    /** Write the drive's bytes up to here (the target's size when it is smaller). */
+    limit: number;
+    /** Each frame's XXH64 from the check before writing; null when it was skipped. */
+    checked: Map<number, bigint> | null;
+  },
+): Promise<number> {
   const c = progress.counters;
-  const skip = options.zeroUnused ? [] : normalize(image.manifest?.dontCare ?? []);
-  const wanted = complement(skip, 0, options.limit);
-  const hash = options.hash ? createHash('sha256') : null;
-  let bytes = 0;
+  const { wanted, frames } = selectWrites(image, options);
+  // Without a check before writing, the frames' digest is checked here, once written.
+  const recorded = image.manifest?.framesDigest;
+  const unchecked =
+    options.checked === null && recorded !== undefined && options.limit === image.payloadSize
+      ? new FramesDigestCheck(
+          image.frames.map((f) => f.size),
+          recorded,
+        )
+      : null;
+
   for await (const decoded of decodeFrames(image, {
     pool,
     signal,
+    frames,
     onRead: (n) => (c.bytesRead += n),
   })) {
-    if (decoded.damage) {
-      throw new SpillwayError('image-damaged', `The image is damaged: ${decoded.damage.reason}.`);
-    }
+    if (decoded.damage) throw damagedWhileWriting(target, decoded.damage.reason);
     const { frame, data } = decoded;
+    const digest = frameXxh64(data);
+    if (options.checked && options.checked.get(frame.index) !== digest) {
+      throw damagedWhileWriting(
+        target,
+        `frame ${frame.index} (drive bytes ${frame.driveOffset}–${frame.driveOffset + frame.size}) ` +
+          'changed since it was checked',
+      );
+    }
+    unchecked?.add(frame.index, digest);
     c.codecBytes += frame.size;
-    const inside = Math.max(0, Math.min(frame.size, options.limit - frame.driveOffset));
-    hash?.update(data.subarray(0, inside));
     for (const [start, end] of clip(wanted, frame.driveOffset, frame.driveOffset + frame.size)) {
-      await target.write(data.subarray(start - frame.driveOffset, end - frame.driveOffset), start);
-      bytes += end - start;
+      const piece = data.subarray(start - frame.driveOffset, end - frame.driveOffset);
+      await target.write(piece, start);
+      log.add(piece, start);
       c.bytesWritten += end - start;
     }
-    c.streamDone += frame.size;
+    c.streamDone = Math.min(options.limit, frame.driveOffset + frame.size);
     c.ratioUncompressed = c.streamDone;
     c.ratioCompressed = c.bytesRead;
   }
-  return { size: options.limit, bytes, ranges: wanted, sha256: hash?.digest('hex') ?? null };
+  if (unchecked && !unchecked.matches()) {
+    throw damagedWhileWriting(target, FRAMES_MISMATCH);
+  }
+  c.streamDone = options.limit;
+  return options.limit;
 }
 
+/** Writes an image without frames of its own; returns its size. */
 async function writeSequential(
   image: Exclude<OpenedImage, IndexedImage>,
   target: RestoreTarget,
   progress: ProgressTracker,
   signal: AbortSignal,
-  hashStream: boolean,
-): Promise<Written> {
+  log: WrittenLog,
+): Promise<number> {
   const c = progress.counters;
-  const hash = hashStream ? createHash('sha256') : null;
   let offset = 0;
   for await (const block of decodeBlocks(image, STREAM_BLOCK, (n) => (c.bytesRead += n), signal)) {
     await target.write(block, offset);
-    hash?.update(block);
+    log.add(block, offset);
     offset += block.byteLength;
     c.codecBytes = offset;
     c.bytesWritten = offset;
@@ -261,25 +270,5 @@ async function writeSequential(
     c.ratioUncompressed = offset;
     c.ratioCompressed = c.bytesRead;
   }
-  return {
-    size: offset,
-    bytes: offset,
-    ranges: offset > 0 ? [[0, offset]] : [],
-    sha256: hash?.digest('hex') ?? null,
-  };
-}
-
-/** The image's blocks again, with their offsets, to find where a read-back differs. */
-async function* indexedBlocks(image: IndexedImage, pool: CodecPool, signal: AbortSignal) {
-  for await (const decoded of decodeFrames(image, { pool, signal })) {
-    if (decoded.data) yield { offset: decoded.frame.driveOffset, data: decoded.data };
-  }
-}
-
-async function* sequentialBlocks(image: Exclude<OpenedImage, IndexedImage>, signal: AbortSignal) {
-  let offset = 0;
-  for await (const block of decodeBlocks(image, STREAM_BLOCK, () => {}, signal)) {
-    yield { offset, data: block };
-    offset += block.byteLength;
-  }
+  return offset;
 }

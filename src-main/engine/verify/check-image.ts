@@ -1,9 +1,12 @@
 // Reads a whole image and checks everything it carries: each frame's checksum, the index
-// against the frames, and the SHA-256 of the whole stream against the manifest. Used by
-// `verify`, and by `restore` before it writes anything.
+// against the frames, and the stream's digests against the manifest (the SHA-256 of the
+// whole stream, and the digest of every frame's XXH64). Used by `verify`, and by `restore`
+// before it writes anything.
 
 import { createHash } from 'node:crypto';
+import type { Manifest } from '../../../src-shared/manifest.js';
 import type { CheckLevel, Damage } from '../../../src-shared/protocol/events.js';
+import { FRAMES_MISMATCH, FramesDigest, frameXxh64 } from '../digest/frame-digests.js';
 import { SpillwayError } from '../errors.js';
 import { decodeFrames } from '../image/frame-decoder.js';
 import type { OpenedImage } from '../image/open-image.js';
@@ -15,8 +18,10 @@ export interface CheckOutcome {
   checked: CheckLevel;
   /** Uncompressed bytes, as decoded (for a damaged image, up to the damage). */
   size: number;
-  /** SHA-256 of the stream, or null when damage stopped it from being computed. */
+  /** SHA-256 of the stream, or null when damage stopped it (or it was not asked for). */
   sha256: string | null;
+  /** Each frame's XXH64 by frame index (indexed images without damage). */
+  frameDigests: Map<number, bigint> | null;
   damage: Damage[];
 }
 
@@ -24,12 +29,28 @@ export interface CheckOutcome {
 const MAX_DAMAGE_REPORTED = 1000;
 const STREAM_BLOCK = 4 * 2 ** 20;
 
+/** Why frames that all decode are still not the ones the manifest records, or null. */
+function digestMismatch(
+  manifest: Manifest,
+  sha256: string | null,
+  framesDigest: string,
+): string | null {
+  if (sha256 !== null && sha256 !== manifest.streamSha256) {
+    return 'every frame decodes, but the SHA-256 of the whole image is not the one recorded';
+  }
+  if (manifest.framesDigest !== undefined && framesDigest !== manifest.framesDigest) {
+    return FRAMES_MISMATCH;
+  }
+  return null;
+}
+
 export async function checkImage(
   image: OpenedImage,
   pool: CodecPool,
   counters: Counters,
   signal: AbortSignal,
-  /** Also hash the whole stream (a restore whose image records its hash skips it). */
+  /** Also take the SHA-256 of the whole stream (one core over every byte; restore skips it
+   * when the image records its frames' digest). */
   streamHash = true,
 ): Promise<CheckOutcome> {
   const hash = createHash('sha256');
@@ -37,6 +58,8 @@ export async function checkImage(
   let size = 0;
 
   if (image.layout === 'indexed') {
+    const frameDigests = new Map<number, bigint>();
+    const framesDigest = new FramesDigest();
     counters.streamTotal = image.payloadSize;
     counters.bytesToRead = image.input.size;
     for await (const decoded of decodeFrames(image, {
@@ -50,23 +73,24 @@ export async function checkImage(
         if (damage.length < MAX_DAMAGE_REPORTED) damage.push(decoded.damage);
         continue;
       }
-      if (damage.length === 0 && streamHash) hash.update(decoded.data);
+      if (damage.length === 0) {
+        if (streamHash) hash.update(decoded.data);
+        const digest = frameXxh64(decoded.data);
+        frameDigests.set(decoded.frame.index, digest);
+        framesDigest.add(digest);
+      }
       size += decoded.frame.size;
     }
-    const sha256 = damage.length === 0 && streamHash ? hash.digest('hex') : null;
-    const expected = image.manifest?.streamSha256;
-    if (sha256 && expected && sha256 !== expected) {
-      damage.push({
-        frame: null,
-        drive: null,
-        file: null,
-        reason: 'every frame decodes, but the SHA-256 of the whole image is not the one recorded',
-      });
-    }
+    const intact = damage.length === 0;
+    const sha256 = intact && streamHash ? hash.digest('hex') : null;
+    const mismatch =
+      intact && image.manifest ? digestMismatch(image.manifest, sha256, framesDigest.hex()) : null;
+    if (mismatch) damage.push({ frame: null, drive: null, file: null, reason: mismatch });
     return {
       checked: image.manifest ? 'frames-and-stream-hash' : 'codec-checksums',
       size,
       sha256,
+      frameDigests: intact ? frameDigests : null,
       damage,
     };
   }
@@ -79,7 +103,7 @@ export async function checkImage(
       (bytes) => (counters.bytesRead += bytes),
       signal,
     )) {
-      hash.update(block);
+      if (streamHash) hash.update(block);
       size += block.byteLength;
       counters.codecBytes = size;
       counters.streamDone = size;
@@ -88,12 +112,13 @@ export async function checkImage(
     if (!(error instanceof SpillwayError) || signal.aborted) throw error;
     if (error.code !== 'image-damaged' && error.code !== 'image-truncated') throw error;
     damage.push({ frame: null, drive: null, file: null, reason: error.message });
-    return { checked: 'codec-checksums', size, sha256: null, damage };
+    return { checked: 'codec-checksums', size, sha256: null, frameDigests: null, damage };
   }
   return {
     checked: image.layout === 'raw' ? 'none' : 'codec-checksums',
     size,
-    sha256: hash.digest('hex'),
+    sha256: streamHash ? hash.digest('hex') : null,
+    frameDigests: null,
     damage,
   };
 }

@@ -1,0 +1,97 @@
+// The digests of an image's stream, taken frame by frame as the frames go by.
+//
+// - streamSha256: SHA-256 of the whole stream, what `zstd -dc img | sha256sum` prints. One
+//   sequential computation, about 2 GB/s on one core here, zeros included: on a 4 GiB drive
+//   that is ~2 s whatever is on it.
+// - framesDigest: SHA-256 of the list of every frame's XXH64 (seed 0, 8 bytes big-endian),
+//   in stream order. Each frame's XXH64 (over 20 GB/s here) stands on its own, so a restore
+//   can check frames on any thread, in any order, and account for a frame it has no reason
+//   to decode (all "don't care", hence all zeros) without decoding it. The list's SHA-256
+//   still binds every frame to its place: a swapped or replaced frame changes it.
+
+import { createHash, type Hash } from 'node:crypto';
+import { xxh64 } from '@node-rs/xxhash';
+
+export function frameXxh64(data: Uint8Array): bigint {
+  return xxh64(data, 0n);
+}
+
+const zeroDigests = new Map<number, bigint>();
+
+/** The XXH64 of `size` zero bytes (a frame that only holds "don't care" ranges). */
+export function zeroFrameXxh64(size: number): bigint {
+  let digest = zeroDigests.get(size);
+  if (digest === undefined) {
+    digest = frameXxh64(new Uint8Array(size));
+    zeroDigests.set(size, digest);
+  }
+  return digest;
+}
+
+/** Why an image whose frames all decode still fails its framesDigest. */
+export const FRAMES_MISMATCH =
+  'every frame decodes, but they are not the frames the backup recorded, in that order';
+
+/** framesDigest, built one frame digest at a time. */
+export class FramesDigest {
+  private readonly hash: Hash = createHash('sha256');
+  private readonly word = Buffer.alloc(8);
+
+  add(frameDigest: bigint): void {
+    this.word.writeBigUInt64BE(frameDigest);
+    this.hash.update(this.word);
+  }
+
+  hex(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+/** Both digests of a stream fed frame by frame, in order (the backup's side). */
+export class StreamDigest {
+  private readonly sha256: Hash = createHash('sha256');
+  private readonly frames = new FramesDigest();
+
+  /** One whole frame of the stream (the last one may be shorter). */
+  update(frame: Uint8Array): this {
+    this.sha256.update(frame);
+    this.frames.add(frameXxh64(frame));
+    return this;
+  }
+
+  result(): { streamSha256: string; framesDigest: string } {
+    return { streamSha256: this.sha256.digest('hex'), framesDigest: this.frames.hex() };
+  }
+}
+
+/**
+ * Checks a recorded framesDigest when only some frames are decoded (those a restore writes):
+ * every frame left out must hold only "don't care" bytes, zeros in the image, and counts as
+ * zeros. Frames are given by their place in the image's list, in increasing order.
+ */
+export class FramesDigestCheck {
+  private readonly digest = new FramesDigest();
+  private next = 0;
+
+  constructor(
+    /** The size of each of the image's frames, in order. */
+    private readonly sizes: readonly number[],
+    private readonly recorded: string,
+  ) {}
+
+  add(place: number, frameDigest: bigint): void {
+    if (place < this.next) throw new Error('frames must be added in order');
+    this.zerosUpTo(place);
+    this.digest.add(frameDigest);
+    this.next = place + 1;
+  }
+
+  matches(): boolean {
+    this.zerosUpTo(this.sizes.length);
+    return this.digest.hex() === this.recorded;
+  }
+
+  private zerosUpTo(place: number): void {
+    for (; this.next < place; this.next++) this.digest.add(zeroFrameXxh64(this.sizes[this.next]!));
+  }
+}
