@@ -52,10 +52,13 @@ export class StreamDigest {
   private readonly sha256: Hash = createHash('sha256');
   private readonly frames = new FramesDigest();
 
-  /** One whole frame of the stream (the last one may be shorter). */
-  update(frame: Uint8Array): this {
+  /**
+   * One whole frame of the stream (the last one may be shorter). `zeros`: the caller knows
+   * it holds only zeros (nothing was read into it), so its XXH64 is known too.
+   */
+  update(frame: Uint8Array, zeros = false): this {
     this.sha256.update(frame);
-    this.frames.add(frameXxh64(frame));
+    this.frames.add(zeros ? zeroFrameXxh64(frame.byteLength) : frameXxh64(frame));
     return this;
   }
 

@@ -95,26 +95,28 @@ export async function readPositioned(
   const { map, frameSize, arena, digest, progress, signal } = options;
   const readRange = options.readRange ?? plainRangeReader(source, map.size);
 
-  const readFrame = async (index: number): Promise<RawFrame> => {
+  /** A frame, and whether nothing was read into it (all zeros: "don't care"). */
+  const readFrame = async (index: number): Promise<{ frame: RawFrame; zeros: boolean }> => {
     const [offset, length] = frameExtent(index, map.size, frameSize);
     const slot = await arena.acquire(signal);
     const data = slot.bytes(length);
-    progress.bytesRead += await fillFrame(data, index, map, frameSize, readRange);
-    return { index, offset, slot, data };
+    const read = await fillFrame(data, index, map, frameSize, readRange);
+    progress.bytesRead += read;
+    return { frame: { index, offset, slot, data }, zeros: read === 0 };
   };
 
   options.busy?.begin();
   const count = frameCount(map.size, frameSize);
   const readAhead = Math.max(1, options.readAhead ?? 2);
-  const inFlight: Array<Promise<RawFrame>> = [];
+  const inFlight: Array<Promise<{ frame: RawFrame; zeros: boolean }>> = [];
   let next = options.firstFrame ?? 0;
   try {
     while (next < count || inFlight.length > 0) {
       signal.throwIfAborted();
       while (next < count && inFlight.length < readAhead)
         inFlight.push(settledLater(readFrame(next++)));
-      const frame = await inFlight.shift()!;
-      digest?.update(frame.data);
+      const { frame, zeros } = await inFlight.shift()!;
+      digest?.update(frame.data, zeros);
       await sendIdle(sink, frame, options.busy);
     }
   } finally {
