@@ -101,6 +101,8 @@ export async function describeTarget(path: string): Promise<TargetDescription> {
 
 export interface RestoreTarget {
   readonly description: TargetDescription;
+  /** A file this restore created: wherever nothing was written yet, it reads zeros. */
+  readonly sparse: boolean;
   write(data: Uint8Array, position: number): Promise<void>;
   read(length: number, position: number): Promise<Buffer>;
   /** Fills `buffer` from `position` (read-back: no allocation per read). */
@@ -169,6 +171,7 @@ export async function openTarget(description: TargetDescription): Promise<Restor
   };
   return {
     description,
+    sparse: created && description.kind === 'file',
     async write(data, position) {
       if (position + data.byteLength > limit) {
         throw new SpillwayError('target-too-small', `The image does not fit on ${path}.`);

@@ -16,6 +16,7 @@ import { formatBytes } from '../../../src-shared/units.js';
 import { SpillwayError } from '../errors.js';
 import { FRAMES_MISMATCH, FramesDigestCheck, frameXxh64 } from '../digest/frame-digests.js';
 import { decodeFrames } from '../image/frame-decoder.js';
+import { nonZeroRuns } from '../io/zero-blocks.js';
 import { openImage, type IndexedImage, type OpenedImage } from '../image/open-image.js';
 import { decodeBlocks } from '../image/stream-decoder.js';
 import { runJob, type JobContext } from '../jobs/job-context.js';
@@ -177,6 +178,17 @@ function resetCounters(progress: ProgressTracker, total: number | null): void {
   c.bytesToRead = null;
 }
 
+/**
+ * Writes a piece of the stream, once, at `position`. Into a file this restore created, blocks
+ * of zeros are left as holes: they read as zeros, faster and taking no space.
+ */
+async function writePiece(target: RestoreTarget, piece: Uint8Array, position: number) {
+  if (!target.sparse) return target.write(piece, position);
+  for (const [start, end] of nonZeroRuns(piece, position)) {
+    await target.write(piece.subarray(start, end), position + start);
+  }
+}
+
 /** Damage found once writing began: a drive (or a file that was there) holds part of it. */
 function damagedWhileWriting(target: RestoreTarget, reason: string): SpillwayError {
   const { path, exists } = target.description;
@@ -235,7 +247,7 @@ async function writeIndexed(
     c.codecBytes += frame.size;
     for (const [start, end] of clip(wanted, frame.driveOffset, frame.driveOffset + frame.size)) {
       const piece = data.subarray(start - frame.driveOffset, end - frame.driveOffset);
-      await target.write(piece, start);
+      await writePiece(target, piece, start);
       log.add(piece, start);
       c.bytesWritten += end - start;
     }
@@ -261,7 +273,7 @@ async function writeSequential(
   const c = progress.counters;
   let offset = 0;
   for await (const block of decodeBlocks(image, STREAM_BLOCK, (n) => (c.bytesRead += n), signal)) {
-    await target.write(block, offset);
+    await writePiece(target, block, offset);
     log.add(block, offset);
     offset += block.byteLength;
     c.codecBytes = offset;

@@ -1,0 +1,28 @@
+// Sparse writes: into a file nothing has been written to yet, a block of zeros need not be
+// written at all (the file reads zeros there, and a hole takes no disk space), as `zstd -d`
+// and `cp --sparse` do. Blocks are the 4 KiB of the file's own alignment, the unit of holes.
+
+const BLOCK = 4096;
+const ZEROS = Buffer.alloc(BLOCK);
+
+/**
+ * The parts of `data`, to be written at `position`, that are not whole zero blocks, as
+ * [start, end) offsets into `data`: adjacent data blocks merged, so few writes remain.
+ */
+export function nonZeroRuns(data: Uint8Array, position: number): Array<[number, number]> {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const runs: Array<[number, number]> = [];
+  let at = 0;
+  while (at < bytes.byteLength) {
+    // Up to the next block boundary of the file (a first or last piece may be partial).
+    const end = Math.min(bytes.byteLength, at + BLOCK - ((position + at) % BLOCK));
+    const zero = bytes.subarray(at, end).equals(ZEROS.subarray(0, end - at));
+    if (!zero) {
+      const last = runs.at(-1);
+      if (last && last[1] === at) last[1] = end;
+      else runs.push([at, end]);
+    }
+    at = end;
+  }
+  return runs;
+}
