@@ -34,7 +34,7 @@ interface Row {
   mbPerSecond: number;
   outputBytes: number | null;
   peakRssBytes: number;
-  peer: string | undefined;
+  peers: string[];
 }
 
 function args(): { runs: number; only: string[] | null; record: boolean } {
@@ -105,7 +105,7 @@ async function runSuite(suite: Suite, wholeSource: string, runs: number, wholeSi
       mbPerSecond: sizeBytes / 2 ** 20 / seconds,
       outputBytes: s[0]!.outputBytes,
       peakRssBytes: Math.max(...s.map((x) => x.peakRssBytes)),
-      peer: c.peer,
+      peers: c.peer === undefined ? [] : [c.peer].flat(),
     };
   });
 }
@@ -129,10 +129,9 @@ function table(rows: Row[], runs: number): string {
           .join(', ')} |`,
     ),
   ];
-  const ratios = rows
-    .filter((r) => r.peer)
-    .map((r) => {
-      const peer = rows.find((p) => p.suite === r.suite && p.name === r.peer)!;
+  const ratios = rows.flatMap((r) =>
+    r.peers.map((name) => {
+      const peer = rows.find((p) => p.suite === r.suite && p.name === name)!;
       const speed = (peer.seconds / r.seconds).toFixed(2);
       const size =
         r.outputBytes !== null && peer.outputBytes
@@ -145,7 +144,8 @@ function table(rows: Row[], runs: number): string {
         .join('');
       const cpu = (peer.cpuSeconds / r.cpuSeconds).toFixed(2);
       return `- ${r.suite}: ${r.name} vs ${peer.name}: throughput ×${speed} (CPU ×${cpu})${size}${sooner}`;
-    });
+    }),
+  );
   return [...lines, '', 'Ratios (Spillway / peer; throughput > 1 is faster):', ...ratios].join(
     '\n',
   );

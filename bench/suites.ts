@@ -21,8 +21,8 @@ export interface Case {
   command(context: Context): string;
   /** The file whose size is reported. */
   output?(context: Context): string;
-  /** The case this one is compared with (ratios). */
-  peer?: string;
+  /** The case (or cases) this one is compared with (ratios). */
+  peer?: string | string[];
   /** Run only in the first round (slow reference points such as gzip -9). */
   once?: boolean;
   /** Figures beyond wall time, read after the run (seconds until the source was released...). */
@@ -168,24 +168,31 @@ export const SUITES: Suite[] = [
         name: 'spillway restore (check, write, read back)',
         command: (c) =>
           `rm -f ${at(c, 'out.img')}; ${spillway(`restore ${at(c, 'img.zst')} ${at(c, 'out.img')} --yes`)} 2>/dev/null`,
-        peer: 'zstd -dc > file',
+        peer: ['zstd -dc > file', 'zstd -dc > file; sync file', 'zstd -d -o file; sync file'],
       },
       {
         name: 'spillway restore --no-check --no-verify',
         command: (c) =>
           `rm -f ${at(c, 'out.img')}; ${spillway(`restore ${at(c, 'img.zst')} ${at(c, 'out.img')} --yes --no-check --no-verify`)} 2>/dev/null`,
-        peer: 'zstd -dc > file',
+        peer: ['zstd -dc > file', 'zstd -dc > file; sync file'],
       },
       {
         name: 'zstd -dc > file',
         command: (c) =>
           `rm -f ${at(c, 'out.img')}; zstd -dc ${at(c, 'img.zst')} > ${at(c, 'out.img')}`,
       },
+      // Spillway's restore ends with the data on the disk (fsync), as a restore must; these
+      // peers end the same way. zstd -o skips writing runs of zeros (sparse output), as a
+      // restore into a new file does.
       {
-        // zstd skips writing runs of zeros when it opens the file itself (sparse output).
-        name: 'zstd -d -o file',
+        name: 'zstd -dc > file; sync file',
         command: (c) =>
-          `rm -f ${at(c, 'out.img')}; zstd -d -q ${at(c, 'img.zst')} -o ${at(c, 'out.img')}`,
+          `rm -f ${at(c, 'out.img')}; zstd -dc ${at(c, 'img.zst')} > ${at(c, 'out.img')}; sync ${at(c, 'out.img')}`,
+      },
+      {
+        name: 'zstd -d -o file; sync file',
+        command: (c) =>
+          `rm -f ${at(c, 'out.img')}; zstd -d -q ${at(c, 'img.zst')} -o ${at(c, 'out.img')}; sync ${at(c, 'out.img')}`,
       },
     ],
   },
