@@ -6,8 +6,9 @@
 //
 // The source is a read-only loop device over the 4096 MiB fixture disk (built once by
 // ../shared/fixtures/make-test-disk.sh and cached), or the fixture file when not root.
-// Shared machines are noisy: each case runs --runs times, interleaved with its peers, and the
-// median is reported; compare the ratios, not the absolute figures.
+// Shared machines are noisy: each case runs --runs times, interleaved with its peers in an
+// order that rotates from round to round, and the median is reported; compare the ratios,
+// not the absolute figures.
 
 import { execFileSync } from 'node:child_process';
 import { appendFile, mkdir, rm, stat } from 'node:fs/promises';
@@ -81,7 +82,12 @@ async function runSuite(suite: Suite, wholeSource: string, runs: number, wholeSi
   await suite.setup?.(context);
   const samples = new Map<string, Array<Awaited<ReturnType<typeof runCase>>>>();
   for (let run = 0; run < runs; run++) {
-    for (const c of suite.cases) {
+    // Each round starts one case later: on a shared machine the case that follows a heavy one
+    // can pay for it (measured: whichever restore ran first in a round, after the 4 GiB
+    // `zstd -dc > file; sync file` of the round before, took 1.5–2 s longer), so no case
+    // should always hold the same place.
+    const order = suite.cases.map((_, i) => suite.cases[(i + run) % suite.cases.length]!);
+    for (const c of order) {
       if (run > 0 && c.once) continue;
       const sample = await runCase(c, context);
       samples.set(c.name, [...(samples.get(c.name) ?? []), sample]);
