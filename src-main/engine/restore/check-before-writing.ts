@@ -11,8 +11,7 @@
 import type { Damage } from '../../../src-shared/protocol/events.js';
 import { FRAMES_MISMATCH, FramesDigestCheck, frameXxh64 } from '../digest/frame-digests.js';
 import { decodeFrames } from '../image/frame-decoder.js';
-import type { IndexedFrame, IndexedImage } from '../image/open-image.js';
-import type { OpenedImage } from '../image/open-image.js';
+import type { IndexedFrame, IndexedImage, OpenedImage } from '../image/open-image.js';
 import type { CodecPool } from '../pool/codec-pool.js';
 import type { Counters } from '../progress/progress-tracker.js';
 import { clip, complement, normalize, type ByteRange } from '../ranges.js';

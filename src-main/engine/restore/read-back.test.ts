@@ -9,7 +9,7 @@ import { SpillwayError } from '../errors.js';
 import { ProgressTracker } from '../progress/progress-tracker.js';
 import type { ByteRange } from '../ranges.js';
 import { tempDir } from '../../test-support/temp-dir.js';
-import { readBack, WrittenLog } from './read-back.js';
+import { readBackAndCompare, WrittenLog } from './read-back.js';
 import { describeTarget, openTarget, type RestoreTarget } from './restore-target.js';
 
 const MiB = 2 ** 20;
@@ -46,7 +46,7 @@ describe('read-back', () => {
 
   const check = () => {
     const counters = new ProgressTracker('restore', () => {}).counters;
-    return readBack({ target, log, counters, signal: new AbortController().signal }).then(
+    return readBackAndCompare({ target, log, counters, signal: new AbortController().signal }).then(
       () => counters.bytesRead,
     );
   };

@@ -15,6 +15,12 @@ import type { RestoreTarget } from './restore-target.js';
 const WINDOW = 4 * 2 ** 20;
 const READ_AHEAD = 4;
 
+/** One window of the drive: the span to read, and the written ranges in it. */
+interface Window {
+  span: ByteRange;
+  ranges: Array<{ range: ByteRange; xxh64: bigint }>;
+}
+
 /** What a restore wrote, in order of position: ranges and their XXH64s, by window. */
 export class WrittenLog {
   private starts: number[] = [];
@@ -54,14 +60,14 @@ export class WrittenLog {
   }
 
   /** The windows, each as the span to read and its ranges with their digests. */
-  *windows(): Generator<{ span: ByteRange; ranges: Array<{ range: ByteRange; xxh64: bigint }> }> {
+  *windows(): Generator<Window> {
     for (let w = 0; w < this.windowFirst.length; w++) {
       const first = this.windowFirst[w]!;
       const next = this.windowFirst[w + 1] ?? this.starts.length;
-      const ranges = [];
+      const ranges: Window['ranges'] = [];
       for (let i = first; i < next; i++) {
         ranges.push({
-          range: [this.starts[i]!, this.ends[i]!] as ByteRange,
+          range: [this.starts[i]!, this.ends[i]!],
           xxh64: this.digests[i]!,
         });
       }
@@ -89,16 +95,17 @@ export interface ReadBackInput {
 }
 
 /** Reads every logged range back from the target; throws, naming the first that differs. */
-export async function readBack(input: ReadBackInput): Promise<void> {
+export async function readBackAndCompare(input: ReadBackInput): Promise<void> {
   const { target, log, counters, signal } = input;
   const ring = Array.from({ length: READ_AHEAD + 1 }, () => Buffer.allocUnsafeSlow(WINDOW));
   const windows = log.windows();
-  const inFlight: Array<Promise<{ buffer: Buffer; window: ReturnType<typeof windows.next> }>> = [];
+  const inFlight: Array<Promise<{ buffer: Buffer; window: Window }>> = [];
   let slot = 0;
   const readNext = () => {
-    const window = windows.next();
-    if (window.done) return false;
-    const [start, end] = window.value.span;
+    const next = windows.next();
+    if (next.done) return false;
+    const window = next.value;
+    const [start, end] = window.span;
     const buffer = ring[slot++ % ring.length]!.subarray(0, end - start);
     inFlight.push(settledLater(target.readInto(buffer, start).then(() => ({ buffer, window }))));
     return true;
@@ -108,7 +115,7 @@ export async function readBack(input: ReadBackInput): Promise<void> {
     while (inFlight.length > 0) {
       signal.throwIfAborted();
       const { buffer, window } = await inFlight.shift()!;
-      const { span, ranges } = window.value!;
+      const { span, ranges } = window;
       for (const { range, xxh64 } of ranges) {
         const bytes = buffer.subarray(range[0] - span[0], range[1] - span[0]);
         if (frameXxh64(bytes) !== xxh64) throw readBackError(target.description.path, range);

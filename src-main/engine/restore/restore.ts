@@ -6,10 +6,10 @@
 // refused while the drive still holds its old data), and after writing every written byte is
 // read back from the device and compared with what was written.
 //
-// The check decodes every frame on the pool and compares each one's XXH64 with the digest
-// the manifest records (images from before that digest: the SHA-256 of the whole stream).
-// Writing decodes only frames with something to write, each compared with its checked
-// digest; read-back compares the XXH64 of each written range.
+// The check decodes, on the pool, every frame with something to write and compares each
+// one's XXH64 with the digest the manifest records (check-before-writing.ts; images from
+// before that digest: the SHA-256 of the whole stream). Writing decodes the same frames again,
+// each compared with its checked XXH64; read-back compares the XXH64 of each written range.
 
 import type { RestoreResult } from '../../../src-shared/protocol/events.js';
 import { formatBytes } from '../../../src-shared/units.js';
@@ -26,7 +26,7 @@ import type { ProgressTracker } from '../progress/progress-tracker.js';
 import { clip } from '../ranges.js';
 import { moveGptBackup } from '../blockmap/partition-table/gpt-resize.js';
 import { checkBeforeWriting, selectWrites } from './check-before-writing.js';
-import { readBack as readBackWritten, WrittenLog } from './read-back.js';
+import { readBackAndCompare, WrittenLog } from './read-back.js';
 import { planRestore, refusalError, type RestorePlan } from './restore-plan.js';
 import { describeTarget, openTarget, type RestoreTarget } from './restore-target.js';
 
@@ -130,7 +130,12 @@ async function runRestore(
     if (readBack) {
       progress.phase('verifying', 'Reading back what was written');
       resetCounters(progress, log.bytes);
-      await readBackWritten({ target, log, counters: progress.counters, signal: context.signal });
+      await readBackAndCompare({
+        target,
+        log,
+        counters: progress.counters,
+        signal: context.signal,
+      });
       verified = true;
     }
     if (shrinkTo !== null && plan.image.manifest?.partitionTable?.type === 'gpt') {
