@@ -1,6 +1,6 @@
 // The reader: turns a source and a block map into frames, in order, with a few positioned
 // reads in flight so the drive never waits on us. Bytes the map does not read are zeros.
-// The whole-stream SHA-256 is taken here, once, in stream order.
+// The stream's digests (its SHA-256, and its frames' XXH64s) are taken here, once, in order.
 
 import type { StreamDigest } from '../digest/frame-digests.js';
 import type { BusyMeter } from '../progress/busy-meter.js';
