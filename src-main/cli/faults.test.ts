@@ -7,7 +7,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonEvents, SPILLWAY, spillway } from '../test-support/cli.js';
-import { faultyDrive } from '../test-support/faulty-drive.js';
+import { faultyDrive, unreadableTarget } from '../test-support/faulty-drive.js';
 import { fixtureDisk, randomFile } from '../test-support/fixtures.js';
 import { attachLoop, detachAll } from '../test-support/loop-devices.js';
 import { noLoopReason } from '../test-support/root.js';
@@ -114,6 +114,28 @@ describe.skipIf(noLoopReason)(`faults (${noLoopReason ?? 'root'})`, () => {
     } finally {
       await drive.stop();
     }
+  });
+
+  it('a target that cannot read back part of a restore: a clear error naming where', async () => {
+    const source = join(dir.path, 'readback-source.img');
+    await randomFile(source, 32 * MiB, 'readback-source');
+    const image = join(dir.path, 'readback.img.zst');
+    expect((await spillway(['backup', source, image])).code).toBe(0);
+    const backing = join(dir.path, 'readback-target.bin');
+    await randomFile(backing, 32 * MiB, 'readback-target');
+    const target = await unreadableTarget(backing, [[20 * MiB + 4096, 20 * MiB + 8192]]);
+    try {
+      const result = await spillway(['restore', image, target.path, '--yes']);
+      expect(result.code, result.stderr).toBe(3);
+      // Read back by 4 MiB windows: the one holding the bad sectors is named.
+      expect(result.stderr).toMatch(
+        new RegExp(`could not be read back at bytes ${20 * MiB}–${24 * MiB} \\(a read error\\)`),
+      );
+    } finally {
+      await target.stop();
+    }
+    // The writes themselves went through: the drive holds the restore, unverified.
+    await sh(`cmp ${q(source)} ${q(backing)}`);
   });
 
   it('a destination (and spill folder) on a small filesystem: a clear error, nothing partial left', async () => {

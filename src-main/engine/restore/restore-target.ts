@@ -139,6 +139,27 @@ function writeFailure(error: unknown, path: string, at: number): unknown {
   return error;
 }
 
+/** A read-back that failed, in words: the restore on it cannot be trusted. */
+function readBackFailure(error: unknown, path: string, start: number, end: number): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENXIO' || code === 'ENODEV') {
+    return new SpillwayError(
+      'device-gone',
+      `${path} stopped answering while being read back: it was unplugged or has failed.`,
+      { hint: 'Plug it back in and restore again; if it fails again, the drive is failing.' },
+    );
+  }
+  if (code === 'EIO') {
+    return new SpillwayError(
+      'readback-mismatch',
+      `${path} could not be read back at bytes ${start}–${end} (a read error): what was ` +
+        'written there cannot be trusted.',
+      { hint: 'The drive may be failing: try again, or use another drive.' },
+    );
+  }
+  return error;
+}
+
 export async function openTarget(description: TargetDescription): Promise<RestoreTarget> {
   const { path } = description;
   let handle: FileHandle;
@@ -165,7 +186,11 @@ export async function openTarget(description: TargetDescription): Promise<Restor
   const limit = description.size ?? Number.MAX_SAFE_INTEGER;
   const writeBack = new BackgroundFlush(handle);
   const readInto = async (buffer: Uint8Array, position: number) => {
-    if ((await readFully(handle, buffer, position)) !== buffer.byteLength) {
+    const end = position + buffer.byteLength;
+    const got = await readFully(handle, buffer, position).catch((error: unknown) => {
+      throw readBackFailure(error, path, position, end);
+    });
+    if (got !== buffer.byteLength) {
       throw new SpillwayError('device-gone', `${path} ended while reading back.`);
     }
   };
