@@ -91,7 +91,7 @@ export function recompress(
       ) {
         throw new SpillwayError(
           'image-damaged',
-          `${options.image} does not hold the bytes it recorded (SHA-256 differs): nothing was written.`,
+          `${options.image} does not hold the bytes it recorded (its digests differ): nothing was written.`,
         );
       }
       progress.phase('finishing', 'Writing the index and manifest');
