@@ -125,10 +125,20 @@ export const ManifestSchema = z.object({
   /**
    * SHA-256 of every frame's XXH64 (seed 0, 8 bytes big-endian), in order. Lets a restore
    * check the frames it writes on every core and skip the ones holding only "don't care"
-   * bytes, where streamSha256 takes one core over every byte. Absent from images made by
-   * Spillway 0.1.0 and before.
+   * bytes, where streamSha256 takes one core over every byte. Absent from older images.
    */
   framesDigest: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  /**
+   * The same over every frame's bytes as stored in the image file (compressed; a hole of an
+   * uncompressed image counts as its zeros). When an image's frames hash to this, they are
+   * the very bytes the backup wrote: one read of the image (mostly a fraction of the drive's
+   * size), with no decoding, proves it undamaged before a restore writes. Absent from older
+   * images.
+   */
+  storedFramesDigest: z
     .string()
     .regex(/^[0-9a-f]{64}$/)
     .optional(),

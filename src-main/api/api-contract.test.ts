@@ -203,7 +203,7 @@ describe.each(Object.entries(TRANSPORTS))('the API over %s', (_name, connect) =>
     });
     expect((await jobEnd(api, restore.jobId)).at(-1)).toMatchObject({
       type: 'done',
-      result: { kind: 'restore', readBack: true },
+      result: { kind: 'restore', checked: 'stored-frames', readBack: true },
     });
     await sh(`cmp ${q(source)} ${q(target)}`);
 

@@ -47,6 +47,15 @@ describe('recompress', () => {
     expect(await streamSha256(xz)).toBe(original);
     expect(await streamSha256(back)).toBe(original);
     expect((await spillway(['verify', back])).code).toBe(0);
+    // The new image records the digest of its own frames as stored: a restore checks by it.
+    const restored = join(dir.path, 'restored.img');
+    const restore = await spillway(['restore', back, restored, '--yes', '--json']);
+    expect(restore.code, restore.stderr).toBe(0);
+    expect(jsonEvents(restore.stdout).at(-1)).toMatchObject({
+      type: 'done',
+      result: { checked: 'stored-frames' },
+    });
+    await sh(`cmp ${q(restored)} ${q(source)}`);
   });
 
   it('a damaged image is refused with its range, and no output is left', async () => {

@@ -124,10 +124,29 @@ export const BackupResultSchema = z.object({
 });
 export type BackupResult = z.infer<typeof BackupResultSchema>;
 
+/**
+ * How a restore checked its image before writing:
+ * - stored-frames: every frame's bytes are the ones the backup wrote (storedFramesDigest);
+ * - frames: the frames to write were decoded and are the ones the backup read (framesDigest);
+ * - stream-hash: the whole stream was decoded and its SHA-256 is the recorded one (older
+ *   Spillway images);
+ * - codec-checksums: only the codec's own checksums (images made by other tools);
+ * - none: not checked (--no-check, or a plain .img).
+ */
+export const RESTORE_CHECKS = [
+  'stored-frames',
+  'frames',
+  'stream-hash',
+  'codec-checksums',
+  'none',
+] as const;
+export type RestoreCheck = (typeof RESTORE_CHECKS)[number];
+
 export const RestoreResultSchema = z.object({
   kind: z.literal('restore'),
   target: z.string(),
   bytesWritten: bytes,
+  checked: z.enum(RESTORE_CHECKS),
   /** true: every written byte read back equal; null: read-back skipped. */
   readBack: z.boolean().nullable(),
   seconds: z.number(),

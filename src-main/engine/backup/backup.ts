@@ -22,7 +22,6 @@ import { StreamDigest } from '../digest/frame-digests.js';
 import type { ImageWriter } from '../format/image-writer.js';
 import { SeekableImageWriter } from '../format/seekable-image-writer.js';
 import { SidecarImageWriter } from '../format/sidecar-image-writer.js';
-import type { SeekEntry } from '../format/zstd-seekable.js';
 import { DEFAULT_FRAME_SIZE, frameCount } from '../frames/frame.js';
 import { runJob, type JobContext } from '../jobs/job-context.js';
 import { CodecPool, defaultThreads } from '../pool/codec-pool.js';
@@ -229,7 +228,7 @@ async function runBackup(
     freeTimer = setInterval(() => void refreshFree().catch(() => {}), 1000);
     freeTimer.unref();
 
-    writer = imageWriter(codec, sink, streamed ? null : destination, resumed?.entries ?? []);
+    writer = imageWriter(codec, sink, streamed ? null : destination, resumed);
     if (streamed && info.index === 'sidecar') {
       progress.warn(
         `A ${codec} image written to a stream has no index beside it: it restores, but in ` +
@@ -501,10 +500,11 @@ function imageWriter(
   sink: ImageSink,
   /** The image's path, or null when it is not a file here (stdout, another machine). */
   destination: string | null,
-  resumedEntries: SeekEntry[],
+  /** What an interrupted backup left (zstd only). */
+  resumed: Pick<Resumed, 'entries' | 'stored'> | null,
 ): ImageWriter {
   return CODEC_INFO[codec].index === 'in-file'
-    ? new SeekableImageWriter(sink, resumedEntries)
+    ? new SeekableImageWriter(sink, resumed?.entries, resumed?.stored)
     : new SidecarImageWriter(sink, destination);
 }
 

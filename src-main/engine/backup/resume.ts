@@ -20,7 +20,7 @@ import {
   XXH64_EMPTY_LOW32,
   type SeekEntry,
 } from '../format/zstd-seekable.js';
-import { StreamDigest } from '../digest/frame-digests.js';
+import { StoredFramesDigest, StreamDigest } from '../digest/frame-digests.js';
 import { fillFrame, type RangeReader } from '../frames/frame-reader.js';
 import { frameCount, frameExtent } from '../frames/frame.js';
 import { decodeFrames } from '../image/frame-decoder.js';
@@ -40,6 +40,8 @@ export interface Resumed {
   entries: SeekEntry[];
   /** The stream's digests so far. */
   digest: StreamDigest;
+  /** The digest of the kept frames' bytes as stored (the manifest's storedFramesDigest). */
+  stored: StoredFramesDigest;
   /** Uncompressed bytes already in the image. */
   bytes: number;
 }
@@ -131,6 +133,7 @@ export async function prepareResume(input: {
     // Decode what is there: checks it, and rebuilds the hash of the stream so far. A frame
     // that does not decode ends what is kept.
     const digest = new StreamDigest();
+    const stored = new StoredFramesDigest();
     const indexed = (list: IndexedFrame[]) => ({
       layout: 'indexed' as const,
       input: image,
@@ -147,6 +150,7 @@ export async function prepareResume(input: {
     })) {
       if (decoded.damage) break;
       digest.update(decoded.data);
+      stored.add(decoded.stored);
       good++;
     }
     const kept = frames.slice(0, good);
@@ -172,6 +176,7 @@ export async function prepareResume(input: {
       resumeAt: last ? last.fileOffset + last.compressedSize : headerBytes,
       entries: entriesFor(headerBytes, kept),
       digest,
+      stored,
       bytes: kept.reduce((sum, f) => sum + f.size, 0),
     };
   } finally {

@@ -8,9 +8,15 @@
 //   can check frames on any thread, in any order, and account for a frame it has no reason
 //   to decode (all "don't care", hence all zeros) without decoding it. The list's SHA-256
 //   still binds every frame to its place: a swapped or replaced frame changes it.
+// - storedFramesDigest: the same list over each frame's bytes as stored in the image file
+//   (compressed), followed by what a restore takes from the manifest on trust: framesDigest
+//   and the "don't care" ranges. Taken by the image writer, the only one to see those bytes;
+//   a restore reads the image once and compares it before writing, instead of decoding every
+//   frame twice (once to check, once to write).
 
 import { createHash, type Hash } from 'node:crypto';
 import { xxh64 } from '@node-rs/xxhash';
+import type { Manifest } from '../../../src-shared/manifest.js';
 
 export function frameXxh64(data: Uint8Array): bigint {
   return xxh64(data, 0n);
@@ -42,8 +48,28 @@ export class FramesDigest {
     this.hash.update(this.word);
   }
 
-  hex(): string {
+  /** The digest; `trailer` is hashed after the list, when given. */
+  hex(trailer?: string): string {
+    if (trailer !== undefined) this.hash.update(trailer);
     return this.hash.digest('hex');
+  }
+}
+
+/** The manifest's fields a restore relies on once the stored frames are proven. */
+export type BoundFields = Pick<Manifest, 'framesDigest' | 'dontCare'>;
+
+/** storedFramesDigest, built one stored frame at a time, then bound to the manifest. */
+export class StoredFramesDigest {
+  private readonly frames = new FramesDigest();
+
+  /** The XXH64 of the next frame's bytes as stored. */
+  add(storedDigest: bigint): void {
+    this.frames.add(storedDigest);
+  }
+
+  hex(manifest: BoundFields): string {
+    // JSON of plain strings and integers: the same text wherever it is computed.
+    return this.frames.hex(JSON.stringify([manifest.framesDigest ?? null, manifest.dontCare]));
   }
 }
 

@@ -13,7 +13,10 @@ export interface ImageWriter {
    * checksum of it. Zero compressed bytes mean a hole: `size` zero bytes stored as nothing.
    */
   addFrame(compressed: Uint8Array, size: number, checksum: number | null): Promise<void>;
-  /** Writes index and manifest; the sink is committed by the caller afterwards. */
+  /**
+   * Writes index and manifest; the sink is committed by the caller afterwards. The manifest
+   * written gains the storedFramesDigest of the frames as added (only the writer sees them).
+   */
   finish(manifest: Manifest): Promise<void>;
   /** Once the image has its final name: files written beside it take theirs. */
   commit(): Promise<void>;

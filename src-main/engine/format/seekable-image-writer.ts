@@ -4,6 +4,7 @@
 // to the drive's bytes. Holds 12 bytes per frame in memory for the table.
 
 import type { ImageHeader, Manifest } from '../../../src-shared/manifest.js';
+import { StoredFramesDigest, frameXxh64 } from '../digest/frame-digests.js';
 import type { ImageSink } from '../sink/image-sink.js';
 import type { ImageWriter } from './image-writer.js';
 import {
@@ -18,10 +19,14 @@ import {
 export class SeekableImageWriter implements ImageWriter {
   private readonly entries: SeekEntry[];
 
-  /** `entries`: what the image already holds, when continuing an interrupted backup. */
+  /**
+   * `entries` and `stored`: what the image already holds (its seek table entries and the
+   * digest of its frames' bytes), when continuing an interrupted backup.
+   */
   constructor(
     private readonly sink: ImageSink,
     entries: SeekEntry[] = [],
+    private readonly stored = new StoredFramesDigest(),
   ) {
     this.entries = [...entries];
   }
@@ -36,11 +41,13 @@ export class SeekableImageWriter implements ImageWriter {
       throw new Error('a seekable image needs every frame stored, with its checksum');
     }
     this.entries.push({ compressedSize: compressed.byteLength, decompressedSize: size, checksum });
+    this.stored.add(frameXxh64(compressed));
     await this.sink.write(compressed);
   }
 
   async finish(manifest: Manifest): Promise<void> {
-    await this.writeSpillwayFrame(spillwayFrame(MANIFEST_TAG, JSON.stringify(manifest)));
+    const complete: Manifest = { ...manifest, storedFramesDigest: this.stored.hex(manifest) };
+    await this.writeSpillwayFrame(spillwayFrame(MANIFEST_TAG, JSON.stringify(complete)));
     await this.sink.write(encodeSeekTable(this.entries));
   }
 

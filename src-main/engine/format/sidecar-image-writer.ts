@@ -6,6 +6,7 @@
 
 import { open, rename, unlink } from 'node:fs/promises';
 import type { ImageHeader, Manifest } from '../../../src-shared/manifest.js';
+import { StoredFramesDigest, frameXxh64, zeroFrameXxh64 } from '../digest/frame-digests.js';
 import {
   SIDECAR_FORMAT,
   SIDECAR_VERSION,
@@ -20,6 +21,7 @@ import type { ImageWriter } from './image-writer.js';
 export class SidecarImageWriter implements ImageWriter {
   private header: ImageHeader | null = null;
   private readonly frames: SidecarFrame[] = [];
+  private readonly stored = new StoredFramesDigest();
   private written: string | null = null;
 
   /** `path`: the image's final name; null when the image goes to a stream (no sidecar). */
@@ -36,9 +38,11 @@ export class SidecarImageWriter implements ImageWriter {
     if (compressed.byteLength === 0) {
       await this.sink.skip(size);
       this.frames.push([size, size, checksum]);
+      this.stored.add(zeroFrameXxh64(size));
     } else {
       await this.sink.write(compressed);
       this.frames.push([compressed.byteLength, size, checksum]);
+      this.stored.add(frameXxh64(compressed));
     }
   }
 
@@ -49,7 +53,7 @@ export class SidecarImageWriter implements ImageWriter {
       format: SIDECAR_FORMAT,
       version: SIDECAR_VERSION,
       header: this.header,
-      manifest,
+      manifest: { ...manifest, storedFramesDigest: this.stored.hex(manifest) },
       imageBytes: this.sink.bytesWritten,
       frames: this.frames,
     };

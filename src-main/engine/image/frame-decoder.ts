@@ -2,16 +2,21 @@
 // in order. A frame that cannot be decoded is reported as damage (with where it is in the
 // drive and in the file) instead of ending the run, so verify can name every bad range.
 // Frames live in shared slots: a frame's data is valid until the next frame is asked for.
+// Each frame also comes with the XXH64 of its bytes as stored (compressed), taken as they are
+// read: a restore compares it with what its check before writing saw.
 
 import type { Damage } from '../../../src-shared/protocol/events.js';
 import { settledLater } from '../async/settled-later.js';
+import { frameXxh64 } from '../digest/frame-digests.js';
 import { CodecPool, CorruptFrameError } from '../pool/codec-pool.js';
 import { SlotArena, type Slot } from '../pool/slot-arena.js';
 import type { IndexedFrame, IndexedImage } from './open-image.js';
 
-export type DecodedFrame =
-  | { frame: IndexedFrame; data: Buffer; damage: null }
-  | { frame: IndexedFrame; data: null; damage: Damage };
+export type DecodedFrame = {
+  frame: IndexedFrame;
+  /** XXH64 of the frame's bytes as read from the image file. */
+  stored: bigint;
+} & ({ data: Buffer; damage: null } | { data: null; damage: Damage });
 
 export function frameDamage(frame: IndexedFrame, reason: string): Damage {
   return {
@@ -60,6 +65,7 @@ export async function* decodeFrames(
       const bytes = input.bytes(frame.compressedSize);
       await image.input.readInto(bytes, frame.fileOffset);
       options.onRead?.(bytes.byteLength);
+      const stored = frameXxh64(bytes);
       const output = await outputs.acquire(signal);
       try {
         const data = await pool.decompress(
@@ -70,11 +76,17 @@ export async function* decodeFrames(
           frame.size,
           frame.checksum,
         );
-        return { frame, data, damage: null, slot: output };
+        return { frame, stored, data, damage: null, slot: output };
       } catch (error) {
         outputs.release(output);
         if (!(error instanceof CorruptFrameError)) throw error;
-        return { frame, data: null, damage: frameDamage(frame, error.message), slot: null };
+        return {
+          frame,
+          stored,
+          data: null,
+          damage: frameDamage(frame, error.message),
+          slot: null,
+        };
       }
     } finally {
       inputs.release(input);

@@ -6,12 +6,13 @@
 // refused while the drive still holds its old data), and after writing every written byte is
 // read back from the device and compared with what was written.
 //
-// The check decodes, on the pool, every frame with something to write and compares each
-// one's XXH64 with the digest the manifest records (check-before-writing.ts; images from
-// before that digest: the SHA-256 of the whole stream). Writing decodes the same frames again,
-// each compared with its checked XXH64; read-back compares the XXH64 of each written range.
+// The check reads the image once and compares its frames, as stored, with the digest the
+// manifest records; when they differ (or on older images) it decodes every frame with
+// something to write instead (check-before-writing.ts). Writing decodes those frames, each
+// one's stored bytes compared with what the check saw, and compares what it decoded with the
+// recorded frames' digest at the end; read-back compares the XXH64 of each written range.
 
-import type { RestoreResult } from '../../../src-shared/protocol/events.js';
+import type { RestoreCheck, RestoreResult } from '../../../src-shared/protocol/events.js';
 import { formatBytes } from '../../../src-shared/units.js';
 import { SpillwayError } from '../errors.js';
 import { FRAMES_MISMATCH, FramesDigestCheck, frameXxh64 } from '../digest/frame-digests.js';
@@ -25,7 +26,7 @@ import type { SshOptions } from '../remote/ssh-connection.js';
 import type { ProgressTracker } from '../progress/progress-tracker.js';
 import { clip } from '../ranges.js';
 import { moveGptBackup } from '../blockmap/partition-table/gpt-resize.js';
-import { checkBeforeWriting, selectWrites } from './check-before-writing.js';
+import { checkBeforeWriting, selectWrites, type StoredDigests } from './check-before-writing.js';
 import { readBackAndCompare, WrittenLog } from './read-back.js';
 import { planRestore, refusalError, type RestorePlan } from './restore-plan.js';
 import { describeTarget, openTarget, type RestoreTarget } from './restore-target.js';
@@ -76,16 +77,17 @@ async function runRestore(
     const readBack = options.readBack ?? true;
     const zeroUnused = options.zeroUnused ?? false;
     let payloadSize = plan.image.payloadSize;
-    let checked: Map<number, bigint> | null = null;
+    let checked: RestoreCheck = 'none';
+    let stored: StoredDigests | null = null;
     if (!options.skipCheck && image.layout !== 'raw') {
       progress.phase('checking', 'Checking the image before writing anything');
-      const outcome = await checkBeforeWriting(
-        image,
+      const outcome = await checkBeforeWriting(image, {
         zeroUnused,
         pool,
-        progress.counters,
-        context.signal,
-      );
+        counters: progress.counters,
+        signal: context.signal,
+        onCloserCheck: (message) => progress.phase('checking', message),
+      });
       if (!outcome.ok) {
         const { drive, reason } = outcome.damage;
         const where = drive ? ` at bytes ${drive[0]}–${drive[1]} of the drive` : '';
@@ -98,7 +100,8 @@ async function runRestore(
         );
       }
       payloadSize = outcome.size;
-      checked = outcome.digests;
+      checked = outcome.checked;
+      stored = outcome.stored;
       const size = plan.target.size;
       if (size !== null && payloadSize > size && plan.shrinkTo === null) {
         throw new SpillwayError(
@@ -120,6 +123,7 @@ async function runRestore(
             // Onto a smaller drive the image is cut at its end.
             limit: shrinkTo ?? image.payloadSize,
             checked,
+            stored,
           })
         : await writeSequential(image, target, progress, context.signal, log);
     await target.setLength(size);
@@ -156,6 +160,7 @@ async function runRestore(
       kind: 'restore',
       target: plan.target.path,
       bytesWritten: log.bytes,
+      checked,
       readBack: verified,
       seconds: progress.elapsedSeconds,
     };
@@ -216,16 +221,19 @@ async function writeIndexed(
     zeroUnused: boolean;
     /** Write the drive's bytes up to here (the target's size when it is smaller). */
     limit: number;
-    /** Each frame's XXH64 from the check before writing; null when it was skipped. */
-    checked: Map<number, bigint> | null;
+    /** How the image was checked before writing. */
+    checked: RestoreCheck;
+    /** Each frame's XXH64 as stored, as the check saw it; null when it was skipped. */
+    stored: StoredDigests | null;
   },
 ): Promise<number> {
   const c = progress.counters;
   const { wanted, frames } = selectWrites(image, options);
-  // Without a check before writing, the frames' digest is checked here, once written.
+  // Unless the check decoded these very frames, what they decode to is compared with the
+  // recorded frames' digest here, once written (the whole image only: a cut one lacks frames).
   const recorded = image.manifest?.framesDigest;
-  const unchecked =
-    options.checked === null && recorded !== undefined && options.limit === image.payloadSize
+  const afterWriting =
+    options.checked !== 'frames' && recorded !== undefined && options.limit === image.payloadSize
       ? new FramesDigestCheck(
           image.frames.map((f) => f.size),
           recorded,
@@ -240,15 +248,14 @@ async function writeIndexed(
   })) {
     if (decoded.damage) throw damagedWhileWriting(target, decoded.damage.reason);
     const { frame, data } = decoded;
-    const digest = frameXxh64(data);
-    if (options.checked && options.checked.get(frame.index) !== digest) {
+    if (options.stored && options.stored[frame.index] !== decoded.stored) {
       throw damagedWhileWriting(
         target,
         `frame ${frame.index} (drive bytes ${frame.driveOffset}–${frame.driveOffset + frame.size}) ` +
           'changed since it was checked',
       );
     }
-    unchecked?.add(frame.index, digest);
+    afterWriting?.add(frame.index, frameXxh64(data));
     c.codecBytes += frame.size;
     for (const [start, end] of clip(wanted, frame.driveOffset, frame.driveOffset + frame.size)) {
       const piece = data.subarray(start - frame.driveOffset, end - frame.driveOffset);
@@ -260,7 +267,7 @@ async function writeIndexed(
     c.ratioUncompressed = c.streamDone;
     c.ratioCompressed = c.bytesRead;
   }
-  if (unchecked && !unchecked.matches()) {
+  if (afterWriting && !afterWriting.matches()) {
     throw damagedWhileWriting(target, FRAMES_MISMATCH);
   }
   c.streamDone = options.limit;

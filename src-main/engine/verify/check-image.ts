@@ -20,8 +20,8 @@ export interface CheckOutcome {
   size: number;
   /** SHA-256 of the stream, or null when damage stopped it (or it was not asked for). */
   sha256: string | null;
-  /** Each frame's XXH64 by frame index (indexed images without damage). */
-  frameDigests: Map<number, bigint> | null;
+  /** Each frame's XXH64 as stored, by frame index (indexed images without damage). */
+  storedDigests: BigUint64Array | null;
   damage: Damage[];
 }
 
@@ -58,7 +58,7 @@ export async function checkImage(
   let size = 0;
 
   if (image.layout === 'indexed') {
-    const frameDigests = new Map<number, bigint>();
+    const storedDigests = new BigUint64Array(image.frames.length);
     const framesDigest = new FramesDigest();
     counters.streamTotal = image.payloadSize;
     counters.bytesToRead = image.input.size;
@@ -75,9 +75,8 @@ export async function checkImage(
       }
       if (damage.length === 0) {
         if (streamHash) hash.update(decoded.data);
-        const digest = frameXxh64(decoded.data);
-        frameDigests.set(decoded.frame.index, digest);
-        framesDigest.add(digest);
+        storedDigests[decoded.frame.index] = decoded.stored;
+        framesDigest.add(frameXxh64(decoded.data));
       }
       size += decoded.frame.size;
     }
@@ -90,7 +89,7 @@ export async function checkImage(
       checked: image.manifest ? 'frames-and-stream-hash' : 'codec-checksums',
       size,
       sha256,
-      frameDigests: intact ? frameDigests : null,
+      storedDigests: intact ? storedDigests : null,
       damage,
     };
   }
@@ -112,13 +111,13 @@ export async function checkImage(
     if (!(error instanceof SpillwayError) || signal.aborted) throw error;
     if (error.code !== 'image-damaged' && error.code !== 'image-truncated') throw error;
     damage.push({ frame: null, drive: null, file: null, reason: error.message });
-    return { checked: 'codec-checksums', size, sha256: null, frameDigests: null, damage };
+    return { checked: 'codec-checksums', size, sha256: null, storedDigests: null, damage };
   }
   return {
     checked: image.layout === 'raw' ? 'none' : 'codec-checksums',
     size,
     sha256: streamHash ? hash.digest('hex') : null,
-    frameDigests: null,
+    storedDigests: null,
     damage,
   };
 }
