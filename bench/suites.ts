@@ -1,12 +1,15 @@
 // What npm run bench compares. Each suite runs its cases interleaved, on the same source;
 // a case names the peer it is compared with. Later capabilities add suites here.
 
+import { execFile } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { REPO_ROOT } from '../src-main/test-support/paths.js';
 import { q } from '../src-main/test-support/shell.js';
 
 const SPILLWAY = join(REPO_ROOT, 'bin', 'spillway');
+const run = promisify(execFile);
 
 export interface Context {
   /** The device (or file) to back up. */
@@ -163,7 +166,10 @@ export const SUITES: Suite[] = [
         spillway(`backup ${q(c.source)} ${at(c, 'img.zst')} 2>/dev/null`),
       ]);
     },
-    // The previous output is removed before the clock starts: freeing 4 GiB is not restoring.
+    // The previous output is removed before the clock starts, and the removal committed to
+    // the disk (sync -f): freeing 4 GiB is not restoring. Without the sync, the freeing (on a
+    // filesystem mounted with `discard`, a discard of every freed extent) is paid by the next
+    // case that syncs: a Spillway restore, never `zstd -dc > file`.
     // Spillway's restore ends with the data on the disk (fsync), as a restore must; the
     // `sync file` peers end the same way. zstd -o skips writing runs of zeros (sparse
     // output), as a restore into a new file does.
@@ -260,7 +266,7 @@ export const SUITES: Suite[] = [
   },
 ];
 
-/** A restore into out.img of the work folder, removed (untimed) before each run. */
+/** A restore into out.img of the work folder, removed and synced (untimed) before each run. */
 function restoreCase(name: string, command: Case['command'], peer?: string[]): Case {
   return {
     name,
@@ -268,6 +274,7 @@ function restoreCase(name: string, command: Case['command'], peer?: string[]): C
     ...(peer ? { peer } : {}),
     async before(c) {
       await rm(`${c.work}/out.img`, { force: true });
+      await run('sync', ['-f', c.work]);
     },
   };
 }

@@ -3,6 +3,14 @@
 
 import type { FileHandle } from 'node:fs/promises';
 
+/**
+ * The most one write call moves. Measured on this project's machine (Linux 6.1, ext4): 1 GiB
+ * written into the page cache in 4 MiB calls took 0.2 to 2.6 s of kernel time from one run
+ * to the next (in copy_folio_from_iter_atomic), in 1 MiB calls 0.2 to 0.25 s every time; a
+ * 4 GiB restore into a file went from 1.5–3.2 s to 1.2–1.3 s. Smaller calls cost more calls.
+ */
+const MAX_WRITE = 2 ** 20;
+
 /** Fills `target` from `position`; returns the bytes read (fewer only at the end of the file). */
 export async function readFully(
   handle: FileHandle,
@@ -38,7 +46,7 @@ export async function writeFully(
       const { bytesWritten } = await handle.write(
         data,
         done,
-        data.byteLength - done,
+        Math.min(MAX_WRITE, data.byteLength - done),
         position + done,
       );
       done += bytesWritten;

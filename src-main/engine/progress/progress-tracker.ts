@@ -78,6 +78,11 @@ export class ProgressTracker {
 
   /** Moves to a new phase: rates restart, since each phase moves different bytes. */
   phase(phase: Phase, message: string): void {
+    // A phase may set its counters back to zero (restore's write, then read-back): a rate
+    // taken across that would come out negative.
+    for (const meter of [this.readMeter, this.codecMeter, this.writeMeter, this.doneMeter]) {
+      meter.reset();
+    }
     this.counters.phase = phase;
     this.emit({ type: 'phase', t: this.clock(), job: this.job, phase, message });
   }

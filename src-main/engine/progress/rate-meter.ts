@@ -18,6 +18,11 @@ export class RateMeter {
     while (this.samples.length > 2 && this.samples[1]!.t <= t - this.windowMs) this.samples.shift();
   }
 
+  /** Forgets every sample: the counter starts over (a new phase counts other bytes). */
+  reset(): void {
+    this.samples.length = 0;
+  }
+
   /** Units per second over the window; null until at least 250 ms were seen. */
   rate(): number | null {
     const first = this.samples[0];
