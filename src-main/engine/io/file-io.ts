@@ -4,10 +4,11 @@
 import type { FileHandle } from 'node:fs/promises';
 
 /**
- * The most one write call moves. Measured on this project's machine (Linux 6.1, ext4): 1 GiB
- * written into the page cache in 4 MiB calls took 0.2 to 2.6 s of kernel time from one run
- * to the next (in copy_folio_from_iter_atomic), in 1 MiB calls 0.2 to 0.25 s every time; a
- * 4 GiB restore into a file went from 1.5–3.2 s to 1.2–1.3 s. Smaller calls cost more calls.
+ * The most one write call moves. Measured on this project's machine (Linux 6.1, ext4, a VM),
+ * runs interleaved: 1 GiB written into the page cache in 4 MiB calls took 0.2 to 2.6 s of
+ * kernel time (in copy_folio_from_iter_atomic), in 1 MiB calls 0.24 to 0.25 s; a 4 GiB
+ * restore into a file, 1.5–3.2 s against 1.2–1.3 s. When the whole machine is slow both are
+ * (docs/benchmarks.md). Smaller calls only cost more calls.
  */
 const MAX_WRITE = 2 ** 20;
 
