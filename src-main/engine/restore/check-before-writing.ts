@@ -58,7 +58,7 @@ export function selectWrites(
 }
 
 /**
- * Each frame's XXH64 as stored, by frame index: 8 MB for a million frames (a 4 TB drive),
+ * Each frame's XXH64 as stored, by frame index: 8 MB for a million frames (4 TiB of drive),
  * where a Map of BigInts took 53.5 MB (measured in Node 20). Only the frames a check read
  * are set; writing only asks for those.
  */
