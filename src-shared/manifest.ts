@@ -132,11 +132,12 @@ export const ManifestSchema = z.object({
     .regex(/^[0-9a-f]{64}$/)
     .optional(),
   /**
-   * The same over every frame's bytes as stored in the image file (compressed; a hole of an
-   * uncompressed image counts as its zeros). When an image's frames hash to this, they are
-   * the very bytes the backup wrote: one read of the image (mostly a fraction of the drive's
-   * size), with no decoding, proves it undamaged before a restore writes. Absent from older
-   * images.
+   * SHA-256 of every frame's XXH64 over its bytes as stored in the image file (compressed;
+   * a hole of an uncompressed image counts as its zeros), 8 bytes big-endian each, in order,
+   * then of the UTF-8 JSON text of `[framesDigest ?? null, dontCare]`: the fields a restore
+   * relies on without decoding. When an image hashes to this, its frames are the very bytes
+   * the backup wrote: one read of the image (mostly a fraction of the drive's size), with no
+   * decoding, proves it undamaged before a restore writes. Absent from older images.
    */
   storedFramesDigest: z
     .string()
