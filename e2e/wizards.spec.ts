@@ -208,6 +208,9 @@ test('a restore through the wizard onto a second loop device, then cmp', async (
   await expect(page.getByText(/Read back: every written byte is as in the image/)).toBeVisible({
     timeout: 120_000,
   });
+  await expect(
+    page.getByText(/checked before writing: byte for byte as the backup wrote it/),
+  ).toBeVisible();
   // The loop device is virtual: nothing to eject, and it stays attached.
   await page.getByRole('button', { name: `Eject ${target.path}` }).click();
   await expect(page.getByText(/is a virtual disk: there is nothing to eject/)).toBeVisible();

@@ -2,7 +2,18 @@
 
 import { formatBytes, formatDuration } from '../../src-shared/units.js';
 import { ProblemNote } from '../components/ProblemNote.js';
+import type { RestoreCheck } from '../../src-shared/protocol/events.js';
 import type { JobView } from './job-view.js';
+
+/** How a restore checked its image before writing, in words. */
+const CHECKED_BEFORE_WRITING: Record<RestoreCheck, string> = {
+  'stored-frames': 'The image was checked before writing: byte for byte as the backup wrote it.',
+  frames: 'The image was checked before writing: every part written is as it was backed up.',
+  'stream-hash': 'The image was checked before writing against its checksum of the whole drive.',
+  'codec-checksums':
+    'The image was checked before writing by its compressor’s own checksums only (it has no Spillway index).',
+  none: 'The image was not checked before writing.',
+};
 
 export function JobOutcomeNote({ view }: { view: JobView }) {
   const { outcome } = view;
@@ -63,7 +74,7 @@ export function JobOutcomeNote({ view }: { view: JobView }) {
       return (
         <p className="outcome done" role="status">
           Restored {formatBytes(result.bytesWritten)} onto {result.target} in{' '}
-          {formatDuration(result.seconds)}.{' '}
+          {formatDuration(result.seconds)}. {CHECKED_BEFORE_WRITING[result.checked]}{' '}
           {result.readBack === true
             ? 'Read back: every written byte is as in the image.'
             : 'Read-back check skipped.'}

@@ -86,6 +86,9 @@ describe('the restore wizard', () => {
         timeout: 30_000,
       },
     );
+    expect(
+      screen.getByText(/checked before writing: byte for byte as the backup wrote it/),
+    ).toBeTruthy();
     await sh(`cmp ${q(source)} ${q(target)}`);
   });
 });
