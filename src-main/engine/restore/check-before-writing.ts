@@ -159,7 +159,8 @@ export async function checkBeforeWriting(
     pool: CodecPool;
     counters: Counters;
     signal: AbortSignal;
-    /** Told when the quick check fails and each frame to write is decoded instead. */
+    /** Told when the quick check fails and each frame to write is decoded instead (the
+     *  counters start over). */
     onCloserCheck(message: string): void;
   },
 ): Promise<CheckBeforeWriting> {
@@ -176,7 +177,6 @@ export async function checkBeforeWriting(
       options.onCloserCheck(
         'The image is not byte for byte what the backup wrote: checking each frame to write',
       );
-      Object.assign(counters, { bytesRead: 0, streamDone: 0, codecBytes: 0 });
     }
     if (framesDigest !== undefined) {
       // The frames written whatever the target's size: the check is of the image.

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpillwayError } from '../errors.js';
 import { ProgressTracker } from '../progress/progress-tracker.js';
-import type { ByteRange } from '../ranges.js';
+import { normalize, type ByteRange } from '../ranges.js';
 import { tempDir } from '../../test-support/temp-dir.js';
 import { readBackAndCompare, WrittenLog } from './read-back.js';
 import { describeTarget, openTarget, type RestoreTarget } from './restore-target.js';
@@ -53,7 +53,8 @@ describe('read-back', () => {
 
   it('reads back every written byte, and only those', async () => {
     expect(log.bytes).toBe(5 * MiB + 100 * 4096 + MiB);
-    expect(log.ranges()).toEqual(written);
+    const logged = [...log.windows()].flatMap((w) => w.ranges.map((r) => r.range));
+    expect(normalize(logged)).toEqual(written);
     expect(await check()).toBe(log.bytes);
     // A gap between written ranges is the target's own: changing it is not a difference.
     await target.write(Buffer.from([0x42]), 8 * MiB + 5000);

@@ -32,8 +32,12 @@ export class WrittenLog {
   /** Bytes written. */
   bytes = 0;
 
-  /** Records `data` as written at `position`; writes come in increasing positions. */
-  add(data: Uint8Array, position: number): void {
+  /**
+   * Records `data` as written at `position`; writes come in increasing positions. `digest`:
+   * the XXH64 of all of `data`, when the caller already took it (used when `data` lies in
+   * one window, as a whole frame of the default size does).
+   */
+  add(data: Uint8Array, position: number, digest?: bigint): void {
     const end = position + data.byteLength;
     for (let at = position; at < end;) {
       const window = Math.floor(at / WINDOW);
@@ -53,7 +57,11 @@ export class WrittenLog {
       }
       this.starts.push(at);
       this.ends.push(upTo);
-      this.digests[n] = frameXxh64(data.subarray(at - position, upTo - position));
+      const whole = at === position && upTo === end;
+      this.digests[n] =
+        whole && digest !== undefined
+          ? digest
+          : frameXxh64(data.subarray(at - position, upTo - position));
       at = upTo;
     }
     this.bytes += data.byteLength;
@@ -73,17 +81,6 @@ export class WrittenLog {
       }
       yield { span: [this.starts[first]!, this.ends[next - 1]!], ranges };
     }
-  }
-
-  /** Every range written, normalized (adjacent ones merged). */
-  ranges(): ByteRange[] {
-    const out: ByteRange[] = [];
-    for (let i = 0; i < this.starts.length; i++) {
-      const last = out.at(-1);
-      if (last && last[1] === this.starts[i]) last[1] = this.ends[i]!;
-      else out.push([this.starts[i]!, this.ends[i]!]);
-    }
-    return out;
   }
 }
 

@@ -86,7 +86,10 @@ async function runRestore(
         pool,
         counters: progress.counters,
         signal: context.signal,
-        onCloserCheck: (message) => progress.phase('checking', message),
+        onCloserCheck: (message) => {
+          progress.phase('checking', message);
+          resetCounters(progress, null);
+        },
       });
       if (!outcome.ok) {
         const { drive, reason } = outcome.damage;
@@ -255,12 +258,17 @@ async function writeIndexed(
           'changed since it was checked',
       );
     }
-    afterWriting?.add(frame.index, frameXxh64(data));
+    // Taken once: the frames' digest and, for a frame written whole, the read-back log.
+    let digest: bigint | undefined;
+    if (afterWriting) {
+      digest = frameXxh64(data);
+      afterWriting.add(frame.index, digest);
+    }
     c.codecBytes += frame.size;
     for (const [start, end] of clip(wanted, frame.driveOffset, frame.driveOffset + frame.size)) {
       const piece = data.subarray(start - frame.driveOffset, end - frame.driveOffset);
       await writePiece(target, piece, start);
-      log.add(piece, start);
+      log.add(piece, start, piece.byteLength === data.byteLength ? digest : undefined);
       c.bytesWritten += end - start;
     }
     c.streamDone = Math.min(options.limit, frame.driveOffset + frame.size);
