@@ -29,7 +29,16 @@ export interface DetachArena {
   arena: number;
 }
 
-export type WorkerMessage = AttachArena | DetachArena | CodecRequest;
+/**
+ * The pool is closing: the worker lets go of its port and its thread ends on its own. Sent
+ * instead of terminating the thread from outside, which can land while the worker is still
+ * loading a native codec and then takes the whole process down (node-liblzma does).
+ */
+export interface Quit {
+  op: 'quit';
+}
+
+export type WorkerMessage = AttachArena | DetachArena | Quit | CodecRequest;
 
 export type CodecReply =
   | {

@@ -31,13 +31,11 @@ interface Worker_ {
   thread: Worker;
   /** Jobs posted to this worker, answered in this order. */
   jobs: Job[];
-  /** Replies still to come, even for jobs already failed by close(). */
-  unanswered: number;
-  /** Called when unanswered drops to 0 (close() waits for it). */
-  onIdle: (() => void) | null;
+  /** Settles when the thread has ended, however it ended. */
+  exited: Promise<void>;
 }
 
-/** How long close() waits for a worker's native call to return before terminating it. */
+/** How long close() waits for a worker to end on its own before terminating it. */
 const CLOSE_WAIT_MS = 30_000;
 
 /** Jobs posted to one worker at a time. */
@@ -71,6 +69,7 @@ export class CodecPool {
   private nextId = 1;
   private broken: Error | null = null;
   private closed = false;
+  private closing: Promise<void> | null = null;
   /** Set to 1 on close: workers answer the jobs still in their queue without running them. */
   private readonly stop = new SharedArrayBuffer(4);
   /** How many workers have work, over time (for the codec stage's utilization). */
@@ -147,25 +146,32 @@ export class CodecPool {
   }
 
   /**
-   * Ends the pool at once for its callers. The workers skip what is queued and finish the
-   * frame they are on before they are terminated: a native codec interrupted mid-call by a
-   * terminating thread can take the whole process down (node-liblzma does).
+   * Ends the pool at once for its callers. Each worker skips what is queued, finishes the
+   * frame it is on, and ends its own thread when it reads the quit message. Terminating a
+   * thread from outside is only the fallback, for one stuck longer than CLOSE_WAIT_MS: landing
+   * mid-call in a native codec, or while the worker is still loading one, takes the whole
+   * process down (node-liblzma does; codec-pool-close.test.ts).
    */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.closing ??= this.end();
+    return this.closing;
+  }
+
+  private async end(): Promise<void> {
     this.closed = true;
     Atomics.store(new Int32Array(this.stop), 0, 1);
     this.failAll(new Error('codec pool closed'));
+    const quit: WorkerMessage = { op: 'quit' };
     await Promise.all(
       this.workers.map(async (w) => {
-        if (w.unanswered > 0 && !this.broken) {
-          let timer: NodeJS.Timeout | undefined;
-          await new Promise<void>((resolve) => {
-            w.onIdle = resolve;
-            timer = setTimeout(resolve, CLOSE_WAIT_MS);
-          });
-          clearTimeout(timer);
-        }
-        await w.thread.terminate();
+        w.thread.postMessage(quit);
+        let timer: NodeJS.Timeout | undefined;
+        const stuck = new Promise<'stuck'>((resolve) => {
+          timer = setTimeout(() => resolve('stuck'), CLOSE_WAIT_MS);
+        });
+        const ended = await Promise.race([w.exited, stuck]);
+        clearTimeout(timer);
+        if (ended === 'stuck') await w.thread.terminate();
       }),
     );
   }
@@ -205,20 +211,18 @@ export class CodecPool {
       const job = this.queue.shift()!;
       if (worker.jobs.length === 0) this.busy.begin();
       worker.jobs.push(job);
-      worker.unanswered++;
       worker.thread.postMessage(job.request);
     }
   }
 
   private startWorker(): Worker_ {
+    const thread = spawnCodecWorker(this.stop);
     const worker: Worker_ = {
-      thread: spawnCodecWorker(this.stop),
+      thread,
       jobs: [],
-      unanswered: 0,
-      onIdle: null,
+      exited: new Promise((resolve) => thread.once('exit', () => resolve())),
     };
-    worker.thread.on('message', (reply: CodecReply) => {
-      if (--worker.unanswered === 0) worker.onIdle?.();
+    thread.on('message', (reply: CodecReply) => {
       if (this.closed) return;
       const job = worker.jobs.shift();
       if (worker.jobs.length === 0) this.busy.end();
@@ -235,8 +239,8 @@ export class CodecPool {
       if (this.closed) return;
       this.breakPool(new Error(`a codec worker stopped: ${error.message}`));
     };
-    worker.thread.on('error', onDeath);
-    worker.thread.on('exit', (code) => onDeath(new Error(`exit code ${code}`)));
+    thread.on('error', onDeath);
+    thread.on('exit', (code) => onDeath(new Error(`exit code ${code}`)));
     return worker;
   }
 

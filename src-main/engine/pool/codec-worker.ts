@@ -71,6 +71,12 @@ function handle(message: WorkerMessage): void {
     arenas.delete(message.arena);
     return;
   }
+  if (message.op === 'quit') {
+    // Nothing else keeps this thread's event loop alive: with the port closed, it ends.
+    inbox.length = 0;
+    port.close();
+    return;
+  }
   let reply: CodecReply;
   if (Atomics.load(stop, 0) === 1) {
     port.postMessage({ id: message.id, ok: false, corrupt: false, message: 'codec pool closed' });
