@@ -140,6 +140,15 @@ export const SUITES: Suite[] = [
         peer: 'zstd -3 -T0',
       },
       {
+        // Every byte, as zstd reads them: the like-for-like case (the default reads only the
+        // used blocks).
+        name: 'spillway backup --mode raw (zstd -3, all cores)',
+        command: (c) =>
+          `rm -f ${at(c, 'spw-raw.img.zst')}; ${spillway(`backup --mode raw ${q(c.source)} ${at(c, 'spw-raw.img.zst')}`)} 2>/dev/null`,
+        output: (c) => `${c.work}/spw-raw.img.zst`,
+        peer: 'zstd -3 -T0',
+      },
+      {
         name: 'zstd -3 -T0',
         command: (c) => `zstd -3 -T0 -q -f ${q(c.source)} -o ${at(c, 'ref.zst')}`,
         output: (c) => `${c.work}/ref.zst`,

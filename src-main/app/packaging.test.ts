@@ -1,6 +1,6 @@
 // electron-builder.yml, loaded and checked: the targets the app ships as, and that everything
-// which must be a real file (the codec worker with all it imports, the helper's entry, the
-// native modules) is unpacked from the asar archive. The worker's imports are followed in
+// which must be a real file (the worker threads with all they import, the helper's entry, the
+// native modules) is unpacked from the asar archive. The workers' imports are followed in
 // the build itself, so a new import is caught here, not in a user's packaged app.
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -80,20 +80,21 @@ describe('electron-builder.yml', () => {
     expect(config.files.some((glob) => minimatch(pkg.main, glob))).toBe(true);
   });
 
-  it('unpacks the codec worker and everything it imports, including native modules', () => {
+  it('unpacks the worker threads and everything they import, including native modules', () => {
     expect(config.asar).toBe(true);
-    const worker = join(REPO_ROOT, 'build', 'src-main', 'engine', 'pool', 'codec-worker.js');
-    const { files, packages } = importClosure(worker);
-    expect(files.length).toBeGreaterThan(3);
-    expect(files.filter((f) => !unpacked(f))).toEqual([]);
-    expect([...packages].sort()).toEqual([
-      '@node-rs/xxhash',
-      'lz4-napi',
-      'node-liblzma',
-      'zstd-napi',
-    ]);
-    for (const name of packages) {
-      expect(unpacked(`node_modules/${name}/package.json`), name).toBe(true);
+    const engine = join(REPO_ROOT, 'build', 'src-main', 'engine');
+    const workers = {
+      'pool/codec-worker.js': ['@node-rs/xxhash', 'lz4-napi', 'node-liblzma', 'zstd-napi'],
+      'digest/digest-worker.js': ['@node-rs/xxhash'],
+    };
+    for (const [worker, natives] of Object.entries(workers)) {
+      const { files, packages } = importClosure(join(engine, worker));
+      expect(files.length, worker).toBeGreaterThanOrEqual(2);
+      expect(files.filter((f) => !unpacked(f))).toEqual([]);
+      expect([...packages].sort()).toEqual(natives);
+      for (const name of packages) {
+        expect(unpacked(`node_modules/${name}/package.json`), name).toBe(true);
+      }
     }
     // lz4-napi and @node-rs/xxhash load their binaries from per-platform packages.
     expect(unpacked('node_modules/@antoniomuso/lz4-napi-linux-x64-gnu/lz4-napi.node')).toBe(true);

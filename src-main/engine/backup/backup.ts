@@ -18,7 +18,7 @@ import { rawBlockMap, type BlockMap } from '../blockmap/block-map.js';
 import { readAtOf } from '../blockmap/read-source.js';
 import { rawBlockMapWithTable, usedBlockMap } from '../blockmap/used-block-map.js';
 import { CODEC_INFO } from '../codecs/codec-info.js';
-import { StreamDigest } from '../digest/frame-digests.js';
+import { StreamDigestThread } from '../digest/stream-digest-thread.js';
 import type { ImageWriter } from '../format/image-writer.js';
 import { SeekableImageWriter } from '../format/seekable-image-writer.js';
 import { SidecarImageWriter } from '../format/sidecar-image-writer.js';
@@ -125,6 +125,7 @@ async function runBackup(
   let sink: ImageSink | undefined;
   let writer: ImageWriter | undefined;
   let pool: CodecPool | undefined;
+  let digest: StreamDigestThread | undefined;
   let spill: OpenedSpill | undefined;
   let freeTimer: NodeJS.Timeout | undefined;
   try {
@@ -143,6 +144,7 @@ async function runBackup(
         });
     const map = source.type === 'positioned' ? await blockMapFor(source, options, progress) : null;
     pool = new CodecPool(threads);
+    digest = new StreamDigestThread();
     // Slots for every frame that can be in flight: being read, queued, at the codec stage.
     const atCodec = maxFramesInFlight(pool);
     const arena = new SlotArena(frameSize, READ_AHEAD + MEMORY_FRAMES + atCodec + 1);
@@ -166,6 +168,7 @@ async function runBackup(
             source,
             map: map!,
             pool,
+            digest,
             readRange: (target, position) => careful!.readRange(target, position),
             signal: context.signal,
           })
@@ -270,7 +273,6 @@ async function runBackup(
       ? new LevelController(options.adapt, startLevel, threads * 2)
       : null;
     const codecUse = new CodecUtilization(pool.busy);
-    const digest = resumed?.digest ?? new StreamDigest();
     const size = await runPipeline({
       source,
       map,
@@ -333,7 +335,7 @@ async function runBackup(
       adapt: options.adapt,
       levels,
       frameSize,
-      digests: digest.result(),
+      digests: await digest.result(),
       startedAt,
       badRanges,
     });
@@ -370,6 +372,7 @@ async function runBackup(
     if (freeTimer) clearInterval(freeTimer);
     progress.stop();
     await pool?.close();
+    await digest?.close();
     await spill?.dispose();
     await source.close();
   }

@@ -5,7 +5,7 @@
 
 import type { CodecName } from '../../../src-shared/manifest.js';
 import type { BlockMap } from '../blockmap/block-map.js';
-import type { StreamDigest } from '../digest/frame-digests.js';
+import type { StreamDigestThread } from '../digest/stream-digest-thread.js';
 import { readPositioned, readStream, type ReaderProgress } from '../frames/frame-reader.js';
 import type { ImageWriter } from '../format/image-writer.js';
 import type { CodecPool } from '../pool/codec-pool.js';
@@ -32,7 +32,7 @@ export interface PipelineInput {
   codec: CodecName;
   levelFor(): number;
   writer: ImageWriter;
-  digest: StreamDigest;
+  digest: StreamDigestThread;
   progress: ReaderProgress;
   meters: { read: BusyMeter; write: BusyMeter };
   /** After the last frame is read, before the backlog is written. */

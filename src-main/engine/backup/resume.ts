@@ -20,7 +20,8 @@ import {
   XXH64_EMPTY_LOW32,
   type SeekEntry,
 } from '../format/zstd-seekable.js';
-import { StoredFramesDigest, StreamDigest } from '../digest/frame-digests.js';
+import { StoredFramesDigest } from '../digest/frame-digests.js';
+import type { StreamDigestThread } from '../digest/stream-digest-thread.js';
 import { fillFrame, type RangeReader } from '../frames/frame-reader.js';
 import { frameCount, frameExtent } from '../frames/frame.js';
 import { decodeFrames } from '../image/frame-decoder.js';
@@ -38,8 +39,6 @@ export interface Resumed {
   resumeAt: number;
   /** Seek table entries so far: the header frame and every complete frame. */
   entries: SeekEntry[];
-  /** The stream's digests so far. */
-  digest: StreamDigest;
   /** The digest of the kept frames' bytes as stored (the manifest's storedFramesDigest). */
   stored: StoredFramesDigest;
   /** Uncompressed bytes already in the image. */
@@ -102,6 +101,8 @@ export async function prepareResume(input: {
   source: PositionedSource;
   map: BlockMap;
   pool: CodecPool;
+  /** A new stream digest: resume feeds it the frames it keeps. */
+  digest: StreamDigestThread;
   readRange: RangeReader;
   signal: AbortSignal;
 }): Promise<Resumed> {
@@ -130,9 +131,8 @@ export async function prepareResume(input: {
     }
     const frames = await walkFrames(image, headerBytes, header, input.map.size);
 
-    // Decode what is there: checks it, and rebuilds the hash of the stream so far. A frame
+    // Decode what is there: checks it, and feeds the stream's digest what is kept. A frame
     // that does not decode ends what is kept.
-    const digest = new StreamDigest();
     const stored = new StoredFramesDigest();
     const indexed = (list: IndexedFrame[]) => ({
       layout: 'indexed' as const,
@@ -149,7 +149,8 @@ export async function prepareResume(input: {
       signal: input.signal,
     })) {
       if (decoded.damage) break;
-      digest.update(decoded.data);
+      // Awaited: the frame's slot is reused once the loop goes on.
+      await input.digest.update(decoded.data);
       stored.add(decoded.stored);
       good++;
     }
@@ -175,7 +176,6 @@ export async function prepareResume(input: {
       firstFrame: good,
       resumeAt: last ? last.fileOffset + last.compressedSize : headerBytes,
       entries: entriesFor(headerBytes, kept),
-      digest,
       stored,
       bytes: kept.reduce((sum, f) => sum + f.size, 0),
     };

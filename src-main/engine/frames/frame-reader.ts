@@ -1,8 +1,9 @@
 // The reader: turns a source and a block map into frames, in order, with a few positioned
 // reads in flight so the drive never waits on us. Bytes the map does not read are zeros.
-// The stream's digests (its SHA-256, and its frames' XXH64s) are taken here, once, in order.
+// Each frame goes to the stream's digest here, once, in order; the digest reads it on its own
+// thread while the frame goes on, and its slot is held until then.
 
-import type { StreamDigest } from '../digest/frame-digests.js';
+import type { StreamDigestThread } from '../digest/stream-digest-thread.js';
 import type { BusyMeter } from '../progress/busy-meter.js';
 import type { BlockMap } from '../blockmap/block-map.js';
 import { clip } from '../ranges.js';
@@ -27,7 +28,7 @@ export interface ReadOptions {
   /** Where frames are read into (slots of frameSize bytes). */
   arena: SlotArena;
   /** The stream's digests, fed every frame in stream order (none for `pipe`). */
-  digest: StreamDigest | null;
+  digest: Pick<StreamDigestThread, 'update'> | null;
   /** Busy except while waiting for downstream to take a frame. */
   busy?: BusyMeter;
   progress: ReaderProgress;
@@ -116,7 +117,7 @@ export async function readPositioned(
       while (next < count && inFlight.length < readAhead)
         inFlight.push(settledLater(readFrame(next++)));
       const { frame, zeros } = await inFlight.shift()!;
-      digest?.update(frame.data, zeros);
+      if (digest) arena.hold(frame.slot, digest.update(frame.data, zeros));
       await sendIdle(sink, frame, options.busy);
     }
   } finally {
@@ -143,7 +144,7 @@ export async function readStream(
   let filled = 0;
   const flush = async (length: number) => {
     const data = frame.subarray(0, length);
-    digest?.update(data);
+    if (digest) arena.hold(slot, digest.update(data));
     await sendIdle(sink, { index, offset: index * frameSize, slot, data }, busy);
     index++;
     slot = await arena.acquire(signal);

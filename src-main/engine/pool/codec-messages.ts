@@ -3,6 +3,7 @@
 
 import type { CodecName } from '../../../src-shared/manifest.js';
 import type { SlotRef } from './slot-arena.js';
+import type { Quit } from './worker-thread.js';
 
 export interface AttachArena {
   op: 'attach';
@@ -27,15 +28,6 @@ export type CodecRequest =
 export interface DetachArena {
   op: 'detach';
   arena: number;
-}
-
-/**
- * The pool is closing: the worker lets go of its port and its thread ends on its own. Sent
- * instead of terminating the thread from outside, which can land while the worker is still
- * loading a native codec and then takes the whole process down (node-liblzma does).
- */
-export interface Quit {
-  op: 'quit';
 }
 
 export type WorkerMessage = AttachArena | DetachArena | Quit | CodecRequest;

@@ -7,11 +7,11 @@
 // submit (by the slots they hold), so the FIFO stays short.
 
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { CodecName } from '../../../src-shared/manifest.js';
 import type { CodecReply, CodecRequest, WorkerMessage } from './codec-messages.js';
 import { BusyMeter } from '../progress/busy-meter.js';
 import type { Slot, SlotArena } from './slot-arena.js';
+import { quitWorker, startWorker, type WorkerThread } from './worker-thread.js';
 
 /** Thrown for a frame the codec could not decode (corrupt data, failed checksum). */
 export class CorruptFrameError extends Error {
@@ -27,36 +27,13 @@ type Job = {
   reject: (error: Error) => void;
 };
 
-interface Worker_ {
-  thread: Worker;
+interface Worker_ extends WorkerThread {
   /** Jobs posted to this worker, answered in this order. */
   jobs: Job[];
-  /** Settles when the thread has ended, however it ended. */
-  exited: Promise<void>;
 }
-
-/** How long close() waits for a worker to end on its own before terminating it. */
-const CLOSE_WAIT_MS = 30_000;
 
 /** Jobs posted to one worker at a time. */
 const DEPTH = 2;
-
-/** The worker entry: the compiled .js next to this file, or the .ts source through tsx. */
-function spawnCodecWorker(stop: SharedArrayBuffer): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    return new Worker(new URL('./ts-worker-bootstrap.mjs', here), {
-      workerData: { tsEntry: new URL('./codec-worker.ts', here).href, stop },
-    });
-  }
-  // In the packaged app the worker runs from app.asar.unpacked: worker_threads cannot load a
-  // script from inside an asar archive (electron-builder.yml unpacks it and its imports).
-  const entry = new URL('./codec-worker.js', here).href.replace(
-    '/app.asar/',
-    '/app.asar.unpacked/',
-  );
-  return new Worker(new URL(entry), { workerData: { stop } });
-}
 
 export function defaultThreads(): number {
   return availableParallelism();
@@ -147,10 +124,7 @@ export class CodecPool {
 
   /**
    * Ends the pool at once for its callers. Each worker skips what is queued, finishes the
-   * frame it is on, and ends its own thread when it reads the quit message. Terminating a
-   * thread from outside is only the fallback, for one stuck longer than CLOSE_WAIT_MS: landing
-   * mid-call in a native codec, or while the worker is still loading one, takes the whole
-   * process down (node-liblzma does; codec-pool-close.test.ts).
+   * frame it is on, then quits (worker-thread.ts says why it is not terminated).
    */
   close(): Promise<void> {
     this.closing ??= this.end();
@@ -161,19 +135,7 @@ export class CodecPool {
     this.closed = true;
     Atomics.store(new Int32Array(this.stop), 0, 1);
     this.failAll(new Error('codec pool closed'));
-    const quit: WorkerMessage = { op: 'quit' };
-    await Promise.all(
-      this.workers.map(async (w) => {
-        w.thread.postMessage(quit);
-        let timer: NodeJS.Timeout | undefined;
-        const stuck = new Promise<'stuck'>((resolve) => {
-          timer = setTimeout(() => resolve('stuck'), CLOSE_WAIT_MS);
-        });
-        const ended = await Promise.race([w.exited, stuck]);
-        clearTimeout(timer);
-        if (ended === 'stuck') await w.thread.terminate();
-      }),
-    );
+    await Promise.all(this.workers.map(quitWorker));
   }
 
   private ref(slot: Slot, length: number) {
@@ -216,12 +178,11 @@ export class CodecPool {
   }
 
   private startWorker(): Worker_ {
-    const thread = spawnCodecWorker(this.stop);
     const worker: Worker_ = {
-      thread,
+      ...startWorker(import.meta.url, 'codec-worker', { stop: this.stop }),
       jobs: [],
-      exited: new Promise((resolve) => thread.once('exit', () => resolve())),
     };
+    const { thread } = worker;
     thread.on('message', (reply: CodecReply) => {
       if (this.closed) return;
       const job = worker.jobs.shift();

@@ -32,4 +32,33 @@ describe('SlotArena', () => {
     stop.abort(new Error('stage failed'));
     await expect(waiting).rejects.toThrow('stage failed');
   });
+
+  it('a held slot comes back only once its holder is done, released before or after', async () => {
+    const arena = new SlotArena(8, 1);
+    const slot = await arena.acquire();
+    let finishReading!: () => void;
+    arena.hold(slot, new Promise<void>((resolve) => (finishReading = resolve)));
+    let next: number | null = null;
+    const waiting = arena.acquire().then((s) => (next = s.index));
+    arena.release(slot);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(next).toBeNull(); // released, but still being read
+    finishReading();
+    await waiting;
+    expect(next).toBe(slot.index);
+
+    // Done reading before the release: the release hands it out at once.
+    arena.hold(slot, Promise.resolve());
+    await new Promise((r) => setTimeout(r, 0));
+    arena.release(slot);
+    expect(arena.available).toBe(1);
+  });
+
+  it('a holder that fails lets go of the slot too', async () => {
+    const arena = new SlotArena(8, 1);
+    const slot = await arena.acquire();
+    arena.hold(slot, Promise.reject(new Error('digest stopped')));
+    arena.release(slot);
+    expect((await arena.acquire()).index).toBe(slot.index);
+  });
 });

@@ -6,6 +6,10 @@
 //
 // acquire() waits while every slot is taken: a stage that runs ahead of the next one simply
 // pauses until a slot comes back, which is backpressure for free.
+//
+// hold() lets another thread read a slot alongside the stages that pass it on (the stream
+// digest reads each frame as the codec compresses it): the slot is handed out again only
+// once the holder is done, whenever the stages release it.
 
 export interface Slot {
   readonly arena: SlotArena;
@@ -30,6 +34,8 @@ export class SlotArena {
   private readonly free: number[];
   private readonly waiting: Array<{ resolve: (slot: Slot) => void; reject: (e: unknown) => void }> =
     [];
+  /** Slots still being read elsewhere: settles (never rejects) when that is done. */
+  private readonly holds = new Map<number, Promise<void>>();
 
   constructor(
     readonly slotBytes: number,
@@ -77,8 +83,31 @@ export class SlotArena {
     });
   }
 
+  /**
+   * Keeps `slot` from being handed out again until `reading` settles, even once released.
+   * One hold per slot at a time.
+   */
+  hold(slot: Slot, reading: Promise<unknown>): void {
+    if (this.holds.has(slot.index)) throw new Error('slot is already held');
+    const done: Promise<void> = reading.then(
+      () => this.unhold(slot, done),
+      () => this.unhold(slot, done),
+    );
+    this.holds.set(slot.index, done);
+  }
+
   release(slot: Slot): void {
     if (slot.arena !== this) throw new Error('slot released to the wrong arena');
+    const held = this.holds.get(slot.index);
+    if (held) void held.then(() => this.handOut(slot));
+    else this.handOut(slot);
+  }
+
+  private unhold(slot: Slot, hold: Promise<void>): void {
+    if (this.holds.get(slot.index) === hold) this.holds.delete(slot.index);
+  }
+
+  private handOut(slot: Slot): void {
     const waiter = this.waiting.shift();
     if (waiter) waiter.resolve(slot);
     else this.free.push(slot.index);

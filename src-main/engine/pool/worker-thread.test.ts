@@ -1,22 +1,24 @@
 // Closing a pool whose workers are still loading their codecs must not take the process down.
 // It did: close() terminated idle workers from outside, and a worker terminated while loading
 // node-liblzma aborted the whole process (a fatal napi_throw), which a restore of a truncated
-// .gz met in CI. Runs the built pool (npm run build), as the CLI does, in a child process.
+// .gz met in CI. The stream digest's worker (it loads @node-rs/xxhash) ends the same way and
+// is closed alongside. Runs the built engine (npm run build), as the CLI does, in a child
+// process.
 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../test-support/paths.js';
 import { q, shStatus } from '../../test-support/shell.js';
 
-const CHILD = join(REPO_ROOT, 'src-main', 'test-support', 'close-pool-while-loading.mjs');
-const POOL = join(REPO_ROOT, 'build', 'src-main', 'engine', 'pool');
+const CHILD = join(REPO_ROOT, 'src-main', 'test-support', 'close-workers-while-loading.mjs');
+const ENGINE = join(REPO_ROOT, 'build', 'src-main', 'engine');
 
-describe('codec pool close', () => {
-  it('closing pools just as their workers load their codecs never aborts the process', async () => {
-    const result = await shStatus(`node ${q(CHILD)} ${q(POOL)} 10`);
+describe('worker threads', () => {
+  it('closing workers just as they load their native modules never aborts the process', async () => {
+    const result = await shStatus(`node ${q(CHILD)} ${q(ENGINE)} 10`);
     expect(result.stderr).not.toMatch(/FATAL ERROR/);
     expect(result.code, result.stderr).toBe(0);
-    const closed = Number(/closed (\d+) pools/.exec(result.stdout)?.[1]);
+    const closed = Number(/closed (\d+) times/.exec(result.stdout)?.[1]);
     console.log(result.stdout.trim());
     expect(closed).toBeGreaterThanOrEqual(20);
   });
