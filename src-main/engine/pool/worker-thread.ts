@@ -28,7 +28,10 @@ export interface WorkerThread {
 export function startWorker(callerUrl: string, name: string, workerData: object): WorkerThread {
   let thread: Worker;
   if (callerUrl.endsWith('.ts')) {
-    thread = new Worker(new URL('./ts-worker-bootstrap.mjs', import.meta.url), {
+    // Through a variable: Vite rewrites `new URL('…', import.meta.url)` written out as an
+    // asset URL in the renderer tests' DOM environment, and Worker takes file: URLs only.
+    const here = import.meta.url;
+    thread = new Worker(new URL('./ts-worker-bootstrap.mjs', here), {
       workerData: { ...workerData, tsEntry: new URL(`./${name}.ts`, callerUrl).href },
     });
   } else {
