@@ -20,6 +20,7 @@ describe('worker threads', () => {
     expect(result.code, result.stderr).toBe(0);
     const closed = Number(/closed (\d+) times/.exec(result.stdout)?.[1]);
     console.log(result.stdout.trim());
-    expect(closed).toBeGreaterThanOrEqual(20);
+    // The loop ran (76 times in 10 s here; a slower machine has a longer load time too).
+    expect(closed).toBeGreaterThanOrEqual(10);
   });
 });
