@@ -18,6 +18,7 @@ import { rawBlockMap, type BlockMap } from '../blockmap/block-map.js';
 import { readAtOf } from '../blockmap/read-source.js';
 import { rawBlockMapWithTable, usedBlockMap } from '../blockmap/used-block-map.js';
 import { CODEC_INFO } from '../codecs/codec-info.js';
+import type { StreamDigests } from '../digest/frame-digests.js';
 import { StreamDigestThread } from '../digest/stream-digest-thread.js';
 import type { ImageWriter } from '../format/image-writer.js';
 import { SeekableImageWriter } from '../format/seekable-image-writer.js';
@@ -520,7 +521,7 @@ function buildManifest(input: {
   adapt: AdaptiveRange | undefined;
   levels: LevelRuns;
   frameSize: number;
-  digests: { streamSha256: string; framesDigest: string };
+  digests: StreamDigests;
   startedAt: Date;
   badRanges: ByteRange[];
 }): Manifest {

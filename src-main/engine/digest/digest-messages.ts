@@ -1,6 +1,7 @@
 // Messages between the main thread and the stream digest's worker (digest-worker.ts).
 
 import type { Quit } from '../pool/worker-thread.js';
+import type { StreamDigests } from './frame-digests.js';
 
 export type DigestRequest =
   /** The next frame of the stream. A view of shared memory is read in place, not copied. */
@@ -8,11 +9,6 @@ export type DigestRequest =
   /** Every frame has been sent: the digests, once the worker has hashed them all. */
   | { op: 'result' }
   | Quit;
-
-export interface StreamDigests {
-  streamSha256: string;
-  framesDigest: string;
-}
 
 /** Answers come in the order of the requests (quit has none). */
 export type DigestReply =

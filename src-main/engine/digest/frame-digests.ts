@@ -73,6 +73,12 @@ export class StoredFramesDigest {
   }
 }
 
+/** The manifest's digests of a whole stream. */
+export interface StreamDigests {
+  streamSha256: string;
+  framesDigest: string;
+}
+
 /** Both digests of a stream fed frame by frame, in order (the backup's side). */
 export class StreamDigest {
   private readonly sha256: Hash = createHash('sha256');
@@ -88,7 +94,7 @@ export class StreamDigest {
     return this;
   }
 
-  result(): { streamSha256: string; framesDigest: string } {
+  result(): StreamDigests {
     return { streamSha256: this.sha256.digest('hex'), framesDigest: this.frames.hex() };
   }
 }

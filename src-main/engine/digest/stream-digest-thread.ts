@@ -3,9 +3,8 @@
 // is held until the worker has hashed it (slot-arena.ts hold()).
 
 import { quitWorker, startWorker, type WorkerThread } from '../pool/worker-thread.js';
-import type { DigestReply, DigestRequest, StreamDigests } from './digest-messages.js';
-
-export type { StreamDigests };
+import type { DigestReply, DigestRequest } from './digest-messages.js';
+import type { StreamDigests } from './frame-digests.js';
 
 type Waiter = { resolve: (reply: DigestReply) => void; reject: (error: Error) => void };
 
