@@ -2,7 +2,7 @@
 
 import { SpillwayError } from '../errors.js';
 import type { BackupSource } from '../source/backup-source.js';
-import type { ReadAt } from './read-at.js';
+import type { ReadAt } from '../read-at.js';
 
 export function readAtOf(source: Extract<BackupSource, { type: 'positioned' }>): ReadAt {
   return async (position, length) => {

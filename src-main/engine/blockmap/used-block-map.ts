@@ -7,16 +7,16 @@
 import type { ByteRange, Partition, PartitionTable } from '../../../src-shared/manifest.js';
 import { complement, normalize, subtract, totalLength } from '../ranges.js';
 import { rawBlockMap, type BlockMap } from './block-map.js';
-import type { Allocation, FilesystemReader } from './filesystems/allocation.js';
-import { exfatReader } from './filesystems/exfat.js';
-import { extReader } from './filesystems/ext.js';
-import { fatReader } from './filesystems/fat.js';
-import { ntfsReader } from './filesystems/ntfs.js';
-import { swapReader } from './filesystems/swap.js';
-import type { FoundPartition } from './partition-table/found-partition.js';
-import { readGpt } from './partition-table/gpt.js';
-import { readMbr } from './partition-table/mbr.js';
-import { Distrust, type ReadAt } from './read-at.js';
+import type { Allocation, FilesystemReader } from '../filesystems/allocation.js';
+import { exfatReader } from '../filesystems/exfat/allocation.js';
+import { extReader } from '../filesystems/ext/allocation.js';
+import { fatReader } from '../filesystems/fat/allocation.js';
+import { ntfsReader } from '../filesystems/ntfs/allocation.js';
+import { swapReader } from '../filesystems/swap/allocation.js';
+import type { FoundPartition } from '../partition-table/found-partition.js';
+import { readGpt } from '../partition-table/gpt.js';
+import { readMbr } from '../partition-table/mbr.js';
+import { Distrust, type ReadAt } from '../read-at.js';
 
 // Readers that recognise their filesystem by a name in the boot sector come before FAT,
 // whose boot sector has no such name and is recognised by its values alone.

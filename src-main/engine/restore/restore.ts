@@ -25,7 +25,7 @@ import { CodecPool, defaultThreads } from '../pool/codec-pool.js';
 import type { SshOptions } from '../remote/ssh-connection.js';
 import type { ProgressTracker } from '../progress/progress-tracker.js';
 import { clip } from '../ranges.js';
-import { moveGptBackup } from '../blockmap/partition-table/gpt-resize.js';
+import { moveGptBackup } from '../partition-table/gpt-resize.js';
 import { checkBeforeWriting, selectWrites, type StoredDigests } from './check-before-writing.js';
 import { readBackAndCompare, WrittenLog } from './read-back.js';
 import { planRestore, refusalError, type RestorePlan } from './restore-plan.js';

@@ -7,8 +7,8 @@
 
 import type { ByteRange } from '../../../../src-shared/manifest.js';
 import { normalize } from '../../ranges.js';
-import { Distrust, type ReadAt } from '../read-at.js';
-import { bitRuns, pushRange, type FilesystemReader } from './allocation.js';
+import { Distrust, type ReadAt } from '../../read-at.js';
+import { bitRuns, pushRange, type FilesystemReader } from '../allocation.js';
 
 /** ext keeps its UUID in byte order: printed as is (blkid's form). */
 function uuidText(bytes: Buffer): string {

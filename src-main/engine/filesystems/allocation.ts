@@ -3,7 +3,7 @@
 // ReadAt. A reader that finds its filesystem but distrusts something throws Distrust: the
 // partition is then read whole, and the plan says why.
 
-import type { ByteRange } from '../../../../src-shared/manifest.js';
+import type { ByteRange } from '../../../src-shared/manifest.js';
 import type { ReadAt } from '../read-at.js';
 
 export interface Allocation {

@@ -13,9 +13,9 @@ import { attachLoop } from '../../../test-support/loop-devices.js';
 import { randomFile } from '../../../test-support/fixtures.js';
 import { q, sh, shStatus } from '../../../test-support/shell.js';
 import { tempDir } from '../../../test-support/temp-dir.js';
-import { Distrust } from '../read-at.js';
-import { usedBlockMap } from '../used-block-map.js';
-import { exfatReader } from './exfat.js';
+import { Distrust } from '../../read-at.js';
+import { usedBlockMap } from '../../blockmap/used-block-map.js';
+import { exfatReader } from './allocation.js';
 
 const MIB = 2 ** 20;
 

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extUsedBytes } from '../../../test-support/fs-tools.js';
 import { q, sh } from '../../../test-support/shell.js';
 import { tempDir } from '../../../test-support/temp-dir.js';
-import { Distrust } from '../read-at.js';
-import { extReader } from './ext.js';
+import { Distrust } from '../../read-at.js';
+import { extReader } from './allocation.js';
 
 describe('ext allocation', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;

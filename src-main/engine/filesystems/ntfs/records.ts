@@ -3,7 +3,7 @@
 // record, and the data runs (runlists) that map a non-resident attribute onto clusters.
 // Anything that does not add up throws Distrust: the reader then reads the partition whole.
 
-import { Distrust, type ReadAt } from '../read-at.js';
+import { Distrust, type ReadAt } from '../../read-at.js';
 
 /** The update sequence protects every 512-byte block, whatever the sector size. */
 const FIXUP_STRIDE = 512;

@@ -14,9 +14,9 @@ import { randomFile } from '../../../test-support/fixtures.js';
 import { mountNtfs, noNtfsReason } from '../../../test-support/ntfs-mount.js';
 import { q, sh, shStatus } from '../../../test-support/shell.js';
 import { tempDir } from '../../../test-support/temp-dir.js';
-import { Distrust } from '../read-at.js';
-import type { Allocation } from './allocation.js';
-import { ntfsReader } from './ntfs.js';
+import { Distrust } from '../../read-at.js';
+import type { Allocation } from '../allocation.js';
+import { ntfsReader } from './allocation.js';
 
 const MIB = 2 ** 20;
 const SIZE = 64 * MIB;

@@ -7,9 +7,9 @@
 
 import type { ByteRange } from '../../../../src-shared/manifest.js';
 import { normalize } from '../../ranges.js';
-import { Distrust, type ReadAt } from '../read-at.js';
-import { bitRuns, type FilesystemReader } from './allocation.js';
-import { checkLogFileClean } from './ntfs-logfile.js';
+import { Distrust, type ReadAt } from '../../read-at.js';
+import { bitRuns, type FilesystemReader } from '../allocation.js';
+import { checkLogFileClean } from './logfile.js';
 import {
   ATTR_ATTRIBUTE_LIST,
   ATTR_DATA,
@@ -21,7 +21,7 @@ import {
   unnamed,
   type Attribute,
   type Run,
-} from './ntfs-records.js';
+} from './records.js';
 
 const MFT = 0;
 const LOGFILE = 2;

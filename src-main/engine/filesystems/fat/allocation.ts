@@ -2,8 +2,8 @@
 // always in use; a cluster is in use when its entry is not zero (free) in any FAT copy.
 
 import type { ByteRange } from '../../../../src-shared/manifest.js';
-import { Distrust, type ReadAt } from '../read-at.js';
-import { pushRange, type FilesystemReader } from './allocation.js';
+import { Distrust, type ReadAt } from '../../read-at.js';
+import { pushRange, type FilesystemReader } from '../allocation.js';
 
 const MAX_FAT_BYTES = 512 * 2 ** 20;
 

@@ -2,8 +2,8 @@
 // swapped-out memory that is never read back after a reboot. A swap area holding a
 // hibernation image is not stale: it is read whole.
 
-import { Distrust, type ReadAt } from '../read-at.js';
-import type { FilesystemReader } from './allocation.js';
+import { Distrust, type ReadAt } from '../../read-at.js';
+import type { FilesystemReader } from '../allocation.js';
 
 const PAGE = 4096;
 

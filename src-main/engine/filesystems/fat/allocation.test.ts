@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fatUsedBounds } from '../../../test-support/fs-tools.js';
 import { q, sh, shStatus } from '../../../test-support/shell.js';
 import { tempDir } from '../../../test-support/temp-dir.js';
-import { fatReader } from './fat.js';
+import { fatReader } from './allocation.js';
 
 describe('FAT allocation', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;

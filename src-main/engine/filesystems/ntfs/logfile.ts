@@ -4,8 +4,8 @@
 // Windows, hibernated or left by Windows' fast startup has metadata only the journal can
 // complete: its bitmap cannot be trusted, so it is read whole.
 
-import { Distrust } from '../read-at.js';
-import { applyFixups } from './ntfs-records.js';
+import { Distrust } from '../../read-at.js';
+import { applyFixups } from './records.js';
 
 /** Reads `length` bytes at `offset` of the $LogFile stream. */
 export type ReadLog = (offset: number, length: number) => Promise<Buffer>;

@@ -6,8 +6,8 @@
 // that loops, a bitmap that does not mark its own metadata) reads the partition whole.
 
 import type { ByteRange } from '../../../../src-shared/manifest.js';
-import { Distrust, type ReadAt } from '../read-at.js';
-import { bitRuns, pushRange, type FilesystemReader } from './allocation.js';
+import { Distrust, type ReadAt } from '../../read-at.js';
+import { bitRuns, pushRange, type FilesystemReader } from '../allocation.js';
 
 const NAME = 'EXFAT   ';
 const VOLUME_DIRTY = 0x2;
