@@ -15,7 +15,7 @@ import { describeBadRanges } from '../engine/source/careful-read.js';
 import { SpillwayError } from '../engine/errors.js';
 import { formatBytes, formatDuration } from '../../src-shared/units.js';
 import type { CodecName } from '../../src-shared/manifest.js';
-import type { SshOptions } from '../engine/remote/ssh-connection.js';
+import type { SshOptions } from '../engine/endpoints/ssh/connection.js';
 import { planBackup, type BackupPlan } from '../engine/backup/plan-backup.js';
 import { defaultDataDir } from '../store/data-dir.js';
 import { fileURLToPath } from 'node:url';

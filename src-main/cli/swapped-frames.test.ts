@@ -11,7 +11,7 @@ import {
   parseSeekFooter,
   parseSeekTable,
   SEEK_FOOTER_BYTES,
-} from '../engine/format/zstd-seekable.js';
+} from '../engine/format/seekable/zstd-seekable.js';
 import { spillway } from '../test-support/cli.js';
 import { randomFile } from '../test-support/fixtures.js';
 import { tempDir } from '../test-support/temp-dir.js';

@@ -4,7 +4,7 @@
 import { constants } from 'node:fs';
 import { access, stat, statfs } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { automaticPartSize } from '../engine/split/split-names.js';
+import { automaticPartSize } from '../engine/endpoints/split/part-names.js';
 
 export type DestinationCheck =
   | { folder: string; usable: false; problem: 'missing' | 'not-a-folder' | 'read-only' }

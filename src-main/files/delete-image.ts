@@ -4,7 +4,7 @@
 
 import { lstat, rm } from 'node:fs/promises';
 import { SIDECAR_SUFFIX } from '../../src-shared/sidecar.js';
-import { MAX_PARTS, partPath } from '../engine/split/split-names.js';
+import { MAX_PARTS, partPath } from '../engine/endpoints/split/part-names.js';
 
 async function isFile(path: string): Promise<boolean> {
   return (await lstat(path).catch(() => null))?.isFile() ?? false;

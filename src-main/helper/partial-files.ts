@@ -7,7 +7,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { BackupParams } from '../../src-shared/api.js';
-import { INCOMPLETE_SUFFIX } from '../engine/sink/file-sink.js';
+import { INCOMPLETE_SUFFIX } from '../engine/endpoints/file/sink.js';
 import { cleanUpDeadRuns } from '../engine/spill/spill-dir.js';
 
 export interface PartialFileWatch {

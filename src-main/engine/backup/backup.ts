@@ -21,8 +21,8 @@ import { CODEC_INFO } from '../codecs/codec-info.js';
 import type { StreamDigests } from '../digest/frame-digests.js';
 import { StreamDigestThread } from '../digest/stream-digest-thread.js';
 import type { ImageWriter } from '../format/image-writer.js';
-import { SeekableImageWriter } from '../format/seekable-image-writer.js';
-import { SidecarImageWriter } from '../format/sidecar-image-writer.js';
+import { SeekableImageWriter } from '../format/seekable/writer.js';
+import { SidecarImageWriter } from '../format/sidecar/writer.js';
 import { DEFAULT_FRAME_SIZE, frameCount } from '../frames/frame.js';
 import { runJob, type JobContext } from '../jobs/job-context.js';
 import { CodecPool, defaultThreads } from '../pool/codec-pool.js';
@@ -30,10 +30,10 @@ import { SlotArena } from '../pool/slot-arena.js';
 import { BusyMeter } from '../progress/busy-meter.js';
 import type { ProgressTracker } from '../progress/progress-tracker.js';
 import { totalLength } from '../ranges.js';
-import { openFileSink } from '../sink/file-sink.js';
-import type { ImageSink } from '../sink/image-sink.js';
-import { streamSink } from '../sink/stream-sink.js';
-import { throttledSink } from '../sink/throttled-sink.js';
+import { openFileSink } from '../endpoints/file/sink.js';
+import type { ImageSink } from '../endpoints/image-sink.js';
+import { streamSink } from '../endpoints/stdio/sink.js';
+import { throttledSink } from '../endpoints/throttled-sink.js';
 import { openBackupSource, type BackupSource } from '../source/backup-source.js';
 import { CarefulReader, describeBadRanges, type OnReadError } from '../source/careful-read.js';
 import { deviceAnswers } from '../device/probe.js';
@@ -41,10 +41,10 @@ import { directRead } from '../device/direct-read.js';
 import { formatBytes } from '../../../src-shared/units.js';
 import type { ByteRange } from '../../../src-shared/manifest.js';
 import { openSpill, type OpenedSpill, type SpillSettings } from '../spill/open-spill.js';
-import { openSplitSink } from '../split/split-sink.js';
-import type { SshOptions } from '../remote/ssh-connection.js';
-import { isSshUrl, parseSshUrl } from '../remote/ssh-url.js';
-import { automaticPartSize, MIN_PART_SIZE } from '../split/split-names.js';
+import { openSplitSink } from '../endpoints/split/sink.js';
+import type { SshOptions } from '../endpoints/ssh/connection.js';
+import { isSshUrl, parseSshUrl } from '../endpoints/ssh/url.js';
+import { automaticPartSize, MIN_PART_SIZE } from '../endpoints/split/part-names.js';
 import { TOOL_VERSION } from '../version.js';
 import { SpillwayError } from '../errors.js';
 import { maxFramesInFlight } from './compress-stage.js';
@@ -92,7 +92,7 @@ export interface BackupOptions {
 }
 
 /** The SSH library loads only for ssh:// destinations: every other backup starts faster. */
-const loadSshSink = () => import('../remote/ssh-sink.js');
+const loadSshSink = () => import('../endpoints/ssh/sink.js');
 
 /** Frames waiting in memory between the reader and the codec pool. */
 const MEMORY_FRAMES = 4;

@@ -19,17 +19,17 @@ import {
   spillwayFramePrefix,
   XXH64_EMPTY_LOW32,
   type SeekEntry,
-} from '../format/zstd-seekable.js';
+} from '../format/seekable/zstd-seekable.js';
 import { StoredFramesDigest } from '../digest/frame-digests.js';
 import type { StreamDigestThread } from '../digest/stream-digest-thread.js';
 import { fillFrame, type RangeReader } from '../frames/frame-reader.js';
 import { frameCount, frameExtent } from '../frames/frame.js';
 import { decodeFrames } from '../image/frame-decoder.js';
-import { openImageFile, type ImageInput } from '../image/image-input.js';
+import { openImageFile, type ImageInput } from '../endpoints/image-input.js';
 import type { IndexedFrame } from '../image/open-image.js';
 import type { CodecPool } from '../pool/codec-pool.js';
 import type { PositionedSource } from '../source/backup-source.js';
-import { INCOMPLETE_SUFFIX } from '../sink/file-sink.js';
+import { INCOMPLETE_SUFFIX } from '../endpoints/file/sink.js';
 
 export interface Resumed {
   header: ImageHeader;

@@ -1,7 +1,7 @@
 // Lays compressed frames out as one image format. The backup pipeline hands it frames in
 // order, then the manifest; each format decides where its index and manifest go: inside the
-// image (zstd, LZ4: seekable-image-writer.ts) or beside it (gzip, xz, none:
-// sidecar-image-writer.ts).
+// image (zstd, LZ4: seekable/writer.ts) or beside it (gzip, xz, none:
+// sidecar/writer.ts).
 
 import type { ImageHeader, Manifest } from '../../../src-shared/manifest.js';
 

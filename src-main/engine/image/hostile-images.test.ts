@@ -17,7 +17,7 @@ import type { TargetDescription } from '../restore/restore-target.js';
 import { checkImage } from '../verify/check-image.js';
 import { sidecarPathOf } from '../../../src-shared/sidecar.js';
 import { CODEC_INFO } from '../codecs/codec-info.js';
-import { memoryImageInput } from './image-input.js';
+import { memoryImageInput } from '../endpoints/image-input.js';
 import { openImageFrom } from './open-image.js';
 import { knownPayloadSize } from './stream-decoder.js';
 import { readFile, rm, writeFile } from 'node:fs/promises';

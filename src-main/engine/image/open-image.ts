@@ -38,13 +38,13 @@ import {
   spillwayFrameJson,
   spillwayFramePrefix,
   type SeekEntry,
-} from '../format/zstd-seekable.js';
+} from '../format/seekable/zstd-seekable.js';
 import { MAX_FRAME_SIZE } from '../frames/frame.js';
-import type { SshOptions } from '../remote/ssh-connection.js';
-import { isSshUrl, parseSshUrl } from '../remote/ssh-url.js';
-import { openSplitInput } from '../split/split-input.js';
-import { parsePartPath, partPath } from '../split/split-names.js';
-import { openImageFile, type ImageInput } from './image-input.js';
+import type { SshOptions } from '../endpoints/ssh/connection.js';
+import { isSshUrl, parseSshUrl } from '../endpoints/ssh/url.js';
+import { openSplitInput } from '../endpoints/split/input.js';
+import { parsePartPath, partPath } from '../endpoints/split/part-names.js';
+import { openImageFile, type ImageInput } from '../endpoints/image-input.js';
 
 export interface IndexedFrame {
   /** Its place in the image's `frames` (the header and manifest frames are not counted). */
@@ -102,7 +102,7 @@ export async function openImage(
 ): Promise<OpenedImage> {
   if (isSshUrl(path)) {
     // The SSH library loads only for ssh:// images: every other job starts faster.
-    const { openSshImage } = await import('../remote/ssh-input.js');
+    const { openSshImage } = await import('../endpoints/ssh/input.js');
     const remote = await openSshImage(parseSshUrl(path), options.ssh ?? {});
     return openImageFrom(remote.input, remote.sidecar);
   }

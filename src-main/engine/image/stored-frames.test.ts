@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { xxh64 } from '@node-rs/xxhash';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test-support/temp-dir.js';
-import { openImageFile, type ImageInput } from './image-input.js';
+import { openImageFile, type ImageInput } from '../endpoints/image-input.js';
 import type { IndexedFrame } from './open-image.js';
 import { hashStoredFrames } from './stored-frames.js';
 

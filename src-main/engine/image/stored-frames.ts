@@ -4,7 +4,7 @@
 // the next chunk read while the current one is hashed.
 
 import { Xxh64 } from '@node-rs/xxhash';
-import type { ImageInput } from './image-input.js';
+import type { ImageInput } from '../endpoints/image-input.js';
 import type { IndexedFrame } from './open-image.js';
 
 /** Bytes read at once. Two chunks are held: the one hashed and the one being read. */

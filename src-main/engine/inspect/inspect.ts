@@ -1,7 +1,7 @@
 // `spillway inspect IMAGE`: what an image holds, from its index and manifest alone (nothing
 // is decompressed, so it is instant on any size).
 
-import type { SshOptions } from '../remote/ssh-connection.js';
+import type { SshOptions } from '../endpoints/ssh/connection.js';
 import type { Manifest } from '../../../src-shared/manifest.js';
 import type { CheckLevel } from '../../../src-shared/protocol/events.js';
 import { openImage, type OpenedImage } from '../image/open-image.js';

@@ -10,9 +10,9 @@ import { DEFAULT_FRAME_SIZE } from '../frames/frame.js';
 import { runJob, type JobContext } from '../jobs/job-context.js';
 import { SlotArena } from '../pool/slot-arena.js';
 import { BusyMeter } from '../progress/busy-meter.js';
-import type { ImageSink } from '../sink/image-sink.js';
-import { streamSink } from '../sink/stream-sink.js';
-import { throttledSink } from '../sink/throttled-sink.js';
+import type { ImageSink } from '../endpoints/image-sink.js';
+import { streamSink } from '../endpoints/stdio/sink.js';
+import { throttledSink } from '../endpoints/throttled-sink.js';
 import { openSpill, type SpillSettings } from '../spill/open-spill.js';
 
 export interface PipeOptions {

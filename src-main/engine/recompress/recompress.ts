@@ -12,16 +12,16 @@ import { CODEC_INFO } from '../codecs/codec-info.js';
 import { StreamDigest } from '../digest/frame-digests.js';
 import { SpillwayError } from '../errors.js';
 import type { ImageWriter } from '../format/image-writer.js';
-import { SeekableImageWriter } from '../format/seekable-image-writer.js';
-import { SidecarImageWriter } from '../format/sidecar-image-writer.js';
+import { SeekableImageWriter } from '../format/seekable/writer.js';
+import { SidecarImageWriter } from '../format/sidecar/writer.js';
 import type { RawFrame } from '../frames/frame.js';
 import { decodeFrames } from '../image/frame-decoder.js';
 import { openImage, type IndexedImage, type OpenedImage } from '../image/open-image.js';
 import { runJob, type JobContext } from '../jobs/job-context.js';
 import { CodecPool, defaultThreads } from '../pool/codec-pool.js';
 import { SlotArena } from '../pool/slot-arena.js';
-import { openFileSink } from '../sink/file-sink.js';
-import type { ImageSink } from '../sink/image-sink.js';
+import { openFileSink } from '../endpoints/file/sink.js';
+import type { ImageSink } from '../endpoints/image-sink.js';
 
 export interface RecompressOptions {
   image: string;

@@ -22,7 +22,7 @@ import { openImage, type IndexedImage, type OpenedImage } from '../image/open-im
 import { decodeBlocks } from '../image/stream-decoder.js';
 import { runJob, type JobContext } from '../jobs/job-context.js';
 import { CodecPool, defaultThreads } from '../pool/codec-pool.js';
-import type { SshOptions } from '../remote/ssh-connection.js';
+import type { SshOptions } from '../endpoints/ssh/connection.js';
 import type { ProgressTracker } from '../progress/progress-tracker.js';
 import { clip } from '../ranges.js';
 import { moveGptBackup } from '../partition-table/gpt-resize.js';

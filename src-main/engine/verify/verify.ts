@@ -5,7 +5,7 @@ import type { VerifyResult } from '../../../src-shared/protocol/events.js';
 import { openImage } from '../image/open-image.js';
 import { runJob, type JobContext } from '../jobs/job-context.js';
 import { CodecPool, defaultThreads } from '../pool/codec-pool.js';
-import type { SshOptions } from '../remote/ssh-connection.js';
+import type { SshOptions } from '../endpoints/ssh/connection.js';
 import { checkImage } from './check-image.js';
 
 export interface VerifyOptions {

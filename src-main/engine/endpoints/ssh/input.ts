@@ -3,11 +3,11 @@
 // index, when there is one, comes along.
 
 import type { SFTPWrapper, Stats } from 'ssh2';
-import { MAX_SIDECAR_BYTES, sidecarPathOf } from '../../../src-shared/sidecar.js';
-import { SpillwayError } from '../errors.js';
-import { withRead, type ImageInput } from '../image/image-input.js';
-import { SshConnection, type SshOptions } from './ssh-connection.js';
-import { describeLocation, type SshLocation } from './ssh-url.js';
+import { MAX_SIDECAR_BYTES, sidecarPathOf } from '../../../../src-shared/sidecar.js';
+import { SpillwayError } from '../../errors.js';
+import { withRead, type ImageInput } from '../image-input.js';
+import { SshConnection, type SshOptions } from './connection.js';
+import { describeLocation, type SshLocation } from './url.js';
 
 const REQUEST = 64 * 1024;
 const IN_FLIGHT = 16;

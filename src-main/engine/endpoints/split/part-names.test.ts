@@ -5,7 +5,7 @@ import {
   locate,
   parsePartPath,
   partPath,
-} from './split-names.js';
+} from './part-names.js';
 
 describe('split part names', () => {
   it('numbers parts with three digits and reads them back', () => {

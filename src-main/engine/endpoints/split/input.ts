@@ -5,11 +5,11 @@
 import { createReadStream } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { SpillwayError } from '../errors.js';
-import { withRead, type ImageInput } from '../image/image-input.js';
-import { readFully } from '../io/file-io.js';
-import { partPath } from './split-names.js';
-import { existingParts } from './split-sink.js';
+import { SpillwayError } from '../../errors.js';
+import { withRead, type ImageInput } from '../image-input.js';
+import { readFully } from '../../io/file-io.js';
+import { partPath } from './part-names.js';
+import { existingParts } from './sink.js';
 
 interface Part {
   path: string;

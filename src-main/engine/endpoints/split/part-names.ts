@@ -1,7 +1,6 @@
 // Split images: one image stream cut into parts of a fixed size, named after the image with
 // a three-digit number ("disk.img.zst.000", ".001", …), so `cat disk.img.zst.* | zstd -dc`
-// gives the drive back. Pure naming and arithmetic; the files are split-sink.ts and
-// split-input.ts.
+// gives the drive back. Pure naming and arithmetic; the files are sink.ts and input.ts.
 
 /** FAT32 cannot hold a file of 4 GiB; parts one MiB below that fit with room to spare. */
 export const FAT32_PART_SIZE = 4 * 2 ** 30 - 2 ** 20;

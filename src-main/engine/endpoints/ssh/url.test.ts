@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SpillwayError } from '../errors.js';
-import { parseSshUrl, shellQuote } from './ssh-url.js';
+import { SpillwayError } from '../../errors.js';
+import { parseSshUrl, shellQuote } from './url.js';
 
 describe('ssh:// addresses', () => {
   it('reads user, host, port and path', () => {

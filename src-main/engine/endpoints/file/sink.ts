@@ -4,10 +4,10 @@
 import { constants } from 'node:fs';
 import { link, open, rename, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { SpillwayError } from '../errors.js';
-import { BackgroundFlush } from '../io/background-flush.js';
-import { writeFully } from '../io/file-io.js';
-import type { ImageSink } from './image-sink.js';
+import { SpillwayError } from '../../errors.js';
+import { BackgroundFlush } from '../../io/background-flush.js';
+import { writeFully } from '../../io/file-io.js';
+import type { ImageSink } from '../image-sink.js';
 
 export const INCOMPLETE_SUFFIX = '.incomplete';
 

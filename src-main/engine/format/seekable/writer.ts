@@ -3,10 +3,10 @@
 // frames with the magic 0x184D2A5?, so `zstd -dc` and `lz4 -dc` both read straight through
 // to the drive's bytes. Holds 12 bytes per frame in memory for the table.
 
-import type { ImageHeader, Manifest } from '../../../src-shared/manifest.js';
-import { StoredFramesDigest, frameXxh64 } from '../digest/frame-digests.js';
-import type { ImageSink } from '../sink/image-sink.js';
-import type { ImageWriter } from './image-writer.js';
+import type { ImageHeader, Manifest } from '../../../../src-shared/manifest.js';
+import { StoredFramesDigest, frameXxh64 } from '../../digest/frame-digests.js';
+import type { ImageSink } from '../../endpoints/image-sink.js';
+import type { ImageWriter } from '../image-writer.js';
 import {
   encodeSeekTable,
   HEADER_TAG,

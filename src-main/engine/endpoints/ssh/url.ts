@@ -1,6 +1,6 @@
 // ssh://user@host[:port]/path: where an image lives on another machine. Pure parsing.
 
-import { SpillwayError } from '../errors.js';
+import { SpillwayError } from '../../errors.js';
 
 export interface SshLocation {
   user: string;

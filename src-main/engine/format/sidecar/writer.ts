@@ -5,18 +5,18 @@
 // after the image has taken its own, so a finished-looking pair is always a complete one.
 
 import { open, rename, unlink } from 'node:fs/promises';
-import type { ImageHeader, Manifest } from '../../../src-shared/manifest.js';
-import { StoredFramesDigest, frameXxh64, zeroFrameXxh64 } from '../digest/frame-digests.js';
+import type { ImageHeader, Manifest } from '../../../../src-shared/manifest.js';
+import { StoredFramesDigest, frameXxh64, zeroFrameXxh64 } from '../../digest/frame-digests.js';
 import {
   SIDECAR_FORMAT,
   SIDECAR_VERSION,
   sidecarPathOf,
   type Sidecar,
   type SidecarFrame,
-} from '../../../src-shared/sidecar.js';
-import { INCOMPLETE_SUFFIX } from '../sink/file-sink.js';
-import type { ImageSink } from '../sink/image-sink.js';
-import type { ImageWriter } from './image-writer.js';
+} from '../../../../src-shared/sidecar.js';
+import { INCOMPLETE_SUFFIX } from '../../endpoints/file/sink.js';
+import type { ImageSink } from '../../endpoints/image-sink.js';
+import type { ImageWriter } from '../image-writer.js';
 
 export class SidecarImageWriter implements ImageWriter {
   private header: ImageHeader | null = null;

@@ -3,7 +3,7 @@
 
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { ImageSink } from './image-sink.js';
+import type { ImageSink } from '../image-sink.js';
 
 const ZERO_BLOCK = 2 ** 20;
 

@@ -6,9 +6,9 @@ import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
-import { SpillwayError } from '../errors.js';
+import { SpillwayError } from '../../errors.js';
 import { checkHostKey, fingerprint, keyType, knownHostsLine } from './known-hosts.js';
-import { describeLocation, type SshLocation } from './ssh-url.js';
+import { describeLocation, type SshLocation } from './url.js';
 
 export interface SshOptions {
   /** known_hosts to check the server against (default ~/.ssh/known_hosts). */

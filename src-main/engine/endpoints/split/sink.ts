@@ -4,11 +4,11 @@
 
 import { readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { SpillwayError } from '../errors.js';
-import { freeBytesAt, openFileSink } from '../sink/file-sink.js';
-import type { ImageSink } from '../sink/image-sink.js';
-import { formatBytes } from '../../../src-shared/units.js';
-import { locate, MAX_PARTS, parsePartPath, partPath } from './split-names.js';
+import { SpillwayError } from '../../errors.js';
+import { freeBytesAt, openFileSink } from '../file/sink.js';
+import type { ImageSink } from '../image-sink.js';
+import { formatBytes } from '../../../../src-shared/units.js';
+import { locate, MAX_PARTS, parsePartPath, partPath } from './part-names.js';
 
 /** The part files of `image` that exist now, by number. */
 export async function existingParts(image: string): Promise<Map<number, string>> {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { createZstdFrameCodec, zstdFrameChecksum } from '../codecs/zstd-frame.js';
+import { createZstdFrameCodec, zstdFrameChecksum } from '../../codecs/zstd-frame.js';
 import {
   encodeSeekTable,
   parseSeekFooter,

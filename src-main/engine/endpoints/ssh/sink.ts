@@ -4,11 +4,11 @@
 
 import { once } from 'node:events';
 import type { ClientChannel } from 'ssh2';
-import { SpillwayError } from '../errors.js';
-import { INCOMPLETE_SUFFIX } from '../sink/file-sink.js';
-import type { ImageSink } from '../sink/image-sink.js';
-import { exitOf, SshConnection, type SshOptions } from './ssh-connection.js';
-import { describeLocation, shellQuote, type SshLocation } from './ssh-url.js';
+import { SpillwayError } from '../../errors.js';
+import { INCOMPLETE_SUFFIX } from '../file/sink.js';
+import type { ImageSink } from '../image-sink.js';
+import { exitOf, SshConnection, type SshOptions } from './connection.js';
+import { describeLocation, shellQuote, type SshLocation } from './url.js';
 
 const ZERO_BLOCK = 2 ** 20;
 
