@@ -1,11 +1,9 @@
-// The bytes of an image file, read by position (frames of an indexed image) or as a stream
-// (images made by other tools). Split parts and remote images implement the same interface.
+// The bytes of an image, read by position (frames of an indexed image) or as a stream
+// (images made by other tools), wherever they are: a file (file/input.ts), split parts
+// (split/input.ts), a file on another machine (ssh/input.ts), or memory (tests, fuzzing).
 
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { SpillwayError } from '../errors.js';
-import { readFully } from '../io/file-io.js';
 
 export interface ImageInput {
   /** What the user named: a path. */
@@ -23,39 +21,20 @@ export interface ImageInput {
   close(): Promise<void>;
 }
 
-export async function openImageFile(path: string): Promise<ImageInput> {
-  const st = await stat(path).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') {
-      throw new SpillwayError('not-found', `There is no image at ${path}.`);
-    }
-    throw error;
-  });
-  if (st.isDirectory()) {
-    throw new SpillwayError('not-an-image', `${path} is a folder, not an image file.`, {
-      hint: 'Pick the image file inside it (for example disk.img.zst).',
-    });
-  }
-  if (!st.isFile()) throw new SpillwayError('not-an-image', `${path} is not a regular file.`);
-  const handle = await open(path, 'r');
-  const size = st.size;
-  const readInto = async (target: Uint8Array, position: number) => {
-    checkRange(path, size, position, target.byteLength);
-    if ((await readFully(handle, target, position)) !== target.byteLength) {
-      throw new SpillwayError('image-truncated', `${path} ended while being read.`);
-    }
-  };
-  return withRead({
-    path,
-    size,
-    files: [path],
-    readInto,
-    stream: (start = 0) => createReadStream(path, { start, highWaterMark: 1 << 20 }),
-    close: () => handle.close(),
-  });
+/** The text of the index file found beside an image (src-shared/sidecar.ts), and its name. */
+export interface SidecarText {
+  path: string;
+  text: string;
+}
+
+/** An image's bytes, with the index file that was beside it, if any. */
+export interface FoundImage {
+  input: ImageInput;
+  sidecar: SidecarText | null;
 }
 
 /** Reading past the end of an image means it was cut short. */
-function checkRange(path: string, size: number, position: number, length: number): void {
+export function checkReadRange(path: string, size: number, position: number, length: number) {
   if (position < 0 || length < 0 || position + length > size) {
     throw new SpillwayError('image-truncated', `${path} ends before byte ${position + length}.`);
   }
@@ -81,7 +60,7 @@ export function memoryImageInput(path: string, bytes: Uint8Array): ImageInput {
     size,
     files: [],
     async readInto(target, position) {
-      checkRange(path, size, position, target.byteLength);
+      checkReadRange(path, size, position, target.byteLength);
       target.set(bytes.subarray(position, position + target.byteLength));
     },
     stream: (start = 0) => Readable.from([Buffer.from(bytes.subarray(start))]),

@@ -10,7 +10,7 @@ import { settledLater } from '../async/settled-later.js';
 import { frameXxh64 } from '../digest/frame-digests.js';
 import { CodecPool, CorruptFrameError } from '../pool/codec-pool.js';
 import { SlotArena, type Slot } from '../pool/slot-arena.js';
-import type { IndexedFrame, IndexedImage } from './open-image.js';
+import type { IndexedFrame, IndexedImage } from '../format/image-layout.js';
 
 export type DecodedFrame = {
   frame: IndexedFrame;

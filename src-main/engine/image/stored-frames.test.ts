@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { xxh64 } from '@node-rs/xxhash';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test-support/temp-dir.js';
-import { openImageFile, type ImageInput } from '../endpoints/image-input.js';
-import type { IndexedFrame } from './open-image.js';
+import { openImageFile } from '../endpoints/file/input.js';
+import type { ImageInput } from '../endpoints/image-input.js';
+import type { IndexedFrame } from '../format/image-layout.js';
 import { hashStoredFrames } from './stored-frames.js';
 
 const MIB = 2 ** 20;

@@ -5,7 +5,7 @@
 
 import { Xxh64 } from '@node-rs/xxhash';
 import type { ImageInput } from '../endpoints/image-input.js';
-import type { IndexedFrame } from './open-image.js';
+import type { IndexedFrame } from '../format/image-layout.js';
 
 /** Bytes read at once. Two chunks are held: the one hashed and the one being read. */
 const CHUNK = 16 * 2 ** 20;

@@ -8,7 +8,7 @@ import { createUnxz } from 'node-liblzma';
 import { SpillwayError } from '../errors.js';
 import { FormatError } from '../format/format-error.js';
 import { readXzIndex } from '../format/xz-index.js';
-import type { RawImage, StreamImage } from './open-image.js';
+import type { RawImage, StreamImage } from '../format/image-layout.js';
 import { ZstdStreamDecoder } from './zstd-stream-decoder.js';
 
 /** Uncompressed size, when the image says it before being decoded (raw, xz). */

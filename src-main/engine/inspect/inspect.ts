@@ -4,7 +4,8 @@
 import type { SshOptions } from '../endpoints/ssh/connection.js';
 import type { Manifest } from '../../../src-shared/manifest.js';
 import type { CheckLevel } from '../../../src-shared/protocol/events.js';
-import { openImage, type OpenedImage } from '../image/open-image.js';
+import type { OpenedImage } from '../format/image-layout.js';
+import { openImage } from '../image/open-image.js';
 import { knownPayloadSize } from '../image/stream-decoder.js';
 
 export interface ImageInfo {

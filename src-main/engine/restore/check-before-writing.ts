@@ -26,7 +26,7 @@ import {
   type BoundFields,
 } from '../digest/frame-digests.js';
 import { decodeFrames } from '../image/frame-decoder.js';
-import type { IndexedFrame, IndexedImage, OpenedImage } from '../image/open-image.js';
+import type { IndexedFrame, IndexedImage, OpenedImage } from '../format/image-layout.js';
 import { hashStoredFrames } from '../image/stored-frames.js';
 import type { CodecPool } from '../pool/codec-pool.js';
 import type { Counters } from '../progress/progress-tracker.js';

@@ -9,7 +9,7 @@ import type { CheckLevel } from '../../../src-shared/protocol/events.js';
 import { formatBytes } from '../../../src-shared/units.js';
 import { disksUnderPath } from '../device/mounts.js';
 import { SpillwayError } from '../errors.js';
-import type { OpenedImage } from '../image/open-image.js';
+import type { OpenedImage } from '../format/image-layout.js';
 import { knownPayloadSize } from '../image/stream-decoder.js';
 import { shrinkVerdict } from './smaller-target.js';
 import type { TargetDescription } from './restore-target.js';

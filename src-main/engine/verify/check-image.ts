@@ -9,7 +9,7 @@ import type { CheckLevel, Damage } from '../../../src-shared/protocol/events.js'
 import { FRAMES_MISMATCH, FramesDigest, frameXxh64 } from '../digest/frame-digests.js';
 import { SpillwayError } from '../errors.js';
 import { decodeFrames } from '../image/frame-decoder.js';
-import type { OpenedImage } from '../image/open-image.js';
+import type { OpenedImage } from '../format/image-layout.js';
 import { decodeBlocks } from '../image/stream-decoder.js';
 import type { CodecPool } from '../pool/codec-pool.js';
 import type { Counters } from '../progress/progress-tracker.js';

@@ -6,10 +6,9 @@ import { createReadStream } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { SpillwayError } from '../../errors.js';
-import { withRead, type ImageInput } from '../image-input.js';
+import { checkReadRange, withRead, type ImageInput } from '../image-input.js';
 import { readFully } from '../../io/file-io.js';
-import { partPath } from './part-names.js';
-import { existingParts } from './sink.js';
+import { existingParts, partPath } from './part-names.js';
 
 interface Part {
   path: string;
@@ -64,12 +63,7 @@ export async function openSplitInput(image: string): Promise<ImageInput | null> 
     size,
     files: parts.map((part) => part.path),
     async readInto(target, position) {
-      if (position < 0 || position + target.byteLength > size) {
-        throw new SpillwayError(
-          'image-truncated',
-          `${image} ends before byte ${position + target.byteLength}.`,
-        );
-      }
+      checkReadRange(image, size, position, target.byteLength);
       let done = 0;
       while (done < target.byteLength) {
         const at = position + done;

@@ -1,6 +1,10 @@
 // Split images: one image stream cut into parts of a fixed size, named after the image with
 // a three-digit number ("disk.img.zst.000", ".001", …), so `cat disk.img.zst.* | zstd -dc`
-// gives the drive back. Pure naming and arithmetic; the files are sink.ts and input.ts.
+// gives the drive back. Naming and arithmetic, and which parts of an image are in its
+// folder; the parts are written by sink.ts and read by input.ts.
+
+import { readdir } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
 /** FAT32 cannot hold a file of 4 GiB; parts one MiB below that fit with room to spare. */
 export const FAT32_PART_SIZE = 4 * 2 ** 30 - 2 ** 20;
@@ -29,4 +33,17 @@ export function automaticPartSize(fsType: number): number | null {
 /** Which part holds byte `position` of the stream, and where in it. */
 export function locate(position: number, partSize: number): { part: number; offset: number } {
   return { part: Math.floor(position / partSize), offset: position % partSize };
+}
+
+/** The part files of `image` that exist now, by number. */
+export async function existingParts(image: string): Promise<Map<number, string>> {
+  const names = await readdir(dirname(image)).catch(() => [] as string[]);
+  const parts = new Map<number, string>();
+  for (const name of names) {
+    const parsed = parsePartPath(name);
+    if (parsed && parsed.image === basename(image)) {
+      parts.set(parsed.index, join(dirname(image), name));
+    }
+  }
+  return parts;
 }

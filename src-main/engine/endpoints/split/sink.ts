@@ -2,26 +2,13 @@
 // is a file sink of its own (NAME.NNN.incomplete, renamed when the whole image is complete),
 // opened when the stream reaches it. Holes (sparse uncompressed images) may cross parts.
 
-import { readdir, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { SpillwayError } from '../../errors.js';
 import { freeBytesAt, openFileSink } from '../file/sink.js';
 import type { ImageSink } from '../image-sink.js';
 import { formatBytes } from '../../../../src-shared/units.js';
-import { locate, MAX_PARTS, parsePartPath, partPath } from './part-names.js';
-
-/** The part files of `image` that exist now, by number. */
-export async function existingParts(image: string): Promise<Map<number, string>> {
-  const names = await readdir(dirname(image)).catch(() => [] as string[]);
-  const parts = new Map<number, string>();
-  for (const name of names) {
-    const parsed = parsePartPath(name);
-    if (parsed && parsed.image === basename(image)) {
-      parts.set(parsed.index, join(dirname(image), name));
-    }
-  }
-  return parts;
-}
+import { existingParts, locate, MAX_PARTS, partPath } from './part-names.js';
 
 export async function openSplitSink(
   image: string,

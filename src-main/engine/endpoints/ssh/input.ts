@@ -5,22 +5,17 @@
 import type { SFTPWrapper, Stats } from 'ssh2';
 import { MAX_SIDECAR_BYTES, sidecarPathOf } from '../../../../src-shared/sidecar.js';
 import { SpillwayError } from '../../errors.js';
-import { withRead, type ImageInput } from '../image-input.js';
+import { checkReadRange, withRead, type FoundImage } from '../image-input.js';
 import { SshConnection, type SshOptions } from './connection.js';
 import { describeLocation, type SshLocation } from './url.js';
 
 const REQUEST = 64 * 1024;
 const IN_FLIGHT = 16;
 
-export interface RemoteImage {
-  input: ImageInput;
-  sidecar: { path: string; text: string } | null;
-}
-
 export async function openSshImage(
   location: SshLocation,
   options: SshOptions,
-): Promise<RemoteImage> {
+): Promise<FoundImage> {
   const connection = await SshConnection.open(location, options);
   try {
     const sftp = await connection.sftp();
@@ -57,12 +52,7 @@ async function readAt(
   target: Uint8Array,
   position: number,
 ): Promise<void> {
-  if (position < 0 || position + target.byteLength > size) {
-    throw new SpillwayError(
-      'image-truncated',
-      `${where} ends before byte ${position + target.byteLength}.`,
-    );
-  }
+  checkReadRange(where, size, position, target.byteLength);
   const buffer = Buffer.from(target.buffer, target.byteOffset, target.byteLength);
   let next = 0;
   const worker = async () => {
