@@ -43,6 +43,8 @@ export interface Features {
 
 export interface Superblock extends Features {
   blockSize: number;
+  /** Blocks per allocation cluster: 1, or 2^n with bigalloc. */
+  clusterRatio: number;
   /** Blocks in the filesystem (64-bit with the 64bit feature). */
   blocks: number;
   /** 1 with 1 KiB blocks (block 0 is the boot block), else 0. */
@@ -73,6 +75,8 @@ export interface GroupDescriptor {
   inodeBitmap: number;
   inodeTable: number;
   flags: number;
+  /** Inodes at the end of the group's table never handed out (with descriptor checksums). */
+  itableUnused: number;
 }
 
 /** Whether these 1024 bytes (read at SUPERBLOCK_OFFSET) are an ext superblock at all. */
@@ -145,6 +149,7 @@ export function parseSuperblock(sb: Buffer, size: number): Superblock {
   return {
     ...features,
     blockSize,
+    clusterRatio,
     blocks,
     firstDataBlock,
     blocksPerGroup,
@@ -201,5 +206,6 @@ export function parseDescriptor(d: Buffer, descSize: number): GroupDescriptor {
     inodeBitmap: d.readUInt32LE(0x4) + hi(0x24),
     inodeTable: d.readUInt32LE(0x8) + hi(0x28),
     flags: d.readUInt16LE(0x12),
+    itableUnused: d.readUInt16LE(0x1c) + (descSize >= 64 ? d.readUInt16LE(0x32) * 2 ** 16 : 0),
   };
 }
