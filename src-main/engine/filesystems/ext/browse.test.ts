@@ -207,13 +207,13 @@ describe.skipIf(noLoopReason !== null)('ext browse reader against the kernel', (
         const tree = await extBrowseReader.open(file.read, file.size);
         expect(tree?.filesystem).toBe(kind.filesystem);
         // Listing the root: the superblock, a descriptor block, the root's inode, its
-        // folder block and its children's inodes, read together where they lie close. The
-        // kernel puts each top-level folder in another block group (far apart without
-        // flex_bg): at most one more read each.
+        // folder blocks (one or two reads) and its children's inodes, read together where
+        // they lie close. The kernel puts each top-level folder in another block group (far
+        // apart without flex_bg): at most one more read each.
         const rootEntries = await tree!.list(await tree!.root());
         expect(rootEntries.map((entry) => entry.name)).toContain('many');
         const folders = rootEntries.filter((entry) => entry.kind === 'folder').length;
-        expect(file.counts.reads).toBeLessThanOrEqual(5 + folders);
+        expect(file.counts.reads).toBeLessThanOrEqual(6 + folders);
         expect(file.counts.largest).toBeLessThanOrEqual(256 * 1024);
         console.log(
           `${kind.name}: root (${rootEntries.length} entries, ${folders} folders) listed in ` +

@@ -186,16 +186,24 @@ export function hasSuperblock(sb: Superblock, g: number): boolean {
   return false;
 }
 
+/** The block that holds the superblock: block 1 with 1 KiB blocks, else block 0. */
+export function superblockBlock(sb: Superblock): number {
+  return Math.floor(SUPERBLOCK_OFFSET / sb.blockSize);
+}
+
 /**
  * The block that holds descriptor block `m` (descriptors m·D … m·D+D−1, D per block). Without
- * meta_bg they are one table right after the primary superblock. With meta_bg, the first
+ * meta_bg they are one table right after the superblock's block. With meta_bg, the first
  * `firstMetaBg` blocks are that table; after them, meta group m keeps its descriptor block in
- * the first block of group m·D, after that group's superblock copy.
+ * the first block of group m·D, after that group's superblock copy (the kernel's rule, with
+ * its case of 1 KiB blocks whose first data block is 0, as bigalloc makes them).
  */
 export function descriptorBlock(sb: Superblock, m: number): number {
-  if (!sb.metaBg || m < sb.firstMetaBg) return sb.firstDataBlock + 1 + m;
+  if (!sb.metaBg || m < sb.firstMetaBg) return superblockBlock(sb) + 1 + m;
   const group = m * (sb.blockSize / sb.descSize);
-  return sb.firstDataBlock + group * sb.blocksPerGroup + (hasSuperblock(sb, group) ? 1 : 0);
+  let before = hasSuperblock(sb, group) ? 1 : 0;
+  if (sb.blockSize === 1024 && m === 0 && sb.firstDataBlock === 0) before++;
+  return sb.firstDataBlock + group * sb.blocksPerGroup + before;
 }
 
 /** One group's descriptor, from its `descSize` bytes (the high halves only in 64-byte ones). */

@@ -10,6 +10,7 @@ import {
   parseDescriptor,
   RO_COMPAT_GDT_CSUM,
   RO_COMPAT_METADATA_CSUM,
+  superblockBlock,
   type GroupDescriptor,
   type Superblock,
 } from './superblock.js';
@@ -34,6 +35,8 @@ export class Volume {
   private readonly descriptorBlocks = new Map<number, Buffer>();
   readonly bytes: number;
   private readonly inodeTableBlocks: number;
+  /** The superblock's block: nothing of a file lies there or before. */
+  private readonly firstBlock: number;
 
   constructor(
     private readonly readAt: ReadAt,
@@ -41,6 +44,7 @@ export class Volume {
   ) {
     this.bytes = sb.blocks * sb.blockSize;
     this.inodeTableBlocks = Math.ceil((sb.inodesPerGroup * sb.inodeSize) / sb.blockSize);
+    this.firstBlock = superblockBlock(sb);
   }
 
   get blockSize(): number {
@@ -66,12 +70,12 @@ export class Volume {
 
   /**
    * Throws unless blocks [first, first+count) can hold file data or metadata: inside the
-   * filesystem, and past the superblock (block 0, or 1 with 1 KiB blocks, is never data).
+   * filesystem, and past the superblock's block (block 0, or 1 with 1 KiB blocks).
    */
   checkBlocks(first: number, count: number, what: string): void {
     if (
       !Number.isSafeInteger(first) ||
-      first <= this.sb.firstDataBlock ||
+      first <= this.firstBlock ||
       count < 1 ||
       first + count > this.sb.blocks
     ) {
