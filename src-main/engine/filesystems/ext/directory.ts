@@ -24,7 +24,7 @@ export interface DirectoryRecord {
 
 const RECORD_HEADER = 8;
 /** Folders larger than this are not listed: about 5 million names, far past real folders. */
-export const MAX_FOLDER_BYTES = 256 * 1024 * 1024;
+const MAX_FOLDER_BYTES = 256 * 1024 * 1024;
 const utf8 = new TextDecoder('utf-8');
 
 /** A record length as stored: 64 KiB blocks write their one full-block record as 0 or 65535. */

@@ -8,10 +8,8 @@ import { RO_COMPAT_LARGEDIR, type Superblock } from './superblock.js';
 import { Damaged } from './volume.js';
 
 export const FLAG_ENCRYPT = 0x800;
-export const FLAG_INDEX = 0x1000;
 export const FLAG_HUGE_FILE = 0x40000;
 export const FLAG_EXTENTS = 0x80000;
-export const FLAG_VERITY = 0x100000;
 export const FLAG_INLINE_DATA = 0x10000000;
 
 /** Offset of i_block, 15 × 4 bytes. */

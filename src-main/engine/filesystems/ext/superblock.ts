@@ -14,13 +14,11 @@ export const SUPERBLOCK_SIZE = 1024;
 
 export const COMPAT_HAS_JOURNAL = 0x4;
 export const COMPAT_SPARSE_SUPER2 = 0x200;
-export const INCOMPAT_FILETYPE = 0x2;
 export const INCOMPAT_RECOVER = 0x4;
 export const INCOMPAT_EXTENTS = 0x40;
 export const INCOMPAT_64BIT = 0x80;
 export const INCOMPAT_META_BG = 0x10;
 export const INCOMPAT_FLEX_BG = 0x200;
-export const INCOMPAT_INLINE_DATA = 0x8000;
 export const INCOMPAT_ENCRYPT = 0x10000;
 export const INCOMPAT_CASEFOLD = 0x20000;
 export const RO_COMPAT_SPARSE_SUPER = 0x1;
