@@ -9,14 +9,23 @@ import type { ByteRange } from '../../../../src-shared/manifest.js';
 import { normalize } from '../../ranges.js';
 import { Distrust, type ReadAt } from '../../read-at.js';
 import { bitRuns, pushRange, type FilesystemReader } from '../allocation.js';
+import {
+  descriptorBlock,
+  featuresOf,
+  hasSuperblock,
+  INCOMPAT_META_BG,
+  INCOMPAT_RECOVER,
+  isExtSuperblock,
+  parseDescriptor,
+  parseSuperblock,
+  RO_COMPAT_BIGALLOC,
+  RO_COMPAT_GDT_CSUM,
+  RO_COMPAT_METADATA_CSUM,
+  SUPERBLOCK_OFFSET,
+  SUPERBLOCK_SIZE,
+  type Superblock,
+} from './superblock.js';
 
-/** ext keeps its UUID in byte order: printed as is (blkid's form). */
-function uuidText(bytes: Buffer): string {
-  const h = bytes.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-const MAGIC = 0xef53;
 // Features whose meaning for allocation is understood. Any other bit → read whole.
 const INCOMPAT_KNOWN =
   0x2 /* filetype */ |
@@ -30,29 +39,17 @@ const INCOMPAT_KNOWN =
   0x8000 /* inline_data */ |
   0x10000 /* encrypt */ |
   0x20000; /* casefold */
-const INCOMPAT_RECOVER = 0x4;
-const INCOMPAT_META_BG = 0x10;
 const RO_COMPAT_KNOWN =
   0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x100 | 0x400 | 0x1000 | 0x2000 | 0x8000 | 0x10000;
-const RO_COMPAT_BIGALLOC = 0x200;
-const RO_COMPAT_GDT_CSUM = 0x10;
-const RO_COMPAT_METADATA_CSUM = 0x400;
-const COMPAT_SPARSE_SUPER2 = 0x200;
-const RO_COMPAT_SPARSE_SUPER = 0x1;
 const BLOCK_UNINIT = 0x2;
-const MAX_GROUPS = 2 ** 22;
 
 export const extReader: FilesystemReader = {
   name: 'ext',
   async read(read: ReadAt, size: number) {
     if (size < 4096) return null;
-    const sb = await read(1024, 1024);
-    if (sb.readUInt16LE(0x38) !== MAGIC) return null;
-    const compat = sb.readUInt32LE(0x5c);
-    const incompat = sb.readUInt32LE(0x60);
-    const roCompat = sb.readUInt32LE(0x64);
-    const filesystem =
-      incompat & 0x40 || incompat & 0x200 ? 'ext4' : compat & 0x4 ? 'ext3' : 'ext2';
+    const raw = await read(SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE);
+    if (!isExtSuperblock(raw)) return null;
+    const { incompat, roCompat, filesystem } = featuresOf(raw);
     const unknown = incompat & ~INCOMPAT_KNOWN & ~INCOMPAT_RECOVER & ~INCOMPAT_META_BG;
     if (unknown) throw new Distrust(`${filesystem} feature 0x${unknown.toString(16)} is unknown`);
     if (incompat & INCOMPAT_RECOVER) {
@@ -62,50 +59,18 @@ export const extReader: FilesystemReader = {
     if (roCompat & RO_COMPAT_BIGALLOC) throw new Distrust(`${filesystem} bigalloc is not read`);
     if (roUnknown)
       throw new Distrust(`${filesystem} feature 0x${roUnknown.toString(16)} is unknown`);
-    if (sb.readUInt16LE(0x3a) & 0x2) throw new Distrust(`${filesystem} has errors recorded`);
+    if (raw.readUInt16LE(0x3a) & 0x2) throw new Distrust(`${filesystem} has errors recorded`);
 
-    const logBlock = sb.readUInt32LE(0x18);
-    if (logBlock > 6) throw new Distrust('block size');
-    const blockSize = 1024 << logBlock;
-    const is64 = (incompat & 0x80) !== 0;
-    const blocks = sb.readUInt32LE(0x4) + (is64 ? sb.readUInt32LE(0x150) * 2 ** 32 : 0);
-    const firstDataBlock = sb.readUInt32LE(0x14);
-    const blocksPerGroup = sb.readUInt32LE(0x20);
-    const inodesPerGroup = sb.readUInt32LE(0x28);
-    const revLevel = sb.readUInt32LE(0x4c);
-    const inodeSize = revLevel >= 1 ? sb.readUInt16LE(0x58) : 128;
-    const descSize = is64 ? sb.readUInt16LE(0xfe) : 32;
-    const reservedGdt = sb.readUInt16LE(0xce);
-    if (
-      blocks * blockSize > size ||
-      blocks <= firstDataBlock ||
-      blocksPerGroup === 0 ||
-      blocksPerGroup > blockSize * 8 ||
-      inodeSize < 128 ||
-      inodeSize > blockSize ||
-      descSize < 32 ||
-      descSize > 1024
-    ) {
-      throw new Distrust(`${filesystem} superblock values do not fit the partition`);
-    }
-    const groups = Math.ceil((blocks - firstDataBlock) / blocksPerGroup);
-    if (groups > MAX_GROUPS) throw new Distrust('too many block groups');
-    const gdtBlocks = Math.ceil((groups * descSize) / blockSize);
-    const geometry = { blockSize, descSize, groups, gdtBlocks, firstDataBlock, blocksPerGroup };
-    const hasSuper = (g: number) => hasSuperblock(g, compat, roCompat, sb);
-    const layout = {
-      metaBg: (incompat & INCOMPAT_META_BG) !== 0,
-      firstMetaBg: sb.readUInt32LE(0x104),
-      reservedGdt,
-    };
-    const descriptors = layout.metaBg
-      ? await metaBgDescriptors(read, geometry, layout.firstMetaBg, hasSuper)
+    const sb = parseSuperblock(raw, size);
+    const { blockSize, blocks, groups, descSize, gdtBlocks, firstDataBlock, blocksPerGroup } = sb;
+    const descriptors = sb.metaBg
+      ? await metaBgDescriptors(read, sb)
       : await read((firstDataBlock + 1) * blockSize, gdtBlocks * blockSize);
     if (descriptors.byteLength < groups * descSize) throw new Distrust('descriptors cut short');
     // The kernel trusts BLOCK_UNINIT only when descriptors carry checksums; without them it
     // reads the bitmap, and so does this reader.
     const uninitTrusted = (roCompat & (RO_COMPAT_GDT_CSUM | RO_COMPAT_METADATA_CSUM)) !== 0;
-    const inodeTableBlocks = Math.ceil((inodesPerGroup * inodeSize) / blockSize);
+    const inodeTableBlocks = Math.ceil((sb.inodesPerGroup * sb.inodeSize) / blockSize);
 
     const usedBlocks: ByteRange[] = [];
     const inBlocks = (first: number, count: number) => {
@@ -116,11 +81,7 @@ export const extReader: FilesystemReader = {
     inBlocks(0, firstDataBlock + 1 + gdtBlocks);
     for (let g = 0; g < groups; g++) {
       const d = descriptors.subarray(g * descSize, (g + 1) * descSize);
-      const hi = (at: number) => (descSize >= 64 ? d.readUInt32LE(at) * 2 ** 32 : 0);
-      const blockBitmap = d.readUInt32LE(0x0) + hi(0x20);
-      const inodeBitmap = d.readUInt32LE(0x4) + hi(0x24);
-      const inodeTable = d.readUInt32LE(0x8) + hi(0x28);
-      const flags = d.readUInt16LE(0x12);
+      const { blockBitmap, inodeBitmap, inodeTable, flags } = parseDescriptor(d, descSize);
       inBlocks(blockBitmap, 1);
       inBlocks(inodeBitmap, 1);
       inBlocks(inodeTable, inodeTableBlocks);
@@ -129,7 +90,7 @@ export const extReader: FilesystemReader = {
       if (flags & BLOCK_UNINIT && uninitTrusted) {
         // Never-initialised bitmap: only metadata, which the kernel lays out as computed
         // here (its bitmap of such a group is made from the same rule).
-        const base = baseMetadataBlocks(g, geometry, { ...layout, hasSuper: hasSuper(g) });
+        const base = baseMetadataBlocks(g, sb);
         if (base > 0) inBlocks(groupStart, Math.min(groupBlocks, base));
         continue;
       }
@@ -142,56 +103,27 @@ export const extReader: FilesystemReader = {
     for (const [a, b] of normalize(usedBlocks)) pushRange(used, a * blockSize, b * blockSize);
     // Bytes of the partition past the filesystem's last block: not ours to judge, kept.
     if (blocks * blockSize < size) pushRange(used, blocks * blockSize, size);
-    const label = sb.toString('latin1', 0x78, 0x88).replace(/\0.*$/s, '');
     return {
       filesystem,
-      ...(label ? { label } : {}),
-      uuid: uuidText(sb.subarray(0x68, 0x78)),
+      ...(sb.label ? { label: sb.label } : {}),
+      uuid: sb.uuid,
       used,
     };
   },
 };
-
-interface Geometry {
-  blockSize: number;
-  descSize: number;
-  groups: number;
-  gdtBlocks: number;
-  firstDataBlock: number;
-  blocksPerGroup: number;
-}
-
-/** Whether group `g` begins with a superblock copy (and so its descriptor block comes after). */
-function hasSuperblock(g: number, compat: number, roCompat: number, sb: Buffer): boolean {
-  if (g === 0) return true;
-  if (compat & COMPAT_SPARSE_SUPER2) {
-    return g === sb.readUInt32LE(0x24c) || g === sb.readUInt32LE(0x250);
-  }
-  if (!(roCompat & RO_COMPAT_SPARSE_SUPER)) return true;
-  if (g === 1) return true;
-  for (const base of [3, 5, 7]) {
-    let power = base;
-    while (power < g) power *= base;
-    if (power === g) return true;
-  }
-  return false;
-}
 
 /**
  * Blocks at the start of group `g` that hold a superblock copy and descriptors (the kernel's
  * "base meta clusters"): with a superblock copy, 1 + the descriptor table + its reserved growth
  * blocks; in a meta_bg meta group, one descriptor block in its first, second and last group.
  */
-function baseMetadataBlocks(
-  g: number,
-  geo: Geometry,
-  fs: { hasSuper: boolean; metaBg: boolean; firstMetaBg: number; reservedGdt: number },
-): number {
-  const perBlock = geo.blockSize / geo.descSize;
-  const superBlocks = fs.hasSuper ? 1 : 0;
-  if (!fs.metaBg || g < fs.firstMetaBg * perBlock) {
-    const tableBlocks = fs.metaBg ? fs.firstMetaBg : geo.gdtBlocks;
-    return fs.hasSuper ? superBlocks + tableBlocks + fs.reservedGdt : 0;
+function baseMetadataBlocks(g: number, sb: Superblock): number {
+  const perBlock = sb.blockSize / sb.descSize;
+  const hasSuper = hasSuperblock(sb, g);
+  const superBlocks = hasSuper ? 1 : 0;
+  if (!sb.metaBg || g < sb.firstMetaBg * perBlock) {
+    const tableBlocks = sb.metaBg ? sb.firstMetaBg : sb.gdtBlocks;
+    return hasSuper ? superBlocks + tableBlocks + sb.reservedGdt : 0;
   }
   const inMetaGroup = g % perBlock;
   const holdsDescriptors = inMetaGroup === 0 || inMetaGroup === 1 || inMetaGroup === perBlock - 1;
@@ -199,26 +131,18 @@ function baseMetadataBlocks(
 }
 
 /**
- * meta_bg: the first `firstMetaBg` descriptor blocks follow the superblock as usual; after
- * them, meta group m (the groups m·D … m·D+D−1, D descriptors per block) keeps its one
- * descriptor block in the first block of group m·D, after that group's superblock copy.
+ * meta_bg: the whole descriptor table, gathered from where descriptorBlock says each of its
+ * blocks is (the first `firstMetaBg` together after the superblock, then one per meta group).
  */
-async function metaBgDescriptors(
-  read: ReadAt,
-  geo: Geometry,
-  firstMetaBg: number,
-  hasSuper: (group: number) => boolean,
-): Promise<Buffer> {
-  const perBlock = geo.blockSize / geo.descSize;
-  if (firstMetaBg > geo.gdtBlocks) throw new Distrust('meta_bg starts past the descriptors');
+async function metaBgDescriptors(read: ReadAt, sb: Superblock): Promise<Buffer> {
+  if (sb.firstMetaBg > sb.gdtBlocks) throw new Distrust('meta_bg starts past the descriptors');
   const blocks: Buffer[] = [];
-  if (firstMetaBg > 0) {
-    blocks.push(await read((geo.firstDataBlock + 1) * geo.blockSize, firstMetaBg * geo.blockSize));
+  if (sb.firstMetaBg > 0) {
+    const first = (sb.firstDataBlock + 1) * sb.blockSize;
+    blocks.push(await read(first, sb.firstMetaBg * sb.blockSize));
   }
-  for (let m = firstMetaBg; m < geo.gdtBlocks; m++) {
-    const group = m * perBlock;
-    const at = geo.firstDataBlock + group * geo.blocksPerGroup + (hasSuper(group) ? 1 : 0);
-    blocks.push(await read(at * geo.blockSize, geo.blockSize));
+  for (let m = sb.firstMetaBg; m < sb.gdtBlocks; m++) {
+    blocks.push(await read(descriptorBlock(sb, m) * sb.blockSize, sb.blockSize));
   }
   return Buffer.concat(blocks);
 }
