@@ -1,0 +1,95 @@
+// The fuzz property every filesystem allocation reader shares (ext, FAT, exFAT, NTFS, swap):
+// over a mutated seed, read through a device that behaves as used-block-map's partition view
+// (a read outside the partition is Distrust), the reader returns null (not its filesystem),
+// Distrust (read the partition whole), or an allocation whose used ranges are normalized, lie
+// inside the partition and keep its first sector (the boot sector or superblock: no reader may
+// ever call it unused). Anything else is a crash.
+
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import type { Allocation, FilesystemReader } from '../engine/filesystems/allocation.js';
+import { Distrust } from '../engine/read-at.js';
+import {
+  boundedRead,
+  checkNormalizedRanges,
+  dictionaryOf,
+  FuzzDevice,
+  fuzzOptions,
+  mutations,
+  outcomeOf,
+  Tally,
+  tracedRegions,
+  type Field,
+  type Mutation,
+  type Outcome,
+} from './fuzz.js';
+
+/** Throws unless `allocation` is well formed for a partition of `size` bytes. */
+export function checkAllocation(allocation: Allocation, size: number): void {
+  if (typeof allocation.filesystem !== 'string' || allocation.filesystem === '') {
+    throw new Error('no filesystem name');
+  }
+  checkNormalizedRanges(allocation.used, 0, size, `${allocation.filesystem} used ranges`);
+  if (allocation.used[0]?.[0] !== 0) {
+    throw new Error(`${allocation.filesystem}: the first sector is not in use`);
+  }
+}
+
+/** One run: the reader over `seed` changed by `mutations`; throws on a crash or a bad result. */
+export async function readMutated(
+  reader: FilesystemReader,
+  seed: Buffer,
+  changes: readonly Mutation[],
+): Promise<Outcome<Allocation | null>> {
+  const device = new FuzzDevice(seed, changes);
+  const { read } = boundedRead(device, { outside: { error: (m) => new Distrust(m) } });
+  const outcome = await outcomeOf(() => reader.read(read, device.size), [Distrust]);
+  if (outcome.kind === 'result' && outcome.value) checkAllocation(outcome.value, device.size);
+  return outcome;
+}
+
+/**
+ * Fuzzes `reader` from a seed image its filesystem's own mkfs made: `runs` cases of up to three
+ * mutations aimed at the bytes the reader reads from the intact seed. Returns the tally, after
+ * checking that the runs went past the first checks (some results, some refusals).
+ */
+export async function fuzzAllocationReader(
+  reader: FilesystemReader,
+  seed: { name: string; bytes: Buffer; filesystem: string; fields?: Field[] },
+  runs: number,
+  seedOffset: number,
+): Promise<Tally> {
+  const intact = await reader.read(
+    async (p, n) => Buffer.from(seed.bytes.subarray(p, p + n)),
+    seed.bytes.byteLength,
+  );
+  expect(intact?.filesystem, `${seed.name}: the intact seed`).toBe(seed.filesystem);
+  checkAllocation(intact!, seed.bytes.byteLength);
+
+  const regions = await tracedRegions(seed.bytes, (device, read) =>
+    reader.read(read, device.size),
+  );
+  const size = seed.bytes.byteLength;
+  const space = {
+    regions,
+    size,
+    hints: [size, size / 512, size / 1024, size / 4096, size / 8, size / 2, size - 512].map(
+      Math.floor,
+    ),
+    dictionary: dictionaryOf(seed.bytes, regions),
+    ...(seed.fields ? { fields: seed.fields } : {}),
+  };
+  const tally = new Tally();
+  await fc.assert(
+    fc.asyncProperty(mutations(space), async (changes) => {
+      tally.add(await readMutated(reader, seed.bytes, changes));
+    }),
+    fuzzOptions(runs, seedOffset),
+  );
+  console.log(tally.summary(seed.name));
+  // The mutations must reach past the signature checks, both ways: a fuzzer whose every case
+  // is refused at the first field tests nothing deeper.
+  expect(tally.results, `${seed.name}: runs that gave a result`).toBeGreaterThan(runs / 10);
+  expect(tally.refused, `${seed.name}: runs refused`).toBeGreaterThan(runs / 10);
+  return tally;
+}
