@@ -66,9 +66,7 @@ export async function fuzzAllocationReader(
   expect(intact?.filesystem, `${seed.name}: the intact seed`).toBe(seed.filesystem);
   checkAllocation(intact!, seed.bytes.byteLength);
 
-  const regions = await tracedRegions(seed.bytes, (device, read) =>
-    reader.read(read, device.size),
-  );
+  const regions = await tracedRegions(seed.bytes, (device, read) => reader.read(read, device.size));
   const size = seed.bytes.byteLength;
   const space = {
     regions,

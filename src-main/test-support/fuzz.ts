@@ -202,7 +202,10 @@ export function mergeRegions(reads: Region[]): Region[] {
  */
 export async function tracedRegions(
   seed: Buffer,
-  parse: (device: FuzzDevice, read: (position: number, length: number) => Promise<Buffer>) => Promise<unknown>,
+  parse: (
+    device: FuzzDevice,
+    read: (position: number, length: number) => Promise<Buffer>,
+  ) => Promise<unknown>,
   piece = 4096,
 ): Promise<Region[]> {
   const reads: Region[] = [];
@@ -252,12 +255,10 @@ export function mutation(space: MutationSpace): fc.Arbitrary<Mutation> {
   const place = fc.oneof(
     {
       weight: 9,
-      arbitrary: fc
-        .tuple(fc.nat({ max: regions.length - 1 }), fc.nat())
-        .map(([i, k]) => {
-          const [a, b] = regions[i]!;
-          return a + (k % Math.max(1, b - a));
-        }),
+      arbitrary: fc.tuple(fc.nat({ max: regions.length - 1 }), fc.nat()).map(([i, k]) => {
+        const [a, b] = regions[i]!;
+        return a + (k % Math.max(1, b - a));
+      }),
     },
     { weight: 1, arbitrary: fc.nat({ max: Math.max(0, space.size - 1) }) },
   );
@@ -374,7 +375,11 @@ export interface ReadBounds {
   maxCalls: number;
 }
 
-export const DEFAULT_BOUNDS: ReadBounds = { maxRead: 64 * MIB, maxTotal: 512 * MIB, maxCalls: 50_000 };
+export const DEFAULT_BOUNDS: ReadBounds = {
+  maxRead: 64 * MIB,
+  maxTotal: 512 * MIB,
+  maxCalls: 50_000,
+};
 
 export interface BoundedRead {
   read(position: number, length: number): Promise<Buffer>;

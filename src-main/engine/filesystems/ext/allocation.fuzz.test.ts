@@ -95,7 +95,12 @@ describe('ext reader fuzz', () => {
   it.each(seeds.map((s, i) => [...s, i] as const))(
     '%s: mutated, it returns a sound allocation or distrusts',
     async (name, sizeMiB, command, filesystem, i) => {
-      const bytes = await seedImage(dir.path, `seed-${i}.img`, sizeMiB * MIB, mke2fs(command, tree));
+      const bytes = await seedImage(
+        dir.path,
+        `seed-${i}.img`,
+        sizeMiB * MIB,
+        mke2fs(command, tree),
+      );
       const fields = extFields(bytes);
       await fuzzAllocationReader(extReader, { name, bytes, filesystem, fields }, RUNS, i);
     },
