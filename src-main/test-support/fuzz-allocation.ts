@@ -21,6 +21,7 @@ import {
   tracedRegions,
   type Field,
   type Mutation,
+  type Seal,
   type Outcome,
 } from './fuzz.js';
 
@@ -55,7 +56,7 @@ export async function readMutated(
  */
 export async function fuzzAllocationReader(
   reader: FilesystemReader,
-  seed: { name: string; bytes: Buffer; filesystem: string; fields?: Field[] },
+  seed: { name: string; bytes: Buffer; filesystem: string; fields?: Field[]; seal?: Seal },
   runs: number,
   seedOffset: number,
 ): Promise<Tally> {
@@ -69,8 +70,8 @@ export async function fuzzAllocationReader(
   const regions = await tracedRegions(seed.bytes, (device, read) => reader.read(read, device.size));
   const size = seed.bytes.byteLength;
   const space = {
+    seed: seed.bytes,
     regions,
-    size,
     hints: [size, size / 512, size / 1024, size / 4096, size / 8, size / 2, size - 512].map(
       Math.floor,
     ),
@@ -79,7 +80,7 @@ export async function fuzzAllocationReader(
   };
   const tally = new Tally();
   await fc.assert(
-    fc.asyncProperty(mutations(space), async (changes) => {
+    fc.asyncProperty(mutations(space, seed.seal), async (changes) => {
       tally.add(await readMutated(reader, seed.bytes, changes));
     }),
     fuzzOptions(runs, seedOffset),

@@ -57,6 +57,8 @@ export type Mutation =
   | { op: 'copy'; from: number; to: number; length: number }
   /** Fills `length` bytes with `byte`. */
   | { op: 'fill'; at: number; length: number; byte: number }
+  /** Writes these bytes (hex): what a `seal` computed, such as a checksum made right again. */
+  | { op: 'write'; at: number; hex: string }
   /** Makes the device `size` bytes long: cut short, or longer (the new bytes are zeros). */
   | { op: 'resize'; size: number };
 
@@ -101,6 +103,8 @@ export class FuzzDevice {
         return { at: m.to, bytes: this.bytes(m.from, Math.min(m.length, size)) };
       case 'fill':
         return { at: m.at, bytes: Buffer.alloc(Math.min(m.length, size), m.byte) };
+      case 'write':
+        return { at: m.at, bytes: Buffer.from(m.hex, 'hex') };
     }
   }
 
@@ -150,6 +154,8 @@ export interface Field {
 }
 
 export interface MutationSpace {
+  /** The intact bytes. */
+  seed: Buffer;
   /** Where to aim: every mutation picks one region (all equally likely), then a place in it. */
   regions: Region[];
   /**
@@ -157,8 +163,6 @@ export interface MutationSpace {
    * most mutations then overwrite one of these with a value chosen to break it.
    */
   fields?: Field[];
-  /** The seed's size; blind mutations (a few) go anywhere in it. */
-  size: number;
   /** Numbers that mean something for this seed (its size in sectors, a block count...). */
   hints?: number[];
   /** Integer values found in the seed's metadata (pointers, counts): reused elsewhere. */
@@ -244,13 +248,29 @@ export function dictionaryOf(seed: Buffer, regions: Region[], limit = 512): bigi
   return [...found];
 }
 
-/** Cases: a list of 1..maxMutations mutations aimed at `space`. */
-export function mutations(space: MutationSpace): fc.Arbitrary<Mutation[]> {
-  return fc.array(mutation(space), { minLength: 1, maxLength: space.maxMutations ?? 3 });
+/**
+ * What makes a mutated structure pass its checksums again (a CRC, a boot checksum): the writes
+ * that do it, computed from the mutated device. Without it nearly every mutation of a
+ * checksummed structure would be refused at the checksum, and nothing behind it tested.
+ */
+export type Seal = (device: FuzzDevice) => Mutation[];
+
+/**
+ * Cases: a list of 1..maxMutations mutations aimed at `space`. With a `seal`, most cases end
+ * with its writes (the others test the checksum checks themselves).
+ */
+export function mutations(space: MutationSpace, seal?: Seal): fc.Arbitrary<Mutation[]> {
+  const list = fc.array(mutation(space), { minLength: 1, maxLength: space.maxMutations ?? 3 });
+  if (!seal) return list;
+  return fc
+    .tuple(list, fc.nat({ max: 3 }))
+    .map(([changes, n]) =>
+      n === 0 ? changes : [...changes, ...seal(new FuzzDevice(space.seed, changes))],
+    );
 }
 
 export function mutation(space: MutationSpace): fc.Arbitrary<Mutation> {
-  const regions = space.regions.length > 0 ? space.regions : [[0, space.size] as Region];
+  const regions = space.regions.length > 0 ? space.regions : [[0, space.seed.byteLength] as Region];
   // A place: in a metadata region most of the time, anywhere in the seed sometimes.
   const place = fc.oneof(
     {
@@ -260,7 +280,7 @@ export function mutation(space: MutationSpace): fc.Arbitrary<Mutation> {
         return a + (k % Math.max(1, b - a));
       }),
     },
-    { weight: 1, arbitrary: fc.nat({ max: Math.max(0, space.size - 1) }) },
+    { weight: 1, arbitrary: fc.nat({ max: Math.max(0, space.seed.byteLength - 1) }) },
   );
   const hints = (space.hints ?? []).filter((h) => Number.isSafeInteger(h) && h >= 0);
   const dictionary = space.dictionary ?? [];
@@ -275,10 +295,10 @@ export function mutation(space: MutationSpace): fc.Arbitrary<Mutation> {
   const width = fc.constantFrom(...WIDTHS);
   const deltas = [-1n, 1n, -2n, 2n, -8n, 8n, 512n, -512n, 4096n, 2n ** 16n, 2n ** 32n];
   const sizes = [
-    ...[1, 2, 4, 511, 512, 4096, 65536, 2 ** 20].map((d) => space.size - d),
-    Math.floor(space.size / 2),
-    space.size + 512,
-    space.size * 2,
+    ...[1, 2, 4, 511, 512, 4096, 65536, 2 ** 20].map((d) => space.seed.byteLength - d),
+    Math.floor(space.seed.byteLength / 2),
+    space.seed.byteLength + 512,
+    space.seed.byteLength * 2,
     // A larger device, zeros past the seed: numbers pointing past the seed then point at
     // something, and size checks against the device pass. Larger still would make legitimate
     // work (a bitmap per group of a 1 TiB filesystem) exceed the bounds of a run.

@@ -2,8 +2,8 @@
 // files (Debian's defaults for a small ext4, a meta_bg ext4, 4 KiB blocks, ext2), mutated
 // mostly in what the reader reads (the superblock, the group descriptors, the bitmaps).
 
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { fuzzAllocationReader } from '../../../test-support/fuzz-allocation.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fuzzAllocationReader, readMutated } from '../../../test-support/fuzz-allocation.js';
 import { seedImage, type Field } from '../../../test-support/fuzz.js';
 import { q, sh } from '../../../test-support/shell.js';
 import { tempDir } from '../../../test-support/temp-dir.js';
@@ -105,4 +105,25 @@ describe('ext reader fuzz', () => {
       await fuzzAllocationReader(extReader, { name, bytes, filesystem, fields }, RUNS, i);
     },
   );
+});
+
+describe('ext reader: what fuzzing found', () => {
+  it('a 64bit descriptor size that is not a power of two is distrusted (meta_bg)', async () => {
+    const dir = await tempDir('spillway-fuzz-ext-');
+    try {
+      const seed = await seedImage(
+        dir.path,
+        'seed.img',
+        8 * MIB,
+        (file) => `mkfs.ext4 -q -F -b 1024 -g 1024 -O meta_bg,^resize_inode ${file}`,
+      );
+      expect(seed.readUInt16LE(1024 + 0xfe)).toBe(64);
+      // Bit 7 of the descriptor size: 192 bytes, 5.33 descriptors per block. Before the fix,
+      // the second meta group's descriptor block was read at a fractional byte position.
+      const outcome = await readMutated(extReader, seed, [{ op: 'flip', at: 1024 + 0xfe, bit: 7 }]);
+      expect(outcome).toMatchObject({ kind: 'refused', reason: /superblock values/ });
+    } finally {
+      await dir.remove();
+    }
+  });
 });

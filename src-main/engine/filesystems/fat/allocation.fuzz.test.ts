@@ -2,8 +2,8 @@
 // holding files copied by mtools (one deleted in between, so a later one is fragmented),
 // mutated mostly in the boot sector's layout fields and in the FATs.
 
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { fuzzAllocationReader } from '../../../test-support/fuzz-allocation.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fuzzAllocationReader, readMutated } from '../../../test-support/fuzz-allocation.js';
 import { seedImage, type Field } from '../../../test-support/fuzz.js';
 import { q, sh } from '../../../test-support/shell.js';
 import { tempDir } from '../../../test-support/temp-dir.js';
@@ -65,4 +65,26 @@ describe('FAT reader fuzz', () => {
       );
     },
   );
+});
+
+describe('FAT reader: what fuzzing found', () => {
+  it('a FAT whose last cluster ends at the partition end: no empty range after it', async () => {
+    const dir = await tempDir('spillway-fuzz-fat-');
+    try {
+      const seed = await seedImage(
+        dir.path,
+        'seed.img',
+        2 * MIB,
+        (file) => `mkfs.fat --invariant -F 12 ${file} >/dev/null`,
+      );
+      // 16 root entries instead of 512: the clusters then fill the 2 MiB exactly.
+      const outcome = await readMutated(fatReader, seed, [
+        { op: 'int', at: 17, width: 2, value: 16n },
+      ]);
+      // readMutated checks the ranges are normalized: it threw on [2097152, 2097152) before.
+      expect(outcome.kind).toBe('result');
+    } finally {
+      await dir.remove();
+    }
+  });
 });
