@@ -428,7 +428,10 @@ export function boundedRead(
     total: 0,
     read: async (position, length) => {
       state.calls++;
-      if (!Number.isSafeInteger(position) || !Number.isSafeInteger(length)) {
+      // NaN and fractions pass the range checks of the real readers (every comparison with
+      // NaN is false) and reach the file system's read, which throws or silently reads at a
+      // truncated position. Huge whole numbers are only out of range.
+      if (!Number.isInteger(position) || !Number.isInteger(length)) {
         throw new FuzzBoundExceeded(`read(${position}, ${length}): not whole numbers`);
       }
       if (position < 0 || length < 0 || position + length > device.size) {

@@ -3,7 +3,7 @@
 
 import { crc32 } from 'node:zlib';
 import { Distrust, type ReadAt } from '../read-at.js';
-import type { FoundPartition } from './found-partition.js';
+import { checkNoOverlap, type FoundPartition } from './found-partition.js';
 
 const SIGNATURE = 'EFI PART';
 const MAX_ENTRIES = 4096;
@@ -84,6 +84,7 @@ export async function readGpt(
       ...(name ? { name } : {}),
     });
   }
+  checkNoOverlap(partitions);
   return {
     id: guidText(header.subarray(56, 72)),
     firstUsableLba,

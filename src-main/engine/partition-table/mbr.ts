@@ -2,7 +2,7 @@
 // partitions in a chain of extended boot records inside an extended partition.
 
 import { Distrust, type ReadAt } from '../read-at.js';
-import type { FoundPartition } from './found-partition.js';
+import { checkNoOverlap, type FoundPartition } from './found-partition.js';
 
 const EXTENDED = new Set([0x05, 0x0f, 0x85]);
 /** A chain longer than this is a loop or garbage. */
@@ -65,6 +65,7 @@ export async function readMbr(
       partitions.push({ index: i + 1, start, size, type: hex(e.type), bootable: e.bootable });
     }
   }
+  checkNoOverlap(partitions);
   return { id: `0x${sector.readUInt32LE(440).toString(16).padStart(8, '0')}`, partitions };
 }
 
