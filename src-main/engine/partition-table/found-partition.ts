@@ -18,17 +18,34 @@ export interface FoundPartition {
 }
 
 /**
- * Throws Distrust when two partitions share a byte (an extended partition and the logical
- * ones inside it excepted: it is their container). Where partitions overlap, one
- * filesystem's free space can be another's data: a block map built on them would skip it
- * (found by fuzzing: a GPT entry moved into its neighbour was taken as it was).
+ * Throws Distrust unless the partitions lie apart: no two share a byte (an extended partition
+ * and the logical ones inside it excepted: it is their container), and none covers the
+ * table's own sectors (`table`: the MBR, the GPT's headers and entries, the EBRs). Where they
+ * overlap, one filesystem's free space can be another's data, or the table itself: a block
+ * map built on them would skip it (found by fuzzing: GPT entries and EBRs moved into their
+ * neighbours or over the table were taken as they were).
  */
-export function checkNoOverlap(partitions: readonly FoundPartition[]): void {
-  const sorted = partitions.filter((p) => !p.container).sort((a, b) => a.start - b.start);
-  for (let i = 1; i < sorted.length; i++) {
-    const [before, after] = [sorted[i - 1]!, sorted[i]!];
-    if (after.start < before.start + before.size) {
-      throw new Distrust(`partitions ${before.index} and ${after.index} overlap`);
+export function checkApart(
+  partitions: readonly FoundPartition[],
+  table: ReadonlyArray<readonly [start: number, end: number]>,
+): void {
+  const spans = [
+    ...partitions
+      .filter((p) => !p.container)
+      .map((p) => ({ start: p.start, end: p.start + p.size, index: p.index })),
+    ...table.map(([start, end]) => ({ start, end, index: null })),
+  ].sort((a, b) => a.start - b.start);
+  // The furthest-reaching span so far: any span starting before its end overlaps it.
+  let reach: (typeof spans)[number] | undefined;
+  for (const span of spans) {
+    if (reach && span.start < reach.end && (reach.index !== null || span.index !== null)) {
+      const [a, b] = [reach.index, span.index];
+      throw new Distrust(
+        a !== null && b !== null
+          ? `partitions ${a} and ${b} overlap`
+          : `partition ${a ?? b} covers the partition table`,
+      );
     }
+    if (!reach || span.end > reach.end) reach = span;
   }
 }

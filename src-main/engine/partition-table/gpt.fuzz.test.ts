@@ -3,7 +3,6 @@
 // both CRC32s made right again, so that the mutated numbers reach the reader's own checks.
 
 import fc from 'fast-check';
-import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   boundedRead,
@@ -14,9 +13,9 @@ import {
   outcomeOf,
   seedImage,
   Tally,
-  type Field,
   type Mutation,
 } from '../../test-support/fuzz.js';
+import { gptFields, sealGpt } from '../../test-support/fuzz-gpt.js';
 import { tempDir } from '../../test-support/temp-dir.js';
 import { Distrust } from '../read-at.js';
 import { readGpt, type Gpt } from './gpt.js';
@@ -24,67 +23,31 @@ import { readGpt, type Gpt } from './gpt.js';
 const MIB = 2 ** 20;
 const RUNS = 1500;
 
-const HEADER_FIELDS: Array<[number, Field['width']]> = [
-  [12, 4], // header size
-  [24, 8], // this header's LBA
-  [32, 8], // backup header's LBA
-  [40, 8], // first usable LBA
-  [48, 8], // last usable LBA
-  [72, 8], // entries' LBA
-  [80, 4], // entry count
-  [84, 4], // entry size
-];
-const ENTRY_FIELDS: Array<[number, Field['width']]> = [
-  [0, 8], // type GUID (first half: zero means unused)
-  [32, 8], // first LBA
-  [40, 8], // last LBA
-];
-
-/** Header and entry fields of an intact seed with sectors of `sectorSize` bytes. */
-export function gptFields(seed: Buffer, sectorSize: number): Field[] {
-  const header = sectorSize;
-  const entries = Number(seed.readBigUInt64LE(header + 72)) * sectorSize;
-  const entryBytes = seed.readUInt32LE(header + 84);
-  const fields: Field[] = HEADER_FIELDS.map(([at, width]) => ({ at: header + at, width }));
-  for (let i = 0; i < 5; i++) {
-    for (const [at, width] of ENTRY_FIELDS)
-      fields.push({ at: entries + i * entryBytes + at, width });
-  }
-  return fields;
-}
-
-/** The writes that make the mutated header's CRC32s right again (entries, then header). */
-export function sealGpt(sectorSize: number) {
-  return (device: FuzzDevice): Mutation[] => {
-    const header = device.bytes(sectorSize, sectorSize);
-    const headerSize = header.readUInt32LE(12);
-    if (headerSize < 92 || headerSize > sectorSize) return [];
-    const entriesAt = Number(header.readBigUInt64LE(72)) * sectorSize;
-    const tableBytes = header.readUInt32LE(80) * header.readUInt32LE(84);
-    if (tableBytes <= MIB && entriesAt + tableBytes <= device.size) {
-      header.writeUInt32LE(crc32(device.bytes(entriesAt, tableBytes)), 88);
-    }
-    header.writeUInt32LE(0, 16);
-    header.writeUInt32LE(crc32(header.subarray(0, headerSize)), 16);
-    return [{ op: 'write', at: sectorSize, hex: header.subarray(0, headerSize).toString('hex') }];
-  };
-}
-
-/** Throws unless `gpt` is sound for a disk of `size` bytes. */
-function checkGpt(gpt: Gpt, size: number, sectorSize: number): void {
+/** Throws unless `gpt`, read from `device`, is sound. */
+function checkGpt(gpt: Gpt, device: FuzzDevice, sectorSize: number): void {
   const usable: [number, number] = [
     gpt.firstUsableLba * sectorSize,
     (gpt.lastUsableLba + 1) * sectorSize,
   ];
-  if (usable[0] < 0 || usable[1] > size) throw new Error(`usable area ${usable} leaves the disk`);
-  const ranges = gpt.partitions
-    .map((p) => [p.start, p.start + p.size] as [number, number])
-    .sort((a, b) => a[0] - b[0]);
-  // Partitions lie in the usable area and do not overlap (touching is fine: merge nothing).
-  for (const [i, range] of ranges.entries()) {
-    checkNormalizedRanges([range], usable[0], usable[1], `partition ${i}`);
-    const next = ranges[i + 1];
-    if (next && next[0] < range[1]) throw new Error(`partitions ${range} and ${next} overlap`);
+  if (usable[0] < 0 || usable[1] > device.size) {
+    throw new Error(`usable area ${usable} leaves the disk`);
+  }
+  const count = device.bytes(sectorSize + 80, 4).readUInt32LE(0);
+  const entries = gpt.primaryEntriesLba * sectorSize;
+  const spans = [
+    ...gpt.partitions.map((p) => [p.start, p.start + p.size, `partition ${p.index}`] as const),
+    [0, 2 * sectorSize, 'the MBR and GPT header'] as const,
+    [entries, entries + count * gpt.entryBytes, 'the GPT entries'] as const,
+  ].sort((a, b) => a[0] - b[0]);
+  for (const p of gpt.partitions) {
+    checkNormalizedRanges([[p.start, p.start + p.size]], ...usable, `partition ${p.index}`);
+  }
+  // Partitions do not overlap each other or the table (touching is fine).
+  for (let i = 1; i < spans.length; i++) {
+    const [before, after] = [spans[i - 1]!, spans[i]!];
+    if (after[0] < before[1] && after[0] < after[1]) {
+      throw new Error(`${before[2]} and ${after[2]} overlap`);
+    }
   }
 }
 
@@ -139,7 +102,7 @@ describe('GPT reader fuzz', () => {
           const outcome = await outcomeOf(() => readGpt(read, sectorSize, device.size), [Distrust]);
           tally.add(outcome);
           if (outcome.kind === 'result' && outcome.value) {
-            checkGpt(outcome.value, device.size, sectorSize);
+            checkGpt(outcome.value, device, sectorSize);
           }
         }),
         fuzzOptions(RUNS, i),
@@ -152,30 +115,43 @@ describe('GPT reader fuzz', () => {
 });
 
 describe('GPT reader: what fuzzing found', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let seed: Buffer;
+  beforeAll(async () => {
+    dir = await tempDir('spillway-fuzz-gpt-');
+    seed = await seedImage(
+      dir.path,
+      'seed.img',
+      8 * MIB,
+      (file) => `printf 'label: gpt\\nsize=2MiB\\nsize=3MiB\\n' | sfdisk -q ${file}`,
+    );
+  });
+  afterAll(() => dir?.remove());
+
+  /** The seed with `changes`, its CRCs made right again. */
+  function sealed(changes: Mutation[]): FuzzDevice {
+    return new FuzzDevice(seed, [...changes, ...sealGpt(512)(new FuzzDevice(seed, changes))]);
+  }
+  const readerOf = (device: FuzzDevice) =>
+    readGpt(async (p, n) => device.bytes(p, n), 512, device.size);
+
   it('a partition that overlaps its neighbour is distrusted', async () => {
-    const dir = await tempDir('spillway-fuzz-gpt-');
-    try {
-      const seed = await seedImage(
-        dir.path,
-        'seed.img',
-        8 * MIB,
-        (file) => `printf 'label: gpt\\nsize=2MiB\\nsize=3MiB\\n' | sfdisk -q ${file}`,
-      );
-      // The second entry's first LBA moved into the first partition (2048..6143), the CRCs
-      // made right again. Before the fix both were taken as they were.
-      const moved = new FuzzDevice(seed, [
-        { op: 'int', at: 1024 + 128 + 32, width: 8, value: 4096n },
-      ]);
-      const device = new FuzzDevice(seed, [
-        { op: 'int', at: 1024 + 128 + 32, width: 8, value: 4096n },
-        ...sealGpt(512)(moved),
-      ]);
-      const read = async (p: number, n: number) => device.bytes(p, n);
-      await expect(readGpt(read, 512, device.size)).rejects.toThrow(
-        new Distrust('partitions 1 and 2 overlap'),
-      );
-    } finally {
-      await dir.remove();
-    }
+    // The second entry's first LBA moved into the first partition (2048..6143). Before the
+    // fix both were taken as they were.
+    const device = sealed([{ op: 'int', at: 1024 + 128 + 32, width: 8, value: 4096n }]);
+    await expect(readerOf(device)).rejects.toThrow(new Distrust('partitions 1 and 2 overlap'));
+  });
+
+  it('a partition over the protective MBR and the header is distrusted', async () => {
+    // First usable LBA 0, and a third entry (type GUID 1, LBAs 0 to 0): the first sector.
+    // Before the fix it was a partition like any other, whose filesystem could call the
+    // table's sectors free.
+    const device = sealed([
+      { op: 'int', at: 512 + 40, width: 8, value: 0n },
+      { op: 'int', at: 1024 + 2 * 128, width: 8, value: 1n },
+    ]);
+    await expect(readerOf(device)).rejects.toThrow(
+      new Distrust('partition 3 covers the partition table'),
+    );
   });
 });

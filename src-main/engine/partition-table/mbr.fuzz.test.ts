@@ -52,11 +52,29 @@ function mbrFields(seed: Buffer): { fields: Field[]; sectors: number[] } {
   return { fields: sectors.flatMap((s) => entryFields(s * 512)), sectors };
 }
 
-/** Throws unless the partitions are sound for a disk of `size` bytes. */
-function checkPartitions(partitions: FoundPartition[], size: number): void {
+/** The sectors of the EBR chain of `device`, walked as the reader does (at most 128). */
+function ebrSectors(device: FuzzDevice): number[] {
+  const mbr = device.bytes(0, 512);
+  const found: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const at = 446 + i * 16;
+    if (![0x05, 0x0f, 0x85].includes(mbr[at + 4]!) || mbr.readUInt32LE(at + 12) === 0) continue;
+    const first = mbr.readUInt32LE(at + 8);
+    for (let ebr = first, n = 0; n < 128; n++) {
+      found.push(ebr);
+      const next = device.bytes(ebr * 512 + 446 + 16, 16);
+      if (next[4] === 0 || next.readUInt32LE(12) === 0) break;
+      ebr = first + next.readUInt32LE(8);
+    }
+  }
+  return found;
+}
+
+/** Throws unless the partitions read from `device` are sound. */
+function checkPartitions(partitions: FoundPartition[], device: FuzzDevice): void {
   const containers = partitions.filter((p) => p.container);
   for (const p of partitions) {
-    checkNormalizedRanges([[p.start, p.start + p.size]], 0, size, `partition ${p.index}`);
+    checkNormalizedRanges([[p.start, p.start + p.size]], 0, device.size, `partition ${p.index}`);
     if (p.index >= 5) {
       const inside = containers.some(
         (c) => p.start >= c.start && p.start + p.size <= c.start + c.size,
@@ -64,10 +82,14 @@ function checkPartitions(partitions: FoundPartition[], size: number): void {
       if (!inside) throw new Error(`logical partition ${p.index} is outside its container`);
     } else if (p.index < 1) throw new Error(`partition index ${p.index}`);
   }
-  const data = partitions.filter((p) => !p.container).sort((a, b) => a.start - b.start);
-  for (let i = 1; i < data.length; i++) {
-    if (data[i]!.start < data[i - 1]!.start + data[i - 1]!.size) {
-      throw new Error(`partitions ${data[i - 1]!.index} and ${data[i]!.index} overlap`);
+  // Partitions do not overlap each other, the MBR or an EBR.
+  const spans = [
+    ...partitions.filter((p) => !p.container).map((p) => [p.start, p.start + p.size] as const),
+    ...[0, ...ebrSectors(device)].map((s) => [s * 512, s * 512 + 512] as const),
+  ].sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < spans.length; i++) {
+    if (spans[i]![0] < spans[i - 1]![1]) {
+      throw new Error(`[${spans[i - 1]}) and [${spans[i]}) overlap`);
     }
   }
 }
@@ -102,7 +124,7 @@ describe('MBR reader fuzz', () => {
         const outcome = await outcomeOf(() => readMbr(read, 512, device.size), [Distrust]);
         tally.add(outcome);
         if (outcome.kind === 'result' && outcome.value) {
-          checkPartitions(outcome.value.partitions, device.size);
+          checkPartitions(outcome.value.partitions, device);
         }
       }),
       fuzzOptions(RUNS),
@@ -114,27 +136,43 @@ describe('MBR reader fuzz', () => {
 });
 
 describe('MBR reader: what fuzzing found', () => {
-  it('a logical partition that overlaps the next one is distrusted', async () => {
-    const dir = await tempDir('spillway-fuzz-mbr-');
-    try {
-      const seed = await seedImage(
-        dir.path,
-        'seed.img',
-        8 * MIB,
-        (file) => `printf 'label: dos\\ntype=05\\nsize=1MiB\\nsize=1MiB\\n' | sfdisk -q ${file}`,
-      );
-      // The first EBR (at the extended partition's start) gets 4096 more sectors for its
-      // logical partition: now over the second one. Before the fix both were taken.
-      const ebr = seed.readUInt32LE(446 + 8) * 512;
-      const device = new FuzzDevice(seed, [
-        { op: 'add', at: ebr + 446 + 12, width: 4, delta: 4096n },
-      ]);
-      const read = async (p: number, n: number) => device.bytes(p, n);
-      await expect(readMbr(read, 512, device.size)).rejects.toThrow(
-        new Distrust('partitions 5 and 6 overlap'),
-      );
-    } finally {
-      await dir.remove();
-    }
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let seed: Buffer;
+  let ebr: number;
+  beforeAll(async () => {
+    dir = await tempDir('spillway-fuzz-mbr-');
+    seed = await seedImage(
+      dir.path,
+      'seed.img',
+      8 * MIB,
+      (file) => `printf 'label: dos\\ntype=05\\nsize=1MiB\\nsize=1MiB\\n' | sfdisk -q ${file}`,
+    );
+    // The first EBR, at the extended partition's start.
+    ebr = seed.readUInt32LE(446 + 8) * 512;
+  });
+  afterAll(() => dir?.remove());
+
+  const readerOf = (device: FuzzDevice) =>
+    readMbr(async (p, n) => device.bytes(p, n), 512, device.size);
+
+  it('a logical partition grown over the next one and its EBR is distrusted', async () => {
+    // 4096 more sectors for the first logical partition: over the second EBR and partition.
+    // Before the fix both partitions were taken as they were.
+    const device = new FuzzDevice(seed, [
+      { op: 'add', at: ebr + 446 + 12, width: 4, delta: 4096n },
+    ]);
+    await expect(readerOf(device)).rejects.toThrow(
+      new Distrust('partition 5 covers the partition table'),
+    );
+  });
+
+  it('a logical partition that starts on its own EBR is distrusted', async () => {
+    // The second EBR's partition starts 0 sectors after it: on the EBR itself, which a
+    // filesystem reader could then call free. Before the fix it was taken as it was.
+    const second = ebr + seed.readUInt32LE(ebr + 446 + 16 + 8) * 512;
+    const device = new FuzzDevice(seed, [{ op: 'int', at: second + 446 + 8, width: 4, value: 0n }]);
+    await expect(readerOf(device)).rejects.toThrow(
+      new Distrust('partition 6 covers the partition table'),
+    );
   });
 });
