@@ -5,8 +5,8 @@
 // gets the two restart pages a cleanly unmounted Windows leaves there, made by hand (fixups
 // and all), so that the journal check is fuzzed too.
 
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { fuzzAllocationReader } from '../../../test-support/fuzz-allocation.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fuzzAllocationReader, readMutated } from '../../../test-support/fuzz-allocation.js';
 import { seedImage, type Field } from '../../../test-support/fuzz.js';
 import { q, sh } from '../../../test-support/shell.js';
 import { tempDir } from '../../../test-support/temp-dir.js';
@@ -156,4 +156,42 @@ describe('NTFS reader fuzz', () => {
       await fuzzAllocationReader(ntfsReader, { name, bytes, filesystem: 'ntfs', fields }, RUNS, i);
     },
   );
+});
+
+describe('NTFS reader: what fuzzing found', () => {
+  it('a $Bitmap that calls the $MFT free is distrusted', async () => {
+    const dir = await tempDir('spillway-fuzz-ntfs-');
+    try {
+      const seed = await seedImage(
+        dir.path,
+        'seed.img',
+        16 * MIB,
+        (file) => `mkntfs -q -F -Q -T ${file}`,
+      );
+      const g = ntfsGeometry(seed.subarray(0, 512), seed.length);
+      const at = g.mftLcn * g.clusterSize + 6 * g.recordSize;
+      const bitmap = unnamed(
+        parseMftRecord(Buffer.from(seed.subarray(at, at + g.recordSize)), 6),
+        ATTR_DATA,
+        '$Bitmap',
+      ).nonResident!;
+      const [run] = decodeRuns(bitmap.runlist, 0, g.clusters, '$Bitmap');
+      // The bitmap's byte that holds the $MFT's first cluster, zeroed. Before the fix the
+      // reader called the $MFT unused: a backup would have left it out.
+      const outcome = await readMutated(ntfsReader, seed, [
+        {
+          op: 'int',
+          at: run!.lcn! * g.clusterSize + Math.floor(g.mftLcn / 8),
+          width: 1,
+          value: 0n,
+        },
+      ]);
+      expect(outcome).toEqual({
+        kind: 'refused',
+        reason: 'NTFS $Bitmap does not mark the volume metadata',
+      });
+    } finally {
+      await dir.remove();
+    }
+  });
 });
