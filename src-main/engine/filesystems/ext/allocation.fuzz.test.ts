@@ -58,11 +58,13 @@ function extFields(seed: Buffer): Field[] {
   const descSize = is64 ? sb.readUInt16LE(0xfe) : 32;
   const firstDataBlock = sb.readUInt32LE(0x14);
   const groups = Math.ceil((sb.readUInt32LE(0x4) - firstDataBlock) / sb.readUInt32LE(0x20));
-  // Every seed here has its descriptors in the block after the superblock's (with meta_bg
-  // too: its one meta group starts in group 0).
+  // The descriptors follow the superblock's block; with meta_bg, those of the first meta
+  // group do (the others are in their groups: left to the regions).
+  const metaBg = (sb.readUInt32LE(0x60) & 0x10) !== 0;
+  const listed = metaBg ? Math.min(groups, blockSize / descSize) : groups;
   const table = (firstDataBlock + 1) * blockSize;
   const fields = SUPERBLOCK_FIELDS.map(([at, width]) => ({ at: 1024 + at, width }));
-  for (let g = 0; g < groups; g++) {
+  for (let g = 0; g < listed; g++) {
     for (const [at, width] of DESCRIPTOR_FIELDS) {
       if (at + width <= descSize) fields.push({ at: table + g * descSize + at, width });
     }
@@ -89,6 +91,13 @@ describe('ext reader fuzz', () => {
     // Debian 12's mke2fs.conf for a small filesystem: 1 KiB blocks, flex_bg, metadata_csum, 64bit.
     ['ext4 (Debian defaults)', 16, 'mkfs.ext4', 'ext4'],
     ['ext4 meta_bg', 8, 'mkfs.ext4 -b 1024 -g 1024 -O meta_bg,^resize_inode', 'ext4'],
+    // Two meta groups (32 groups of 16 descriptors), bitmaps all initialised (no checksums).
+    [
+      'ext4 meta_bg, two meta groups',
+      8,
+      'mkfs.ext4 -b 1024 -g 256 -O meta_bg,^resize_inode,^metadata_csum,^uninit_bg',
+      'ext4',
+    ],
     ['ext4 4 KiB blocks', 24, 'mkfs.ext4 -b 4096 -g 2048', 'ext4'],
     ['ext2', 8, 'mkfs.ext2', 'ext2'],
   ];
@@ -108,6 +117,30 @@ describe('ext reader fuzz', () => {
 });
 
 describe('ext reader: what fuzzing found', () => {
+  it('meta_bg: a descriptor block its bitmap calls free is still in use', async () => {
+    const dir = await tempDir('spillway-fuzz-ext-');
+    try {
+      const seed = await seedImage(
+        dir.path,
+        'seed.img',
+        8 * MIB,
+        (file) =>
+          `mkfs.ext4 -q -F -b 1024 -g 256 -O meta_bg,^resize_inode,^metadata_csum,^uninit_bg ${file}`,
+      );
+      // Meta group 1 (groups 16-31) keeps its descriptors in the first block of group 16
+      // (4097); clear that block's bit in group 16's bitmap. Before the fix the reader read
+      // the block, then called it unused: the backup would have left it out.
+      const descriptor16 = 4097 * 1024;
+      const bitmap16 = seed.readUInt32LE(descriptor16);
+      const outcome = await readMutated(extReader, seed, [
+        { op: 'flip', at: bitmap16 * 1024, bit: 0 },
+      ]);
+      expect(outcome.kind).toBe('result');
+    } finally {
+      await dir.remove();
+    }
+  });
+
   it('a 64bit descriptor size that is not a power of two is distrusted (meta_bg)', async () => {
     const dir = await tempDir('spillway-fuzz-ext-');
     try {

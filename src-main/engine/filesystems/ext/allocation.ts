@@ -97,8 +97,10 @@ export const extReader: FilesystemReader = {
       firstMetaBg: sb.readUInt32LE(0x104),
       reservedGdt,
     };
+    /** Where meta_bg keeps the descriptor blocks of its meta groups (in their groups). */
+    const metaBgBlocks: number[] = [];
     const descriptors = layout.metaBg
-      ? await metaBgDescriptors(read, geometry, layout.firstMetaBg, hasSuper)
+      ? await metaBgDescriptors(read, geometry, layout.firstMetaBg, hasSuper, metaBgBlocks)
       : await read((firstDataBlock + 1) * blockSize, gdtBlocks * blockSize);
     if (descriptors.byteLength < groups * descSize) throw new Distrust('descriptors cut short');
     // The kernel trusts BLOCK_UNINIT only when descriptors carry checksums; without them it
@@ -111,8 +113,11 @@ export const extReader: FilesystemReader = {
       if (first + count > blocks) throw new Distrust('group metadata outside the filesystem');
       usedBlocks.push([first, first + count]);
     };
-    // The boot area and the primary superblock and descriptors, whatever the bitmaps say.
+    // The boot area and the primary superblock and descriptors, whatever the bitmaps say;
+    // with meta_bg, every descriptor block read here too (found by fuzzing: a bitmap that
+    // called one free had the backup leave it out).
     inBlocks(0, firstDataBlock + 1 + gdtBlocks);
+    for (const block of metaBgBlocks) inBlocks(block, 1);
     for (let g = 0; g < groups; g++) {
       const d = descriptors.subarray(g * descSize, (g + 1) * descSize);
       const hi = (at: number) => (descSize >= 64 ? d.readUInt32LE(at) * 2 ** 32 : 0);
@@ -217,6 +222,7 @@ async function metaBgDescriptors(
   geo: Geometry,
   firstMetaBg: number,
   hasSuper: (group: number) => boolean,
+  blocksRead: number[],
 ): Promise<Buffer> {
   const perBlock = geo.blockSize / geo.descSize;
   if (firstMetaBg > geo.gdtBlocks) throw new Distrust('meta_bg starts past the descriptors');
@@ -228,6 +234,7 @@ async function metaBgDescriptors(
     const group = m * perBlock;
     const at = geo.firstDataBlock + group * geo.blocksPerGroup + (hasSuper(group) ? 1 : 0);
     blocks.push(await read(at * geo.blockSize, geo.blockSize));
+    blocksRead.push(at);
   }
   return Buffer.concat(blocks);
 }
