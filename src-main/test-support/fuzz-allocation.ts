@@ -104,9 +104,6 @@ export async function fuzzAllocationReader(
     fuzzOptions(runs, seedOffset),
   );
   console.log(tally.summary(seed.name));
-  // The mutations must reach past the signature checks, both ways: a fuzzer whose every case
-  // is refused at the first field tests nothing deeper.
-  expect(tally.results, `${seed.name}: runs that gave a result`).toBeGreaterThan(runs / 10);
-  expect(tally.refused, `${seed.name}: runs refused`).toBeGreaterThan(runs / 10);
+  tally.checkDepth(seed.name);
   return tally;
 }

@@ -482,6 +482,22 @@ export async function outcomeOf<T>(
   }
 }
 
+/** outcomeOf for a synchronous parser. */
+export function outcomeOfSync<T>(
+  parse: () => T,
+  accepted: ReadonlyArray<abstract new (...args: never[]) => Error>,
+): Outcome<T> {
+  try {
+    return { kind: 'result', value: parse() };
+  } catch (error) {
+    if (error instanceof FuzzBoundExceeded) throw error;
+    if (accepted.some((type) => error instanceof type)) {
+      return { kind: 'refused', reason: (error as Error).message };
+    }
+    throw error;
+  }
+}
+
 /** Counts outcomes over a fuzz run, to print them and to check that the runs went deep. */
 export class Tally {
   results = 0;
@@ -502,6 +518,17 @@ export class Tally {
 
   get runs(): number {
     return this.results + this.refused + this.absent;
+  }
+
+  /**
+   * Throws unless at least a tenth of the runs gave a result and a tenth were refused: a
+   * fuzzer whose every case stops at the first check (or none does) tests nothing deeper.
+   */
+  checkDepth(name: string): void {
+    const tenth = this.runs / 10;
+    if (this.results <= tenth || this.refused <= tenth) {
+      throw new Error(`${name}: too shallow: ${this.summary(name)}`);
+    }
   }
 
   summary(name: string): string {

@@ -108,8 +108,7 @@ describe('GPT reader fuzz', () => {
         fuzzOptions(RUNS, i),
       );
       console.log(tally.summary(name));
-      expect(tally.results).toBeGreaterThan(RUNS / 10);
-      expect(tally.refused).toBeGreaterThan(RUNS / 10);
+      tally.checkDepth(name);
     },
   );
 });
