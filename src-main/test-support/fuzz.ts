@@ -25,7 +25,7 @@ export const FUZZ_SEED = 20_261_122;
 
 /**
  * Runs per property: `base`, times SPILLWAY_FUZZ_SCALE when set (a deeper search on a quiet
- * machine: `SPILLWAY_FUZZ_SCALE=20 npx vitest run -t fuzz`). CI runs the base budget.
+ * machine: `SPILLWAY_FUZZ_SCALE=20 npx vitest run .fuzz.test`). CI runs the base budget.
  */
 export function fuzzRuns(base: number): number {
   const scale = Number(process.env.SPILLWAY_FUZZ_SCALE ?? 1);
@@ -67,23 +67,23 @@ export type Mutation =
  * changes are kept as patches and applied to each read, so a run costs what the parser reads.
  */
 export class FuzzDevice {
-  readonly size: number;
+  /** Bytes in the device (after the mutations applied so far, while constructing). */
+  size: number;
   private readonly patches: Array<{ at: number; bytes: Buffer }> = [];
 
   constructor(
     private readonly seed: Buffer,
     mutations: readonly Mutation[] = [],
   ) {
-    let size = seed.byteLength;
+    this.size = seed.byteLength;
     for (const m of mutations) {
       if (m.op === 'resize') {
-        size = m.size;
+        this.size = m.size;
         continue;
       }
-      const patch = this.patchFor(m, size);
-      if (patch && patch.at < size) this.patches.push(patch);
+      const patch = this.patchFor(m, this.size);
+      if (patch.at < this.size) this.patches.push(patch);
     }
-    this.size = size;
   }
 
   private patchFor(m: Exclude<Mutation, { op: 'resize' }>, size: number) {
@@ -187,7 +187,7 @@ function boundaries(width: 1 | 2 | 4 | 8): bigint[] {
 
 const WIDTHS = [1, 2, 4, 8] as const;
 
-/** Sorted, merged regions of a list of reads; huge reads are kept whole, tiny ones too. */
+/** The ranges of a list of reads, sorted and merged. */
 export function mergeRegions(reads: Region[]): Region[] {
   const sorted = reads.filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);
   const out: Region[] = [];
@@ -232,9 +232,9 @@ export async function tracedRegions(
 }
 
 /**
- * Distinct little-endian u16/u32/u64 values at aligned places of the regions (up to `limit`):
- * block numbers, cluster numbers, LBAs, sizes. Written elsewhere they make references that
- * point at other structures, at themselves, or in loops.
+ * Distinct little-endian u32 values at aligned places of the regions' first 4 KiB (up to
+ * `limit`): block numbers, cluster numbers, LBAs, sizes. Written elsewhere they make
+ * references that point at other structures, at themselves, or in loops.
  */
 export function dictionaryOf(seed: Buffer, regions: Region[], limit = 512): bigint[] {
   const found = new Set<bigint>();
@@ -269,6 +269,11 @@ export function mutations(space: MutationSpace, seal?: Seal): fc.Arbitrary<Mutat
     );
 }
 
+/**
+ * One mutation of `space`: a bit flipped, an integer written (a boundary value, a hint, a
+ * dictionary value, any) or nudged, bytes copied or filled, the device resized; overwriting
+ * a known field most of the time when there are fields.
+ */
 export function mutation(space: MutationSpace): fc.Arbitrary<Mutation> {
   const regions = space.regions.length > 0 ? space.regions : [[0, space.seed.byteLength] as Region];
   // A place: in a metadata region most of the time, anywhere in the seed sometimes.
@@ -409,10 +414,10 @@ export interface BoundedRead {
 
 /**
  * A ReadAt over `device` that checks what the real drive reader cannot: positions and lengths
- * must be whole, non-negative numbers (Node's reads throw a RangeError otherwise: a crash), and
- * within the bounds. Reads past the end are what `outside` says:
- * - 'distrust': throw the error a partition-bounded reader throws (the filesystem readers run
- *   behind one: used-block-map's inPartition), made by `outsideError`;
+ * must be whole numbers, and each read and each run within the bounds. Reads outside the
+ * device are what `outside` says:
+ * - `{ error }`: throw that error, as a partition-bounded reader does (the filesystem readers
+ *   run behind one: used-block-map's inPartition throws Distrust);
  * - 'fail': a failure of the property (the code under test promised to check the end itself).
  */
 export function boundedRead(

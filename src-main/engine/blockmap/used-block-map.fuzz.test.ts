@@ -43,7 +43,7 @@ import type { BlockMap } from './block-map.js';
 import { usedBlockMap } from './used-block-map.js';
 
 const MIB = 2 ** 20;
-const RUNS = 500;
+const RUNS = 400;
 
 const READER: Record<string, FilesystemReader> = {
   ext2: extReader,

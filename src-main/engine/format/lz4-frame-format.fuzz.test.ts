@@ -26,7 +26,7 @@ import { FrameCorruptError } from '../codecs/frame-codec.js';
 import { lz4FrameOutputBound } from './lz4-frame-format.js';
 import { parseSeekFooter, parseSeekTable } from './zstd-seekable.js';
 
-const RUNS = 1500;
+const RUNS = 1000;
 /** Frames whose bound is larger than this are not handed to the decoder here. */
 const DECODE_LIMIT = 16 * 2 ** 20;
 
@@ -39,8 +39,11 @@ function frameFields(frame: Buffer): Field[] {
   ];
   const flags = frame[4]!;
   let at = 6;
-  if (flags & 0x08) (fields.push({ at, width: 8 }), (at += 8));
-  if (flags & 0x01) at += 4;
+  if (flags & 0x08) {
+    fields.push({ at, width: 8 }); // content size
+    at += 8;
+  }
+  if (flags & 0x01) at += 4; // dictionary id
   fields.push({ at, width: 1 }); // header checksum
   at += 1;
   for (;;) {

@@ -24,7 +24,7 @@ import { tempDir } from '../../test-support/temp-dir.js';
 import { FormatError } from './format-error.js';
 import { readXzIndex, readXzIndexSync, type XzIndex } from './xz-index.js';
 
-const RUNS = 2000;
+const RUNS = 1500;
 
 /** Throws unless `index` is sound for a file of `size` bytes. */
 function checkIndex(index: XzIndex, size: number): void {

@@ -27,7 +27,7 @@ import {
   spillwayFramePrefix,
 } from './zstd-seekable.js';
 
-const RUNS = 3000;
+const RUNS = 2000;
 
 /** The seek table of `image` as openImage reads it; throws unless what it returns is sound. */
 function readSeekTable(image: Buffer) {

@@ -35,7 +35,7 @@ import { MAX_FRAME_SIZE } from '../frames/frame.js';
 import { memoryImageInput } from './image-input.js';
 import { openImageFrom, type OpenedImage } from './open-image.js';
 
-const RUNS = 1500;
+const RUNS = 1000;
 
 /** JSON text that replaces a value: hostile numbers, wrong types, long and deep values. */
 const HOSTILE_VALUES = [

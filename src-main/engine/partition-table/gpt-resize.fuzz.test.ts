@@ -23,7 +23,7 @@ import { moveGptBackup } from './gpt-resize.js';
 import { readGpt } from './gpt.js';
 
 const MIB = 2 ** 20;
-const RUNS = 1500;
+const RUNS = 1000;
 const SECTOR = 512;
 /** The smaller drive: 64 KiB less than the one the seed's table was made for. */
 const SHRINK = 64 * 1024;

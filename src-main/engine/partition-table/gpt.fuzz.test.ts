@@ -21,7 +21,7 @@ import { Distrust } from '../read-at.js';
 import { readGpt, type Gpt } from './gpt.js';
 
 const MIB = 2 ** 20;
-const RUNS = 1500;
+const RUNS = 1000;
 
 /** Throws unless `gpt`, read from `device`, is sound. */
 function checkGpt(gpt: Gpt, device: FuzzDevice, sectorSize: number): void {

@@ -16,7 +16,7 @@ import { tempDir } from '../../../test-support/temp-dir.js';
 import { bootChecksum, exfatReader } from './allocation.js';
 
 const MIB = 2 ** 20;
-const RUNS = 800;
+const RUNS = 500;
 
 const BOOT_FIELDS: Field[] = [
   { at: 72, width: 8 }, // volume length (sectors)

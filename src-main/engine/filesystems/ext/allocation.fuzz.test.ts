@@ -10,7 +10,7 @@ import { tempDir } from '../../../test-support/temp-dir.js';
 import { extReader } from './allocation.js';
 
 const MIB = 2 ** 20;
-const RUNS = 800;
+const RUNS = 500;
 
 /** mke2fs with fixed UUID, hash seed and time: the same seed bytes on every run. */
 const mke2fs = (command: string, tree: string) => (file: string) =>

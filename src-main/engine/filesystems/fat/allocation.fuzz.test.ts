@@ -10,7 +10,7 @@ import { tempDir } from '../../../test-support/temp-dir.js';
 import { fatReader } from './allocation.js';
 
 const MIB = 2 ** 20;
-const RUNS = 800;
+const RUNS = 500;
 const MTOOLS = 'MTOOLS_SKIP_CHECK=1';
 
 /** The boot sector fields the reader reads. */

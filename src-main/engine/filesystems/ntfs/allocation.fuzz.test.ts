@@ -14,7 +14,7 @@ import { ntfsGeometry, ntfsReader } from './allocation.js';
 import { ATTR_DATA, decodeRuns, parseMftRecord, unnamed } from './records.js';
 
 const MIB = 2 ** 20;
-const RUNS = 800;
+const RUNS = 500;
 
 const BOOT_FIELDS: Field[] = [
   { at: 0x0b, width: 2 }, // bytes per sector
