@@ -171,6 +171,11 @@ export interface MutationSpace {
   maxMutations?: number;
   /** Whether the device may change size (default true). */
   resize?: boolean;
+  /**
+   * Whether it may also grow, up to 4 GiB (default true). Not for tests that take the whole
+   * device as one buffer (FuzzDevice.all): they would allocate it.
+   */
+  grow?: boolean;
 }
 
 /** Values that break parsers: zero, one, all ones, sign bits, 2^31, 2^32 and their neighbours. */
@@ -308,7 +313,7 @@ export function mutation(space: MutationSpace): fc.Arbitrary<Mutation> {
     // something, and size checks against the device pass. Larger still would make legitimate
     // work (a bitmap per group of a 1 TiB filesystem) exceed the bounds of a run.
     2 ** 32,
-  ].filter((s) => s > 0);
+  ].filter((s) => s > 0 && (space.grow !== false || s < space.seed.byteLength));
   const arbitraries: Array<fc.WeightedArbitrary<Mutation>> = [
     {
       weight: 3,
@@ -526,12 +531,13 @@ export class Tally {
   }
 
   /**
-   * Throws unless at least a tenth of the runs gave a result and a tenth were refused: a
-   * fuzzer whose every case stops at the first check (or none does) tests nothing deeper.
+   * Throws unless at least a tenth of the runs gave a result and a tenth did not (refused, or
+   * not recognised): a fuzzer whose every case stops at the first check, or whose mutations
+   * never matter, tests nothing deeper.
    */
   checkDepth(name: string): void {
     const tenth = this.runs / 10;
-    if (this.results <= tenth || this.refused <= tenth) {
+    if (this.results <= tenth || this.refused + this.absent <= tenth) {
       throw new Error(`${name}: too shallow: ${this.summary(name)}`);
     }
   }

@@ -112,6 +112,7 @@ describe('LZ4 frame bound fuzz', () => {
           seed: frame,
           regions: [[0, Math.min(frame.length, 32)]],
           fields: frameFields(frame),
+          grow: false,
         };
         return mutations(space).map((changes) => ({ seed: i, changes }));
       }),
