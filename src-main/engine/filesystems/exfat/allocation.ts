@@ -19,6 +19,8 @@ const MAX_CLUSTERS = 0xfffffff5;
 /** The spec's limit for one directory: a longer root chain is a loop or garbage. */
 const MAX_DIRECTORY_BYTES = 256 * 2 ** 20;
 const MAX_BITMAP_BYTES = 512 * 2 ** 20;
+/** The spec's largest up-case table: one UTF-16 unit for each of the 65536. */
+const MAX_UPCASE_BYTES = 2 * 65536;
 const FAT_CHUNK = 64 * 1024;
 const ENTRY = 32;
 
@@ -216,6 +218,9 @@ export const exfatReader: FilesystemReader = {
       throw new Distrust('exFAT bitmap chain is shorter than the bitmap');
     }
     const bitmap = (await readClusters(read, g, bitmapClusters)).subarray(0, bitmapBytes);
+    // Its length bounds the chain's walk below: unchecked, a length of 2^62 let a chain that
+    // loops run until memory ran out (found while reviewing the reader for fuzzing).
+    if (u.length > MAX_UPCASE_BYTES) throw new Distrust('exFAT up-case table is too long');
     const upcaseClusters = await chain(
       fat,
       g,
