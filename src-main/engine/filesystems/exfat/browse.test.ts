@@ -234,6 +234,22 @@ describe.skipIf(noExfatFuseReason)(`exFAT browse (${noExfatFuseReason ?? 'root'}
       expect(others(lines)).toEqual(others(shown));
     });
 
+    it('a time written at UTC-5 with hundredths: read at that offset, as the FUSE driver does', async () => {
+      const path = '/readme.txt';
+      const { lines, errors, shown } = await changed('offset', (bytes) => {
+        const set = entrySetAt(bytes, 'readme.txt');
+        bytes[set + 21] = 150; // LastModified10msIncrement: +1.5 s
+        bytes[set + 23] = 0x80 | (-20 & 0x7f); // LastModifiedUtcOffset: valid, -20 × 15 min
+        resum(bytes, set);
+      });
+      expect(errors).toEqual([]);
+      const before = main.fuse.find((line) => line.path === path)!.mtimeMs!;
+      const ours = lines.find((line) => line.path === path)!.mtimeMs!;
+      expect(ours - before).toBe(5 * 3600_000 + 1500);
+      // exfat-fuse keeps whole seconds of the hundredths.
+      expect(shown.find((line) => line.path === path)!.mtimeMs).toBe(ours - 500);
+    });
+
     it('an entry set whose checksum fails: listed, reading it is an error, the rest reads', async () => {
       const { lines, errors } = await changed(
         'bad-checksum',
