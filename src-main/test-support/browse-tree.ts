@@ -1,7 +1,8 @@
 // A filesystem's whole tree as a sorted list of lines (path, kind, size, mtime, SHA-256 of the
 // content), from a browse reader or from a real folder (a mount, an extraction by mtools), so a
 // test can compare the two with one toEqual. The walk through a browse reader also checks the
-// interface's promises: chunks of at most 1 MiB, as many bytes as the size says.
+// interface's promises: names that are path parts, chunks of at most 1 MiB, as many bytes as
+// the size says.
 
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -62,6 +63,10 @@ export async function browseTreeLines(
     for (const child of children) {
       if (options.maxEntries !== undefined && lines.length >= options.maxEntries) {
         throw new Error(`more than ${options.maxEntries} entries`);
+      }
+      // A name must be usable as one part of a path: an extraction writes it under a folder.
+      if (['', '.', '..'].includes(child.name) || /[/\0]/.test(child.name)) {
+        throw new Error(`${path || '/'}: an entry named ${JSON.stringify(child.name)}`);
       }
       const childPath = `${path}/${child.name}`;
       const line: TreeLine = { ...lineOf(child), path: childPath };

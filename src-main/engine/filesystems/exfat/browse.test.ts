@@ -250,6 +250,22 @@ describe.skipIf(noExfatFuseReason)(`exFAT browse (${noExfatFuseReason ?? 'root'}
       expect(shown.find((line) => line.path === path)!.mtimeMs).toBe(ours - 500);
     });
 
+    it('a name with "/" in it, checksum and all: the folder is the error', async () => {
+      const { lines, errors } = await changed(
+        'slash',
+        (bytes) => {
+          const set = entrySetAt(bytes, 'naïve café.md');
+          bytes.write('/', set + 64 + 2 + 2 * 5, 'utf16le'); // "naïve/café.md"
+          resum(bytes, set);
+        },
+        false,
+      );
+      expect(errors.map((e) => `${e.problem} ${e.path}: ${e.reason}`)).toEqual([
+        'damaged Ünïcödé Folder: its entries are damaged (entry 0 holds no valid name)',
+      ]);
+      expect(lines).toEqual(without(main.fuse, '/Ünïcödé Folder'));
+    });
+
     it('an entry set whose checksum fails: listed, reading it is an error, the rest reads', async () => {
       const { lines, errors } = await changed(
         'bad-checksum',
@@ -288,7 +304,7 @@ describe.skipIf(noExfatFuseReason)(`exFAT browse (${noExfatFuseReason ?? 'root'}
       );
       expect(errors.map((e) => `${e.problem} ${e.path}: ${e.reason}`).sort()).toEqual([
         'damaged x.bin: its cluster chain loops',
-        'damaged Ünïcödé Folder: entry 0 belongs to no file',
+        'damaged Ünïcödé Folder: its entries are damaged (entry 0 belongs to no file)',
       ]);
       const expected = without(main.fuse, '/Ünïcödé Folder').map((line) =>
         line.path === '/fragments/x.bin' ? { ...line, sha256: null } : line,

@@ -5,10 +5,13 @@
 // read.
 //
 // Names are matched without case by browsePath, which lowercases with JavaScript; exFAT itself
-// compares names upper-cased through the volume's up-case table. The two agree for the letters
-// of every script except a few: the Kelvin sign K and "K" are one name to JavaScript and two to
-// exFAT, and the Greek final sigma ς is lowercased only at the end of a word by JavaScript while
-// exFAT up-cases σ and ς alike. The up-case table is therefore not read.
+// compares names up-cased through the volume's up-case table. Measured against the table
+// mkfs.exfat writes (the specification's recommended one): they agree on the letters of
+// everyday names (Latin, Greek, Cyrillic); JavaScript also folds about 300 pairs the table
+// predates (Cherokee, Georgian, Latin and Cyrillic extensions) and the Kelvin, Ångström and Ohm
+// signs with K, Å and Ω, while the table folds the final sigma ς with σ, which JavaScript keeps
+// apart. A lookup typed in another case can differ from Windows' on those letters only; an
+// exact name always matches. The table is therefore not read.
 //
 // An entry's key says where its bytes are: "d:<cluster>:<c|f>:<length>" a folder (c: contiguous,
 // f: through the FAT), "f:<cluster>:<c|f>:<valid length>" a file, "e:<folder key>:<index>" an

@@ -66,7 +66,7 @@ export class DirectoryParser {
     const type = entry[0]!;
     if (this.missing > 0) {
       if (!(type & IN_USE) || !(type & SECONDARY)) {
-        throw new Distrust(`the entries of entry ${this.setIndex} stop before their count`);
+        throw damaged(`the entries of entry ${this.setIndex} stop short`);
       }
       this.missing--;
       if (this.keep) this.set.push(Buffer.from(entry));
@@ -75,10 +75,10 @@ export class DirectoryParser {
     }
     if (type === 0x00) return { kind: 'end' };
     if (!(type & IN_USE)) return null;
-    if (type & SECONDARY) throw new Distrust(`entry ${index} belongs to no file`);
+    if (type & SECONDARY) throw damaged(`entry ${index} belongs to no file`);
     if (type === FILE) {
       const count = entry[1]!;
-      if (count < 2) throw new Distrust(`entry ${index} has no room for a name`);
+      if (count < 2) throw damaged(`entry ${index} has no room for a name`);
       this.set = [Buffer.from(entry)];
       this.missing = count;
       this.keep = true;
@@ -92,7 +92,7 @@ export class DirectoryParser {
     }
     // The bitmap and the up-case table: critical, known, one entry each.
     if (type === 0x81 || type === 0x82) return null;
-    if (!(type & BENIGN)) throw new Distrust(`entry ${index} is of an unknown kind (${type})`);
+    if (!(type & BENIGN)) throw damaged(`entry ${index} is of an unknown kind (${type})`);
     // A benign primary this reader does not know (volume GUID, TexFAT padding…): skipped with
     // its secondary entries, as the specification allows.
     this.missing = entry[1]!;
@@ -115,22 +115,22 @@ export function setChecksum(set: Buffer[]): number {
 
 function direntOf(set: Buffer[], index: number): ExfatDirent {
   const [file, stream] = set as [Buffer, Buffer];
-  if (stream[0] !== STREAM_EXTENSION) throw new Distrust(`entry ${index} has no stream entry`);
+  if (stream[0] !== STREAM_EXTENSION) throw damaged(`entry ${index} has no stream entry`);
   const nameUnits = stream[3]!;
   const nameEntries = Math.ceil(nameUnits / NAME_UNITS_PER_ENTRY);
   if (nameUnits === 0 || set.length < 2 + nameEntries) {
-    throw new Distrust(`entry ${index} has no room for its name`);
+    throw damaged(`entry ${index} has no room for its name`);
   }
   const names = set.slice(2, 2 + nameEntries);
   if (names.some((entry) => entry[0] !== FILE_NAME)) {
-    throw new Distrust(`entry ${index} lacks its name entries`);
+    throw damaged(`entry ${index} lacks its name entries`);
   }
   const name = Buffer.concat(names.map((entry) => entry.subarray(2, 32))).toString(
     'utf16le',
     0,
     nameUnits * 2,
   );
-  if (!isSafeName(name)) throw new Distrust(`entry ${index} holds no valid name`);
+  if (!isSafeName(name)) throw damaged(`entry ${index} holds no valid name`);
   const flags = stream[1]!;
   const offset = file[23]!;
   // Bits 0-6 of the offset: signed, in 15-minute steps; bit 7: the offset is recorded.
@@ -149,6 +149,9 @@ function direntOf(set: Buffer[], index: number): ExfatDirent {
     intact: setChecksum(set) === file.readUInt16LE(2),
   };
 }
+
+/** The folder's bytes are not a folder's entries: the folder is the error. */
+const damaged = (detail: string) => new Distrust(`its entries are damaged (${detail})`);
 
 const safeNumber = (value: bigint) =>
   value > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(value);

@@ -284,6 +284,18 @@ describe('FAT browse', () => {
       expect(lines.some((line) => line.path === `/${long}`)).toBe(false);
     });
 
+    it('a long name with "/" in it is not handed out: the short name instead', async () => {
+      const { lines, errors } = await damaged('slash', async (bytes) => {
+        // "Mixed Case Name.Txt" becomes "Mixed/Case Name.Txt": same length, same checksum.
+        const at = bytes.indexOf(Buffer.from('Mixed', 'utf16le'));
+        expect(bytes[at - 1]! & 0x1f).toBe(1); // the first part's sequence number
+        bytes.write('/', at + 10, 'utf16le');
+      });
+      expect(errors).toEqual([]);
+      expect(lines.map((line) => line.path)).toContain('/MIXEDC~1.TXT');
+      expect(lines.some((line) => line.path.includes('Mixed'))).toBe(false);
+    });
+
     it('a file whose chain loops, a folder whose chain loops: errors for them alone', async () => {
       const { lines, errors } = await damaged('loops', async (bytes, keyOf) => {
         // size 1000003.bin spans 489 clusters of 2 KiB: its 10th links back to its 3rd.

@@ -63,7 +63,7 @@ export class DirectoryParser {
     if (isDotEntry(entry)) return null;
     const short = shortName(entry, entry[12]!);
     if (short === null) {
-      throw new Distrust(`entry ${at} holds no valid name (the folder's bytes are not entries)`);
+      throw new Distrust(`its entries are damaged (entry ${at} has no valid name)`);
     }
     const high = this.fat32 ? entry.readUInt16LE(20) : 0;
     return {
