@@ -318,6 +318,13 @@ describe.skipIf(noExfatFuseReason)(`exFAT browse (${noExfatFuseReason ?? 'root'}
       const read = async (p: number, n: number) => bytes.subarray(p, p + n);
       const tree = (await exfatBrowseReader.open(read, bytes.length))!;
       expect(tree.notes).toEqual(['the main boot sector is damaged: its backup copy was used']);
+      const dirty = Buffer.from(bytes);
+      dirty[12 * 512 + 106]! |= 0x2; // the backup's VolumeFlags (outside its checksum): dirty
+      const again = (await exfatBrowseReader.open(
+        async (p, n) => dirty.subarray(p, p + n),
+        dirty.length,
+      ))!;
+      expect(again.notes[1]).toMatch(/not cleanly removed/);
       expect((await tree.list(await tree.root())).length).toBeGreaterThan(5);
       bytes[12 * 512 + 300]! ^= 0xff; // and the backup's
       const error = await exfatBrowseReader.open(read, bytes.length).catch((e: unknown) => e);

@@ -32,7 +32,9 @@ import { fatTable, type FatTable } from '../fat/fat-table.js';
 import {
   ACTIVE_FAT,
   bootRegionIsIntact,
+  MEDIA_FAILURE,
   parseBootSector,
+  VOLUME_DIRTY,
   type ExfatGeometry,
 } from './boot-sector.js';
 import { DirectoryParser, ENTRY_BYTES, type ExfatDirent } from './directory.js';
@@ -274,7 +276,12 @@ export const exfatBrowseReader: BrowseReader = {
       throw damagedAs('/', error);
     }
     if (!boot) return null;
-    const tree = new ExfatTree(read, boot.g, boot.notes);
+    const notes = [...boot.notes];
+    if (boot.g.flags & VOLUME_DIRTY) {
+      notes.push('the volume was not cleanly removed: the files written last may be incomplete');
+    }
+    if (boot.g.flags & MEDIA_FAILURE) notes.push('the volume has recorded failures of its medium');
+    const tree = new ExfatTree(read, boot.g, notes);
     await tree.readRoot();
     return tree;
   },

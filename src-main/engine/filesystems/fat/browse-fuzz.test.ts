@@ -15,7 +15,8 @@ import { parseFatBootSector } from './boot-sector.js';
 import { fatBrowseReader } from './browse.js';
 
 const MTOOLS = 'LC_ALL=C.UTF-8 MTOOLS_SKIP_CHECK=1';
-const SEED = 20261204;
+/** Fixed; another can be tried with SPILLWAY_FUZZ_SEED. */
+const SEED = Number(process.env.SPILLWAY_FUZZ_SEED ?? 20261204);
 
 /** The metadata of a FAT volume: what the fuzzer mutates. */
 async function regionsOf(volume: Buffer): Promise<{ regions: FuzzRegion[]; near: number[] }> {

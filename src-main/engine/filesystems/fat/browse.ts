@@ -25,7 +25,7 @@ class FatTree implements FilesystemTree {
   readonly filesystem = 'vfat';
   readonly caseInsensitive = true;
   readonly notes = [
-    'FAT records no time zone: times are read as local times of this computer, as it stores them',
+    "FAT stores times without a time zone: they are read as this computer's local time",
   ];
   label: string | null = null;
   private readonly heap: ClusterHeap;

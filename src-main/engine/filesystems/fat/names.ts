@@ -15,6 +15,10 @@ const CP850_HIGH =
 const decodeOem = (bytes: Uint8Array): string =>
   Array.from(bytes, (b) => (b < 0x80 ? String.fromCharCode(b) : CP850_HIGH[b - 0x80]!)).join('');
 
+/** Short names are padded with spaces; only those are padding (not byte 0xFF, a no-break space
+ *  in code page 850, which String.trimEnd would take too). */
+const withoutPadding = (text: string) => text.replace(/ +$/, '');
+
 /** Characters no short name may hold (besides control characters). */
 const SHORT_FORBIDDEN = new Set([...'"*/:<>?\\|.'].map((c) => c.charCodeAt(0)));
 
@@ -32,18 +36,19 @@ export function shortName(entry: Buffer, caseFlags: number): string | null {
   if (raw[0] === 0x05) raw[0] = 0xe5;
   if (raw[0] === 0x20) return null;
   for (const b of raw) if (b < 0x20 || SHORT_FORBIDDEN.has(b)) return null;
-  let base = decodeOem(raw.subarray(0, 8)).trimEnd();
-  let extension = decodeOem(raw.subarray(8, 11)).trimEnd();
+  let base = withoutPadding(decodeOem(raw.subarray(0, 8)));
+  let extension = withoutPadding(decodeOem(raw.subarray(8, 11)));
   if (caseFlags & LOWER_BASE) base = base.toLowerCase();
   if (caseFlags & LOWER_EXTENSION) extension = extension.toLowerCase();
-  return extension ? `${base}.${extension}` : base;
+  const name = extension ? `${base}.${extension}` : base;
+  return isSafeName(name) ? name : null;
 }
 
 /** The volume label an entry of the root folder holds (11 bytes, spaces allowed inside). */
 export function volumeLabel(entry: Buffer): string | null {
   const raw = entry.subarray(0, 11);
   if (raw.some((b) => b < 0x20)) return null;
-  return decodeOem(raw).trimEnd() || null;
+  return withoutPadding(decodeOem(raw)) || null;
 }
 
 /** The checksum of the 11 short-name bytes that each long-name entry repeats. */
