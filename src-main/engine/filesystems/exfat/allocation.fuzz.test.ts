@@ -13,7 +13,8 @@ import {
   type Mutation,
 } from '../../../test-support/fuzz.js';
 import { tempDir } from '../../../test-support/temp-dir.js';
-import { bootChecksum, exfatReader } from './allocation.js';
+import { exfatReader } from './allocation.js';
+import { bootChecksum } from './boot-sector.js';
 
 const MIB = 2 ** 20;
 const RUNS = 500;
