@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EntryKind, FilesystemTree } from '../engine/filesystems/browse.js';
+import type { Entry, EntryKind, FilesystemTree } from '../engine/filesystems/browse.js';
 
 export interface TreeRow {
   /** '/a/b' from the root. */
@@ -23,16 +23,27 @@ export interface TreeRow {
 
 const byPath = (a: TreeRow, b: TreeRow) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
+export interface WalkOptions {
+  /** Files whose bytes are not read (content stays null). */
+  skipContent?: (path: string) => boolean;
+  /** Folders that are listed as entries but not opened. */
+  skipFolder?: (path: string) => boolean;
+}
+
 /**
  * Every entry under the root of `tree`, sorted by path. Files are read whole (their chunks
- * checked to be at most 1 MiB each); `skipContent` leaves a file's content null.
+ * checked to be at most 1 MiB each, their length to be the size listed). A folder met twice
+ * (a loop in a damaged filesystem) is an error.
  */
 export async function walkBrowseTree(
   tree: FilesystemTree,
-  { skipContent = () => false }: { skipContent?: (path: string) => boolean } = {},
+  { skipContent = () => false, skipFolder = () => false }: WalkOptions = {},
 ): Promise<TreeRow[]> {
   const rows: TreeRow[] = [];
-  const walk = async (folder: Awaited<ReturnType<FilesystemTree['root']>>, dir: string) => {
+  const walked = new Set<string>();
+  const walk = async (folder: Entry, dir: string) => {
+    if (walked.has(folder.key)) throw new Error(`${dir}: folder met twice (a loop)`);
+    walked.add(folder.key);
     for (const entry of await tree.list(folder)) {
       const path = `${dir}/${entry.name}`;
       let content: string | null = null;
@@ -51,7 +62,7 @@ export async function walkBrowseTree(
       }
       const size = entry.kind === 'folder' ? 0 : entry.size;
       rows.push({ path, kind: entry.kind, size, mtimeMs: entry.mtimeMs, content, key: entry.key });
-      if (entry.kind === 'folder') await walk(entry, path);
+      if (entry.kind === 'folder' && !skipFolder(path)) await walk(entry, path);
     }
   };
   await walk(await tree.root(), '');

@@ -19,6 +19,7 @@ import { ntfsGeometry, type NtfsGeometry } from './allocation.js';
 import {
   FILE_ATTR_ENCRYPTED,
   FILE_ATTR_HIDDEN,
+  FILE_ATTR_REPARSE_POINT,
   FILE_ATTR_SYSTEM,
   FILE_NAME_IS_DIRECTORY,
   NAMESPACE_DOS,
@@ -148,7 +149,7 @@ class NtfsTree implements FilesystemTree {
     try {
       const d = await this.entry(folder);
       if (d.kind !== 'folder') throw new BrowseError('not-a-folder', folder.name, 'not a folder');
-      entries = await this.folderIndex(d.file);
+      entries = await this.folderIndex(await this.whole(d.file));
     } catch (error) {
       throw asBrowseError(error, folder.name);
     }
@@ -190,7 +191,7 @@ class NtfsTree implements FilesystemTree {
     } catch (error) {
       throw asBrowseError(error, file.name);
     }
-    if (d.kind !== 'file' || !d.data) throw new BrowseError('not-found', file.name, 'not a file');
+    if (d.kind !== 'file') throw new BrowseError('not-found', file.name, 'not a file');
     if (d.encrypted) {
       throw new BrowseError(
         'damaged',
@@ -199,7 +200,9 @@ class NtfsTree implements FilesystemTree {
       );
     }
     try {
-      yield* streamChunks(this.volume, d.data, `file ${file.name}`);
+      const what = `MFT record ${d.file.number}`;
+      const data = d.data ?? this.dataSource((await this.whole(d.file)).attributes, what);
+      yield* streamChunks(this.volume, data, what);
     } catch (error) {
       throw asBrowseError(error, file.name);
     }
@@ -239,7 +242,7 @@ class NtfsTree implements FilesystemTree {
   private describe(n: number): Promise<Described> {
     let d = this.described.get(n);
     if (!d) {
-      d = this.mft.file(n).then((file) => this.describeFile(file));
+      d = this.mft.baseFile(n).then((file) => this.describeFile(file));
       this.described.set(n, d);
       // Damage is remembered; a failed read of the image (not the volume's fault) is not.
       d.catch((error: unknown) => {
@@ -252,37 +255,56 @@ class NtfsTree implements FilesystemTree {
     return d;
   }
 
-  private async describeFile(file: NtfsFile): Promise<Described> {
-    const what = `MFT record ${file.number}`;
-    const attrs = file.attributes;
-    const siAttr = attrs.find((a) => a.type === ATTR_STANDARD_INFORMATION);
+  /** A file with all its attributes (those in extension records too). */
+  private whole(file: NtfsFile): Promise<NtfsFile> {
+    return file.extended ? this.mft.file(file.number) : Promise.resolve(file);
+  }
+
+  /**
+   * What a file is, from its base record when that is enough: a listing then reads one
+   * record per entry, even for files whose attributes spread over several (those are read
+   * when the file is opened, or when the base record cannot tell).
+   */
+  private async describeFile(base: NtfsFile): Promise<Described> {
+    const what = `MFT record ${base.number}`;
+    const siAttr = base.attributes.find((a) => a.type === ATTR_STANDARD_INFORMATION);
     if (!siAttr?.value) throw new Distrust(`NTFS ${what}: no standard information`);
     const si = parseStandardInformation(siAttr.value, what);
-    const base = { size: 0, mtimeMs: si.mtimeMs, file, encrypted: false };
+    const firstData = base.attributes.find(
+      (a) =>
+        a.type === ATTR_DATA && a.nameLength === 0 && (a.value || a.nonResident?.lowestVcn === 0),
+    );
+    const needsWhole =
+      si.fileAttributes & (FILE_ATTR_REPARSE_POINT | FILE_ATTR_SYSTEM) ||
+      (!base.isDirectory && !firstData);
+    const file = needsWhole ? await this.whole(base) : base;
+    const attrs = file.attributes;
+    const described = { size: 0, mtimeMs: si.mtimeMs, file, encrypted: false };
     const reparseAttr = attrs.find((a) => a.type === ATTR_REPARSE_POINT);
     const reparse = reparseAttr
       ? parseReparsePoint(await this.value(reparseAttr, what), what)
       : null;
     if (reparse?.target != null) {
-      return {
-        ...base,
-        kind: 'symlink',
-        size: Buffer.byteLength(reparse.target),
-        target: reparse.target,
-      };
+      const { target } = reparse;
+      return { ...described, kind: 'symlink', size: Buffer.byteLength(target), target };
     }
-    if (file.isDirectory) return { ...base, kind: 'folder' };
-    const data = this.dataSource(attrs, what);
-    const size = streamSize(data);
+    if (file.isDirectory) return { ...described, kind: 'folder' };
     const encrypted =
       (si.fileAttributes & FILE_ATTR_ENCRYPTED) !== 0 ||
       attrs.some((a) => a.type === ATTR_DATA && a.flags & ATTR_FLAG_ENCRYPTED);
-    const described: Described = { ...base, kind: 'file', size, data, encrypted };
-    if (reparse) return { ...described, kind: 'other' };
-    if (si.fileAttributes & FILE_ATTR_SYSTEM && !encrypted) {
-      return { ...described, ...(await this.interix(data, size, si.fileAttributes, what)) };
+    if (file.extended && file === base) {
+      // The size is in the first piece of $DATA; the pieces are joined when it is read.
+      const size = firstData!.value?.length ?? firstData!.nonResident!.dataSize;
+      return { ...described, kind: 'file', size, encrypted };
     }
-    return described;
+    const data = this.dataSource(attrs, what);
+    const size = streamSize(data);
+    const asFile: Described = { ...described, kind: 'file', size, data, encrypted };
+    if (reparse) return { ...asFile, kind: 'other' };
+    if (si.fileAttributes & FILE_ATTR_SYSTEM && !encrypted) {
+      return { ...asFile, ...(await this.interix(data, size, si.fileAttributes, what)) };
+    }
+    return asFile;
   }
 
   /**

@@ -31,6 +31,8 @@ export interface NtfsFile {
   sequence: number;
   isDirectory: boolean;
   attributes: Attribute[];
+  /** Whether some of its attributes are in other records (an attribute list names them). */
+  extended: boolean;
 }
 
 export class Mft {
@@ -133,23 +135,32 @@ export class Mft {
   }
 
   /**
-   * File `n`: its base record (in use, not an extension) and the attributes of the extension
-   * records its attribute list names, each checked to belong to it.
+   * File `n` as its base record alone (in use, not an extension): enough for most questions;
+   * `extended` says when attributes are elsewhere too (see file).
    */
-  async file(n: number): Promise<NtfsFile> {
+  async baseFile(n: number): Promise<NtfsFile> {
     const base = await this.record(n);
     if (!base.inUse) throw new Distrust(`NTFS: MFT record ${n} is not in use (deleted)`);
     if (base.baseRecord !== 0) {
       throw new Distrust(`NTFS: MFT record ${n} is an extension of record ${base.baseRecord}`);
     }
-    const file = {
+    return {
       number: n,
       sequence: base.sequence,
       isDirectory: base.isDirectory,
       attributes: base.attributes,
+      extended: base.attributes.some((a) => a.type === ATTR_ATTRIBUTE_LIST),
     };
-    const lists = base.attributes.filter((a) => a.type === ATTR_ATTRIBUTE_LIST);
-    if (lists.length === 0) return file;
+  }
+
+  /**
+   * File `n` whole: its base record and the attributes of the extension records its
+   * attribute list names, each checked to belong to it.
+   */
+  async file(n: number): Promise<NtfsFile> {
+    const file = await this.baseFile(n);
+    if (!file.extended) return file;
+    const lists = file.attributes.filter((a) => a.type === ATTR_ATTRIBUTE_LIST);
     if (lists.length > 1) throw new Distrust(`NTFS: MFT record ${n} has two attribute lists`);
     const entries = parseAttributeList(
       await attributeListValue(lists[0]!, this.read, this.g, `MFT record ${n}`),
@@ -165,7 +176,7 @@ export class Mft {
     if (byRecord.size > MAX_EXTENSIONS) {
       throw new Distrust(`NTFS: MFT record ${n} names ${byRecord.size} extension records`);
     }
-    const attributes = [...base.attributes];
+    const attributes = [...file.attributes];
     for (const [number, wanted] of byRecord) {
       const extension = await this.record(number);
       if (
