@@ -57,6 +57,7 @@ const INDEX_NAME = '$I30';
 const MAX_FOLDER_ENTRIES = 1_000_000;
 /** Parsed files kept for the next list or read. */
 const CACHED_FILES = 4096;
+const CACHED_WHOLE_FILES = 64;
 
 /** Interix special files, as ntfs-3g makes them: a system file with a magic header. */
 const INTERIX_SYMLINK = Buffer.from('IntxLNK\x01', 'latin1');
@@ -107,6 +108,8 @@ class NtfsTree implements FilesystemTree {
   label: string | null = null;
   private readonly volume: Volume;
   private readonly described = new Map<number, Promise<Described>>();
+  /** Files spread over several records, gathered (hard links read in turn use it). */
+  private readonly wholeFiles = new Map<number, Promise<NtfsFile>>();
 
   constructor(
     read: ReadAt,
@@ -257,7 +260,16 @@ class NtfsTree implements FilesystemTree {
 
   /** A file with all its attributes (those in extension records too). */
   private whole(file: NtfsFile): Promise<NtfsFile> {
-    return file.extended ? this.mft.file(file.number) : Promise.resolve(file);
+    if (!file.extended) return Promise.resolve(file);
+    let whole = this.wholeFiles.get(file.number);
+    if (!whole) {
+      whole = this.mft.file(file.number);
+      this.wholeFiles.set(file.number, whole);
+      if (this.wholeFiles.size > CACHED_WHOLE_FILES) {
+        this.wholeFiles.delete(this.wholeFiles.keys().next().value!);
+      }
+    }
+    return whole;
   }
 
   /**
