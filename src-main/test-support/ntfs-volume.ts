@@ -73,18 +73,30 @@ export function setNtfsAttributes(path: string, attributes: number): Promise<voi
  */
 export function symlinkReparseData(
   target: string,
-  { junction = false, relative = true }: { junction?: boolean; relative?: boolean } = {},
+  {
+    junction = false,
+    relative = true,
+    print = target,
+  }: { junction?: boolean; relative?: boolean; print?: string } = {},
 ): Buffer {
-  const name = Buffer.from(target, 'utf16le');
+  const substitute = Buffer.from(target, 'utf16le');
+  const printed = Buffer.from(print, 'utf16le');
   const head = Buffer.alloc(junction ? 8 : 12);
   head.writeUInt16LE(0, 0); // substitute name: offset, length
-  head.writeUInt16LE(name.length, 2);
-  head.writeUInt16LE(name.length, 4); // print name: offset, length
-  head.writeUInt16LE(name.length, 6);
+  head.writeUInt16LE(substitute.length, 2);
+  head.writeUInt16LE(substitute.length, 4); // print name: offset, length
+  head.writeUInt16LE(printed.length, 6);
   if (!junction) head.writeUInt32LE(relative ? 1 : 0, 8);
-  const data = Buffer.concat([head, name, name]);
+  return reparseData(
+    junction ? 0xa0000003 : 0xa000000c,
+    Buffer.concat([head, substitute, printed]),
+  );
+}
+
+/** A reparse point's data: tag, length, reserved, then the tag's own data. */
+export function reparseData(tag: number, data: Buffer): Buffer {
   const header = Buffer.alloc(8);
-  header.writeUInt32LE(junction ? 0xa0000003 : 0xa000000c, 0);
+  header.writeUInt32LE(tag, 0);
   header.writeUInt16LE(data.length, 4);
   return Buffer.concat([header, data]);
 }
