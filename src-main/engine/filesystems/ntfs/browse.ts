@@ -70,6 +70,8 @@ const NOTES = [
   'DOS 8.3 short names are not listed beside the long names they stand for.',
   'Alternate data streams are skipped: only each file’s main contents are read.',
   'Files encrypted by Windows (EFS) are listed but cannot be read without their owner’s key.',
+  'Reparse points other than symlinks and junctions (cloud placeholders, files Windows compacted or deduplicated) are listed as "other" and not read; such folders are still listed.',
+  'Special files made by ntfs-3g (FIFOs, sockets, devices) are listed as "other".',
 ];
 
 /** What an MFT record holds, as far as browsing goes. */
@@ -92,9 +94,7 @@ export const ntfsBrowseReader: BrowseReader = {
     try {
       const g = ntfsGeometry(boot, size);
       const mft = await Mft.open(read, g);
-      const tree = new NtfsTree(read, g, mft);
-      await tree.readLabel();
-      return tree;
+      return new NtfsTree(read, g, mft, await volumeLabel(mft));
     } catch (error) {
       throw asBrowseError(error, '/');
     }
@@ -105,7 +105,6 @@ class NtfsTree implements FilesystemTree {
   readonly filesystem = 'ntfs';
   readonly caseInsensitive = true;
   readonly notes = NOTES;
-  label: string | null = null;
   private readonly volume: Volume;
   private readonly described = new Map<number, Promise<Described>>();
   /** Files spread over several records, gathered (hard links read in turn use it). */
@@ -115,19 +114,9 @@ class NtfsTree implements FilesystemTree {
     read: ReadAt,
     private readonly g: NtfsGeometry,
     private readonly mft: Mft,
+    readonly label: string | null,
   ) {
     this.volume = { read, clusterSize: g.clusterSize };
-  }
-
-  /** The volume label ($VOLUME_NAME of $Volume); none when it is missing or damaged. */
-  async readLabel(): Promise<void> {
-    try {
-      const volume = await this.mft.file(VOLUME);
-      const name = volume.attributes.find((a) => a.type === ATTR_VOLUME_NAME)?.value;
-      this.label = name && name.length > 0 ? name.toString('utf16le') : null;
-    } catch (error) {
-      if (!(error instanceof Distrust)) throw error;
-    }
   }
 
   async root(): Promise<Entry> {
@@ -194,7 +183,13 @@ class NtfsTree implements FilesystemTree {
     } catch (error) {
       throw asBrowseError(error, file.name);
     }
-    if (d.kind !== 'file') throw new BrowseError('not-found', file.name, 'not a file');
+    if (d.kind !== 'file') {
+      const why =
+        d.kind === 'other'
+          ? 'not a plain file (a reparse point or special file): its contents are not read'
+          : `not a file but a ${d.kind}`;
+      throw new BrowseError('not-found', file.name, why);
+    }
     if (d.encrypted) {
       throw new BrowseError(
         'damaged',
@@ -389,6 +384,18 @@ class NtfsTree implements FilesystemTree {
       return Buffer.from(await readStreamRange(this.volume, source, at, root.blockSize, what));
     };
     return walkIndex(root, readBlock, MAX_FOLDER_ENTRIES, what);
+  }
+}
+
+/** The volume label ($VOLUME_NAME of $Volume); none when it is missing or damaged. */
+async function volumeLabel(mft: Mft): Promise<string | null> {
+  try {
+    const volume = await mft.file(VOLUME);
+    const name = volume.attributes.find((a) => a.type === ATTR_VOLUME_NAME)?.value;
+    return name && name.length > 0 ? name.toString('utf16le') : null;
+  } catch (error) {
+    if (error instanceof Distrust) return null;
+    throw error;
   }
 }
 

@@ -90,11 +90,9 @@ describe('reading through runs', () => {
         .subarray(1000 * CLUSTER + CLUSTER - 300)
         .equals(data.subarray(5 * CLUSTER, 5 * CLUSTER + 300)),
     ).toBe(true);
-    // Clusters 4 and 5 are neighbours on the disk but a hole lies between them in the file.
-    expect(reads).toEqual([
-      [4 * CLUSTER + 300, CLUSTER - 300],
-      [5 * CLUSTER, 300],
-    ]);
+    // Clusters 4 and 5 are neighbours on the disk (a hole lies between them in the file only):
+    // one read.
+    expect(reads).toEqual([[4 * CLUSTER + 300, CLUSTER]]);
   });
 
   it('bytes past the initialized size are zeros, whatever the clusters hold', async () => {
@@ -173,6 +171,21 @@ describe('reading compressed units (16 clusters of 512 bytes: 8 KiB)', () => {
       [50 * CLUSTER, UNIT],
       [70 * CLUSTER, 1000],
     ]);
+  });
+
+  it('compressed units that follow each other on the disk are one read', async () => {
+    // Three compressed units whose clusters are 40, 41, 42 on the disk.
+    const adjacent: Run[] = [0, 1, 2].flatMap((u) => [
+      { vcn: u * 16, lcn: 40 + u, length: 1 },
+      { vcn: u * 16 + 1, lcn: null, length: 15 },
+    ]);
+    const d = compressedDisk();
+    for (const u of [1, 2]) d.data.copy(d.data, (40 + u) * CLUSTER, 40 * CLUSTER, 41 * CLUSTER);
+    const s = stream(adjacent, 3 * UNIT, { flags: 1, compressionUnit: 4 });
+    const got = await readStreamRange(d.volume, { stream: s, unitBytes: UNIT }, 0, 3 * UNIT, 't');
+    for (const u of [0, 1, 2])
+      expect(got.subarray(u * UNIT, u * UNIT + 4096).equals(abc)).toBe(true);
+    expect(d.reads).toEqual([[40 * CLUSTER, 3 * CLUSTER]]);
   });
 
   it('reads a range in the middle of a compressed unit', async () => {

@@ -89,8 +89,21 @@ export async function readStreamRange(
   const pieces = merge(planRange(volume.clusterSize, stream, unitBytes, from, length, what));
   const only = pieces[0];
   if (pieces.length === 1 && only?.kind === 'disk') return volume.read(only.disk, only.length);
+  // Every extent the pieces need, read together: a compressed file's units lie one after the
+  // other on the disk (their holes take no clusters), so a window of them is one read.
+  const extents = pieces.flatMap((p) =>
+    p.kind === 'disk' ? [p] : p.kind === 'compressed' ? p.extents : [],
+  );
+  const bytes = await readExtents(volume, extents);
   const out = Buffer.alloc(length);
-  await Promise.all(pieces.map((piece) => fill(volume, piece, out, what)));
+  let next = 0;
+  for (const piece of pieces) {
+    if (piece.kind === 'disk') bytes[next++]!.copy(out, piece.at);
+    else if (piece.kind === 'compressed') {
+      const parts = piece.extents.map(() => bytes[next++]!);
+      decompressUnit(parts.length === 1 ? parts[0]! : Buffer.concat(parts), piece, out, what);
+    }
+  }
   return out;
 }
 
@@ -210,34 +223,50 @@ function merge(pieces: Piece[]): Piece[] {
   return out;
 }
 
-/** Reads one planned piece into `out` (zeros are already there). */
-async function fill(volume: Volume, piece: Piece, out: Buffer, what: string): Promise<void> {
-  if (piece.kind === 'disk') {
-    const bytes = await volume.read(piece.disk, piece.length);
-    bytes.copy(out, piece.at, 0, piece.length);
-  } else if (piece.kind === 'compressed') {
-    const compressed = await readExtents(volume, piece.extents);
-    const unit = Buffer.alloc(piece.unitBytes);
-    try {
-      decompressLznt1(compressed, unit);
-    } catch (error) {
-      if (error instanceof Distrust) throw new Distrust(`NTFS ${what}: ${error.message}`);
-      throw error;
-    }
-    unit.copy(out, piece.at, piece.skip, piece.skip + piece.length);
+/** Decodes a compressed unit and copies the part of it the piece wants into `out`. */
+function decompressUnit(
+  compressed: Buffer,
+  piece: Extract<Piece, { kind: 'compressed' }>,
+  out: Buffer,
+  what: string,
+): void {
+  const unit = Buffer.alloc(piece.unitBytes);
+  try {
+    decompressLznt1(compressed, unit);
+  } catch (error) {
+    if (error instanceof Distrust) throw new Distrust(`NTFS ${what}: ${error.message}`);
+    throw error;
   }
+  unit.copy(out, piece.at, piece.skip, piece.skip + piece.length);
 }
 
-/** The bytes of `extents`, in order, reading adjacent ones at once. */
-async function readExtents(volume: Volume, extents: Extent[]): Promise<Buffer> {
-  const joined: Extent[] = [];
-  for (const e of extents) {
-    const last = joined[joined.length - 1];
-    if (last && last.disk + last.length === e.disk) last.length += e.length;
-    else joined.push({ ...e });
+/**
+ * The bytes of each extent, in the order given, read in as few reads as the disk allows:
+ * extents adjacent on the disk (in any order) are read at once, up to MAX_READ a read.
+ */
+async function readExtents(volume: Volume, extents: Extent[]): Promise<Buffer[]> {
+  const order = extents.map((_, i) => i).sort((a, b) => extents[a]!.disk - extents[b]!.disk);
+  const spans: { disk: number; length: number; members: number[] }[] = [];
+  for (const i of order) {
+    const e = extents[i]!;
+    const last = spans[spans.length - 1];
+    const end = last ? Math.max(last.disk + last.length, e.disk + e.length) : 0;
+    if (last && e.disk <= last.disk + last.length && end - last.disk <= MAX_READ) {
+      last.length = end - last.disk;
+      last.members.push(i);
+    } else spans.push({ disk: e.disk, length: e.length, members: [i] });
   }
-  const parts = await Promise.all(joined.map((e) => volume.read(e.disk, e.length)));
-  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  const bytes: Buffer[] = new Array<Buffer>(extents.length);
+  await Promise.all(
+    spans.map(async (span) => {
+      const read = await volume.read(span.disk, span.length);
+      for (const i of span.members) {
+        const at = extents[i]!.disk - span.disk;
+        bytes[i] = read.subarray(at, at + extents[i]!.length);
+      }
+    }),
+  );
+  return bytes;
 }
 
 /** Bytes each chunk a stream yields holds at most. */
