@@ -35,6 +35,7 @@ import {
   ATTR_INDEX_ROOT,
   ATTR_REPARSE_POINT,
   ATTR_STANDARD_INFORMATION,
+  ATTR_VOLUME_INFORMATION,
   ATTR_VOLUME_NAME,
   type Attribute,
 } from './records.js';
@@ -65,6 +66,10 @@ const INTERIX_DEVICES = [Buffer.from('IntxCHR\0', 'latin1'), Buffer.from('IntxBL
 /** ntfs-3g reads an Interix header only from files this small (a path of 4096 UTF-16 units). */
 const INTERIX_MAX_SIZE = 8 + 2 * 4096;
 
+const VOLUME_IS_DIRTY = 0x0001;
+const DIRTY_NOTE =
+  'Windows marked this volume as needing a check (chkdsk): some folders or files may be damaged or missing their latest changes.';
+
 const NOTES = [
   'NTFS system files ($MFT, $Bitmap, $LogFile and the others in MFT records 0 to 15) are not listed, as Windows and ntfs-3g hide them.',
   'DOS 8.3 short names are not listed beside the long names they stand for.',
@@ -94,7 +99,8 @@ export const ntfsBrowseReader: BrowseReader = {
     try {
       const g = ntfsGeometry(boot, size);
       const mft = await Mft.open(read, g);
-      return new NtfsTree(read, g, mft, await volumeLabel(mft));
+      const { label, dirty } = await volumeInformation(mft);
+      return new NtfsTree(read, g, mft, label, dirty ? [...NOTES, DIRTY_NOTE] : NOTES);
     } catch (error) {
       throw asBrowseError(error, '/');
     }
@@ -104,7 +110,6 @@ export const ntfsBrowseReader: BrowseReader = {
 class NtfsTree implements FilesystemTree {
   readonly filesystem = 'ntfs';
   readonly caseInsensitive = true;
-  readonly notes = NOTES;
   private readonly volume: Volume;
   private readonly described = new Map<number, Promise<Described>>();
   /** Files spread over several records, gathered (hard links read in turn use it). */
@@ -115,6 +120,7 @@ class NtfsTree implements FilesystemTree {
     private readonly g: NtfsGeometry,
     private readonly mft: Mft,
     readonly label: string | null,
+    readonly notes: string[],
   ) {
     this.volume = { read, clusterSize: g.clusterSize };
   }
@@ -146,7 +152,10 @@ class NtfsTree implements FilesystemTree {
       throw asBrowseError(error, folder.name);
     }
     const listed: Entry[] = [];
+    const self = Number(/^\d+/.exec(folder.key)![0]);
     for (const { record, sequence, fileName } of visibleNames(entries)) {
+      // A folder holding itself is damage (and a loop for whoever walks it): not listed.
+      if (record === self) continue;
       const entryKey = key(record, sequence);
       try {
         const d = await this.checked(record, sequence);
@@ -387,14 +396,22 @@ class NtfsTree implements FilesystemTree {
   }
 }
 
-/** The volume label ($VOLUME_NAME of $Volume); none when it is missing or damaged. */
-async function volumeLabel(mft: Mft): Promise<string | null> {
+/**
+ * The volume label ($VOLUME_NAME of $Volume; none when missing or damaged), and whether
+ * Windows marked the volume dirty (to be checked by chkdsk).
+ */
+async function volumeInformation(mft: Mft): Promise<{ label: string | null; dirty: boolean }> {
   try {
     const volume = await mft.file(VOLUME);
     const name = volume.attributes.find((a) => a.type === ATTR_VOLUME_NAME)?.value;
-    return name && name.length > 0 ? name.toString('utf16le') : null;
+    const info = volume.attributes.find((a) => a.type === ATTR_VOLUME_INFORMATION)?.value;
+    return {
+      label: name && name.length > 0 ? name.toString('utf16le') : null,
+      dirty:
+        info !== undefined && info.length >= 12 && (info.readUInt16LE(10) & VOLUME_IS_DIRTY) !== 0,
+    };
   } catch (error) {
-    if (error instanceof Distrust) return null;
+    if (error instanceof Distrust) return { label: null, dirty: false };
     throw error;
   }
 }
