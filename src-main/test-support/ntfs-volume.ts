@@ -14,15 +14,16 @@ export const NTFS_ATTR_COMPRESSED_FOLDER = 0x10000800;
 
 /**
  * Makes an NTFS volume in `image` (which exists, at its final size) labelled `label`, and
- * calls `fill` with its mount point.
+ * calls `fill` with its mount point. `mkntfsOptions`: more mkntfs options (e.g. "-c 512").
  */
 export async function makeNtfsVolume(
   image: string,
   mountPoint: string,
   label: string,
   fill: (root: string) => Promise<void>,
+  mkntfsOptions = '',
 ): Promise<void> {
-  await sh(`mkntfs -F -f -Q -L ${q(label)} ${q(image)} >/dev/null 2>&1`);
+  await sh(`mkntfs -F -f -Q ${mkntfsOptions} -L ${q(label)} ${q(image)} >/dev/null 2>&1`);
   await mkdir(mountPoint, { recursive: true });
   const loop = await attachLoop(image);
   try {

@@ -587,3 +587,54 @@ describe.skipIf(noNtfsReason)(
     }, 600_000);
   },
 );
+
+describe.skipIf(noNtfsReason)(
+  `NTFS browse with other cluster sizes${noNtfsReason ? ` (skipped: ${noNtfsReason})` : ''}`,
+  () => {
+    // 512-byte clusters: an MFT record spans two, an index block eight. 64 KiB clusters: index
+    // blocks are smaller than a cluster, so their pointers count 512-byte blocks.
+    it.each([['-c 512'], ['-c 65536']])("mkntfs %s: the tree equals ntfs-3g's", async (options) => {
+      const dir = await tempDir('spillway-ntfs-geometry-');
+      try {
+        const image = join(dir.path, 'ntfs.img');
+        await randomFile(image, 64 * MIB, `ntfs-geometry-${options}`);
+        await makeNtfsVolume(
+          image,
+          join(dir.path, 'mnt'),
+          'geometry',
+          async (root) => {
+            await mkdir(join(root, 'a/b/c'), { recursive: true });
+            for (let i = 0; i < 400; i++) {
+              await writeFile(join(root, 'a', `name ${i} ${'x'.repeat(i % 40)}`), `${i}`.repeat(i));
+            }
+            await randomFile(join(root, 'a/b/c/data.bin'), 3 * MIB + 1, 'geometry-data');
+            const sparse = await open(join(root, 'a/b/sparse.bin'), 'w');
+            await sparse.write('end', 7 * MIB);
+            await sparse.close();
+            await mkdir(join(root, 'packed'));
+            await setNtfsAttributes(join(root, 'packed'), NTFS_ATTR_COMPRESSED_FOLDER);
+            await writeFile(join(root, 'packed/text.txt'), 'compress me\n'.repeat(50_000));
+          },
+          options,
+        );
+        const source = await withNtfsReadOnly(image, join(dir.path, 'mnt'), (root) =>
+          walkMountedTree(root),
+        );
+        expect(await ntfsinfo(image, '/a')).toMatch(/\$INDEX_ALLOCATION/);
+        // ntfs-3g compresses only with clusters up to 4 KiB (units of 16 × 512 bytes here).
+        const packed = await ntfsinfo(image, '/packed/text.txt');
+        if (options === '-c 512') expect(packed).toMatch(/Compression unit:\s+4/);
+        const { tree, image: reader } = await openTree(image);
+        try {
+          const rows = await walkBrowseTree(tree);
+          expect(rows.length).toBe(407);
+          expect(comparableRows(rows)).toEqual(comparableRows(source));
+        } finally {
+          await reader.close();
+        }
+      } finally {
+        await dir.remove();
+      }
+    });
+  },
+);

@@ -9,6 +9,9 @@ import type { NtfsGeometry } from './allocation.js';
 import {
   ATTR_ATTRIBUTE_LIST,
   ATTR_DATA,
+  ATTR_FLAG_COMPRESSION_MASK,
+  ATTR_FLAG_ENCRYPTED,
+  ATTR_FLAG_SPARSE,
   parseRecord,
   type Attribute,
   type MftRecord,
@@ -17,6 +20,8 @@ import { decodeRuns, joinPieces, readStream, type JoinedStream } from './runlist
 import { readStreamRange } from './stream-reader.js';
 
 const MFT_RECORD = 0;
+/** The MFT and attribute lists are plain clusters: never compressed, encrypted or sparse. */
+const NOT_PLAIN = ATTR_FLAG_COMPRESSION_MASK | ATTR_FLAG_ENCRYPTED | ATTR_FLAG_SPARSE;
 /** Bytes of the MFT read at once, and how many such blocks are kept. */
 const BLOCK_BYTES = 64 * 1024;
 const CACHED_BLOCKS = 64;
@@ -52,8 +57,9 @@ export class Mft {
       Buffer.from(await read(g.mftLcn * g.clusterSize, g.recordSize)),
       MFT_RECORD,
     );
-    if (!first.inUse || first.baseRecord !== 0)
+    if (!first.inUse || first.baseRecord !== 0) {
       throw new Distrust('NTFS $MFT record is not in use');
+    }
     const pieces = first.attributes.filter((a) => a.type === ATTR_DATA && a.nameLength === 0);
     const head = pieces.find((p) => p.nonResident?.lowestVcn === 0)?.nonResident;
     if (!head) throw new Distrust('NTFS $MFT has no data runs');
@@ -65,7 +71,7 @@ export class Mft {
     if (list) {
       // The rest of the MFT's runs sit in records the runs known so far must reach (Windows
       // keeps them in the first extent): follow the pieces in VCN order.
-      let runs = headRuns;
+      const runs = [...headRuns];
       const value = await attributeListValue(list, read, g, '$MFT');
       const rest = parseAttributeList(value, '$MFT')
         .filter((e) => e.type === ATTR_DATA && e.name === '' && e.record !== MFT_RECORD)
@@ -80,17 +86,16 @@ export class Mft {
         const piece = record.attributes.find(
           (a) => a.type === ATTR_DATA && a.id === entry.id && a.nameLength === 0,
         );
-        if (!piece?.nonResident)
+        if (!piece?.nonResident) {
           throw new Distrust(`NTFS $MFT: record ${entry.record} lacks its piece`);
+        }
         pieces.push(piece);
-        runs = [
-          ...runs,
-          ...decodeRuns(piece.nonResident.runlist, piece.nonResident.lowestVcn, g.clusters, '$MFT'),
-        ];
+        const { runlist, lowestVcn } = piece.nonResident;
+        for (const run of decodeRuns(runlist, lowestVcn, g.clusters, '$MFT')) runs.push(run);
       }
     }
     const stream = joinPieces(pieces, g.clusterSize, g.clusters, '$MFT');
-    if (stream.flags & 0xc0ff || stream.runs.some((r) => r.lcn === null)) {
+    if (stream.flags & NOT_PLAIN || stream.runs.some((r) => r.lcn === null)) {
       throw new Distrust('NTFS $MFT is compressed or has holes');
     }
     return new Mft(read, g, stream, Math.floor(stream.initializedSize / g.recordSize));
@@ -213,7 +218,7 @@ async function attributeListValue(
   if (stream.dataSize > MAX_ATTRIBUTE_LIST) {
     throw new Distrust(`NTFS ${what}: attribute list of ${stream.dataSize} bytes is too large`);
   }
-  if (stream.runs.some((r) => r.lcn === null) || stream.flags & 0xc0ff) {
+  if (stream.runs.some((r) => r.lcn === null) || stream.flags & NOT_PLAIN) {
     throw new Distrust(`NTFS ${what}: attribute list is compressed or has holes`);
   }
   return readStreamRange(

@@ -9,6 +9,7 @@
 
 import { Distrust, type ReadAt } from '../../read-at.js';
 import { decompressLznt1 } from './lznt1.js';
+import { ATTR_FLAG_COMPRESSION_MASK } from './records.js';
 import { findRun, type JoinedStream } from './runlist.js';
 
 /** The most one read asks of the disk: memory stays bounded by a few of these. */
@@ -41,7 +42,7 @@ export function compressionUnitBytes(
   clusterSize: number,
   what: string,
 ): number {
-  const method = stream.flags & 0x00ff;
+  const method = stream.flags & ATTR_FLAG_COMPRESSION_MASK;
   if (method === 0) return 0;
   if (method !== 1) throw new Distrust(`NTFS ${what}: unknown compression method ${method}`);
   const shift = stream.compressionUnit;
