@@ -15,13 +15,11 @@ import {
   ATTR_DATA,
   ATTR_VOLUME_INFORMATION,
   ATTR_VOLUME_NAME,
-  decodeRuns,
   parseMftRecord,
-  readStream,
   unnamed,
   type Attribute,
-  type Run,
 } from './records.js';
+import { decodeRuns, readStream, type Run } from './runlist.js';
 
 const MFT = 0;
 const LOGFILE = 2;
