@@ -11,7 +11,8 @@ import { seedImage, type Field } from '../../../test-support/fuzz.js';
 import { q, sh } from '../../../test-support/shell.js';
 import { tempDir } from '../../../test-support/temp-dir.js';
 import { ntfsGeometry, ntfsReader } from './allocation.js';
-import { ATTR_DATA, decodeRuns, parseMftRecord, unnamed } from './records.js';
+import { ATTR_DATA, parseMftRecord, unnamed } from './records.js';
+import { decodeRuns } from './runlist.js';
 
 const MIB = 2 ** 20;
 const RUNS = 500;
