@@ -3,7 +3,7 @@
 // was killed half way.
 
 import { spawn } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonEvents, SPILLWAY, spillway } from '../test-support/cli.js';
@@ -187,6 +187,7 @@ describe.skipIf(noLoopReason)(`faults (${noLoopReason ?? 'root'})`, () => {
     const source = await attachLoop(disk, { readOnly: true });
     const whole = join(dir.path, 'whole.img.zst');
     expect((await spillway(['backup', source.path, whole])).code).toBe(0);
+    const wholeSize = (await stat(whole)).size;
 
     const image = join(dir.path, 'resumed.img.zst');
     const child = spawn(
@@ -200,10 +201,12 @@ describe.skipIf(noLoopReason)(`faults (${noLoopReason ?? 'root'})`, () => {
     const closed = new Promise((resolve) => child.on('close', resolve));
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
+      // Killed by what was written, not by how far the stream went: the fixture's back half is
+      // mostly free space, so the stream can pass half way moments before the job ends.
       const last = jsonEvents(out)
         .filter((e) => e.type === 'progress')
-        .pop() as { streamDone: number; streamTotal: number } | undefined;
-      if (last && last.streamDone >= last.streamTotal / 2) child.kill('SIGKILL');
+        .pop() as { bytesWritten: number } | undefined;
+      if (last && last.bytesWritten >= wholeSize / 2) child.kill('SIGKILL');
     });
     await closed;
     expect(await readdir(dir.path)).toContain('resumed.img.zst.incomplete');
@@ -212,7 +215,9 @@ describe.skipIf(noLoopReason)(`faults (${noLoopReason ?? 'root'})`, () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(/Resuming after (\d+) frames/);
     const frames = Number(/Resuming after (\d+) frames/.exec(resumed.stderr)![1]);
-    expect(frames).toBeGreaterThanOrEqual(15); // about half of the 40 frames
+    // Some of the 40 frames were kept and only the rest done again.
+    expect(frames).toBeGreaterThan(0);
+    expect(frames).toBeLessThan(40);
     await sh(`cmp <(zstd -dc ${q(whole)}) <(zstd -dc ${q(image)})`);
     const manifest = (path: string) =>
       spillway(['inspect', path, '--json']).then(
