@@ -99,10 +99,7 @@ export function buildProgram(run: (work: Work) => void): Command {
     .showHelpAfterError()
     .exitOverride()
     .option('--log <file>', 'keep a log of what happened, with the details of any error, in FILE')
-    .option(
-      '--verbose',
-      'say more: every step and error details, on stderr (and in the --log file)',
-    );
+    .option('--verbose', 'write the log’s lines (steps, error details) to stderr too');
 
   const backup = program
     .command('backup')
