@@ -5,7 +5,7 @@
 //   npm run bench -- --record           also append the results to docs/benchmarks.md
 //
 // The source is a read-only loop device over the 4096 MiB fixture disk (built once by
-// ../shared/fixtures/make-test-disk.sh and cached), or the fixture file when not root.
+// src-main/test-support/fixture-disk.ts and cached), or the fixture file when not root.
 // Shared machines are noisy: each case runs --runs times, interleaved with its peers in an
 // order that rotates from round to round, and the median is reported; compare the ratios,
 // not the absolute figures.

@@ -12,7 +12,11 @@ import {
   type MessageLink,
   type Response,
 } from '../../src-shared/api.js';
-import type { JobEvent } from '../../src-shared/protocol/events.js';
+import type { ErrorInfo } from '../../src-shared/errors.js';
+import type { DoneEvent, ErrorEvent, JobEvent } from '../../src-shared/protocol/events.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+
+type EndEvent = DoneEvent | ErrorEvent;
 import { classifyDrives } from '../drives/classify-drives.js';
 import { listDrives } from '../drives/list-drives.js';
 import { SpillwayError, toErrorInfo } from '../engine/index.js';
@@ -29,6 +33,15 @@ export interface ApiBackend {
   settings: SettingsStore;
   /** Opens the system's file manager at a file (the desktop app only). */
   reveal?: (path: string) => void;
+  /** The app's log (in the data folder); unexpected errors say where it is. */
+  log?: Logger;
+}
+
+/** An unexpected error, with where its details are when there is a log file. */
+function withLogHint(info: ErrorInfo, log: Logger): ErrorInfo {
+  if (info.code !== 'internal' || log.file === null) return info;
+  const where = `The details are in ${log.file}.`;
+  return { ...info, hint: info.hint ? `${info.hint} ${where}` : where };
 }
 
 export interface ApiHandler {
@@ -43,19 +56,44 @@ export function createApiHandler(
   send: (message: JobMessage) => void,
 ): ApiHandler {
   const jobs = new Set<string>();
+  const log = backend.log ?? silentLogger;
+
+  /** The job's end: into the history (or, failing that, a warning saying so), then sent. */
+  const ended = async (jobId: string, request: JobRequest, startedAt: number, event: EndEvent) => {
+    if (event.type === 'error') {
+      log.warn(`${request.kind} ${jobId} failed: ${event.error.message}`);
+      event = { ...event, error: withLogHint(event.error, log) };
+    } else log.info(`${request.kind} ${jobId} done`);
+    try {
+      // History first, so a UI that lists it on 'done' finds the entry.
+      await backend.history.add(historyEntry(jobId, request, startedAt, event));
+    } catch (error) {
+      log.error(`could not add ${request.kind} ${jobId} to the history`, error);
+      const where = log.file !== null ? ` The details are in ${log.file}.` : '';
+      send({
+        jobId,
+        event: {
+          type: 'warning',
+          t: Date.now(),
+          job: event.job,
+          message:
+            `This ${request.kind} could not be added to the history, so it will not be listed ` +
+            `under Images: ${toErrorInfo(error).message}${where}`,
+        },
+      });
+    }
+    send({ jobId, event });
+  };
 
   const startJob = async (request: JobRequest) => {
     const jobId = randomUUID();
     const startedAt = Date.now();
     jobs.add(jobId);
+    log.info(`${request.kind} ${jobId} starting`);
     const started = backend.runner.start(jobId, request, (event: JobEvent) => {
       if (event.type === 'done' || event.type === 'error') {
         jobs.delete(jobId);
-        // History first, so a UI that lists it on 'done' finds the entry.
-        void backend.history
-          .add(historyEntry(jobId, request, startedAt, event))
-          .catch(() => {})
-          .finally(() => send({ jobId, event }));
+        void ended(jobId, request, startedAt, event);
         return;
       }
       send({ jobId, event });
@@ -63,6 +101,7 @@ export function createApiHandler(
     // The helper may fail to start (the password prompt was cancelled): no job then.
     await started.catch((error: unknown) => {
       jobs.delete(jobId);
+      log.warn(`${request.kind} ${jobId} could not start`, error);
       throw error;
     });
     return { jobId };
@@ -152,7 +191,9 @@ export function createApiHandler(
       try {
         return { id, ok: true, result: await call(request.data.call) };
       } catch (error) {
-        return { id, ok: false, error: toErrorInfo(error) };
+        const info = toErrorInfo(error);
+        if (info.code === 'internal') log.error(`${request.data.call.method} failed`, error);
+        return { id, ok: false, error: withLogHint(info, log) };
       }
     },
     cancelAll() {

@@ -1,5 +1,6 @@
 // The backend the app and `spillway ui` serve: jobs in the privileged helper (started once,
-// on first need: one elevation prompt per session), history and settings in the data folder.
+// on first need: one elevation prompt per session), history, settings and the log in the data
+// folder.
 
 import { openHistory } from '../store/history-store.js';
 import { openSettings } from '../store/settings-store.js';
@@ -7,9 +8,13 @@ import { startHelper } from '../helper/start-helper.js';
 import type { HelperHost } from '../helper/helper-host.js';
 import type { ApiBackend } from './api-handler.js';
 import type { JobRunner } from './job-runner.js';
+import { openAppLog } from '../log/app-log.js';
+import type { Logger } from '../log/logger.js';
 
 /** A runner that starts the helper the first time it is needed, and again if it died. */
-export function lazyHelperRunner(start: () => Promise<HelperHost> = startHelper): JobRunner {
+export function lazyHelperRunner(
+  start: () => Promise<HelperHost> = () => startHelper(),
+): JobRunner {
   let helper: Promise<HelperHost> | null = null;
   const get = () => {
     helper ??= start().then(
@@ -38,11 +43,26 @@ export function lazyHelperRunner(start: () => Promise<HelperHost> = startHelper)
       return current.ask(question);
     },
     async close() {
+      // A helper that failed to start has nothing to close (the failure went to its job).
       if (helper) await (await helper.catch(() => null))?.close();
     },
   };
 }
 
-export function appBackend(dataDir: string, runner: JobRunner = lazyHelperRunner()): ApiBackend {
-  return { runner, history: openHistory(dataDir), settings: openSettings(dataDir) };
+/**
+ * The app's backend over `dataDir`. `runner`: where jobs run, or how to make that from the
+ * app's log (default: the helper, its entries in that log).
+ */
+export function appBackend(
+  dataDir: string,
+  runner: JobRunner | ((log: Logger) => JobRunner) = (log) =>
+    lazyHelperRunner(() => startHelper({ log })),
+): ApiBackend {
+  const log = openAppLog(dataDir);
+  return {
+    runner: typeof runner === 'function' ? runner(log) : runner,
+    history: openHistory(dataDir),
+    settings: openSettings(dataDir),
+    log,
+  };
 }

@@ -3,16 +3,25 @@
 
 import { answerQuestion, runJobRequest } from './job-requests.js';
 import type { JobRunner } from './job-runner.js';
+import { toErrorInfo } from '../engine/errors.js';
+import { silentLogger, type Logger } from '../log/logger.js';
 
-export function inProcessRunner(): JobRunner {
+export function inProcessRunner(log: Logger = silentLogger): JobRunner {
   const jobs = new Map<string, AbortController>();
   return {
     async start(jobId, request, onEvent) {
       const controller = new AbortController();
       jobs.set(jobId, controller);
-      // The job reports its own end (done or error event); the promise only tidies up.
-      void runJobRequest(request, { signal: controller.signal, emit: onEvent })
-        .catch(() => {})
+      // The job reports its own end (done or error event); the log gets an unexpected
+      // error's stack, which the event does not carry.
+      void runJobRequest(request, {
+        signal: controller.signal,
+        emit: onEvent,
+        log: log.child(`${request.kind} ${jobId}`),
+      })
+        .catch((error: unknown) => {
+          if (toErrorInfo(error).code === 'internal') log.error(`${request.kind} ${jobId}`, error);
+        })
         .finally(() => jobs.delete(jobId));
     },
     cancel(jobId) {

@@ -40,9 +40,8 @@ if (!app.requestSingleInstanceLock()) {
 
 async function start(): Promise<void> {
   const backend = {
-    ...appBackend(
-      app.getPath('userData'),
-      lazyHelperRunner(() => startHelper({ linuxLauncher: LINUX_LAUNCHER })),
+    ...appBackend(app.getPath('userData'), (log) =>
+      lazyHelperRunner(() => startHelper({ linuxLauncher: LINUX_LAUNCHER, log })),
     ),
     reveal: (path: string) => shell.showItemInFolder(path),
   };

@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { VerifyResult } from '../../src-shared/protocol/events.js';
+import type { Logger } from '../log/logger.js';
 import { askForName } from './confirm.js';
 import { EXIT } from './exit-codes.js';
 import { jobIO } from './job-io.js';
@@ -37,6 +38,8 @@ const PACKAGE_ROOT = (() => {
 export interface JobFlags {
   json?: boolean;
   threads?: number;
+  /** The command's log (--log, --verbose). */
+  log?: Logger;
 }
 
 export interface SshFlags {
@@ -98,7 +101,7 @@ export async function backupCommand(
       keepPartial?: boolean;
     },
 ): Promise<number> {
-  const io = jobIO({ json: flags.json, stdoutIsData: destination === '-' });
+  const io = jobIO({ json: flags.json, stdoutIsData: destination === '-', log: flags.log });
   try {
     const result = await backup(
       {
@@ -147,8 +150,10 @@ export async function backupCommand(
   }
 }
 
-export async function pipeCommand(flags: SpillFlags & { json?: boolean }): Promise<number> {
-  const io = jobIO({ json: flags.json, stdoutIsData: true });
+export async function pipeCommand(
+  flags: SpillFlags & { json?: boolean; log?: Logger },
+): Promise<number> {
+  const io = jobIO({ json: flags.json, stdoutIsData: true, log: flags.log });
   try {
     const result = await pipe(
       {
@@ -176,7 +181,7 @@ export async function restoreCommand(
   flags: JobFlags &
     SshFlags & { yes?: boolean; verify?: boolean; check?: boolean; zeroUnused?: boolean },
 ): Promise<number> {
-  const io = jobIO({ json: flags.json });
+  const io = jobIO({ json: flags.json, log: flags.log });
   try {
     const result = await restore(
       {
@@ -236,7 +241,7 @@ function describeVerify(result: VerifyResult): string {
 }
 
 export async function verifyCommand(image: string, flags: JobFlags & SshFlags): Promise<number> {
-  const io = jobIO({ json: flags.json });
+  const io = jobIO({ json: flags.json, log: flags.log });
   try {
     const result = await verify(
       {
@@ -328,7 +333,7 @@ export async function recompressCommand(
   output: string,
   flags: JobFlags & { codec: CodecName; level?: number; force?: boolean },
 ): Promise<number> {
-  const io = jobIO({ json: flags.json });
+  const io = jobIO({ json: flags.json, log: flags.log });
   try {
     const result = await recompress(
       {
@@ -383,11 +388,12 @@ function describeTable(plan: BackupPlan): string {
   return `${plan.partitionTable.type.toUpperCase()} partition table, ${plan.partitions.length} partitions`;
 }
 
-export async function uiCommand(flags: { port?: number }): Promise<number> {
+export async function uiCommand(flags: { port?: number; log?: Logger }): Promise<number> {
   // The app's backend and the web server load only for `spillway ui`.
   const { appBackend } = await import('../api/app-backend.js');
   const { startWebServer } = await import('../web/web-server.js');
   const backend = appBackend(defaultDataDir());
+  flags.log?.info(`spillway ui: its log is ${backend.log?.file}`);
   const server = await startWebServer({
     backend,
     ...(flags.port !== undefined ? { port: flags.port } : {}),
@@ -395,7 +401,8 @@ export async function uiCommand(flags: { port?: number }): Promise<number> {
   });
   process.stdout.write(
     `Spillway is at ${server.url}\n` +
-      'Open it in a browser on this machine (the token in it is the key). Ctrl-C stops.\n',
+      'Open it in a browser on this machine (the token in it is the key). Ctrl-C stops.\n' +
+      `Its log: ${backend.log?.file}\n`,
   );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

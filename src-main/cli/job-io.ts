@@ -4,6 +4,16 @@
 import type { JobContext } from '../engine/index.js';
 import { jsonReporter, plainReporter, terminalReporter, type Reporter } from './reporter.js';
 import { EXIT } from './exit-codes.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import type { JobEvent } from '../../src-shared/protocol/events.js';
+
+/** What of a job's events the log keeps: its steps and warnings, and how it ended. */
+function logEvent(log: Logger, event: JobEvent): void {
+  if (event.type === 'phase') log.info(event.message);
+  else if (event.type === 'warning') log.warn(event.message);
+  else if (event.type === 'done') log.info(`done: ${JSON.stringify(event.result)}`);
+  // An 'error' is logged once, with its stack, where the command ends (main.ts).
+}
 
 export interface JobIO {
   context: JobContext;
@@ -13,7 +23,12 @@ export interface JobIO {
   dispose(): void;
 }
 
-export function jobIO(options: { json?: boolean; stdoutIsData?: boolean }): JobIO {
+export function jobIO(options: {
+  json?: boolean;
+  stdoutIsData?: boolean;
+  log?: Logger | undefined;
+}): JobIO {
+  const log = options.log ?? silentLogger;
   const dataOnStdout = options.stdoutIsData ?? false;
   // JSON events go to stdout unless stdout carries the image itself.
   const eventStream = dataOnStdout ? process.stderr : process.stdout;
@@ -34,7 +49,14 @@ export function jobIO(options: { json?: boolean; stdoutIsData?: boolean }): JobI
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   return {
-    context: { signal: controller.signal, emit: (event) => reporter.emit(event) },
+    context: {
+      signal: controller.signal,
+      emit: (event) => {
+        reporter.emit(event);
+        logEvent(log, event);
+      },
+      log,
+    },
     reporter,
     out: dataOnStdout ? process.stderr : process.stdout,
     dispose() {

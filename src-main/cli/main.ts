@@ -1,6 +1,8 @@
 // `spillway`: the command line. Parses arguments, runs one command, turns its outcome into an
 // exit code (exit-codes.ts) and any error into one line a person can act on.
 
+import { appendFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SpillwayError, toErrorInfo, TOOL_VERSION } from '../engine/index.js';
 import { parseSize } from '../../src-shared/units.js';
@@ -17,6 +19,13 @@ import {
   verifyCommand,
 } from './commands.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
+import {
+  createLogger,
+  silentLogger,
+  streamSink,
+  type Logger,
+  type LogSink,
+} from '../log/logger.js';
 
 function integer(value: string): number {
   const n = Number(value);
@@ -80,12 +89,17 @@ const threads = () =>
   new Option('--threads <n>', 'compression threads (default: one per core)').argParser(integer);
 const json = () => new Option('--json', 'print one JSON event per line instead of a progress bar');
 
-export function buildProgram(run: (work: Promise<number>) => void): Command {
+/** A command to run, once the log it writes to is set up. */
+export type Work = (log: Logger) => Promise<number>;
+
+export function buildProgram(run: (work: Work) => void): Command {
   const program = new Command('spillway')
     .description('Back up whole drives into compressed, verifiable images, and restore them.')
     .version(TOOL_VERSION)
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .option('--log <file>', 'keep a log of what happened, with the details of any error, in FILE')
+    .option('--verbose', 'write the log’s lines (steps, error details) to stderr too');
 
   const backup = program
     .command('backup')
@@ -143,7 +157,7 @@ export function buildProgram(run: (work: Promise<number>) => void): Command {
     .option('--keep-partial', 'on failure, keep what was written as DESTINATION.incomplete')
     .addOption(json());
   addSshOptions(addSpillOptions(backup)).action((source: string, destination: string, flags) =>
-    run(backupCommand(source, destination, flags)),
+    run((log) => backupCommand(source, destination, { ...flags, log })),
   );
 
   addSpillOptions(
@@ -154,7 +168,7 @@ export function buildProgram(run: (work: Promise<number>) => void): Command {
       ),
   )
     .addOption(json())
-    .action((flags) => run(pipeCommand(flags)));
+    .action((flags) => run((log) => pipeCommand({ ...flags, log })));
 
   addSshOptions(
     program
@@ -171,7 +185,9 @@ export function buildProgram(run: (work: Promise<number>) => void): Command {
       .option('--zero-unused', 'write zeros where the image has unused ("don’t care") ranges')
       .addOption(threads())
       .addOption(json()),
-  ).action((image: string, target: string, flags) => run(restoreCommand(image, target, flags)));
+  ).action((image: string, target: string, flags) =>
+    run((log) => restoreCommand(image, target, { ...flags, log })),
+  );
 
   addSshOptions(
     program
@@ -180,14 +196,14 @@ export function buildProgram(run: (work: Promise<number>) => void): Command {
       .argument('<image>')
       .addOption(threads())
       .addOption(json()),
-  ).action((image: string, flags) => run(verifyCommand(image, flags)));
+  ).action((image: string, flags) => run((log) => verifyCommand(image, { ...flags, log })));
 
   program
     .command('plan')
     .description('what a backup of a drive would read: partitions, filesystems, used space')
     .argument('<source>', 'drive such as /dev/sdb, or a disk image file')
     .addOption(json())
-    .action((source: string, flags) => run(planCommand(source, flags)));
+    .action((source: string, flags) => run(() => planCommand(source, flags)));
 
   program
     .command('ui')
@@ -195,7 +211,7 @@ export function buildProgram(run: (work: Promise<number>) => void): Command {
     .addOption(
       new Option('--port <n>', 'port on 127.0.0.1 (default: any free one)').argParser(integer),
     )
-    .action((flags: { port?: number }) => run(uiCommand(flags)));
+    .action((flags: { port?: number }) => run((log) => uiCommand({ ...flags, log })));
 
   program
     .command('recompress')
@@ -211,7 +227,9 @@ export function buildProgram(run: (work: Promise<number>) => void): Command {
     .option('--force', 'replace the output file if it exists')
     .addOption(threads())
     .addOption(json())
-    .action((image: string, output: string, flags) => run(recompressCommand(image, output, flags)));
+    .action((image: string, output: string, flags) =>
+      run((log) => recompressCommand(image, output, { ...flags, log })),
+    );
 
   addSshOptions(
     program
@@ -219,32 +237,61 @@ export function buildProgram(run: (work: Promise<number>) => void): Command {
       .description('show what an image holds, without decompressing it')
       .argument('<image>')
       .addOption(json()),
-  ).action((image: string, flags) => run(inspectCommand(image, flags)));
+  ).action((image: string, flags) => run(() => inspectCommand(image, flags)));
 
   program
     .command('drives')
     .description('list the drives of this computer')
     .option('--all', 'also list loop and other virtual devices')
     .addOption(json())
-    .action((flags) => run(drivesCommand(flags)));
+    .action((flags) => run(() => drivesCommand(flags)));
 
   return program;
 }
 
-function report(error: unknown): number {
+/** Where the log goes: the --log file, and stderr too with --verbose. */
+function cliLogger(options: { log?: string; verbose?: boolean }): Logger {
+  const sinks: LogSink[] = [];
+  if (options.log !== undefined) sinks.push(appendingFile(options.log));
+  if (options.verbose) sinks.push(streamSink(process.stderr));
+  if (sinks.length === 0) return silentLogger;
+  return createLogger({
+    level: options.verbose ? 'debug' : 'info',
+    sinks,
+    source: `cli ${process.pid}`,
+    file: options.log !== undefined ? resolve(options.log) : null,
+  });
+}
+
+/** The --log file, appended to (it is the user's file: never rotated or truncated). */
+function appendingFile(path: string): LogSink {
+  // Opened now, so a log that cannot be written is said before the command starts.
+  appendFileSync(path, '');
+  return { write: (line) => appendFileSync(path, line) };
+}
+
+function report(error: unknown, log: Logger): number {
   const info = toErrorInfo(error);
+  log.error(`failed: ${info.message}`, error);
   process.stderr.write(`spillway: ${info.message}\n`);
   if (info.hint) process.stderr.write(`  ${info.hint}\n`);
+  if (info.code === 'internal') {
+    process.stderr.write(
+      log.file !== null
+        ? `  The details (where in Spillway it happened) are in ${log.file}.\n`
+        : '  To keep the details for a bug report, run the command again with --log FILE.\n',
+    );
+  }
   return error instanceof SpillwayError || info.code !== 'internal'
     ? exitCodeFor(info.code)
     : EXIT.failed;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let work: Promise<number> | undefined;
-  // The action only hands its promise over: returning it would let commander chain on it.
-  const program = buildProgram((promise) => {
-    work = promise;
+  let work: Work | undefined;
+  // The action only hands its command over: it runs below, once the log is set up.
+  const program = buildProgram((command) => {
+    work = command;
   });
   try {
     if (argv.length <= 2) {
@@ -256,11 +303,25 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    return report(error);
+    return report(error, silentLogger);
   }
+  let log: Logger;
   try {
-    return work ? await work : EXIT.usage;
+    log = cliLogger(program.opts<{ log?: string; verbose?: boolean }>());
   } catch (error) {
-    return report(error);
+    process.stderr.write(
+      `spillway: the log file cannot be written: ${toErrorInfo(error).message}\n`,
+    );
+    return EXIT.usage;
+  }
+  log.info(`spillway ${TOOL_VERSION}: ${argv.slice(2).join(' ')}`);
+  try {
+    const code = work ? await work(log) : EXIT.usage;
+    log.info(`ended with exit code ${code}`);
+    return code;
+  } catch (error) {
+    const code = report(error, log);
+    log.info(`ended with exit code ${code}`);
+    return code;
   }
 }

@@ -10,6 +10,6 @@ export { verify, type VerifyOptions } from './verify/verify.js';
 export { recompress, type RecompressOptions } from './recompress/recompress.js';
 export { inspectImage, type ImageInfo } from './inspect/inspect.js';
 export { openImage } from './image/open-image.js';
-export { quietContext, type JobContext } from './jobs/job-context.js';
+export { quietContext, type JobContext, type JobLog } from './jobs/job-context.js';
 export { SpillwayError, toErrorInfo } from './errors.js';
 export { TOOL_VERSION } from './version.js';

@@ -14,6 +14,7 @@ export interface EjectResult {
 }
 
 export async function ejectDrive(path: string, virtual: boolean): Promise<EjectResult> {
+  // Every write was synced when the restore ended; this only drops cached pages.
   await run('blockdev', ['--flushbufs', path]).catch(() => {});
   if (virtual) {
     return {

@@ -9,6 +9,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import type { ErrorInfo } from '../../src-shared/errors.js';
 import type { JobEvent } from '../../src-shared/protocol/events.js';
@@ -19,6 +20,7 @@ import type { JobRunner } from '../api/job-runner.js';
 import { HelperMessageSchema, type HostMessage } from './helper-protocol.js';
 import { readJsonLines, writeJsonLine } from './line-socket.js';
 import { watchPartialFiles, type PartialFileWatch } from './partial-files.js';
+import { silentLogger, type Logger } from '../log/logger.js';
 
 /** How long the helper has to connect and authenticate (a password prompt included). */
 const CONNECT_TIMEOUT_MS = 120_000;
@@ -41,6 +43,8 @@ export interface HelperHostOptions {
   /** How to start the helper, given the socket path (see elevation.ts). */
   command(socketPath: string): HelperCommand;
   connectTimeoutMs?: number;
+  /** The app's log: the host's entries, the helper's (sent over the socket) and its stderr. */
+  log?: Logger;
 }
 
 export class HelperHost implements JobRunner {
@@ -53,6 +57,8 @@ export class HelperHost implements JobRunner {
   >();
   private nextCall = 1;
   private gone: string | null = null;
+  /** close() was called: the helper's exit is expected. */
+  private closing = false;
   private readonly exitListeners = new Set<(reason: string) => void>();
 
   private constructor(
@@ -63,6 +69,7 @@ export class HelperHost implements JobRunner {
     private readonly socket: Socket,
     /** The helper's own pid (the child may be pkexec in between). */
     readonly pid: number,
+    private readonly log: Logger,
   ) {
     readJsonLines(socket, (raw) => this.receive(raw));
     // Jobs are ended only once the process is reaped: a spill folder is recognised as dead
@@ -79,6 +86,8 @@ export class HelperHost implements JobRunner {
     const dir = await mkdtemp(join(tmpdir(), 'spillway-helper-')); // mode 0700: only us
     const socketPath = join(dir, 'helper.sock');
     const secret = randomBytes(32).toString('hex');
+    const log = options.log ?? silentLogger;
+    log.keepSecret(secret);
     const server = createServer();
     let host: HelperHost | null = null;
     let refusals = 0;
@@ -88,6 +97,7 @@ export class HelperHost implements JobRunner {
       server.on('connection', (socket) => {
         const refuse = (reason: string) => {
           refusals++;
+          log.warn(`refused a client of the helper's socket: ${reason}`);
           if (host) host.refusals = refusals;
           writeJsonLine(socket, { type: 'refused', reason } satisfies HostMessage);
           socket.end();
@@ -113,6 +123,7 @@ export class HelperHost implements JobRunner {
           socket.removeAllListeners('data');
           resolve({ socket, pid: hello.data.pid });
         });
+        // A client that goes away mid-hello: nothing of it is kept, nothing to do.
         socket.on('error', () => {});
       });
     });
@@ -122,13 +133,21 @@ export class HelperHost implements JobRunner {
     });
 
     const command = options.command(socketPath);
+    log.info(`starting the helper: ${command.file} ${command.args.join(' ')}`);
     const child = spawn(command.file, command.args, {
-      stdio: ['pipe', 'inherit', 'inherit'],
+      stdio: ['pipe', 'inherit', 'pipe'],
       env: { ...process.env, ...command.env },
     });
+    // What the helper (or pkexec) says on stderr still reaches the terminal, and the log
+    // keeps it: a crash's last words are there.
+    child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+    createInterface({ input: child.stderr! }).on('line', (line) =>
+      log.warn(`helper stderr: ${line}`),
+    );
     // The secret goes over the pipe (never argv or the environment, which others can read);
     // the pipe then stays open as the helper's lifeline.
     child.stdin!.write(secret + '\n');
+    // EPIPE when the helper is gone: its exit is noticed and reported by 'exit' below.
     child.stdin!.on('error', () => {});
 
     const failed = new Promise<never>((_, reject) => {
@@ -149,11 +168,13 @@ export class HelperHost implements JobRunner {
     });
     try {
       const { socket, pid } = await Promise.race([helperSocket, failed]);
-      host = new HelperHost(socketPath, dir, server, child, socket, pid);
+      host = new HelperHost(socketPath, dir, server, child, socket, pid, log);
       host.refusals = refusals;
+      log.info(`the helper (pid ${pid}) is connected`);
       writeJsonLine(socket, { type: 'welcome' } satisfies HostMessage);
       return host;
     } catch (error) {
+      log.warn('the helper did not start', error);
       child.kill('SIGKILL');
       server.close();
       await rm(dir, { recursive: true, force: true });
@@ -199,6 +220,7 @@ export class HelperHost implements JobRunner {
   /** Stops the helper (its jobs are cancelled and clean up) and removes the socket folder. */
   async close(): Promise<void> {
     if (this.gone !== null) return;
+    this.closing = true;
     const exited = new Promise<void>((resolve) => this.exitListeners.add(() => resolve()));
     this.child.stdin?.end();
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
@@ -221,6 +243,9 @@ export class HelperHost implements JobRunner {
       case 'job-ended':
         this.jobs.delete(message.jobId);
         return;
+      case 'log':
+        this.log.append(message.entry);
+        return;
       case 'reply': {
         const call = this.calls.get(message.id);
         this.calls.delete(message.id);
@@ -241,6 +266,14 @@ export class HelperHost implements JobRunner {
   private async lost(why: string): Promise<void> {
     if (this.gone !== null) return;
     this.gone = why;
+    const running = [...this.jobs.values()].map((job) => job.kind);
+    if (this.closing) this.log.info(`the helper ended: ${why}`);
+    else {
+      this.log.error(
+        `the helper stopped unexpectedly: ${why}` +
+          (running.length > 0 ? `, while running: ${running.join(', ')}` : ''),
+      );
+    }
     this.socket.destroy();
     this.server.close();
     await rm(this.dir, { recursive: true, force: true });
@@ -252,7 +285,11 @@ export class HelperHost implements JobRunner {
     this.jobs.clear();
     await Promise.all(
       jobs.map(async ([, job]) => {
-        const removed = (await job.partial?.cleanUp().catch(() => [])) ?? [];
+        const removed =
+          (await job.partial?.cleanUp().catch((error: unknown) => {
+            this.log.warn(`could not remove what the ${job.kind} left unfinished`, error);
+            return [];
+          })) ?? [];
         const error: ErrorInfo = {
           code: 'internal',
           message: `The helper process running this ${job.kind} stopped unexpectedly: ${why}.`,

@@ -12,7 +12,8 @@ import { createInterface } from 'node:readline';
 import { toErrorInfo } from '../engine/errors.js';
 import { answerQuestion, runJobRequest } from '../api/job-requests.js';
 import { cleanUpDeadRuns } from '../engine/spill/spill-dir.js';
-import { HostMessageSchema, type HelperMessage } from './helper-protocol.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { HostMessageSchema, MAX_LOG_ENTRY, type HelperMessage } from './helper-protocol.js';
 import { readJsonLines, writeJsonLine } from './line-socket.js';
 
 /** How long running jobs get to clean up after the parent went away. */
@@ -27,6 +28,45 @@ async function readSecret(): Promise<string> {
   throw new Error('no secret on stdin');
 }
 
+/** Entries logged before the host's welcome wait for it, up to this many. */
+const EARLY_ENTRIES = 100;
+
+/**
+ * The helper's log: it keeps no file of its own (it runs as root; the log is the user's), so
+ * its entries go to the host, which keeps them in the app's log. Until the host has welcomed
+ * it they wait; what it says on stderr the host keeps too (a crash's last words).
+ */
+function socketLogger(send: (message: HelperMessage) => void): {
+  log: Logger;
+  welcomed(): void;
+} {
+  let early: string[] | null = [];
+  const forward = (entry: string) => {
+    const capped = entry.length > MAX_LOG_ENTRY ? entry.slice(0, MAX_LOG_ENTRY - 2) + '…\n' : entry;
+    if (early === null) send({ type: 'log', entry: capped });
+    else if (early.length < EARLY_ENTRIES) early.push(capped);
+  };
+  const log = createLogger({
+    level: 'debug',
+    sinks: [{ write: forward }],
+    source: `helper ${process.pid}`,
+  });
+  return {
+    log,
+    welcomed() {
+      const waiting = early ?? [];
+      early = null;
+      for (const entry of waiting) send({ type: 'log', entry });
+    },
+  };
+}
+
+/** A job that failed: an expected failure in words, anything else with its stack. */
+function logJobFailure(log: Logger, what: string, error: unknown): void {
+  if (toErrorInfo(error).code === 'internal') log.error(`${what} failed`, error);
+  else log.info(`${what} failed: ${toErrorInfo(error).message}`);
+}
+
 async function main(): Promise<void> {
   const socketPath = process.argv[2];
   if (!socketPath) throw new Error('usage: helper-main SOCKET');
@@ -36,10 +76,19 @@ async function main(): Promise<void> {
 
   const socket = createConnection(socketPath);
   const send = (message: HelperMessage) => writeJsonLine(socket, message);
+  const { log, welcomed } = socketLogger(send);
+  log.keepSecret(secret);
+  log.info(`started (node ${process.version}, uid ${process.getuid?.() ?? 'n/a'})`);
+  process.on('uncaughtException', (error) => {
+    log.error('uncaught exception', error);
+    process.stderr.write(`spillway helper: ${error.stack ?? String(error)}\n`);
+    end(1);
+  });
 
   function end(code: number): void {
     if (ending) return;
     ending = true;
+    log.info(`ending (code ${code}), ${jobs.size} job(s) running`);
     // A parent that was killed cannot remove its socket folder: the helper does.
     const folder = dirname(socketPath!);
     if (basename(folder).startsWith('spillway-helper-')) {
@@ -60,7 +109,9 @@ async function main(): Promise<void> {
     send({ type: 'hello', secret, pid: process.pid });
     // Spill folders of helpers that were killed are root's in a sticky temp folder: the
     // unprivileged app cannot remove them, the next helper does (they name their owner).
-    void cleanUpDeadRuns(tmpdir()).catch(() => {});
+    void cleanUpDeadRuns(tmpdir()).catch((error: unknown) =>
+      log.warn('could not remove the spill folders of helpers that were killed', error),
+    );
   });
   readJsonLines(socket, (raw) => {
     const parsed = HostMessageSchema.safeParse(raw);
@@ -68,6 +119,7 @@ async function main(): Promise<void> {
     const message = parsed.data;
     switch (message.type) {
       case 'welcome':
+        welcomed();
         return;
       case 'refused':
         return end(1);
@@ -77,8 +129,10 @@ async function main(): Promise<void> {
       case 'ask': {
         answerQuestion(message.question).then(
           (result) => send({ type: 'reply', id: message.id, ok: true, result }),
-          (error: unknown) =>
-            send({ type: 'reply', id: message.id, ok: false, error: toErrorInfo(error) }),
+          (error: unknown) => {
+            logJobFailure(log, message.question.method, error);
+            send({ type: 'reply', id: message.id, ok: false, error: toErrorInfo(error) });
+          },
         );
         return;
       }
@@ -87,11 +141,17 @@ async function main(): Promise<void> {
         if (jobs.has(jobId) || ending) return;
         const controller = new AbortController();
         jobs.set(jobId, controller);
+        log.info(`${message.job.kind} ${jobId} started`);
         runJobRequest(message.job, {
           signal: controller.signal,
           emit: (event) => send({ type: 'event', jobId, event }),
+          log: log.child(`${message.job.kind} ${jobId}`),
         })
-          .catch(() => {}) // reported as an 'error' event already
+          .then(
+            () => log.info(`${message.job.kind} ${jobId} done`),
+            // The host has it as an 'error' event already; the log gets its stack.
+            (error: unknown) => logJobFailure(log, `${message.job.kind} ${jobId}`, error),
+          )
           .finally(() => {
             jobs.delete(jobId);
             send({ type: 'job-ended', jobId });

@@ -8,6 +8,9 @@ import { JobRequestSchema, QuestionSchema } from '../api/job-requests.js';
 /** Longest line either side accepts: a manifest with many partitions fits easily. */
 export const MAX_LINE_BYTES = 16 * 2 ** 20;
 
+/** Longest log entry the helper sends (a stack with its causes is a few KiB). */
+export const MAX_LOG_ENTRY = 64 * 1024;
+
 const JobIdSchema = z.string().min(1).max(64);
 const callId = z.number().int().min(0);
 
@@ -27,6 +30,8 @@ export const HelperMessageSchema = z.union([
   z.object({ type: z.literal('hello'), secret: z.string().max(256), pid: z.number().int() }),
   z.object({ type: z.literal('event'), jobId: JobIdSchema, event: JobEventSchema }),
   z.object({ type: z.literal('job-ended'), jobId: JobIdSchema }),
+  /** A line of the helper's log, for the host to keep in the app's log (the helper has none). */
+  z.object({ type: z.literal('log'), entry: z.string().max(MAX_LOG_ENTRY) }),
   z.object({ type: z.literal('reply'), id: callId, ok: z.literal(true), result: z.unknown() }),
   z.object({ type: z.literal('reply'), id: callId, ok: z.literal(false), error: ErrorInfoSchema }),
 ]);

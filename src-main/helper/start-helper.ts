@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { helperCommand } from './elevation.js';
 import { HelperHost } from './helper-host.js';
+import type { Logger } from '../log/logger.js';
 
 export function helperScriptPath(): string {
   const here = fileURLToPath(import.meta.url);
@@ -13,9 +14,12 @@ export function helperScriptPath(): string {
   return join(dirname(here), '..', '..', 'build', 'src-main', 'helper', 'helper-main.js');
 }
 
-export function startHelper(options: { linuxLauncher?: string } = {}): Promise<HelperHost> {
+export function startHelper(
+  options: { linuxLauncher?: string; log?: Logger } = {},
+): Promise<HelperHost> {
   const script = helperScriptPath();
   return HelperHost.start({
+    ...(options.log ? { log: options.log } : {}),
     command: (socketPath) =>
       helperCommand(
         {

@@ -32,6 +32,8 @@ export function openHistory(dataDir: string): HistoryStore {
         const entries = [...(await read()), entry].slice(-HISTORY_LIMIT);
         await writeJsonFile(file, { version: 1, entries });
       });
+      // The queue only orders writes: a failed one is the caller's to report (its promise
+      // rejects; api-handler.ts logs it and warns the user), and must not stop the next.
       queue = write.catch(() => {});
       return write;
     },

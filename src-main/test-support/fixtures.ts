@@ -1,61 +1,66 @@
-// Fixture disks from ../shared/fixtures/make-test-disk.sh (real partition table, real mkfs,
-// real files, stale data in free space), built once per machine and reused: they are cached
-// under /var/tmp keyed by the script's content and the options, and never written by tests
-// (sources are attached read-only; targets are fresh files).
+// Fixture disks (fixture-disk.ts: real partition table, real mkfs, real files, stale data in
+// free space), built once per machine and reused: they are cached under /var/tmp keyed by the
+// builder's source and the options, and never written by tests (sources are attached
+// read-only; targets are fresh files). And random files, for drives of other bytes.
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SHARED_DIR } from './paths.js';
-import { q, sh } from './shell.js';
+import { buildFixtureDisk, diskRecipe, type DiskOptions } from './fixture-disk.js';
+import { REPO_ROOT } from './paths.js';
+import { writeSeededFile } from './seeded-bytes.js';
 
-export const SHARED_FIXTURES = join(SHARED_DIR, 'fixtures');
-export const MAKE_TEST_DISK = join(SHARED_FIXTURES, 'make-test-disk.sh');
-export const FAULTY_FILE = join(SHARED_FIXTURES, 'faulty-file.py');
+export type { DiskOptions } from './fixture-disk.js';
+
 const CACHE = '/var/tmp/spillway-fixtures';
-
-export interface DiskOptions {
-  sizeMiB: number;
-  table?: 'gpt' | 'mbr';
-  seed?: string;
-  fillPct?: number;
-  prefill?: 'random' | 'zero';
-}
+/** What a disk's bytes depend on besides its options: a change to these builds it anew. */
+const BUILDER_SOURCES = ['fixture-disk.ts', 'seeded-bytes.ts'].map((name) =>
+  join(REPO_ROOT, 'src-main', 'test-support', name),
+);
 
 /** Path of a fixture disk image, built on first use. Needs root (loop devices, mount). */
 export async function fixtureDisk(options: DiskOptions): Promise<string> {
-  const env = {
-    TABLE: options.table ?? 'gpt',
-    SEED: options.seed ?? 'spillway-1',
-    FILL_PCT: String(options.fillPct ?? 40),
-    PREFILL: options.prefill ?? 'random',
-  };
-  const script = await readFile(MAKE_TEST_DISK);
-  const key = createHash('sha256')
-    .update(script)
-    .update(JSON.stringify({ ...env, size: options.sizeMiB }))
-    .digest('hex')
-    .slice(0, 16);
-  const path = join(CACHE, `disk-${options.sizeMiB}M-${env.TABLE}-${key}.img`);
+  const recipe = diskRecipe(options);
+  const hash = createHash('sha256');
+  for (const source of BUILDER_SOURCES) hash.update(await readFile(source));
+  const key = hash.update(JSON.stringify(recipe)).digest('hex').slice(0, 16);
+  const path = join(CACHE, `disk-${recipe.sizeMiB}M-${recipe.table}-${key}.img`);
   if (existsSync(path)) return path;
   await mkdir(CACHE, { recursive: true });
+  await removeAbandonedBuilds();
   // Several test runs (other worktrees) may build the same disk at once: each builds its own
-  // copy and the last rename wins; both copies are equal.
+  // copy and the last rename wins; the copies hold the same layout and files.
   const partial = `${path}.${process.pid}.building`;
-  await rm(partial, { force: true });
-  const vars = Object.entries(env)
-    .map(([k, v]) => `${k}=${q(v)}`)
-    .join(' ');
-  await sh(`${vars} bash ${q(MAKE_TEST_DISK)} ${options.sizeMiB} ${q(partial)} 2>/dev/null`);
-  await rename(partial, path);
+  try {
+    await buildFixtureDisk(partial, recipe);
+    await rename(partial, path);
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
+  }
   return path;
 }
 
-/** A file of `bytes` pseudo-random bytes from `seed` (fast: AES-CTR keystream). */
-export async function randomFile(path: string, bytes: number, seed = 'target'): Promise<void> {
-  const key = createHash('sha256').update(seed).digest('hex');
-  await sh(
-    `head -c ${bytes} /dev/zero | openssl enc -aes-256-ctr -K ${key} -iv ${key.slice(0, 32)} > ${q(path)}`,
-  );
+/** Half-built disks of test runs that were killed (their process is gone): 4 GiB each. */
+async function removeAbandonedBuilds(): Promise<void> {
+  for (const name of await readdir(CACHE)) {
+    const pid = /^disk-.*\.img\.(\d+)\.building$/.exec(name)?.[1];
+    if (pid && !isRunning(Number(pid))) await rm(join(CACHE, name), { force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A file of `bytes` pseudo-random bytes from `seed`. */
+export function randomFile(path: string, bytes: number, seed = 'target'): Promise<void> {
+  return writeSeededFile(path, bytes, seed, 'random file');
 }

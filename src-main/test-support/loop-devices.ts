@@ -31,13 +31,19 @@ process.on('exit', () => {
 
 /**
  * Attaches `file` as a new loop device. `partitions` adds the partition nodes (this kernel
- * does not scan loop devices' partition tables by itself).
+ * does not scan loop devices' partition tables by itself). `offset` and `sizeLimit` (bytes)
+ * attach only that region of the file, e.g. one partition of a disk image.
  */
 export async function attachLoop(
   file: string,
-  options: { readOnly?: boolean; partitions?: boolean } = {},
+  options: { readOnly?: boolean; partitions?: boolean; offset?: number; sizeLimit?: number } = {},
 ): Promise<LoopDevice> {
-  const flags = [options.readOnly ? '-r' : '', options.partitions ? '-P' : ''].join(' ');
+  const flags = [
+    options.readOnly ? '-r' : '',
+    options.partitions ? '-P' : '',
+    options.offset !== undefined ? `-o ${options.offset}` : '',
+    options.sizeLimit !== undefined ? `--sizelimit ${options.sizeLimit}` : '',
+  ].join(' ');
   const path = (await sh(`losetup -f --show ${flags} ${q(file)}`)).trim();
   attached.add(path);
   if (options.partitions) await sh(`partx -a ${q(path)} 2>/dev/null || true`);

@@ -22,5 +22,3 @@ function findRoot(): string {
 }
 
 export const REPO_ROOT = findRoot();
-/** ../shared next to the checkout: DESIGN.md and the fixtures (read-only). */
-export const SHARED_DIR = join(REPO_ROOT, '..', 'shared');

@@ -67,6 +67,7 @@ export function refusalOf(
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const token = randomBytes(24).toString('hex');
+  options.backend.log?.keepSecret(token);
   let port = 0;
   const server: Server = createServer((request, response) => {
     const refused = refusalOf(request, port, token, false);

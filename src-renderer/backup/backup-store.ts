@@ -155,6 +155,7 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
     async cancel(api) {
       const { jobId, verifyJobId } = get();
       const running = verifyJobId ?? jobId;
+      // 'not-found': the job ended meanwhile, which is what cancelling wants.
       if (running) await api.cancel({ jobId: running }).catch(() => {});
     },
     reset: () =>

@@ -104,6 +104,7 @@ export const useRestoreWizard = create<RestoreWizardState>((set, get) => {
     },
     async cancel(api) {
       const { jobId } = get();
+      // 'not-found': the job ended meanwhile, which is what cancelling wants.
       if (jobId) await api.cancel({ jobId }).catch(() => {});
     },
     reset: () => set({ draft: newRestoreDraft(), problem: null, jobId: null, verifyJobId: null }),

@@ -229,7 +229,14 @@ async function runBackup(
       }
     };
     await refreshFree();
-    freeTimer = setInterval(() => void refreshFree().catch(() => {}), 1000);
+    // A failed look misses one second's look (the next one comes), and the log says why.
+    freeTimer = setInterval(
+      () =>
+        void refreshFree().catch((error: unknown) =>
+          context.log?.warn('could not read the free space of the destination', error),
+        ),
+      1000,
+    );
     freeTimer.unref();
 
     writer = imageWriter(codec, sink, streamed ? null : destination, resumed);

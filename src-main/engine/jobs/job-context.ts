@@ -1,5 +1,5 @@
-// What every job gets from whoever runs it (CLI, helper, tests): a way to report events and
-// a signal that cancels it.
+// What every job gets from whoever runs it (CLI, helper, tests): a way to report events, a
+// signal that cancels it, and a log.
 
 import type { JobEvent, JobKind, JobResult } from '../../../src-shared/protocol/events.js';
 import { SpillwayError, toErrorInfo } from '../errors.js';
@@ -8,6 +8,14 @@ import { ProgressTracker } from '../progress/progress-tracker.js';
 export interface JobContext {
   signal: AbortSignal;
   emit(event: JobEvent): void;
+  /** Where to note what a bug report needs and the user does not; absent: nowhere. */
+  log?: JobLog;
+}
+
+/** What the engine writes to a log (src-main/log/logger.ts's Logger is one). */
+export interface JobLog {
+  warn(message: string, error?: unknown): void;
+  debug(message: string): void;
 }
 
 /** A context that reports nothing and is never cancelled (tests, internal use). */

@@ -223,6 +223,8 @@ export async function openTarget(description: TargetDescription): Promise<Restor
       await handle.sync();
       // BLKFLSBUF: drop the device's clean cached pages, so read-back reads the device.
       if (description.kind === 'device')
+        // Without it read-back may be answered from the cache: still the bytes written, so
+        // the check is weaker, not wrong (blockdev may be missing, or refuse a device).
         await run('blockdev', ['--flushbufs', path]).catch(() => {});
     },
     async setLength(size) {
@@ -234,6 +236,9 @@ export async function openTarget(description: TargetDescription): Promise<Restor
     },
     async discard() {
       await writeBack.settle();
+      // Discarding follows a failure already being reported: a close that fails loses
+      // nothing (the restore is abandoned), and a file this restore created that cannot be
+      // removed is only the partial copy the user asked for, under the name they gave.
       await handle.close().catch(() => {});
       if (created) await unlink(path).catch(() => {});
     },

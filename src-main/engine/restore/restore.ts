@@ -175,6 +175,8 @@ async function runRestore(
   } finally {
     progress.stop();
     await pool?.close();
+    // After flush() (synced) on success, or after a failure being reported: closing can
+    // lose nothing more.
     await target?.close().catch(() => {});
     await image.input.close();
   }

@@ -46,6 +46,8 @@ export class SegmentStore {
     } catch (error) {
       segment.size = at;
       segment.live--;
+      // Only tidies the segment: its size is already set back, so what a failed truncate
+      // leaves is never read, and goes with the segment.
       await segment.handle.truncate(at).catch(() => {});
       throw error;
     }
@@ -80,6 +82,7 @@ export class SegmentStore {
   }
 
   async dispose(): Promise<void> {
+    // The folder is removed next, with the segment in it.
     await this.current?.handle.close().catch(() => {});
     this.current = null;
     await rm(this.dir, { recursive: true, force: true });

@@ -22,6 +22,8 @@ export async function freeBytesAt(path: string): Promise<number | null> {
 
 async function fsyncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, constants.O_RDONLY).catch(() => null);
+  // Makes the rename durable at once; some filesystems cannot sync a folder (EINVAL), and
+  // the rename is then durable when the filesystem next syncs.
   await handle?.sync().catch(() => {});
   await handle?.close();
 }
@@ -38,7 +40,8 @@ export async function openFileSink(
       handle = await open(partial, 'r+');
       await handle.truncate(options.resumeAt);
     } else {
-      // 'wx': never reuse someone else's file; a stale .incomplete is ours to replace.
+      // 'wx': never reuse someone else's file; a stale .incomplete is ours to replace (none
+      // there: nothing to remove; one that cannot be removed makes the open below fail).
       await unlink(partial).catch(() => {});
       handle = await open(partial, 'wx');
     }
@@ -113,6 +116,8 @@ class FileSink implements ImageSink {
     if (this.state !== 'open') return;
     this.state = 'aborted';
     await this.writeBack.settle();
+    // Aborting follows a failure already being reported: a NAME.incomplete that stays is
+    // refused by restore, and the next backup of that name replaces it.
     await this.handle.close().catch(() => {});
     await unlink(this.partial).catch(() => {});
   }
@@ -121,6 +126,8 @@ class FileSink implements ImageSink {
     if (this.state !== 'open') return null;
     this.state = 'aborted';
     await this.writeBack.settle();
+    // Kept after a failure already being reported: --resume checks every frame it keeps,
+    // so a partial file that did not reach the disk whole is cut back, not trusted.
     await this.handle.sync().catch(() => {});
     await this.handle.close().catch(() => {});
     return this.partial;

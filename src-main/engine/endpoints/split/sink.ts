@@ -53,8 +53,14 @@ class SplitSink implements ImageSink {
   async commit(): Promise<void> {
     for (const part of this.parts) await part.commit();
     const ours = new Set(this.parts.map((_, i) => partPath(this.name, i)));
-    // A longer image had more parts: left behind, `cat NAME.*` would append them.
-    for (const path of this.stale) if (!ours.has(path)) await unlink(path).catch(() => {});
+    // A longer image had more parts: left behind, `cat NAME.*` (and the parts read back as
+    // one) would append them. One that cannot be removed fails the backup, naming it.
+    for (const path of this.stale) {
+      if (ours.has(path)) continue;
+      await unlink(path).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      });
+    }
   }
 
   async abort(): Promise<void> {

@@ -33,6 +33,7 @@ export async function openSshImage(
       stream: (start = 0) =>
         sftp.createReadStream(location.path, { start, highWaterMark: 1 << 20 }),
       async close() {
+        // The connection closes next, which closes the handle on the server anyway.
         await call((cb) => sftp.close(handle, cb)).catch(() => {});
         connection.close();
       },

@@ -98,6 +98,9 @@ class SshSink implements ImageSink {
     if (this.state === 'done') return;
     this.state = 'done';
     this.channel.destroy();
+    // Called on a failure already being reported (often the connection's own): a
+    // NAME.incomplete left on the server is never restored from (restore refuses it), and
+    // the next backup of that name replaces it.
     await this.connection.run(`rm -f -- ${this.partial}`).catch(() => {});
     this.connection.close();
   }

@@ -77,6 +77,8 @@ export class SidecarImageWriter implements ImageWriter {
 
   async abort(): Promise<void> {
     if (this.written === null) return;
+    // Called on a failure already being reported; a NAME.incomplete sidecar that stays is
+    // read by nothing, and the next backup of that name replaces it.
     await unlink(this.written).catch(() => {});
     this.written = null;
   }
