@@ -130,7 +130,7 @@ describe('random access to an image', () => {
       }
       const misses = () => reader.stats.reads - reader.stats.cacheHits;
       expect(misses()).toBe(1);
-      // A read somewhere else is not sequential: the frame after it is not decoded ahead.
+      // A small read somewhere else is not sequential: the frame after it is not decoded ahead.
       await reader.read(15 * FRAME, 100);
       expect(misses()).toBe(2);
       await reader.read(16 * FRAME, 100);

@@ -35,6 +35,11 @@ export const MIN_CACHED_FRAMES = 4;
 const INPUT_BYTES = 32 * 2 ** 20;
 /** Frames decoded ahead of a sequential reader, by default. */
 export const DEFAULT_READ_AHEAD = 2;
+/**
+ * Bytes read end to end before reading counts as sequential (a file streamed): the small
+ * reads of folders and inodes that happen to follow each other do not decode ahead.
+ */
+const SEQUENTIAL_BYTES = 1024 * 1024;
 
 /** What reading has cost so far; live counters, for tests, benchmarks and progress. */
 export interface ReadStats {
@@ -172,8 +177,9 @@ class IndexedReader implements ImageReader {
   private readonly readAhead: number;
   private pool: CodecPool | null;
   private readonly ownPool: boolean;
-  /** The last frame the previous read needed: the next read starting there is sequential. */
-  private lastFrame = -2;
+  /** Where the previous read ended, and how many bytes were read end to end up to there. */
+  private lastEnd = -1;
+  private sequentialBytes = 0;
   private closed = false;
 
   get cachedFrames(): number {
@@ -231,8 +237,7 @@ class IndexedReader implements ImageReader {
     );
     this.stats.reads++;
     this.stats.bytes += length;
-    if (length > 0)
-      this.afterRead(frameAt(this.image.frames, offset), frameAt(this.image.frames, end - 1));
+    if (length > 0) this.afterRead(offset, end);
     return out;
   }
 
@@ -249,20 +254,18 @@ class IndexedReader implements ImageReader {
     await this.image.input.close();
   }
 
-  /** A read that starts where the last one ended has the next frames decoded ahead. */
-  private afterRead(first: number, last: number): void {
-    const sequential = first === this.lastFrame || first === this.lastFrame + 1;
-    this.lastFrame = last;
-    if (!sequential || this.readAhead === 0) return;
+  /** Reads that follow each other for long enough have the next frames decoded ahead. */
+  private afterRead(offset: number, end: number): void {
+    this.sequentialBytes = (offset === this.lastEnd ? this.sequentialBytes : 0) + end - offset;
+    this.lastEnd = end;
+    if (this.sequentialBytes < SEQUENTIAL_BYTES || this.readAhead === 0) return;
     const { frames } = this.image;
     let started = 0;
-    for (let i = last + 1; i < frames.length && started < this.readAhead; i++) {
+    for (let i = frameAt(frames, end - 1) + 1; i < frames.length && started < this.readAhead; i++) {
       if (frameIsDontCare(frames[i]!, this.dontCare)) continue;
-      if (this.cache.has(i)) {
-        started++;
-        continue;
+      if (!this.cache.has(i) && !this.cache.prefetch(i, (slot) => this.decode(i, slot, true))) {
+        break;
       }
-      if (!this.cache.prefetch(i, (slot) => this.decode(i, slot, true))) break;
       started++;
     }
   }
