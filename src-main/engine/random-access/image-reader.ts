@@ -36,10 +36,11 @@ const INPUT_BYTES = 32 * 2 ** 20;
 /** Frames decoded ahead of a sequential reader, by default. */
 export const DEFAULT_READ_AHEAD = 2;
 /**
- * Bytes read end to end before reading counts as sequential (a file streamed): the small
- * reads of folders and inodes that happen to follow each other do not decode ahead.
+ * Bytes read end to end before reading counts as sequential (a file streamed; the filesystem
+ * readers stream in 1 MiB reads): the small reads of folders and inodes that happen to follow
+ * each other, and files of 1 MiB or less, do not decode ahead.
  */
-const SEQUENTIAL_BYTES = 1024 * 1024;
+const SEQUENTIAL_BYTES = 2 * 1024 * 1024;
 
 /** What reading has cost so far; live counters, for tests, benchmarks and progress. */
 export interface ReadStats {
@@ -83,6 +84,8 @@ export interface ReaderOptions {
   /** Frames to decode ahead of sequential reads (default DEFAULT_READ_AHEAD; 0: none). */
   readAhead?: number;
   ssh?: SshOptions;
+  /** Told of every frame decoded, by its number (tests, benchmarks). */
+  onFrameDecoded?(index: number): void;
 }
 
 /** Opens the image at `path` (a file, parts, ssh://…) for random access. */
@@ -260,13 +263,12 @@ class IndexedReader implements ImageReader {
     this.lastEnd = end;
     if (this.sequentialBytes < SEQUENTIAL_BYTES || this.readAhead === 0) return;
     const { frames } = this.image;
-    let started = 0;
-    for (let i = frameAt(frames, end - 1) + 1; i < frames.length && started < this.readAhead; i++) {
-      if (frameIsDontCare(frames[i]!, this.dontCare)) continue;
-      if (!this.cache.has(i) && !this.cache.prefetch(i, (slot) => this.decode(i, slot, true))) {
-        break;
-      }
-      started++;
+    const last = frameAt(frames, end - 1);
+    // The next frames only: "don't care" ones among them need no decoding, and frames past
+    // them are too far to be what the reader wants next.
+    for (let i = last + 1; i <= last + this.readAhead && i < frames.length; i++) {
+      if (frameIsDontCare(frames[i]!, this.dontCare) || this.cache.has(i)) continue;
+      if (!this.cache.prefetch(i, (slot) => this.decode(i, slot, true))) break;
     }
   }
 
@@ -297,6 +299,7 @@ class IndexedReader implements ImageReader {
       );
       this.stats.framesDecoded++;
       if (ahead) this.stats.framesReadAhead++;
+      this.options.onFrameDecoded?.(index);
     } catch (error) {
       if (!(error instanceof CorruptFrameError)) throw error;
       const end = frame.driveOffset + frame.size;
