@@ -139,5 +139,6 @@ export function entryError(error: unknown, partition: number | null, path: strin
 
 /** Why an entry could not be read, in words, for reports that go on past it. */
 export function problemOf(error: BrowseError | SpillwayError): string {
-  return error instanceof BrowseError ? error.reason : error.message;
+  // Reasons are joined into longer lines: without a closing full stop of their own.
+  return (error instanceof BrowseError ? error.reason : error.message).replace(/\.$/, '');
 }

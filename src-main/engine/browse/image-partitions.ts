@@ -138,7 +138,7 @@ async function openPartition(
       tree = await browse.open(read, found.size);
     } catch (error) {
       if (!isEntryProblem(error)) throw error;
-      problem = error instanceof BrowseError ? error.reason : error.message;
+      problem = (error instanceof BrowseError ? error.reason : error.message).replace(/\.$/, '');
       break;
     }
     if (tree) break;
