@@ -22,10 +22,9 @@ import { startHelper } from '../helper/start-helper.js';
 import type { JobMessage } from '../../src-shared/api.js';
 import { ipcMainLink } from './ipc-link.js';
 import { JobWatch } from './job-watch.js';
+import { windowFiles } from './window-files.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const RENDERER = join(here, '..', '..', 'renderer', 'index.html');
-const PRELOAD = join(here, 'preload.cjs');
+const WINDOW = windowFiles(dirname(fileURLToPath(import.meta.url)));
 /** Installed by the deb next to app.asar; named by the polkit action. */
 const LINUX_LAUNCHER = join(process.resourcesPath ?? '', 'spillway-helper');
 
@@ -80,7 +79,7 @@ async function start(): Promise<void> {
       height: 720,
       title: 'Spillway',
       webPreferences: {
-        preload: PRELOAD,
+        preload: WINDOW.preload,
         contextIsolation: true,
         sandbox: true,
         nodeIntegration: false,
@@ -118,7 +117,7 @@ async function start(): Promise<void> {
       stop();
       window = null;
     });
-    void win.loadFile(RENDERER);
+    void win.loadFile(WINDOW.page);
   };
 
   app.on('second-instance', () => {

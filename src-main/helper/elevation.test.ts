@@ -37,8 +37,17 @@ describe('helperCommand', () => {
   });
 
   it('refuses, in words, where no elevation prompt is supported yet', () => {
-    expect(() => helperCommand(facts({ platform: 'darwin' }), '/s')).toThrow(
-      /administrator rights/,
-    );
+    // macOS and Windows (no installer is built for them: README): run as an administrator.
+    for (const platform of ['darwin', 'win32'] as const) {
+      expect(() => helperCommand(facts({ platform }), '/s')).toThrow(/administrator rights/);
+      try {
+        helperCommand(facts({ platform }), '/s');
+      } catch (error) {
+        expect(error).toMatchObject({
+          code: 'permission-denied',
+          hint: expect.stringMatching(/^Start Spillway as an administrator/),
+        });
+      }
+    }
   });
 });

@@ -1,5 +1,7 @@
-// A ReadAt over an image file (no compression in between), counting what is asked of it, so
-// browse-reader tests can say how many reads an operation takes and how large they get.
+// A ReadAt over an image file, as the browse readers get one from the image reader, that
+// counts what it is asked for (so tests can say how many reads an operation takes and how
+// large they get) and refuses what a reader must never ask: a read past the end, a negative
+// or fractional position, more than `maxRead` bytes at once.
 
 import { open } from 'node:fs/promises';
 import type { ReadAt } from '../engine/read-at.js';
@@ -19,29 +21,37 @@ export interface FileReadAt {
   close(): Promise<void>;
 }
 
-export async function fileReadAt(path: string): Promise<FileReadAt> {
+/** Checks one read against a volume of `size` bytes; throws a plain Error when it is wrong. */
+export function checkRead(position: number, length: number, size: number, maxRead: number) {
+  const whole = Number.isSafeInteger(position) && Number.isSafeInteger(length);
+  if (!whole || position < 0 || length < 0 || position + length > size) {
+    throw new Error(`read of ${length} bytes at ${position} outside the ${size}-byte volume`);
+  }
+  if (length > maxRead) throw new Error(`read of ${length} bytes (the cap is ${maxRead})`);
+}
+
+export async function openFileReadAt(path: string, maxRead = 2 ** 20): Promise<FileReadAt> {
   const handle = await open(path, 'r');
   const size = (await handle.stat()).size;
   const counts: ReadCounts = { reads: 0, bytes: 0, largest: 0 };
+  const read: ReadAt = async (position, length) => {
+    checkRead(position, length, size, maxRead);
+    counts.reads++;
+    counts.bytes += length;
+    counts.largest = Math.max(counts.largest, length);
+    const buffer = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await handle.read(buffer, done, length - done, position + done);
+      if (bytesRead === 0) throw new Error(`the image ended at byte ${position + done}`);
+      done += bytesRead;
+    }
+    return buffer;
+  };
   return {
+    read,
     size,
     counts,
-    read: async (position, length) => {
-      counts.reads++;
-      counts.bytes += length;
-      counts.largest = Math.max(counts.largest, length);
-      if (position < 0 || length < 0 || position + length > size) {
-        throw new RangeError(`read of ${length} bytes at ${position} is outside the image`);
-      }
-      const buffer = Buffer.alloc(length);
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await handle.read(buffer, done, length - done, position + done);
-        if (bytesRead === 0) throw new RangeError(`the image ended at byte ${position + done}`);
-        done += bytesRead;
-      }
-      return buffer;
-    },
     reset: () => Object.assign(counts, { reads: 0, bytes: 0, largest: 0 }),
     close: () => handle.close(),
   };

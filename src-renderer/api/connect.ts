@@ -15,8 +15,16 @@ declare global {
 
 export type Transport = 'electron' | 'browser';
 
+/** Said when the window of the app opened without its bridge (a broken installation). */
+export const NO_API_MESSAGE =
+  'This window has no connection to the rest of Spillway, so it cannot list drives or run ' +
+  'backups: part of the app did not load. Reinstalling Spillway may fix this.';
+
 export async function connect(): Promise<{ api: ApiClient; transport: Transport }> {
   if (window.spillway) return { api: createApiClient(window.spillway), transport: 'electron' };
+  // The app's window loads the page from a file and talks through the preload bridge only;
+  // without it there is no server to reach over a WebSocket either.
+  if (window.location.protocol === 'file:') throw new Error(NO_API_MESSAGE);
   const token = new URLSearchParams(window.location.search).get('token') ?? '';
   const socket = new WebSocket(
     `ws://${window.location.host}/api?token=${encodeURIComponent(token)}`,

@@ -22,6 +22,9 @@ export interface FilesystemReader {
 
 /** Appends [start, end) to sorted, non-overlapping `ranges`, merging with the last one. */
 export function pushRange(ranges: ByteRange[], start: number, end: number): void {
+  // An empty range is no range (found by fuzzing: a FAT whose last cluster ends exactly at
+  // the partition's end gave [size, size) after it; a normalized list holds none).
+  if (end <= start) return;
   const last = ranges[ranges.length - 1];
   if (last && last[1] >= start) last[1] = Math.max(last[1], end);
   else ranges.push([start, end]);

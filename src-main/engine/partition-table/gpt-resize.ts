@@ -4,6 +4,7 @@
 
 import { crc32 } from 'node:zlib';
 import { Distrust, type ReadAt } from '../read-at.js';
+import { readGpt } from './gpt.js';
 
 export type WriteAt = (bytes: Buffer, position: number) => Promise<void>;
 
@@ -13,21 +14,37 @@ export async function moveGptBackup(
   diskSize: number,
   sectorSize: number,
 ): Promise<void> {
-  const primary = Buffer.from(await read(sectorSize, sectorSize));
+  const inDisk: ReadAt = async (position, length) => {
+    if (position < 0 || length < 0 || position + length > diskSize) {
+      throw new Distrust('the GPT points past the end of the drive');
+    }
+    return read(position, length);
+  };
+  const primary = Buffer.from(await inDisk(sectorSize, sectorSize));
   if (primary.toString('latin1', 0, 8) !== 'EFI PART') throw new Distrust('no GPT header');
+  // The table must be one readGpt trusts (checksums, counts, sizes, partitions inside the
+  // usable area and apart) on the drive it was made for, which ends at its backup header.
+  // Unchecked, a header size of 0 or an entry count of 2^32 was taken as it was, and the
+  // writes below were computed from it (found by fuzzing).
+  const oldSize = (Number(primary.readBigUInt64LE(32)) + 1) * sectorSize;
+  const gpt = await readGpt(inDisk, sectorSize, oldSize);
+  if (!gpt) throw new Distrust('no GPT header');
   const headerSize = primary.readUInt32LE(12);
-  const entriesLba = Number(primary.readBigUInt64LE(72));
+  const entriesLba = gpt.primaryEntriesLba;
   const count = primary.readUInt32LE(80);
-  const entryBytes = primary.readUInt32LE(84);
-  const entries = await read(entriesLba * sectorSize, count * entryBytes);
+  const entryBytes = gpt.entryBytes;
+  const entries = await inDisk(entriesLba * sectorSize, count * entryBytes);
   const entrySectors = Math.ceil((count * entryBytes) / sectorSize);
   const lastLba = Math.floor(diskSize / sectorSize) - 1;
   const backupEntriesLba = lastLba - entrySectors;
   const lastUsable = backupEntriesLba - 1;
-  for (let i = 0; i < count; i++) {
-    const last = Number(entries.readBigUInt64LE(i * entryBytes + 40));
-    const used = !entries.subarray(i * entryBytes, i * entryBytes + 16).every((b) => b === 0);
-    if (used && last > lastUsable) throw new Distrust(`partition ${i + 1} does not fit`);
+  if (entriesLba + entrySectors > backupEntriesLba || lastUsable < gpt.firstUsableLba) {
+    throw new Distrust('the GPT does not fit the drive');
+  }
+  for (const p of gpt.partitions) {
+    if (p.start + p.size > (lastUsable + 1) * sectorSize) {
+      throw new Distrust(`partition ${p.index} does not fit`);
+    }
   }
   const seal = (header: Buffer) => {
     header.writeUInt32LE(0, 16);

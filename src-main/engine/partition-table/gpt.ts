@@ -3,7 +3,7 @@
 
 import { crc32 } from 'node:zlib';
 import { Distrust, type ReadAt } from '../read-at.js';
-import type { FoundPartition } from './found-partition.js';
+import { checkApart, type FoundPartition } from './found-partition.js';
 
 const SIGNATURE = 'EFI PART';
 const MAX_ENTRIES = 4096;
@@ -84,6 +84,12 @@ export async function readGpt(
       ...(name ? { name } : {}),
     });
   }
+  const entrySectors = Math.ceil((count * entryBytes) / sectorSize);
+  checkApart(partitions, [
+    [0, 2 * sectorSize], // the protective MBR and this header
+    [entriesLba * sectorSize, (entriesLba + entrySectors) * sectorSize],
+    [backupLba * sectorSize, (backupLba + 1) * sectorSize],
+  ]);
   return {
     id: guidText(header.subarray(56, 72)),
     firstUsableLba,

@@ -2,7 +2,7 @@
 // partitions in a chain of extended boot records inside an extended partition.
 
 import { Distrust, type ReadAt } from '../read-at.js';
-import type { FoundPartition } from './found-partition.js';
+import { checkApart, type FoundPartition } from './found-partition.js';
 
 const EXTENDED = new Set([0x05, 0x0f, 0x85]);
 /** A chain longer than this is a loop or garbage. */
@@ -40,6 +40,8 @@ export async function readMbr(
   if (sector.readUInt16LE(510) !== 0xaa55) return null;
   const primary = entries(sector);
   const partitions: FoundPartition[] = [];
+  /** The table's own sectors: this one and every EBR. */
+  const table: Array<[number, number]> = [[0, 512]];
   const inDisk = (start: number, size: number) => {
     if (size <= 0 || start + size > diskSize) {
       throw new Distrust('a partition lies outside the disk');
@@ -52,7 +54,9 @@ export async function readMbr(
     inDisk(start, size);
     if (EXTENDED.has(e.type)) {
       // The extended partition itself is a container: only its EBRs are data.
-      partitions.push(...(await logical(read, sectorSize, e.firstLba, start + size, inDisk)));
+      partitions.push(
+        ...(await logical(read, sectorSize, e.firstLba, start + size, inDisk, table)),
+      );
       partitions.push({
         index: i + 1,
         start,
@@ -65,6 +69,7 @@ export async function readMbr(
       partitions.push({ index: i + 1, start, size, type: hex(e.type), bootable: e.bootable });
     }
   }
+  checkApart(partitions, table);
   return { id: `0x${sector.readUInt32LE(440).toString(16).padStart(8, '0')}`, partitions };
 }
 
@@ -74,11 +79,13 @@ async function logical(
   extendedLba: number,
   extendedEnd: number,
   inDisk: (start: number, size: number) => void,
+  table: Array<[number, number]>,
 ): Promise<FoundPartition[]> {
   const found: FoundPartition[] = [];
   let ebrLba = extendedLba;
   for (let n = 0; n < MAX_LOGICAL; n++) {
     const [data, next] = entries(await read(ebrLba * sectorSize, 512));
+    table.push([ebrLba * sectorSize, ebrLba * sectorSize + 512]);
     if (data && data.type !== 0 && data.sectors > 0) {
       const start = (ebrLba + data.firstLba) * sectorSize;
       const size = data.sectors * sectorSize;

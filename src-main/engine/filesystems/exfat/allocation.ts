@@ -8,99 +8,39 @@
 import type { ByteRange } from '../../../../src-shared/manifest.js';
 import { Distrust, type ReadAt } from '../../read-at.js';
 import { bitRuns, pushRange, type FilesystemReader } from '../allocation.js';
+import {
+  ACTIVE_FAT,
+  bootRegionIsIntact,
+  MEDIA_FAILURE,
+  parseBootSector,
+  VOLUME_DIRTY,
+  type ExfatGeometry,
+} from './boot-sector.js';
 
-const NAME = 'EXFAT   ';
-const VOLUME_DIRTY = 0x2;
-const MEDIA_FAILURE = 0x4;
-const ACTIVE_FAT = 0x1;
 const END_OF_CHAIN = 0xffffffff;
 const BAD_CLUSTER = 0xfffffff7;
-const MAX_CLUSTERS = 0xfffffff5;
 /** The spec's limit for one directory: a longer root chain is a loop or garbage. */
 const MAX_DIRECTORY_BYTES = 256 * 2 ** 20;
 const MAX_BITMAP_BYTES = 512 * 2 ** 20;
+/** The spec's largest up-case table: one UTF-16 unit for each of the 65536. */
+const MAX_UPCASE_BYTES = 2 * 65536;
 const FAT_CHUNK = 64 * 1024;
 const ENTRY = 32;
 
-export interface ExfatGeometry {
-  sectorBytes: number;
-  clusterBytes: number;
-  fatOffset: number;
-  fatBytes: number;
-  heapOffset: number;
-  clusterCount: number;
-  rootCluster: number;
-  serial: number;
-}
-
-/** The main boot sector's geometry; null when it is not exFAT, Distrust when it is but is odd. */
-export function parseBootSector(boot: Buffer, size: number): ExfatGeometry | null {
-  if (boot.toString('latin1', 3, 11) !== NAME) return null;
-  if (boot.readUInt16LE(510) !== 0xaa55) throw new Distrust('exFAT boot signature missing');
-  // MustBeZero covers where FAT keeps its BPB: non-zero bytes there are not a real exFAT.
-  if (boot.subarray(11, 64).some((b) => b !== 0)) throw new Distrust('exFAT boot sector is odd');
-  if (boot[105] !== 1) throw new Distrust(`exFAT revision ${boot[105]}.${boot[104]} is unknown`);
-  const sectorShift = boot[108]!;
-  const clusterShift = boot[109]!;
-  if (sectorShift < 9 || sectorShift > 12 || clusterShift > 25 - sectorShift) {
-    throw new Distrust('exFAT sector or cluster size out of range');
-  }
-  const fats = boot[110]!;
-  if (fats === 2) throw new Distrust('exFAT with two FATs (TexFAT) is not read');
-  if (fats !== 1) throw new Distrust(`exFAT NumberOfFats ${fats}`);
-  const flags = boot.readUInt16LE(106);
-  if (flags & VOLUME_DIRTY) throw new Distrust('exFAT volume is dirty (not cleanly unmounted)');
-  if (flags & MEDIA_FAILURE) throw new Distrust('exFAT volume has media failures recorded');
-  if (flags & ACTIVE_FAT) throw new Distrust('exFAT points at a second FAT it does not have');
-
-  const volumeSectors = boot.readBigUInt64LE(72);
-  const fatOffset = boot.readUInt32LE(80);
-  const fatLength = boot.readUInt32LE(84);
-  const heapOffset = boot.readUInt32LE(88);
-  const clusterCount = boot.readUInt32LE(92);
-  const rootCluster = boot.readUInt32LE(96);
-  const sectorsPerCluster = 2 ** clusterShift;
-  if (volumeSectors > BigInt(Math.floor(size / 2 ** sectorShift))) {
-    throw new Distrust('exFAT volume larger than its partition');
-  }
-  const volume = Number(volumeSectors);
-  const layoutFits =
-    fatOffset >= 24 &&
-    fatLength * 2 ** sectorShift >= (clusterCount + 2) * 4 &&
-    heapOffset >= fatOffset + fatLength &&
-    clusterCount >= 1 &&
-    clusterCount <= MAX_CLUSTERS &&
-    heapOffset + clusterCount * sectorsPerCluster <= volume &&
-    rootCluster >= 2 &&
-    rootCluster <= clusterCount + 1;
-  if (!layoutFits) throw new Distrust('exFAT layout does not fit');
-  return {
-    sectorBytes: 2 ** sectorShift,
-    clusterBytes: 2 ** (sectorShift + clusterShift),
-    fatOffset: fatOffset * 2 ** sectorShift,
-    fatBytes: fatLength * 2 ** sectorShift,
-    heapOffset: heapOffset * 2 ** sectorShift,
-    clusterCount,
-    rootCluster,
-    serial: boot.readUInt32LE(100),
-  };
-}
-
-/** The boot checksum over sectors 0–10, skipping VolumeFlags and PercentInUse (they change). */
-export function bootChecksum(region: Buffer, sectorBytes: number): number {
-  let sum = 0;
-  for (let i = 0; i < 11 * sectorBytes; i++) {
-    if (i === 106 || i === 107 || i === 112) continue;
-    sum = (((sum & 1) << 31) | (sum >>> 1)) + region[i]!;
-    sum >>>= 0;
-  }
-  return sum;
+/** The boot sector's geometry, with what this reader cannot vouch for refused. */
+function geometryOf(boot: Buffer, size: number): ExfatGeometry | null {
+  const g = parseBootSector(boot, size);
+  if (!g) return null;
+  if (g.fatCount === 2) throw new Distrust('exFAT with two FATs (TexFAT) is not read');
+  if (g.flags & VOLUME_DIRTY) throw new Distrust('exFAT volume is dirty (not cleanly unmounted)');
+  if (g.flags & MEDIA_FAILURE) throw new Distrust('exFAT volume has media failures recorded');
+  if (g.flags & ACTIVE_FAT) throw new Distrust('exFAT points at a second FAT it does not have');
+  return g;
 }
 
 function checkBootRegion(region: Buffer, sectorBytes: number): void {
-  const sum = bootChecksum(region, sectorBytes);
-  for (let at = 11 * sectorBytes; at < 12 * sectorBytes; at += 4) {
-    if (region.readUInt32LE(at) !== sum) throw new Distrust('exFAT boot checksum does not match');
+  if (!bootRegionIsIntact(region, sectorBytes)) {
+    throw new Distrust('exFAT boot checksum does not match');
   }
 }
 
@@ -191,7 +131,7 @@ export const exfatReader: FilesystemReader = {
   name: 'exfat',
   async read(read: ReadAt, size: number) {
     if (size < 24 * 512) return null;
-    const g = parseBootSector(await read(0, 512), size);
+    const g = geometryOf(await read(0, 512), size);
     if (!g) return null;
     checkBootRegion(await read(0, 12 * g.sectorBytes), g.sectorBytes);
 
@@ -216,6 +156,9 @@ export const exfatReader: FilesystemReader = {
       throw new Distrust('exFAT bitmap chain is shorter than the bitmap');
     }
     const bitmap = (await readClusters(read, g, bitmapClusters)).subarray(0, bitmapBytes);
+    // Its length bounds the chain's walk below: unchecked, a length of 2^62 let a chain that
+    // loops run until memory ran out (found while reviewing the reader for fuzzing).
+    if (u.length > MAX_UPCASE_BYTES) throw new Distrust('exFAT up-case table is too long');
     const upcaseClusters = await chain(
       fat,
       g,

@@ -12,7 +12,7 @@ import {
   treeFromKernel,
   type TreeRecord,
 } from '../../../test-support/compare-tree.js';
-import { fileReadAt } from '../../../test-support/file-read-at.js';
+import { openFileReadAt } from '../../../test-support/file-read-at.js';
 import { q, sh } from '../../../test-support/shell.js';
 import { tempDir } from '../../../test-support/temp-dir.js';
 import { BrowseError, browsePath, type FilesystemTree } from '../browse.js';
@@ -83,7 +83,7 @@ os.close(fd)"`,
   }
 
   async function browse<T>(image: string, use: (tree: FilesystemTree) => Promise<T>): Promise<T> {
-    const file = await fileReadAt(image);
+    const file = await openFileReadAt(image);
     try {
       const tree = await extBrowseReader.open(file.read, file.size);
       if (!tree) throw new Error(`${image} is not ext`);
@@ -237,7 +237,7 @@ os.close(fd)"`,
   it('is not ext: null', async () => {
     const zeros = join(dir.path, 'zeros.img');
     await sh(`truncate -s 1M ${q(zeros)}`);
-    const file = await fileReadAt(zeros);
+    const file = await openFileReadAt(zeros);
     expect(await extBrowseReader.open(file.read, file.size)).toBe(null);
     await file.close();
   });

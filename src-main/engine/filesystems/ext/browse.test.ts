@@ -11,7 +11,7 @@ import {
   treeFromBrowser,
   treeFromKernel,
 } from '../../../test-support/compare-tree.js';
-import { fileReadAt } from '../../../test-support/file-read-at.js';
+import { openFileReadAt } from '../../../test-support/file-read-at.js';
 import { randomFile } from '../../../test-support/fixtures.js';
 import { attachLoop, detachAll } from '../../../test-support/loop-devices.js';
 import { noLoopReason } from '../../../test-support/root.js';
@@ -234,7 +234,7 @@ describe.skipIf(noLoopReason !== null)('ext browse reader against the kernel', (
       kind.name,
       async () => {
         const { image, kernel } = await makeImage(kind);
-        const file = await fileReadAt(image);
+        const file = await openFileReadAt(image);
         try {
           const tree = await extBrowseReader.open(file.read, file.size);
           expect(tree?.filesystem).toBe(kind.filesystem);

@@ -1,18 +1,33 @@
 // NTFS's on-disk building blocks, as pure functions over bytes: multi-sector records with their
-// update sequence fixups (MFT records, $LogFile restart pages), the attributes of an MFT
-// record, and the data runs (runlists) that map a non-resident attribute onto clusters.
-// Anything that does not add up throws Distrust: the reader then reads the partition whole.
+// update sequence fixups (MFT records, index nodes, $LogFile restart pages) and the attributes
+// of an MFT record. Runlists (where a non-resident attribute's clusters are) are in runlist.ts.
+// Anything that does not add up throws Distrust: the allocation reader then reads the
+// partition whole, the browse reader calls the entry damaged.
 
-import { Distrust, type ReadAt } from '../../read-at.js';
+import { Distrust } from '../../read-at.js';
 
 /** The update sequence protects every 512-byte block, whatever the sector size. */
 const FIXUP_STRIDE = 512;
 
+export const ATTR_STANDARD_INFORMATION = 0x10;
 export const ATTR_ATTRIBUTE_LIST = 0x20;
+export const ATTR_FILE_NAME = 0x30;
 export const ATTR_VOLUME_NAME = 0x60;
 export const ATTR_VOLUME_INFORMATION = 0x70;
 export const ATTR_DATA = 0x80;
+export const ATTR_INDEX_ROOT = 0x90;
+export const ATTR_INDEX_ALLOCATION = 0xa0;
+export const ATTR_REPARSE_POINT = 0xc0;
 const ATTR_END = 0xffffffff;
+
+/** Attribute flags: the compression method (1 = LZNT1), encrypted, sparse. */
+export const ATTR_FLAG_COMPRESSION_MASK = 0x00ff;
+export const ATTR_FLAG_ENCRYPTED = 0x4000;
+export const ATTR_FLAG_SPARSE = 0x8000;
+
+/** MFT record flags. */
+const RECORD_IN_USE = 0x0001;
+export const RECORD_IS_DIRECTORY = 0x0002;
 
 /**
  * Checks and undoes the update sequence of a multi-sector record in place: the last two
@@ -45,13 +60,19 @@ export interface Attribute {
   type: number;
   /** Name length in UTF-16 units: 0 for the unnamed (default) stream. */
   nameLength: number;
+  /** The name ('' for the unnamed stream), e.g. '$I30' for a folder's index. */
+  name: string;
   flags: number;
+  /** The attribute's instance number in its record (what an attribute list refers to). */
+  id: number;
   /** Resident: the value. */
   value?: Buffer;
   /** Non-resident: sizes, VCN span and the runlist bytes. */
   nonResident?: {
     lowestVcn: number;
     highestVcn: number;
+    /** log2 of the clusters per compression unit (0: not compressed). */
+    compressionUnit: number;
     allocatedSize: number;
     dataSize: number;
     initializedSize: number;
@@ -59,23 +80,45 @@ export interface Attribute {
   };
 }
 
+/** An MFT record's header fields and its attributes, fixups applied. */
+export interface MftRecord {
+  number: number;
+  /** Bumped each time the record is reused: folder entries carry it to detect stale ones. */
+  sequence: number;
+  inUse: boolean;
+  isDirectory: boolean;
+  /** 0 for a base record; else the number of the base record this one extends. */
+  baseRecord: number;
+  baseSequence: number;
+  attributes: Attribute[];
+}
+
 /**
- * An MFT record, fixups applied, checked to be an in-use base record (number `number`) and
- * cut into its attributes.
+ * Any MFT record (base or extension, in use or not): fixups applied, header sizes checked,
+ * cut into its attributes. `record` is modified in place (fixups).
  */
-export function parseMftRecord(record: Buffer, number: number): Attribute[] {
+export function parseRecord(record: Buffer, number: number): MftRecord {
   const what = `MFT record ${number}`;
+  if (record.length < 512) throw new Distrust(`NTFS ${what}: too short`);
   const magic = record.toString('latin1', 0, 4);
   if (magic !== 'FILE') throw new Distrust(`NTFS ${what}: no FILE signature (${magic})`);
   applyFixups(record, what);
   const usaOffset = record.readUInt16LE(4);
+  const sequence = record.readUInt16LE(0x10);
   const attrsOffset = record.readUInt16LE(0x14);
   const flags = record.readUInt16LE(0x16);
   const bytesInUse = record.readUInt32LE(0x18);
   const bytesAllocated = record.readUInt32LE(0x1c);
-  const baseRecord = record.readBigUInt64LE(0x20);
-  if (!(flags & 1)) throw new Distrust(`NTFS ${what} is not in use`);
-  if (baseRecord !== 0n) throw new Distrust(`NTFS ${what} is an extension record`);
+  const base = record.readBigUInt64LE(0x20);
+  const header = {
+    number,
+    sequence,
+    inUse: (flags & RECORD_IN_USE) !== 0,
+    isDirectory: (flags & RECORD_IS_DIRECTORY) !== 0,
+    baseRecord: Number(base & 0xffffffffffffn),
+    baseSequence: Number(base >> 48n),
+  };
+  if (!header.inUse) return { ...header, attributes: [] };
   if (
     bytesAllocated !== record.length ||
     bytesInUse > bytesAllocated ||
@@ -102,13 +145,35 @@ export function parseMftRecord(record: Buffer, number: number): Attribute[] {
     attributes.push(parseAttribute(record.subarray(at, at + length), what));
     at += length;
   }
-  return attributes;
+  return { ...header, attributes };
+}
+
+/**
+ * An MFT record, fixups applied, checked to be an in-use base record (number `number`) and
+ * cut into its attributes.
+ */
+export function parseMftRecord(record: Buffer, number: number): Attribute[] {
+  const parsed = parseRecord(record, number);
+  if (!parsed.inUse) throw new Distrust(`NTFS MFT record ${number} is not in use`);
+  if (parsed.baseRecord !== 0 || parsed.baseSequence !== 0) {
+    throw new Distrust(`NTFS MFT record ${number} is an extension record`);
+  }
+  return parsed.attributes;
 }
 
 function parseAttribute(a: Buffer, what: string): Attribute {
   const type = a.readUInt32LE(0);
-  const base = { type, nameLength: a[9]!, flags: a.readUInt16LE(0x0c) };
   const bad = () => new Distrust(`NTFS ${what}: attribute 0x${type.toString(16)} does not fit`);
+  const nameLength = a[9]!;
+  const nameOffset = a.readUInt16LE(0x0a);
+  if (nameLength > 0 && nameOffset + nameLength * 2 > a.length) throw bad();
+  const base = {
+    type,
+    nameLength,
+    name: a.toString('utf16le', nameOffset, nameOffset + nameLength * 2),
+    flags: a.readUInt16LE(0x0c),
+    id: a.readUInt16LE(0x0e),
+  };
   if (a[8] === 0) {
     const valueLength = a.readUInt32LE(0x10);
     const valueOffset = a.readUInt16LE(0x14);
@@ -129,6 +194,7 @@ function parseAttribute(a: Buffer, what: string): Attribute {
       lowestVcn: int64(0x10),
       // An empty stream has highest VCN -1.
       highestVcn: a.readBigInt64LE(0x18) === -1n ? -1 : int64(0x18),
+      compressionUnit: a.readUInt16LE(0x22),
       allocatedSize: int64(0x28),
       dataSize: int64(0x30),
       initializedSize: int64(0x38),
@@ -144,82 +210,4 @@ export function unnamed(attributes: Attribute[], type: number, what: string): At
     throw new Distrust(`NTFS ${what}: ${found.length} unnamed attributes 0x${type.toString(16)}`);
   }
   return found[0]!;
-}
-
-export interface Run {
-  vcn: number;
-  /** null: a sparse run (no clusters behind it). */
-  lcn: number | null;
-  length: number;
-}
-
-/**
- * Decodes a runlist ("mapping pairs"): per run a header byte (low nibble: bytes of the
- * length, high nibble: bytes of the signed LCN delta, 0 for a sparse run), then the two
- * little-endian numbers. Every run must lie inside the volume's `clusters`.
- */
-export function decodeRuns(bytes: Buffer, firstVcn: number, clusters: number, what: string): Run[] {
-  const bad = (why: string) => new Distrust(`NTFS ${what}: runlist ${why}`);
-  const runs: Run[] = [];
-  let vcn = firstVcn;
-  let lcn = 0;
-  for (let at = 0; ;) {
-    if (at >= bytes.length) throw bad('has no end');
-    const header = bytes[at]!;
-    if (header === 0) break;
-    const lengthBytes = header & 0x0f;
-    const deltaBytes = header >> 4;
-    if (lengthBytes === 0 || lengthBytes > 8 || deltaBytes > 8) throw bad('has a bad header');
-    if (at + 1 + lengthBytes + deltaBytes > bytes.length) throw bad('runs off its attribute');
-    const length = signedLE(bytes, at + 1, lengthBytes);
-    if (length <= 0) throw bad('has an empty or negative run');
-    let runLcn: number | null = null;
-    if (deltaBytes > 0) {
-      lcn += signedLE(bytes, at + 1 + lengthBytes, deltaBytes);
-      if (lcn < 0 || lcn + length > clusters) throw bad('points outside the volume');
-      runLcn = lcn;
-    }
-    runs.push({ vcn, lcn: runLcn, length });
-    vcn += length;
-    if (!Number.isSafeInteger(vcn)) throw bad('is too long');
-    at += 1 + lengthBytes + deltaBytes;
-  }
-  return runs;
-}
-
-function signedLE(bytes: Buffer, at: number, n: number): number {
-  let v = 0n;
-  for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[at + i]!);
-  if (bytes[at + n - 1]! & 0x80) v -= 1n << BigInt(8 * n);
-  if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new Distrust('NTFS runlist number out of range');
-  }
-  return Number(v);
-}
-
-/**
- * Reads `length` bytes at `offset` of a non-resident stream through its runs. A byte in a
- * sparse run or outside the runs is not on the disk: Distrust (none of the streams this
- * reader needs may have holes). Always returns a copy (fixups are applied in place).
- */
-export async function readStream(
-  read: ReadAt,
-  runs: Run[],
-  clusterSize: number,
-  offset: number,
-  length: number,
-  what: string,
-): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for (let pos = offset; pos < offset + length;) {
-    const vcn = Math.floor(pos / clusterSize);
-    const run = runs.find((r) => r.vcn <= vcn && vcn < r.vcn + r.length);
-    if (!run || run.lcn === null) {
-      throw new Distrust(`NTFS ${what}: byte ${pos} is not mapped to clusters`);
-    }
-    const n = Math.min(offset + length, (run.vcn + run.length) * clusterSize) - pos;
-    parts.push(await read(run.lcn * clusterSize + pos - run.vcn * clusterSize, n));
-    pos += n;
-  }
-  return Buffer.concat(parts, length);
 }
