@@ -75,6 +75,25 @@ export type RestoreParams = z.infer<typeof RestoreParamsSchema>;
 export const VerifyParamsSchema = z.object({ image: path });
 export type VerifyParams = z.infer<typeof VerifyParamsSchema>;
 
+/** A partition of an image, as listPartitions numbers them (null: the one holding files). */
+const partitionNumber = z.number().int().min(1).max(4096).nullable();
+/** A path inside a partition, '/'-separated from its root. */
+const imagePath = z.string().min(1).max(8192);
+
+export const ExtractParamsSchema = z.object({
+  image: path,
+  /** What to copy: files or folders; '/' copies a whole partition. */
+  items: z
+    .array(z.object({ partition: partitionNumber, path: imagePath }))
+    .min(1)
+    .max(10_000),
+  /** The folder to copy into (made when missing; its parent must exist). */
+  destination: path,
+  /** Replace files already there and merge into folders already there. */
+  replace: z.boolean().optional(),
+});
+export type ExtractParams = z.infer<typeof ExtractParamsSchema>;
+
 // ---- settings ------------------------------------------------------------------------------
 
 export const SettingsSchema = z.object({
@@ -103,6 +122,24 @@ export const READING_CALLS = [
   }),
   z.object({ method: z.literal('checkDestination'), params: z.object({ folder: path }) }),
   z.object({ method: z.literal('listFolder'), params: z.object({ path }) }),
+  /** The partitions of an image's drive, and which of them hold files that can be read. */
+  z.object({ method: z.literal('listPartitions'), params: z.object({ image: path }) }),
+  /** A folder of a partition inside an image (listFolder lists this machine's folders). */
+  z.object({
+    method: z.literal('listImageFolder'),
+    params: z.object({ image: path, partition: partitionNumber, path: imagePath }),
+  }),
+  /** Names in a partition of an image matching a pattern (*, ?, [a-z]; ** across folders). */
+  z.object({
+    method: z.literal('findInImage'),
+    params: z.object({
+      image: path,
+      partition: partitionNumber,
+      pattern: z.string().min(1).max(1024),
+      /** The folder to search under (default: the whole partition). */
+      path: imagePath.optional(),
+    }),
+  }),
   /** Removes an image the history lists as made here (all its parts and its sidecar). */
   z.object({ method: z.literal('deleteImage'), params: z.object({ image: path }) }),
 ] as const;
@@ -121,6 +158,7 @@ export const CallSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('startBackup'), params: BackupParamsSchema }),
   z.object({ method: z.literal('startRestore'), params: RestoreParamsSchema }),
   z.object({ method: z.literal('startVerify'), params: VerifyParamsSchema }),
+  z.object({ method: z.literal('startExtract'), params: ExtractParamsSchema }),
   z.object({ method: z.literal('cancel'), params: z.object({ jobId: z.string().max(64) }) }),
   /** After a restore: flush and eject a listed drive, so it can be unplugged. */
   z.object({ method: z.literal('ejectDrive'), params: z.object({ path }) }),
@@ -317,6 +355,85 @@ export const FolderListingSchema = z.object({
 });
 export type FolderListing = z.infer<typeof FolderListingSchema>;
 
+export const ImagePartitionSchema = z.object({
+  index: z.number().int().min(1),
+  start: bytes,
+  size: bytes,
+  type: text,
+  typeName: text.nullable(),
+  name: text.nullable(),
+  /** 'ext4', 'fat32', 'exfat', 'ntfs', 'swap'…; null when none was recognised. */
+  filesystem: text.nullable(),
+  label: text.nullable(),
+  usedBytes: bytes.nullable(),
+  /** Its files can be listed and copied out. */
+  browsable: z.boolean(),
+  /** Why not, when they cannot. */
+  problem: text.nullable(),
+  /** What browsing does not show on this filesystem, said once. */
+  notes: z.array(text).max(64),
+});
+export type ImagePartition = z.infer<typeof ImagePartitionSchema>;
+
+export const PartitionListingSchema = z.object({
+  image: path,
+  /** Bytes of the drive the image holds. */
+  size: bytes,
+  table: z.enum(['gpt', 'mbr']).nullable(),
+  partitions: z.array(ImagePartitionSchema).max(4096),
+  /** Why no partition could be found, when none was. */
+  problem: text.nullable(),
+});
+export type PartitionListing = z.infer<typeof PartitionListingSchema>;
+
+const ENTRY_KINDS = ['file', 'folder', 'symlink', 'other'] as const;
+
+export const ImageEntrySchema = z.object({
+  name: z.string().min(1).max(4096),
+  kind: z.enum(ENTRY_KINDS),
+  size: bytes,
+  mtimeMs: z.number().nullable(),
+  mode: z.number().int().min(0).max(0o7777).nullable(),
+  /** A symlink's target. */
+  target: z.string().max(8192).nullable(),
+});
+export type ImageEntry = z.infer<typeof ImageEntrySchema>;
+
+/** Most entries a folder listing carries; `truncated` says when there were more. */
+export const MAX_IMAGE_FOLDER_ENTRIES = 100_000;
+
+export const ImageFolderSchema = z.object({
+  partition: z.number().int().min(1),
+  path: imagePath,
+  /** 'folder', or the kind of the one entry named when it is not a folder. */
+  kind: z.enum(ENTRY_KINDS),
+  entries: z.array(ImageEntrySchema).max(MAX_IMAGE_FOLDER_ENTRIES),
+  truncated: z.boolean(),
+});
+export type ImageFolder = z.infer<typeof ImageFolderSchema>;
+
+/** Most matches findInImage returns. */
+export const MAX_FIND_MATCHES = 1000;
+
+export const FindResultSchema = z.object({
+  partition: z.number().int().min(1),
+  matches: z
+    .array(
+      z.object({
+        path: imagePath,
+        kind: z.enum(ENTRY_KINDS),
+        size: bytes,
+        mtimeMs: z.number().nullable(),
+      }),
+    )
+    .max(MAX_FIND_MATCHES),
+  /** More matched than were returned. */
+  truncated: z.boolean(),
+  /** Folders that could not be searched (damaged), and why. */
+  problems: z.array(z.object({ path: imagePath, problem: text })).max(MAX_FIND_MATCHES),
+});
+export type FindResult = z.infer<typeof FindResultSchema>;
+
 export const RESULT_SCHEMAS = {
   listDrives: z.array(DriveSchema),
   planBackup: BackupPlanSchema,
@@ -325,6 +442,10 @@ export const RESULT_SCHEMAS = {
   startBackup: StartedJobSchema,
   startRestore: StartedJobSchema,
   startVerify: StartedJobSchema,
+  startExtract: StartedJobSchema,
+  listPartitions: PartitionListingSchema,
+  listImageFolder: ImageFolderSchema,
+  findInImage: FindResultSchema,
   cancel: z.object({ cancelled: z.boolean() }),
   sampleCompression: CompressionSampleSchema,
   checkDestination: DestinationCheckSchema,

@@ -12,6 +12,8 @@ export const ERROR_CODES = [
   'image-damaged',
   'image-incomplete',
   'image-part-missing',
+  // an image without an index of its frames (made by another tool): no random access
+  'image-not-indexed',
   'source-unreadable',
   'read-error',
   'device-gone',
@@ -58,6 +60,7 @@ export function errorKind(code: ErrorCode): ErrorKind {
     case 'not-confirmed':
     case 'source-changed':
     case 'image-incomplete':
+    case 'image-not-indexed':
     case 'host-key-unknown':
     case 'host-key-changed':
       return 'refused';

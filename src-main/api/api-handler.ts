@@ -119,6 +119,9 @@ export function createApiHandler(
       case 'sampleCompression':
       case 'checkDestination':
       case 'listFolder':
+      case 'listPartitions':
+      case 'listImageFolder':
+      case 'findInImage':
         return backend.runner.ask(request);
       case 'deleteImage': {
         // Only images this app made (the history says so): the helper deletes as root.
@@ -145,6 +148,8 @@ export function createApiHandler(
         return startJob({ kind: 'restore', params: request.params });
       case 'startVerify':
         return startJob({ kind: 'verify', params: request.params });
+      case 'startExtract':
+        return startJob({ kind: 'extract', params: request.params });
       case 'cancel': {
         if (!backend.runner.cancel(request.params.jobId)) {
           throw new SpillwayError('not-found', 'There is no such job running.');

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import {
   BackupParamsSchema,
+  ExtractParamsSchema,
   READING_CALLS,
   RestoreParamsSchema,
   VerifyParamsSchema,
@@ -11,6 +12,8 @@ import {
 } from '../../src-shared/api.js';
 import type { JobResult } from '../../src-shared/protocol/events.js';
 import { planBackup } from '../engine/backup/plan-backup.js';
+import { BrowserCache } from '../engine/browse/browser-cache.js';
+import { findInImage, imageFolder, partitionListing } from '../engine/browse/image-questions.js';
 import { sampleCompression } from '../engine/sample/sample-compression.js';
 import { checkDestination } from '../files/check-destination.js';
 import { deleteImage } from '../files/delete-image.js';
@@ -21,6 +24,7 @@ import {
   SpillwayError,
   backup,
   describeTarget,
+  extract,
   inspectImage,
   openImage,
   planRestore,
@@ -34,6 +38,7 @@ export const JobRequestSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('backup'), params: BackupParamsSchema }),
   z.object({ kind: z.literal('restore'), params: RestoreParamsSchema }),
   z.object({ kind: z.literal('verify'), params: VerifyParamsSchema }),
+  z.object({ kind: z.literal('extract'), params: ExtractParamsSchema }),
 ]);
 export type JobRequest = z.infer<typeof JobRequestSchema>;
 
@@ -68,6 +73,10 @@ export function runJobRequest(request: JobRequest, context: JobContext): Promise
       return backup(backupOptions(request.params), context);
     case 'verify':
       return verify({ image: request.params.image }, context);
+    case 'extract': {
+      const { image, items, destination, replace } = request.params;
+      return extract({ image, items, destination, replace: replace ?? false }, context);
+    }
     case 'restore': {
       const { image, target, confirmName, expect, readBack } = request.params;
       return restore(
@@ -108,8 +117,21 @@ function checkSameTarget(
 const describe = (parts: Array<string | null | undefined>) =>
   parts.filter(Boolean).join(', ') || 'unknown';
 
+/** Images kept open between questions about them (a UI browsing folder after folder). */
+const browsers = new BrowserCache();
+
 export async function answerQuestion(question: Question): Promise<unknown> {
   switch (question.method) {
+    case 'listPartitions':
+      return browsers.use(question.params.image, partitionListing);
+    case 'listImageFolder': {
+      const { image, partition, path } = question.params;
+      return browsers.use(image, (browser) => imageFolder(browser, partition, path));
+    }
+    case 'findInImage': {
+      const { image, partition, pattern, path } = question.params;
+      return browsers.use(image, (browser) => findInImage(browser, partition, pattern, path));
+    }
     case 'sampleCompression': {
       const { source, codec, level } = question.params;
       return sampleCompression(source, codec, level);

@@ -49,7 +49,7 @@ export interface SshFlags {
 }
 
 /** The SSH settings given, or undefined when none were (defaults then apply). */
-function sshOptions(flags: SshFlags): SshOptions | undefined {
+export function sshOptions(flags: SshFlags): SshOptions | undefined {
   const options: SshOptions = {
     ...(flags.identity !== undefined ? { identity: flags.identity } : {}),
     ...(flags.knownHosts !== undefined ? { knownHosts: flags.knownHosts } : {}),

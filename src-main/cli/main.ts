@@ -26,6 +26,8 @@ import {
   type Logger,
   type LogSink,
 } from '../log/logger.js';
+import { extractCommand, findCommand, lsCommand, type BrowseFlags } from './browse-commands.js';
+import { sshOptions, type SshFlags } from './commands.js';
 
 function integer(value: string): number {
   const n = Number(value);
@@ -238,6 +240,64 @@ export function buildProgram(run: (work: Work) => void): Command {
       .argument('<image>')
       .addOption(json()),
   ).action((image: string, flags) => run(() => inspectCommand(image, flags)));
+
+  /** What the browsing commands take: --json, --threads, how to reach ssh:// images. */
+  const browseFlags = (flags: SshFlags & { json?: boolean; threads?: number }): BrowseFlags => {
+    const ssh = sshOptions(flags);
+    return {
+      ...(flags.json ? { json: true } : {}),
+      ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+      ...(ssh ? { ssh } : {}),
+    };
+  };
+
+  addSshOptions(
+    program
+      .command('ls')
+      .description('list the partitions of an image, or a folder in one (N:/path)')
+      .argument('<image>', 'a Spillway image (file, first part, or ssh://…), or a plain .img')
+      .argument(
+        '[path]',
+        'N:/path: a folder (or file) of partition N; /path when one partition has files',
+      )
+      .addOption(threads())
+      .option('--json', 'print the listing as JSON'),
+  ).action((image: string, path: string | undefined, flags) =>
+    run(() => lsCommand(image, path, browseFlags(flags))),
+  );
+
+  addSshOptions(
+    program
+      .command('find')
+      .description(
+        'find names in a partition of an image: * ? [a-z]; case-insensitive on FAT, exFAT, NTFS',
+      )
+      .argument('<image>')
+      .argument(
+        '<pattern>',
+        'N:PATTERN, e.g. 2:*.jpg; a pattern with / matches whole paths (** spans folders)',
+      )
+      .addOption(threads())
+      .option('--json', 'print one JSON line per match'),
+  ).action((image: string, pattern: string, flags) =>
+    run(() => findCommand(image, pattern, browseFlags(flags))),
+  );
+
+  addSshOptions(
+    program
+      .command('extract')
+      .description('copy files or folders out of an image, keeping names, times and permissions')
+      .argument('<image>')
+      .argument(
+        '<paths...>',
+        'N:/path ... then the folder to copy into (N:/ copies a whole partition)',
+      )
+      .option('--force', 'replace files already in the folder, and merge into folders')
+      .addOption(threads())
+      .addOption(json()),
+  ).action((image: string, paths: string[], flags) =>
+    run(() => extractCommand(image, paths, { ...browseFlags(flags), force: flags.force ?? false })),
+  );
 
   program
     .command('drives')

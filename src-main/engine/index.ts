@@ -10,6 +10,14 @@ export { verify, type VerifyOptions } from './verify/verify.js';
 export { recompress, type RecompressOptions } from './recompress/recompress.js';
 export { inspectImage, type ImageInfo } from './inspect/inspect.js';
 export { openImage } from './image/open-image.js';
+export {
+  openImageReader,
+  imageReader,
+  type ImageReader,
+  type ReadStats,
+} from './random-access/image-reader.js';
+export { ImageBrowser } from './browse/image-browser.js';
+export { extract, type ExtractOptions, type ExtractItem } from './browse/extract.js';
 export { quietContext, type JobContext, type JobLog } from './jobs/job-context.js';
 export { SpillwayError, toErrorInfo } from './errors.js';
 export { TOOL_VERSION } from './version.js';

@@ -25,7 +25,9 @@ export function historyEntry(
       ? { source: request.params.source, destination: request.params.destination }
       : request.kind === 'restore'
         ? { source: request.params.image, destination: request.params.target }
-        : { source: request.params.image, destination: null };
+        : request.kind === 'extract'
+          ? { source: request.params.image, destination: request.params.destination }
+          : { source: request.params.image, destination: null };
   if (end.type === 'error') {
     return {
       ...base,
@@ -49,6 +51,8 @@ export function historyEntry(
       return { ...done, size: result.bytesWritten, verified: result.readBack };
     case 'verify':
       return { ...done, size: result.size, verified: result.ok };
+    case 'extract':
+      return { ...done, size: result.bytes };
     default:
       return done;
   }

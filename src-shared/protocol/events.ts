@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ERROR_CODES } from '../errors.js';
 import { ByteRangeSchema } from '../manifest.js';
 
-export const JOB_KINDS = ['backup', 'restore', 'verify', 'pipe', 'recompress'] as const;
+export const JOB_KINDS = ['backup', 'restore', 'verify', 'pipe', 'recompress', 'extract'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /**
@@ -202,12 +202,45 @@ export const RecompressResultSchema = z.object({
 });
 export type RecompressResult = z.infer<typeof RecompressResultSchema>;
 
+/** An entry that could not be extracted (a damaged folder or file), and why. */
+export const ExtractFailureSchema = z.object({
+  /** "2:/docs/letter.odt" */
+  path: z.string().max(8192),
+  reason: z.string().max(4096),
+});
+export type ExtractFailure = z.infer<typeof ExtractFailureSchema>;
+
+/** Most failures a result lists; `failedCount` has them all. */
+export const MAX_LISTED_FAILURES = 1000;
+
+export const ExtractResultSchema = z.object({
+  kind: z.literal('extract'),
+  image: z.string(),
+  /** The folder the files were copied into. */
+  destination: z.string(),
+  /** Entries made: files (hard links included), folders, symlinks; bytes of the files. */
+  files: z.number().int().min(0),
+  folders: z.number().int().min(0),
+  symlinks: z.number().int().min(0),
+  /** Devices, pipes and sockets, which are not copied. */
+  skipped: z.number().int().min(0),
+  bytes,
+  /** Entries that could not be read from the image; the rest was extracted. */
+  failed: z.array(ExtractFailureSchema).max(MAX_LISTED_FAILURES),
+  failedCount: z.number().int().min(0),
+  /** Frames of the image decoded to read them. */
+  framesDecoded: z.number().int().min(0),
+  seconds: z.number(),
+});
+export type ExtractResult = z.infer<typeof ExtractResultSchema>;
+
 export const JobResultSchema = z.discriminatedUnion('kind', [
   BackupResultSchema,
   RestoreResultSchema,
   VerifyResultSchema,
   PipeResultSchema,
   RecompressResultSchema,
+  ExtractResultSchema,
 ]);
 export type JobResult = z.infer<typeof JobResultSchema>;
 

@@ -7,37 +7,11 @@
 import type { ByteRange, Partition, PartitionTable } from '../../../src-shared/manifest.js';
 import { complement, normalize, subtract, totalLength } from '../ranges.js';
 import { rawBlockMap, type BlockMap } from './block-map.js';
-import type { Allocation, FilesystemReader } from '../filesystems/allocation.js';
-import { exfatReader } from '../filesystems/exfat/allocation.js';
-import { extReader } from '../filesystems/ext/allocation.js';
-import { fatReader } from '../filesystems/fat/allocation.js';
-import { ntfsReader } from '../filesystems/ntfs/allocation.js';
-import { swapReader } from '../filesystems/swap/allocation.js';
+import type { Allocation } from '../filesystems/allocation.js';
+import { ALLOCATION_READERS } from '../filesystems/allocation-readers.js';
 import type { FoundPartition } from '../partition-table/found-partition.js';
-import { readGpt } from '../partition-table/gpt.js';
-import { readMbr } from '../partition-table/mbr.js';
+import { readPartitionTable, TYPE_NAMES } from '../partition-table/read-table.js';
 import { Distrust, type ReadAt } from '../read-at.js';
-
-// Readers that recognise their filesystem by a name in the boot sector come before FAT,
-// whose boot sector has no such name and is recognised by its values alone.
-const READERS: FilesystemReader[] = [extReader, ntfsReader, exfatReader, fatReader, swapReader];
-
-const TYPE_NAMES: Record<string, string> = {
-  'C12A7328-F81F-11D2-BA4B-00A0C93EC93B': 'EFI System',
-  '0FC63DAF-8483-4772-8E79-3D69D8477DE4': 'Linux filesystem',
-  '0657FD6D-A4AB-43C4-84E5-0933C84B4F4F': 'Linux swap',
-  'EBD0A0A2-B9E5-4433-87C0-68B6B72699C7': 'Microsoft basic data',
-  '0x83': 'Linux',
-  '0x82': 'Linux swap',
-  '0x0c': 'W95 FAT32 (LBA)',
-  '0x0b': 'W95 FAT32',
-  '0x06': 'FAT16',
-  '0x0e': 'W95 FAT16 (LBA)',
-  '0x07': 'HPFS/NTFS/exFAT',
-  '0xef': 'EFI (FAT-12/16/32)',
-  '0x05': 'Extended',
-  '0x0f': 'W95 Extended (LBA)',
-};
 
 export async function usedBlockMap(
   readDrive: ReadAt,
@@ -45,7 +19,7 @@ export async function usedBlockMap(
   sectorSize: number,
 ): Promise<BlockMap> {
   const read = withinDrive(readDrive, size);
-  const table = await readTable(read, size, sectorSize);
+  const table = await readPartitionTable(read, size, sectorSize);
   if (!table) {
     // No partition table: a filesystem on the whole drive (a "superfloppy"), or raw.
     const whole = await partitionRow(read, { index: 1, start: 0, size, type: 'none' });
@@ -73,7 +47,7 @@ export async function rawBlockMapWithTable(
   sectorSize: number,
 ): Promise<BlockMap> {
   const read = withinDrive(readDrive, size);
-  const table = await readTable(read, size, sectorSize);
+  const table = await readPartitionTable(read, size, sectorSize);
   if (!table || 'distrust' in table) return rawBlockMap(size);
   const partitions: Partition[] = table.partitions.map((found) => ({
     index: found.index,
@@ -87,36 +61,6 @@ export async function rawBlockMapWithTable(
     reason: 'raw mode',
   }));
   return { ...rawBlockMap(size), partitionTable: { ...table.header, partitions } };
-}
-
-type Table =
-  | { header: Omit<PartitionTable, 'partitions'>; partitions: FoundPartition[] }
-  | { distrust: string };
-
-async function readTable(read: ReadAt, size: number, sectorSize: number): Promise<Table | null> {
-  try {
-    const gpt = await readGpt(read, sectorSize, size);
-    if (gpt) {
-      return {
-        header: {
-          type: 'gpt',
-          id: gpt.id,
-          sectorSize,
-          firstUsableLba: gpt.firstUsableLba,
-          lastUsableLba: gpt.lastUsableLba,
-        },
-        partitions: gpt.partitions,
-      };
-    }
-    const mbr = await readMbr(read, sectorSize, size);
-    if (mbr && mbr.partitions.length > 0) {
-      return { header: { type: 'mbr', id: mbr.id, sectorSize }, partitions: mbr.partitions };
-    }
-    return null;
-  } catch (error) {
-    if (error instanceof Distrust) return { distrust: `partition table: ${error.message}` };
-    throw error;
-  }
 }
 
 /** A partition's manifest row and the ranges of the drive it lets the backup skip. */
@@ -148,7 +92,7 @@ async function partitionRow(
     }
     return read(found.start + position, length);
   };
-  for (const reader of READERS) {
+  for (const reader of ALLOCATION_READERS) {
     let allocation: Allocation | null;
     try {
       allocation = await reader.read(inPartition, found.size);

@@ -83,6 +83,12 @@ export class SlotArena {
     });
   }
 
+  /** A free slot now, or null when all are taken (for owners that keep slots themselves). */
+  tryAcquire(): Slot | null {
+    const index = this.free.pop();
+    return index === undefined ? null : this.slots[index]!;
+  }
+
   /**
    * Keeps `slot` from being handed out again until `reading` settles, even once released.
    * One hold per slot at a time.
