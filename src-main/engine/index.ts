@@ -1,6 +1,7 @@
 // The engine's public surface: what the CLI, the helper and tests call. Plain Node only.
 
-export { backup, type BackupOptions } from './backup/backup.js';
+export { backup } from './backup/backup.js';
+export type { BackupOptions } from './backup/options.js';
 export { restore, type RestoreOptions } from './restore/restore.js';
 export { pipe, type PipeOptions } from './pipe/pipe.js';
 export type { SpillSettings } from './spill/open-spill.js';

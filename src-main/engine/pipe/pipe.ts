@@ -10,9 +10,7 @@ import { DEFAULT_FRAME_SIZE } from '../frames/frame.js';
 import { runJob, type JobContext } from '../jobs/job-context.js';
 import { SlotArena } from '../pool/slot-arena.js';
 import { BusyMeter } from '../progress/busy-meter.js';
-import type { ImageSink } from '../endpoints/image-sink.js';
-import { streamSink } from '../endpoints/stdio/sink.js';
-import { throttledSink } from '../endpoints/throttled-sink.js';
+import { openSink } from '../endpoints/open-sink.js';
 import { openSpill, type SpillSettings } from '../spill/open-spill.js';
 
 export interface PipeOptions {
@@ -42,8 +40,11 @@ export function pipe(options: PipeOptions, context: JobContext): Promise<PipeRes
       signal: context.signal,
       warn: (message) => progress.warn(message),
     });
-    const out = streamSink(options.stdout ?? process.stdout);
-    const sink: ImageSink = options.maxWriteRate ? throttledSink(out, options.maxWriteRate) : out;
+    const sink = await openSink('-', {
+      force: false,
+      ...(options.stdout ? { stdout: options.stdout } : {}),
+      ...(options.maxWriteRate ? { maxWriteRate: options.maxWriteRate } : {}),
+    });
     const counters = progress.counters;
     const meters = { read: new BusyMeter(), codec: new BusyMeter(), write: new BusyMeter() };
     progress.watchStages(meters);
