@@ -2,8 +2,6 @@
 // engine returns plain data (src-shared/protocol/events.ts); these are its words for people
 // at a terminal (the app has its own, in src-renderer/).
 
-import type { ImageInfo } from '../engine/index.js';
-import type { BackupPlan } from '../engine/backup/plan-backup.js';
 import { describeBadRanges } from '../engine/source/careful-read.js';
 import type { Drive } from '../drives/list-drives.js';
 import { formatBytes, formatDuration } from '../../src-shared/units.js';
@@ -14,6 +12,7 @@ import type {
   RestoreResult,
   VerifyResult,
 } from '../../src-shared/protocol/events.js';
+import type { BackupPlan, ImageInfo } from '../../src-shared/protocol/plans.js';
 
 export function backupSummary(source: string, result: BackupResult): string {
   const parts = result.parts
