@@ -27,7 +27,8 @@ import { runJob, type JobContext } from '../jobs/job-context.js';
 import { CodecPool } from '../pool/codec-pool.js';
 import { SlotArena } from '../pool/slot-arena.js';
 import { BusyMeter } from '../progress/busy-meter.js';
-import type { ProgressTracker } from '../progress/progress-tracker.js';
+import { BottleneckWatch } from '../progress/bottleneck.js';
+import { stageTotals, type ProgressTracker } from '../progress/progress-tracker.js';
 import { totalLength } from '../ranges.js';
 import { openBackupSource, type BackupSource } from '../source/backup-source.js';
 import { openSpill, type OpenedSpill } from '../spill/open-spill.js';
@@ -158,6 +159,8 @@ interface Stages {
   outputs: SlotArena;
   spill: OpenedSpill;
   meters: { read: BusyMeter; codec: BusyMeter; write: BusyMeter };
+  /** The slowest stage, from the meters and what each stage moved. */
+  bottleneck: BottleneckWatch;
   signal: AbortSignal;
 }
 
@@ -189,10 +192,11 @@ async function openStages(
   });
   closers.push(() => spill.dispose());
   const meters = { read: new BusyMeter(), codec: pool.busy, write: new BusyMeter() };
+  const bottleneck = new BottleneckWatch(meters, () => stageTotals(progress.counters));
   // Compressors on every core are the bottleneck: spilling would only slow them down.
   const everyCore = settings.threads >= availableParallelism();
-  spill.buffer.codecBound = () => everyCore && progress.counters.bottleneck === 'codec';
-  return { pool, digest, arena, outputs, spill, meters, signal: context.signal };
+  spill.buffer.codecBound = () => everyCore && bottleneck.current() === 'codec';
+  return { pool, digest, arena, outputs, spill, meters, bottleneck, signal: context.signal };
 }
 
 interface ImageOutput {
@@ -282,7 +286,7 @@ function showProgress(
     counters.ratioUncompressed = resumed.bytes;
     counters.ratioCompressed = resumed.resumeAt;
   }
-  progress.watchStages(stages.meters);
+  progress.watchStages(stages.bottleneck);
   progress.addSampler(() => (counters.spill = stages.spill.buffer.figures()));
   return {
     onReadDone: () =>

@@ -9,7 +9,9 @@ import { readStream } from '../frames/frame-reader.js';
 import { DEFAULT_FRAME_SIZE } from '../frames/frame.js';
 import { runJob, type JobContext } from '../jobs/job-context.js';
 import { SlotArena } from '../pool/slot-arena.js';
+import { BottleneckWatch } from '../progress/bottleneck.js';
 import { BusyMeter } from '../progress/busy-meter.js';
+import { stageTotals } from '../progress/progress-tracker.js';
 import { openSink } from '../endpoints/open-sink.js';
 import { openSpill, type SpillSettings } from '../spill/open-spill.js';
 
@@ -47,7 +49,7 @@ export function pipe(options: PipeOptions, context: JobContext): Promise<PipeRes
     });
     const counters = progress.counters;
     const meters = { read: new BusyMeter(), codec: new BusyMeter(), write: new BusyMeter() };
-    progress.watchStages(meters);
+    progress.watchStages(new BottleneckWatch(meters, () => stageTotals(counters)));
     progress.addSampler(() => (counters.spill = spill.buffer.figures()));
     progress.phase('reading', 'Passing stdin to stdout');
     progress.start();
