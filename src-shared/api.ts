@@ -8,25 +8,23 @@
 //   server → client   { jobId, event }           (job events, as the CLI's --json prints them)
 
 import { z } from 'zod';
-import { CODEC_NAMES, ManifestSchema, PartitionSchema } from './manifest.js';
-import {
-  CHECK_LEVELS,
-  ErrorInfoSchema,
-  JOB_KINDS,
-  JobEventSchema,
-  type JobEvent,
-} from './protocol/events.js';
-import { ERROR_CODES } from './errors.js';
+import { ALL_LEVELS } from './codec-facts.js';
+import { ErrorInfoSchema } from './errors.js';
+import { CODEC_NAMES } from './manifest.js';
+import { JOB_KINDS, JobEventSchema, type JobEvent } from './protocol/events.js';
+import { BackupPlanSchema, ImageInfoSchema, RestorePlanSchema } from './protocol/plans.js';
 
 const path = z.string().min(1).max(4096);
 const text = z.string().max(4096);
 const bytes = z.number().min(0);
+const level = z.number().int().min(ALL_LEVELS.min).max(ALL_LEVELS.max);
 
 export const BackupParamsSchema = z.object({
   source: path,
   destination: path,
   codec: z.enum(CODEC_NAMES).optional(),
-  level: z.number().int().min(-131072).max(22).optional(),
+  /** Within every codec's range (codec-facts.ts); the engine checks the chosen codec's. */
+  level: level.optional(),
   mode: z.enum(['used', 'raw']).optional(),
   force: z.boolean().optional(),
   /** Slows the image's writes (bytes per second): shared disks, and tests of a long job. */
@@ -38,7 +36,7 @@ export const BackupParamsSchema = z.object({
   /** Store spilled frames compressed: less disk, some CPU. */
   spillCompress: z.boolean().optional(),
   /** Let the level follow the backlog between these levels. */
-  adapt: z.object({ min: z.number().int(), max: z.number().int() }).optional(),
+  adapt: z.object({ min: level, max: level }).optional(),
   threads: z.number().int().min(1).max(256).optional(),
   /** Bytes per frame (default 4 MiB). */
   frameSize: z
@@ -118,7 +116,7 @@ export const READING_CALLS = [
   }),
   z.object({
     method: z.literal('sampleCompression'),
-    params: z.object({ source: path, codec: z.enum(CODEC_NAMES), level: z.number().int() }),
+    params: z.object({ source: path, codec: z.enum(CODEC_NAMES), level }),
   }),
   z.object({ method: z.literal('checkDestination'), params: z.object({ folder: path }) }),
   z.object({ method: z.literal('listFolder'), params: z.object({ path }) }),
@@ -231,64 +229,6 @@ export const DriveSchema = z.object({
   canRestoreTo: z.boolean(),
 });
 export type ApiDrive = z.infer<typeof DriveSchema>;
-
-const layout = z.enum(['indexed', 'stream', 'raw']);
-
-export const ImageInfoSchema = z.object({
-  path,
-  layout,
-  codec: text,
-  fileSize: bytes,
-  payloadSize: bytes.nullable(),
-  frames: z.number().int().min(0).nullable(),
-  ratio: z.number().min(0).nullable(),
-  checkable: z.enum(CHECK_LEVELS),
-  manifest: ManifestSchema.nullable(),
-});
-
-export type ImageInfo = z.infer<typeof ImageInfoSchema>;
-
-export const BackupPlanSchema = z.looseObject({
-  source: path,
-  size: bytes,
-  partitions: z.array(PartitionSchema),
-  reason: text.optional(),
-  bytesToRead: bytes,
-  expectedImage: z.tuple([bytes, bytes]),
-});
-export type BackupPlan = z.infer<typeof BackupPlanSchema>;
-
-export const RefusalSchema = z.object({
-  code: z.enum(ERROR_CODES),
-  message: text,
-  hint: text.optional(),
-});
-
-/** The plan as the UI needs it; the engine's extra detail (device internals) passes through. */
-export const RestorePlanSchema = z.looseObject({
-  image: z.looseObject({
-    path,
-    layout,
-    codec: text,
-    payloadSize: bytes.nullable(),
-    checkable: z.enum(CHECK_LEVELS),
-    notes: z.array(text),
-  }),
-  target: z.looseObject({
-    path,
-    kind: z.enum(['device', 'file']),
-    /** What the user types to confirm. */
-    name: text,
-    size: bytes.nullable(),
-    exists: z.boolean(),
-    partitions: z.array(text),
-    mounted: z.array(z.object({ device: text, mountPoint: text })),
-  }),
-  erases: text,
-  refusals: z.array(RefusalSchema),
-  shrinkTo: bytes.nullable(),
-});
-export type RestorePlan = z.infer<typeof RestorePlanSchema>;
 
 export const HistoryEntrySchema = z.object({
   jobId: z.string().max(64),

@@ -18,6 +18,13 @@ export const CODEC_LEVELS: Record<CodecName, LevelRange> = {
   none: { min: 0, max: 0, default: 0 },
 };
 
+/** The lowest and highest level of any codec: the bounds a level can have at all, before
+ *  the chosen codec's own range is checked. */
+export const ALL_LEVELS = {
+  min: Math.min(...Object.values(CODEC_LEVELS).map((range) => range.min)),
+  max: Math.max(...Object.values(CODEC_LEVELS).map((range) => range.max)),
+};
+
 /** The image file's extension ("disk.img.zst"). */
 export const CODEC_EXTENSIONS: Record<CodecName, string> = {
   zstd: '.img.zst',

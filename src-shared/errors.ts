@@ -1,6 +1,8 @@
 // Every failure Spillway reports has a code from this list. Processes pass the code (not the
 // class) across boundaries; the UI and the CLI choose words and exit codes from it.
 
+import { z } from 'zod';
+
 export const ERROR_CODES = [
   // what the user asked for cannot be understood
   'usage',
@@ -77,11 +79,13 @@ export function errorKind(code: ErrorCode): ErrorKind {
   }
 }
 
-/** The shape an error takes when it crosses a process boundary (events, API replies). */
-export interface ErrorInfo {
-  code: ErrorCode;
+/** The shape an error takes when it crosses a process boundary (events, API replies);
+ *  whoever receives one from another process validates it with this schema. */
+export const ErrorInfoSchema = z.object({
+  code: z.enum(ERROR_CODES),
   /** One line a home user understands: what went wrong. */
-  message: string;
+  message: z.string().max(4096),
   /** The next step, when there is one ("Free 3.2 GiB on /media/usb, then try again."). */
-  hint?: string;
-}
+  hint: z.string().max(4096).optional(),
+});
+export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;

@@ -151,11 +151,7 @@ export async function answerQuestion(question: Question): Promise<unknown> {
     case 'planRestore': {
       const image = await openImage(question.params.image);
       try {
-        const plan = await planRestore(image, await describeTarget(question.params.target));
-        // Plain data only: the device's sysfs details stay on this side.
-        const target: Partial<typeof plan.target> = { ...plan.target };
-        delete target.device;
-        return { ...plan, target };
+        return await planRestore(image, await describeTarget(question.params.target));
       } finally {
         await image.input.close();
       }

@@ -11,7 +11,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobEvent } from '../../src-shared/protocol/events.js';
-import type { RestorePlan } from '../../src-shared/api.js';
+import type { RestorePlan } from '../../src-shared/protocol/plans.js';
 import { helperCommand } from '../helper/elevation.js';
 import { HelperHost } from '../helper/helper-host.js';
 import type { JobRequest } from '../api/job-requests.js';

@@ -1,5 +1,6 @@
-// The `spillway` subcommands. Each returns the process exit code; errors are thrown as
-// SpillwayError and turned into a message and an exit code by main.ts.
+// The `spillway` subcommands: each turns its flags into the engine's options, runs the job,
+// prints its result in the CLI's words (result-words.ts) and returns the exit code; errors
+// are thrown as SpillwayError and turned into words and an exit code by main.ts.
 
 import {
   backup,
@@ -8,24 +9,31 @@ import {
   recompress,
   restore,
   verify,
-  type ImageInfo,
   type SpillSettings,
 } from '../engine/index.js';
-import { describeBadRanges } from '../engine/source/careful-read.js';
 import { SpillwayError } from '../engine/errors.js';
-import { formatBytes, formatDuration } from '../../src-shared/units.js';
 import type { CodecName } from '../../src-shared/manifest.js';
 import type { SshOptions } from '../engine/endpoints/ssh/connection.js';
-import { planBackup, type BackupPlan } from '../engine/backup/plan-backup.js';
+import { planBackup } from '../engine/backup/plan-backup.js';
 import { defaultDataDir } from '../store/data-dir.js';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { VerifyResult } from '../../src-shared/protocol/events.js';
 import type { Logger } from '../log/logger.js';
 import { askForName } from './confirm.js';
 import { EXIT } from './exit-codes.js';
 import { jobIO } from './job-io.js';
+import {
+  backupSummary,
+  badRangesWarning,
+  drivesList,
+  imageReport,
+  pipeSummary,
+  planReport,
+  recompressSummary,
+  restoreSummary,
+  verifyReport,
+} from './result-words.js';
 
 /** The package's root: the nearest folder above this file with a package.json (from src/ or
  *  build/ alike). */
@@ -125,25 +133,9 @@ export async function backupCommand(
       io.context,
     );
     io.reporter.finish();
-    if (!flags.json) {
-      process.stderr.write(
-        `Backed up ${source} (${formatBytes(result.size)}) to ${result.image}` +
-          `${result.parts ? ` in ${result.parts} parts (.000 to .${String(result.parts - 1).padStart(3, '0')})` : ''}: ` +
-          `${formatBytes(result.imageBytes)}, ratio ${result.ratio?.toFixed(2) ?? '—'}, ` +
-          `${formatDuration(result.seconds)}\nSHA-256 ${result.streamSha256}\n`,
-      );
-    }
-    if (result.badRanges.length > 0) {
-      // Loud, whatever the output mode: the image is not a perfect copy.
-      const total = result.badRanges.reduce((sum, [a, b]) => sum + b - a, 0);
-      process.stderr.write(
-        `\nWARNING: ${formatBytes(total)} of ${source} could not be read and are zeros in the image ` +
-          `(${result.badRanges.length} range${result.badRanges.length === 1 ? '' : 's'}, recorded in it):\n` +
-          describeBadRanges(result.badRanges)
-            .map((line) => `  ${line}\n`)
-            .join(''),
-      );
-    }
+    if (!flags.json) process.stderr.write(backupSummary(source, result));
+    // Loud, whatever the output mode: the image is not a perfect copy.
+    if (result.badRanges.length > 0) process.stderr.write(badRangesWarning(source, result));
     return EXIT.ok;
   } finally {
     io.dispose();
@@ -163,12 +155,7 @@ export async function pipeCommand(
       io.context,
     );
     io.reporter.finish();
-    if (!flags.json && process.stderr.isTTY) {
-      process.stderr.write(
-        `Passed ${formatBytes(result.bytes)}, spill peak ${formatBytes(result.spillPeak)}, ` +
-          `${formatDuration(result.seconds)}\n`,
-      );
-    }
+    if (!flags.json && process.stderr.isTTY) process.stderr.write(pipeSummary(result));
     return EXIT.ok;
   } finally {
     io.dispose();
@@ -201,43 +188,11 @@ export async function restoreCommand(
       io.context,
     );
     io.reporter.finish();
-    if (!flags.json) {
-      const readBack =
-        result.readBack === true ? 'read back and compared: identical' : 'read-back skipped';
-      process.stderr.write(
-        `Restored ${image} to ${result.target}: ${formatBytes(result.bytesWritten)} written, ` +
-          `${readBack}, ${formatDuration(result.seconds)}\n`,
-      );
-    }
+    if (!flags.json) process.stderr.write(restoreSummary(image, result));
     return EXIT.ok;
   } finally {
     io.dispose();
   }
-}
-
-function describeVerify(result: VerifyResult): string {
-  const lines: string[] = [];
-  if (result.ok) {
-    const what =
-      result.checked === 'frames-and-stream-hash'
-        ? 'every frame checksum and the SHA-256 of the whole image match'
-        : result.checked === 'codec-checksums'
-          ? 'the compressor’s own checksums match (made by another tool: no per-frame index)'
-          : 'nothing to check: a plain image carries no checksums';
-    lines.push(`OK: ${result.image} (${formatBytes(result.size)}): ${what}.`);
-    if (result.streamSha256) lines.push(`SHA-256 ${result.streamSha256}`);
-  } else {
-    lines.push(`DAMAGED: ${result.image}`);
-    for (const d of result.damage) {
-      const where = [
-        d.frame !== null ? `frame ${d.frame}` : null,
-        d.drive ? `drive bytes ${d.drive[0]}–${d.drive[1]}` : null,
-        d.file ? `file bytes ${d.file[0]}–${d.file[1]}` : null,
-      ].filter(Boolean);
-      lines.push(`  ${where.length > 0 ? where.join(', ') + ': ' : ''}${d.reason}`);
-    }
-  }
-  return lines.join('\n') + '\n';
 }
 
 export async function verifyCommand(image: string, flags: JobFlags & SshFlags): Promise<number> {
@@ -252,40 +207,11 @@ export async function verifyCommand(image: string, flags: JobFlags & SshFlags): 
       io.context,
     );
     io.reporter.finish();
-    if (!flags.json) io.out.write(describeVerify(result));
+    if (!flags.json) io.out.write(verifyReport(result));
     return result.ok ? EXIT.ok : EXIT.damaged;
   } finally {
     io.dispose();
   }
-}
-
-function describeImage(info: ImageInfo): string {
-  const m = info.manifest;
-  const layout = {
-    indexed: 'indexed (random access, parallel restore, per-frame verify)',
-    stream: 'a compressed stream without index (made by another tool): sequential restore',
-    raw: 'a plain uncompressed image',
-  }[info.layout];
-  const lines = [
-    `Image     ${info.path}`,
-    `Layout    ${layout}`,
-    `Codec     ${info.codec}${m ? `, level ${m.codec.level}` : ''}`,
-    `File      ${formatBytes(info.fileSize)} (${info.fileSize} bytes)`,
-    `Holds     ${info.payloadSize === null ? 'unknown until decoded' : `${formatBytes(info.payloadSize)} (${info.payloadSize} bytes)`}`,
-  ];
-  if (info.ratio !== null) lines.push(`Ratio     ${info.ratio.toFixed(2)}`);
-  if (info.frames !== null)
-    lines.push(`Frames    ${info.frames}${m ? ` of ${formatBytes(m.frameSize)}` : ''}`);
-  if (m) {
-    const src = m.source;
-    lines.push(
-      `Source    ${src.path}${src.model ? ` (${src.model})` : ''}, ${formatBytes(src.size)}, ${src.kind}`,
-      `Made      ${m.createdAt} by spillway ${m.tool.version}, ${m.mode} mode`,
-      `SHA-256   ${m.streamSha256}`,
-    );
-    if (m.badRanges.length > 0) lines.push(`Unreadable ranges recorded: ${m.badRanges.length}`);
-  }
-  return lines.join('\n') + '\n';
 }
 
 export async function inspectCommand(
@@ -293,34 +219,14 @@ export async function inspectCommand(
   flags: SshFlags & { json?: boolean },
 ): Promise<number> {
   const info = await inspectImage(image, sshOptions(flags));
-  process.stdout.write(flags.json ? JSON.stringify(info) + '\n' : describeImage(info));
+  process.stdout.write(flags.json ? JSON.stringify(info) + '\n' : imageReport(info));
   return EXIT.ok;
 }
 
 export async function drivesCommand(flags: { json?: boolean; all?: boolean }): Promise<number> {
   const { listDrives } = await import('../drives/list-drives.js');
   const drives = await listDrives({ all: flags.all ?? false });
-  if (flags.json) {
-    process.stdout.write(JSON.stringify(drives) + '\n');
-    return EXIT.ok;
-  }
-  if (drives.length === 0) {
-    process.stdout.write('No drives found.\n');
-    return EXIT.ok;
-  }
-  for (const d of drives) {
-    const tags = [
-      d.system ? 'system' : null,
-      d.removable ? 'removable' : null,
-      d.readOnly ? 'read-only' : null,
-      d.virtual ? 'virtual' : null,
-    ].filter(Boolean);
-    process.stdout.write(
-      `${d.path.padEnd(14)} ${formatBytes(d.size).padStart(10)}  ${d.busType.padEnd(7)} ` +
-        `${d.description}${tags.length ? `  [${tags.join(', ')}]` : ''}` +
-        `${d.mountpoints.length ? `  mounted: ${d.mountpoints.join(', ')}` : ''}\n`,
-    );
-  }
+  process.stdout.write(flags.json ? JSON.stringify(drives) + '\n' : drivesList(drives));
   return EXIT.ok;
 }
 
@@ -347,13 +253,7 @@ export async function recompressCommand(
       io.context,
     );
     io.reporter.finish();
-    if (!flags.json) {
-      process.stderr.write(
-        `Recompressed ${image} to ${result.image}: ${formatBytes(result.imageBytes)}, ` +
-          `ratio ${result.ratio?.toFixed(2) ?? '—'}, ${formatDuration(result.seconds)}\n` +
-          `SHA-256 ${result.streamSha256} (the same drive bytes, checked)\n`,
-      );
-    }
+    if (!flags.json) process.stderr.write(recompressSummary(image, result));
     return EXIT.ok;
   } finally {
     io.dispose();
@@ -362,30 +262,8 @@ export async function recompressCommand(
 
 export async function planCommand(source: string, flags: { json?: boolean }): Promise<number> {
   const plan = await planBackup(source);
-  if (flags.json) {
-    process.stdout.write(JSON.stringify(plan) + '\n');
-    return EXIT.ok;
-  }
-  const lines = [`${plan.source}: ${formatBytes(plan.size)}, ${describeTable(plan)}`];
-  for (const p of plan.partitions) {
-    const used = p.usedBytes !== undefined ? `${formatBytes(p.usedBytes)} used of ` : '';
-    lines.push(
-      `  ${String(p.index).padStart(2)}  ${(p.filesystem ?? '?').padEnd(6)} ${used}${formatBytes(p.size)}` +
-        `${p.label ? ` "${p.label}"` : ''}  ${p.mode === 'used' ? 'used blocks' : `whole (${p.reason ?? 'raw'})`}`,
-    );
-  }
-  if (plan.reason) lines.push(`  ${plan.reason}`);
-  lines.push(
-    `Reads ${formatBytes(plan.bytesToRead)} of ${formatBytes(plan.size)}; ` +
-      `expected image ${formatBytes(plan.expectedImage[0])}–${formatBytes(plan.expectedImage[1])} with zstd -3.`,
-  );
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(flags.json ? JSON.stringify(plan) + '\n' : planReport(plan));
   return EXIT.ok;
-}
-
-function describeTable(plan: BackupPlan): string {
-  if (!plan.partitionTable) return 'no partition table';
-  return `${plan.partitionTable.type.toUpperCase()} partition table, ${plan.partitions.length} partitions`;
 }
 
 export async function uiCommand(flags: { port?: number; log?: Logger }): Promise<number> {

@@ -3,7 +3,7 @@
 
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { RestorePlan } from '../engine/index.js';
+import type { RestorePlan } from '../../src-shared/protocol/plans.js';
 import { formatBytes } from '../../src-shared/units.js';
 
 /** The name typed is accepted as the kernel name or the full path ("sdb", "/dev/sdb"). */

@@ -1,14 +1,15 @@
 // The engine's public surface: what the CLI, the helper and tests call. Plain Node only.
 
-export { backup, type BackupOptions } from './backup/backup.js';
+export { backup } from './backup/backup.js';
+export type { BackupOptions } from './backup/options.js';
 export { restore, type RestoreOptions } from './restore/restore.js';
 export { pipe, type PipeOptions } from './pipe/pipe.js';
 export type { SpillSettings } from './spill/open-spill.js';
-export { planRestore, type RestorePlan, type Refusal } from './restore/restore-plan.js';
-export { describeTarget, type TargetDescription } from './restore/restore-target.js';
+export { planRestore } from './restore/restore-plan.js';
+export { describeTarget } from './restore/restore-target.js';
 export { verify, type VerifyOptions } from './verify/verify.js';
 export { recompress, type RecompressOptions } from './recompress/recompress.js';
-export { inspectImage, type ImageInfo } from './inspect/inspect.js';
+export { inspectImage } from './inspect/inspect.js';
 export { openImage } from './image/open-image.js';
 export {
   openImageReader,

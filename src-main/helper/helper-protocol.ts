@@ -2,7 +2,8 @@
 // socket: one JSON message per line. Both sides validate every line they read.
 
 import { z } from 'zod';
-import { ErrorInfoSchema, JobEventSchema } from '../../src-shared/protocol/events.js';
+import { ErrorInfoSchema } from '../../src-shared/errors.js';
+import { JobEventSchema } from '../../src-shared/protocol/events.js';
 import { JobRequestSchema, QuestionSchema } from '../api/job-requests.js';
 
 /** Longest line either side accepts: a manifest with many partitions fits easily. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BackupPlan } from '../../src-shared/api.js';
+import type { BackupPlan } from '../../src-shared/protocol/plans.js';
 import {
   advancedProblem,
   backupParams,
@@ -16,6 +16,7 @@ const MIB = 2 ** 20;
 const plan: BackupPlan = {
   source: '/dev/sdb',
   size: 1000 * MIB,
+  partitionTable: null,
   partitions: [],
   bytesToRead: 300 * MIB,
   expectedImage: [100 * MIB, 250 * MIB],

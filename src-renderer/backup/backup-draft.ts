@@ -2,12 +2,8 @@
 // left and why not, what the destination check says about room, and the API call the
 // summary starts. The components only draw this.
 
-import type {
-  BackupParams,
-  BackupPlan,
-  CompressionSample,
-  DestinationCheck,
-} from '../../src-shared/api.js';
+import type { BackupParams, CompressionSample, DestinationCheck } from '../../src-shared/api.js';
+import type { BackupPlan } from '../../src-shared/protocol/plans.js';
 import { CODEC_EXTENSIONS, CODEC_LEVELS } from '../../src-shared/codec-facts.js';
 import type { CodecName } from '../../src-shared/manifest.js';
 import { formatBytes, parseSize } from '../../src-shared/units.js';

@@ -2,7 +2,8 @@
 // delete for the images made here.
 
 import { useEffect, useState } from 'react';
-import type { HistoryEntry, ImageInfo } from '../../src-shared/api.js';
+import type { HistoryEntry } from '../../src-shared/api.js';
+import type { ImageInfo } from '../../src-shared/protocol/plans.js';
 import { formatBytes, formatDuration } from '../../src-shared/units.js';
 import { useApi, useTransport } from '../api/api-context.js';
 import { ProblemNote } from '../components/ProblemNote.js';

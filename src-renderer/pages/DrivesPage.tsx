@@ -2,7 +2,8 @@
 // be restored to, why not; on request, its partitions with filesystem, label and use.
 
 import { useState } from 'react';
-import type { ApiDrive, BackupPlan } from '../../src-shared/api.js';
+import type { ApiDrive } from '../../src-shared/api.js';
+import type { BackupPlan } from '../../src-shared/protocol/plans.js';
 import { useApi } from '../api/api-context.js';
 import { DriveLabel } from '../components/DriveLabel.js';
 import { PartitionTable } from '../components/PartitionTable.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RestorePlan } from '../../src-shared/api.js';
+import type { RestorePlan } from '../../src-shared/protocol/plans.js';
 import { newRestoreDraft, restoreParams, stepProblem, type RestoreDraft } from './restore-draft.js';
 
 const plan: RestorePlan = {
@@ -8,6 +8,7 @@ const plan: RestorePlan = {
     layout: 'indexed',
     codec: 'zstd',
     payloadSize: 1000,
+    manifest: null,
     checkable: 'frames-and-stream-hash',
     notes: [],
   },
@@ -19,6 +20,7 @@ const plan: RestorePlan = {
     exists: true,
     partitions: [],
     mounted: [],
+    disks: ['sdc'],
   },
   erases: 'everything on /dev/sdc',
   refusals: [],

@@ -2,7 +2,8 @@
 // rule is the one that matters most: nothing starts until the user has typed the target's
 // name exactly as the plan shows it.
 
-import type { ImageInfo, RestoreParams, RestorePlan } from '../../src-shared/api.js';
+import type { RestoreParams } from '../../src-shared/api.js';
+import type { ImageInfo, RestorePlan } from '../../src-shared/protocol/plans.js';
 
 export const RESTORE_STEPS = ['image', 'contents', 'target', 'confirm'] as const;
 export type RestoreStep = (typeof RESTORE_STEPS)[number];

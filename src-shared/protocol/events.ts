@@ -3,7 +3,7 @@
 // validate them wherever they arrive from another process.
 
 import { z } from 'zod';
-import { ERROR_CODES } from '../errors.js';
+import { ErrorInfoSchema } from '../errors.js';
 import { ByteRangeSchema } from '../manifest.js';
 
 export const JOB_KINDS = ['backup', 'restore', 'verify', 'pipe', 'recompress', 'extract'] as const;
@@ -101,12 +101,6 @@ export const WarningEventSchema = z.object({
   message: z.string().max(4096),
 });
 export type WarningEvent = z.infer<typeof WarningEventSchema>;
-
-export const ErrorInfoSchema = z.object({
-  code: z.enum(ERROR_CODES),
-  message: z.string().max(4096),
-  hint: z.string().max(4096).optional(),
-});
 
 export const BackupResultSchema = z.object({
   kind: z.literal('backup'),

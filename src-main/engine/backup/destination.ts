@@ -1,11 +1,27 @@
-// Where a backup's image goes: a file path, a folder (a name is made up), or "-" (stdout).
-// Refuses to overwrite, and refuses a destination stored on the drive being read.
+// Where a backup's image goes: a file path, a folder (a name is made up), "-" (stdout) or an
+// ssh:// URL; and whether it is written in parts (asked for, or on FAT32, which cannot hold
+// a file of 4 GiB). Refuses to overwrite, and refuses a destination stored on the drive
+// being read.
 
-import { stat } from 'node:fs/promises';
+import { stat, statfs } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { formatBytes } from '../../../src-shared/units.js';
 import { disksUnderDevnum, disksUnderPath } from '../device/mounts.js';
+import { isStreamDestination } from '../endpoints/open-sink.js';
+import { automaticPartSize } from '../endpoints/split/part-names.js';
+import { isSshUrl, parseSshUrl } from '../endpoints/ssh/url.js';
 import { SpillwayError } from '../errors.js';
 import type { BackupSource } from '../source/backup-source.js';
+
+export interface Destination {
+  /** What the sink is opened with: a path here, "-" or an ssh:// URL. */
+  name: string;
+  /** The image's path on this machine; null when it goes out as a stream (stdout, another
+   *  machine): then nothing is written beside it. */
+  path: string | null;
+  /** Parts of this many bytes, or null for one file. */
+  partSize: number | null;
+}
 
 /** "sdb-2026-11-22-1030.img.zst": the source's name and the time, to sort by date. */
 export function imageNameFor(sourcePath: string, extension: string, now = new Date()): string {
@@ -18,12 +34,28 @@ export function imageNameFor(sourcePath: string, extension: string, now = new Da
 export async function resolveDestination(
   destination: string,
   source: BackupSource,
-  options: { force: boolean; extension: string; resume?: boolean },
-): Promise<string> {
-  if (destination === '-') {
-    if (options.resume) throw new SpillwayError('usage', 'A backup to stdout cannot be resumed.');
-    return '-';
+  options: {
+    force: boolean;
+    extension: string;
+    resume: boolean;
+    split: number | false | undefined;
+    warn(message: string): void;
+  },
+): Promise<Destination> {
+  if (isStreamDestination(destination)) {
+    // An ssh:// URL that cannot be understood is refused before anything is read.
+    if (isSshUrl(destination)) parseSshUrl(destination);
+    return { name: destination, path: null, partSize: null };
   }
+  const path = await filePath(destination, source, options);
+  return { name: path, path, partSize: await partSizeFor(path, options) };
+}
+
+async function filePath(
+  destination: string,
+  source: BackupSource,
+  options: { force: boolean; extension: string; resume: boolean },
+): Promise<string> {
   let path = resolve(destination);
   const existing = await stat(path).catch(() => null);
   if (existing?.isDirectory()) {
@@ -59,4 +91,22 @@ export async function resolveDestination(
     }
   }
   return path;
+}
+
+/** The size of the parts to write, or null for one file (see BackupOptions.split). */
+async function partSizeFor(
+  path: string,
+  options: { resume: boolean; split: number | false | undefined; warn(message: string): void },
+): Promise<number | null> {
+  if (typeof options.split === 'number') return options.split;
+  // A resumed backup continues its one file.
+  if (options.split === false || options.resume) return null;
+  const automatic = automaticPartSize((await statfs(dirname(path))).type);
+  if (automatic !== null) {
+    options.warn(
+      `${dirname(path)} is FAT32, which cannot hold files of 4 GiB or more: the image ` +
+        `is written in parts of ${formatBytes(automatic)} (${basename(path)}.000, .001, …).`,
+    );
+  }
+  return automatic;
 }

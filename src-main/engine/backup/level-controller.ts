@@ -4,6 +4,8 @@
 // spare: a stronger level. One step at a time, at most once per `stepMs`, so a passing stall
 // does not swing the level; the backlog rule wins when both apply.
 
+import type { BusyMeter } from '../progress/busy-meter.js';
+
 export interface AdaptiveRange {
   min: number;
   max: number;
@@ -54,5 +56,24 @@ export class LevelController {
     this.lastChange = t;
     this.backlogAtChange = backlog;
     this.level = next;
+  }
+}
+
+/** The workers' recent utilization, from the pool's busy meter, for the level controller. */
+export class CodecUtilization {
+  private lastT = performance.now();
+  private lastBusy = 0;
+  private value: number | null = null;
+
+  constructor(private readonly busy: BusyMeter) {}
+
+  sample(t: number): number | null {
+    if (t - this.lastT >= 250) {
+      const busy = this.busy.total();
+      this.value = (busy - this.lastBusy) / (t - this.lastT);
+      this.lastT = t;
+      this.lastBusy = busy;
+    }
+    return this.value;
   }
 }

@@ -13,4 +13,9 @@ export class LevelRuns {
     if (!last || last.level !== level) this.runs.push({ from: this.frames, level });
     this.frames++;
   }
+
+  /** Records `count` frames in a row at one level. */
+  addFrames(count: number, level: number): void {
+    for (let i = 0; i < count; i++) this.add(level);
+  }
 }

@@ -1,11 +1,78 @@
-// Checking a backup's settings before anything is opened: a wrong value is a usage error
-// with words, not a failure half-way.
+// What a backup can be asked, and the checks made before anything is opened: a wrong value
+// is a usage error with words, not a failure half-way.
 
+import type { Readable, Writable } from 'node:stream';
 import type { CodecName } from '../../../src-shared/manifest.js';
+import { formatBytes } from '../../../src-shared/units.js';
 import { CODEC_INFO } from '../codecs/codec-info.js';
+import { isStreamDestination } from '../endpoints/open-sink.js';
+import { MIN_PART_SIZE } from '../endpoints/split/part-names.js';
+import type { SshOptions } from '../endpoints/ssh/connection.js';
 import { SpillwayError } from '../errors.js';
-import { checkFrameSize } from '../frames/frame.js';
+import { checkFrameSize, DEFAULT_FRAME_SIZE } from '../frames/frame.js';
+import { defaultThreads } from '../pool/codec-pool.js';
+import type { OnReadError } from '../source/careful-read.js';
+import type { SpillSettings } from '../spill/open-spill.js';
 import type { AdaptiveRange } from './level-controller.js';
+
+export interface BackupOptions {
+  /** Drive, file, or "-" for stdin. */
+  source: string;
+  /** Image file, folder, or "-" for stdout. */
+  destination: string;
+  /** used (default): read only what the filesystems use; raw: every byte (--mode). */
+  mode?: 'used' | 'raw';
+  /** zstd (default), lz4, gzip, xz or none (--codec). */
+  codec?: CodecName;
+  level?: number;
+  /** Let the level follow the backlog between these levels (--adapt). */
+  adapt?: AdaptiveRange;
+  threads?: number;
+  frameSize?: number;
+  /** The spill buffer's folder and limits; false for a memory queue only (--no-spill). */
+  spill?: SpillSettings | false;
+  /** Write the image no faster than this, bytes per second (--max-write-rate). */
+  maxWriteRate?: number;
+  /** What to do with sectors that cannot be read: zero-fill and record them, or stop. */
+  onReadError?: OnReadError;
+  /** Continue an interrupted backup (DESTINATION.incomplete) from its last complete frame. */
+  resume?: boolean;
+  /** On failure keep what was written as DESTINATION.incomplete (for --resume). */
+  keepPartial?: boolean;
+  /** Write the image as parts of this many bytes; false never splits. By default images
+   *  are split below 4 GiB on FAT32 destinations, which cannot hold larger files. */
+  split?: number | false;
+  /** How to reach and trust the machine of an ssh:// destination. */
+  ssh?: SshOptions;
+  /** Replace an existing destination file. */
+  force?: boolean;
+  stdin?: Readable;
+  stdout?: Writable;
+}
+
+/** The options a backup runs with, checked, defaults filled in. */
+export interface BackupSettings {
+  codec: CodecName;
+  startLevel: number;
+  frameSize: number;
+  threads: number;
+}
+
+export function checkBackupOptions(options: BackupOptions): BackupSettings {
+  const codec = options.codec ?? 'zstd';
+  const settings = {
+    codec,
+    startLevel: options.level ?? CODEC_INFO[codec].levels.default,
+    frameSize: options.frameSize ?? DEFAULT_FRAME_SIZE,
+    threads: options.threads ?? defaultThreads(),
+  };
+  checkLevel(codec, settings.startLevel);
+  if (options.adapt) checkAdaptiveRange(codec, options.adapt);
+  checkFrameSizeOption(settings.frameSize);
+  checkRate(options.maxWriteRate);
+  if (typeof options.split === 'number') checkSplit(options.split, options.destination);
+  return settings;
+}
 
 export function checkLevel(codec: CodecName, level: number): void {
   const { min, max } = CODEC_INFO[codec].levels;
@@ -38,5 +105,17 @@ export function checkFrameSizeOption(size: number): void {
 export function checkRate(rate: number | undefined): void {
   if (rate !== undefined && !(rate > 0)) {
     throw new SpillwayError('usage', '--max-write-rate must be a positive rate such as 100M.');
+  }
+}
+
+function checkSplit(partSize: number, destination: string): void {
+  if (isStreamDestination(destination)) {
+    throw new SpillwayError('usage', '--split needs a file destination on this machine.');
+  }
+  if (!Number.isInteger(partSize) || partSize < MIN_PART_SIZE) {
+    throw new SpillwayError(
+      'usage',
+      `--split needs parts of at least ${formatBytes(MIN_PART_SIZE)}.`,
+    );
   }
 }

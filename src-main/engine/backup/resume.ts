@@ -8,7 +8,12 @@
 // backup would have, which the manifest records and `verify` checks.
 
 import binding from 'zstd-napi/binding.js';
-import { ImageHeaderSchema, type ImageHeader } from '../../../src-shared/manifest.js';
+import {
+  ImageHeaderSchema,
+  type CodecName,
+  type ImageHeader,
+} from '../../../src-shared/manifest.js';
+import { formatBytes } from '../../../src-shared/units.js';
 import type { BlockMap } from '../blockmap/block-map.js';
 import { CODEC_INFO } from '../codecs/codec-info.js';
 import { zstdFrameChecksum } from '../codecs/zstd-frame.js';
@@ -29,8 +34,10 @@ import { openImageFile } from '../endpoints/file/input.js';
 import type { ImageInput } from '../endpoints/image-input.js';
 import type { IndexedFrame } from '../format/image-layout.js';
 import type { CodecPool } from '../pool/codec-pool.js';
-import type { PositionedSource } from '../source/backup-source.js';
+import type { ProgressTracker } from '../progress/progress-tracker.js';
+import type { BackupSource, PositionedSource } from '../source/backup-source.js';
 import { INCOMPLETE_SUFFIX } from '../endpoints/file/sink.js';
+import { isSshUrl } from '../endpoints/ssh/url.js';
 
 export interface Resumed {
   header: ImageHeader;
@@ -46,6 +53,50 @@ export interface Resumed {
   bytes: number;
 }
 
+/**
+ * Refuses, before anything is opened, what cannot be resumed: only a zstd image written to
+ * one file on this machine can be.
+ */
+export function checkResumable(options: {
+  codec: CodecName;
+  destination: string;
+  split?: number | false;
+}): void {
+  const refused = (message: string) => new SpillwayError('usage', message);
+  if (options.codec !== 'zstd') throw refused('--resume works for zstd images only.');
+  if (options.destination === '-') throw refused('A backup to stdout cannot be resumed.');
+  if (isSshUrl(options.destination)) {
+    throw refused('A backup to another machine cannot be resumed.');
+  }
+  if (typeof options.split === 'number') throw refused('A split backup cannot be resumed.');
+}
+
+/**
+ * Continues the interrupted backup at `destination`: checks what it holds against the drive
+ * (prepareResume), and that this run reads it as the interrupted one did.
+ */
+export async function resumeBackup(
+  input: Omit<Parameters<typeof prepareResume>[0], 'source' | 'map' | 'readRange'> & {
+    source: BackupSource;
+    map: BlockMap | null;
+    readRange: RangeReader | undefined;
+  },
+  progress: ProgressTracker,
+): Promise<Resumed> {
+  const { source, map, readRange } = input;
+  if (source.type !== 'positioned' || !map || !readRange) {
+    // A stream cannot be read again from where the interrupted backup stopped.
+    throw new SpillwayError('usage', 'A backup from a stream (stdin) cannot be resumed.');
+  }
+  progress.phase('preparing', `Checking the interrupted backup ${input.destination}.incomplete`);
+  const resumed = await prepareResume({ ...input, source, map, readRange });
+  progress.warn(
+    `Resuming after ${resumed.firstFrame} frames (${formatBytes(resumed.bytes)}) already in the image. ` +
+      'Sectors that could not be read before the interruption are zeros but not listed.',
+  );
+  return resumed;
+}
+
 const refuse = (message: string, hint?: string) =>
   new SpillwayError('source-changed', message, hint ? { hint } : {});
 
@@ -56,9 +107,14 @@ async function readHeader(input: ImageInput): Promise<{ header: ImageHeader; byt
   if (!prefix || prefix.tag !== 'SPWH' || prefix.frameBytes > Math.min(input.size, 65536)) {
     throw new SpillwayError('not-an-image', `${input.path} is not an interrupted Spillway backup.`);
   }
-  const parsed = ImageHeaderSchema.safeParse(
-    JSON.parse(spillwayFrameJson(await input.read(0, prefix.frameBytes))),
-  );
+  let json: unknown = null;
+  try {
+    json = JSON.parse(spillwayFrameJson(await input.read(0, prefix.frameBytes)));
+  } catch (error) {
+    // Not JSON: refused below as a damaged header, like JSON of the wrong shape.
+    if (!(error instanceof SyntaxError)) throw error;
+  }
+  const parsed = ImageHeaderSchema.safeParse(json);
   if (!parsed.success)
     throw new SpillwayError('image-damaged', `${input.path} has a damaged header.`);
   return { header: parsed.data, bytes: prefix.frameBytes };
@@ -97,11 +153,13 @@ async function walkFrames(
   return frames;
 }
 
-export async function prepareResume(input: {
+async function prepareResume(input: {
   destination: string;
   source: PositionedSource;
   map: BlockMap;
   pool: CodecPool;
+  /** The frame size this run was asked for. */
+  frameSize: number;
   /** A new stream digest: resume feeds it the frames it keeps. */
   digest: StreamDigestThread;
   readRange: RangeReader;
@@ -172,6 +230,8 @@ export async function prepareResume(input: {
         }
       }
     }
+    // Only now: a different drive reads differently too, and is better named as such.
+    checkSameSettings(header, input.map, input.frameSize);
     return {
       header,
       firstFrame: good,
@@ -182,6 +242,23 @@ export async function prepareResume(input: {
     };
   } finally {
     await image.close();
+  }
+}
+
+/** This run must read the drive as the interrupted one did, in frames of the same size. */
+function checkSameSettings(header: ImageHeader, map: BlockMap, frameSize: number): void {
+  const mode = header.mode ?? 'raw';
+  if (mode !== map.mode) {
+    throw new SpillwayError(
+      'usage',
+      `The interrupted backup read in ${mode} mode: resume with --mode ${mode}.`,
+    );
+  }
+  if (header.frameSize !== frameSize) {
+    throw new SpillwayError(
+      'usage',
+      `The interrupted backup used frames of ${header.frameSize} bytes: resume without --frame-size.`,
+    );
   }
 }
 

@@ -33,6 +33,9 @@ export interface FrameCodec {
   decompress(input: Uint8Array, output: Uint8Array, checksum: number | null): void;
 }
 
+/** A frame that does not decode to what its index says: corrupt data, a checksum that does
+ *  not match, the wrong size. Thrown in a worker; the pool throws it again on the caller's
+ *  side (a class does not cross threads, its name and message do). */
 export class FrameCorruptError extends Error {
   constructor(message: string) {
     super(message);

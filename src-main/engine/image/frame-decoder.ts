@@ -8,7 +8,8 @@
 import type { Damage } from '../../../src-shared/protocol/events.js';
 import { settledLater } from '../async/settled-later.js';
 import { frameXxh64 } from '../digest/frame-digests.js';
-import { CodecPool, CorruptFrameError } from '../pool/codec-pool.js';
+import { FrameCorruptError } from '../codecs/frame-codec.js';
+import type { CodecPool } from '../pool/codec-pool.js';
 import { SlotArena, type Slot } from '../pool/slot-arena.js';
 import type { IndexedFrame, IndexedImage } from '../format/image-layout.js';
 
@@ -79,7 +80,7 @@ export async function* decodeFrames(
         return { frame, stored, data, damage: null, slot: output };
       } catch (error) {
         outputs.release(output);
-        if (!(error instanceof CorruptFrameError)) throw error;
+        if (!(error instanceof FrameCorruptError)) throw error;
         return {
           frame,
           stored,

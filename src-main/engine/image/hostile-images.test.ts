@@ -13,7 +13,7 @@ import { SpillwayError } from '../errors.js';
 import { CodecPool } from '../pool/codec-pool.js';
 import { ProgressTracker } from '../progress/progress-tracker.js';
 import { planRestore } from '../restore/restore-plan.js';
-import type { TargetDescription } from '../restore/restore-target.js';
+import type { TargetDescription } from '../../../src-shared/protocol/plans.js';
 import { checkImage } from '../verify/check-image.js';
 import { sidecarPathOf } from '../../../src-shared/sidecar.js';
 import { CODEC_INFO } from '../codecs/codec-info.js';

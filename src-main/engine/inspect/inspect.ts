@@ -2,24 +2,9 @@
 // is decompressed, so it is instant on any size).
 
 import type { SshOptions } from '../endpoints/ssh/connection.js';
-import type { Manifest } from '../../../src-shared/manifest.js';
-import type { CheckLevel } from '../../../src-shared/protocol/events.js';
-import type { OpenedImage } from '../format/image-layout.js';
+import type { ImageInfo } from '../../../src-shared/protocol/plans.js';
 import { openImage } from '../image/open-image.js';
 import { knownPayloadSize } from '../image/stream-decoder.js';
-
-export interface ImageInfo {
-  path: string;
-  layout: OpenedImage['layout'];
-  codec: string;
-  /** Bytes of the image file, and of the drive it holds (when known without decoding). */
-  fileSize: number;
-  payloadSize: number | null;
-  frames: number | null;
-  ratio: number | null;
-  checkable: CheckLevel;
-  manifest: Manifest | null;
-}
 
 export async function inspectImage(path: string, ssh?: SshOptions): Promise<ImageInfo> {
   const image = await openImage(path, ssh ? { ssh } : {});

@@ -9,10 +9,10 @@ import { readStream } from '../frames/frame-reader.js';
 import { DEFAULT_FRAME_SIZE } from '../frames/frame.js';
 import { runJob, type JobContext } from '../jobs/job-context.js';
 import { SlotArena } from '../pool/slot-arena.js';
+import { BottleneckWatch } from '../progress/bottleneck.js';
 import { BusyMeter } from '../progress/busy-meter.js';
-import type { ImageSink } from '../endpoints/image-sink.js';
-import { streamSink } from '../endpoints/stdio/sink.js';
-import { throttledSink } from '../endpoints/throttled-sink.js';
+import { stageTotals } from '../progress/progress-tracker.js';
+import { openSink } from '../endpoints/open-sink.js';
 import { openSpill, type SpillSettings } from '../spill/open-spill.js';
 
 export interface PipeOptions {
@@ -42,11 +42,14 @@ export function pipe(options: PipeOptions, context: JobContext): Promise<PipeRes
       signal: context.signal,
       warn: (message) => progress.warn(message),
     });
-    const out = streamSink(options.stdout ?? process.stdout);
-    const sink: ImageSink = options.maxWriteRate ? throttledSink(out, options.maxWriteRate) : out;
+    const sink = await openSink('-', {
+      force: false,
+      ...(options.stdout ? { stdout: options.stdout } : {}),
+      ...(options.maxWriteRate ? { maxWriteRate: options.maxWriteRate } : {}),
+    });
     const counters = progress.counters;
     const meters = { read: new BusyMeter(), codec: new BusyMeter(), write: new BusyMeter() };
-    progress.watchStages(meters);
+    progress.watchStages(new BottleneckWatch(meters, () => stageTotals(counters)));
     progress.addSampler(() => (counters.spill = spill.buffer.figures()));
     progress.phase('reading', 'Passing stdin to stdout');
     progress.start();

@@ -8,18 +8,11 @@
 
 import { availableParallelism } from 'node:os';
 import type { CodecName } from '../../../src-shared/manifest.js';
+import { FrameCorruptError } from '../codecs/frame-codec.js';
 import type { CodecReply, CodecRequest, WorkerMessage } from './codec-messages.js';
 import { BusyMeter } from '../progress/busy-meter.js';
 import type { Slot, SlotArena } from './slot-arena.js';
 import { quitWorker, startWorker, type WorkerThread } from './worker-thread.js';
-
-/** Thrown for a frame the codec could not decode (corrupt data, failed checksum). */
-export class CorruptFrameError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CorruptFrameError';
-  }
-}
 
 type Job = {
   request: CodecRequest;
@@ -192,7 +185,8 @@ export class CodecPool {
         return;
       }
       if (reply.ok) job.resolve(reply);
-      else if (reply.corrupt) job.reject(new CorruptFrameError(reply.message));
+      // The worker's FrameCorruptError, thrown again on this side of the thread.
+      else if (reply.corrupt) job.reject(new FrameCorruptError(reply.message));
       else job.reject(new Error(reply.message));
       this.dispatch();
     });

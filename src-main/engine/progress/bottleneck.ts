@@ -2,7 +2,9 @@
 // stage moved per second of being busy (rate / utilization), in uncompressed bytes so stages
 // compare. A stage that is idle (finished, or starved) is not a candidate.
 
-import type { Stage } from '../../../src-shared/protocol/events.js';
+import { STAGES, type Stage } from '../../../src-shared/protocol/events.js';
+import type { BusyMeter } from './busy-meter.js';
+import { RateMeter } from './rate-meter.js';
 
 export interface StageLoad {
   /** Uncompressed-equivalent bytes per second over the recent window. */
@@ -26,4 +28,54 @@ export function pickBottleneck(loads: Record<Stage, StageLoad>): Stage | null {
     }
   }
   return slowest;
+}
+
+/** How much each stage has moved so far, in uncompressed bytes (so stages compare). */
+export type StageTotals = Record<Stage, number>;
+
+/** Sampling more often than this says nothing new (a frame takes longer than that). */
+const SAMPLE_MS = 100;
+
+/**
+ * The slowest stage, measured from the pipeline's own figures: each stage's busy meter and
+ * the bytes it has moved, sampled whenever someone asks (at most every SAMPLE_MS), over a
+ * window of a few seconds. The spill buffer's placement and the progress display read the
+ * same answer, and neither depends on the other having run.
+ */
+export class BottleneckWatch {
+  private readonly moved = {
+    read: new RateMeter(),
+    codec: new RateMeter(),
+    write: new RateMeter(),
+  };
+  private readonly busy = { read: new RateMeter(), codec: new RateMeter(), write: new RateMeter() };
+  private last: { t: number; stage: Stage | null } | null = null;
+  private lastTotals: StageTotals | null = null;
+
+  constructor(
+    private readonly meters: Record<Stage, BusyMeter>,
+    private readonly totals: () => StageTotals,
+    private readonly clock: () => number = () => performance.now(),
+  ) {}
+
+  current(): Stage | null {
+    const t = this.clock();
+    if (this.last && t - this.last.t < SAMPLE_MS) return this.last.stage;
+    const totals = this.totals();
+    const loads = {} as Record<Stage, StageLoad>;
+    for (const stage of STAGES) {
+      // A count that starts over (a new phase) would read as a negative rate.
+      if (this.lastTotals && totals[stage] < this.lastTotals[stage]) this.moved[stage].reset();
+      this.moved[stage].sample(t, totals[stage]);
+      this.busy[stage].sample(t, this.meters[stage].total());
+      const busyMsPerSecond = this.busy[stage].rate();
+      loads[stage] = {
+        rate: this.moved[stage].rate(),
+        utilization: busyMsPerSecond === null ? null : busyMsPerSecond / 1000,
+      };
+    }
+    this.lastTotals = totals;
+    this.last = { t, stage: pickBottleneck(loads) };
+    return this.last.stage;
+  }
 }

@@ -8,14 +8,9 @@ import type {
   Phase,
   ProgressEvent,
   SpillFigures,
-  Stage,
 } from '../../../src-shared/protocol/events.js';
-import { pickBottleneck } from './bottleneck.js';
-import type { BusyMeter } from './busy-meter.js';
+import type { BottleneckWatch, StageTotals } from './bottleneck.js';
 import { RateMeter } from './rate-meter.js';
-
-/** How busy each stage is, for naming the bottleneck. */
-export type StageMeters = Record<Stage, BusyMeter>;
 
 export interface Counters {
   phase: Phase;
@@ -32,7 +27,6 @@ export interface Counters {
   ratioCompressed: number;
   ratioUncompressed: number;
   level: number | null;
-  bottleneck: Stage | null;
   spill: SpillFigures | null;
   destinationFree: number | null;
 }
@@ -45,8 +39,7 @@ export class ProgressTracker {
   private readonly writeMeter = new RateMeter();
   private readonly doneMeter = new RateMeter();
   private timer: NodeJS.Timeout | undefined;
-  private stages: StageMeters | null = null;
-  private readonly busy = { read: new RateMeter(), codec: new RateMeter(), write: new RateMeter() };
+  private stages: BottleneckWatch | null = null;
   private readonly samplers: Array<() => void> = [];
 
   constructor(
@@ -66,7 +59,6 @@ export class ProgressTracker {
       ratioCompressed: 0,
       ratioUncompressed: 0,
       level: null,
-      bottleneck: null,
       spill: null,
       destinationFree: null,
     };
@@ -91,8 +83,8 @@ export class ProgressTracker {
     this.emit({ type: 'warning', t: this.clock(), job: this.job, message });
   }
 
-  /** From now on, the bottleneck is named from these stages' busy time. */
-  watchStages(stages: StageMeters): void {
+  /** From now on, the bottleneck shown is the one the pipeline's watch measures. */
+  watchStages(stages: BottleneckWatch): void {
     this.stages = stages;
   }
 
@@ -123,7 +115,6 @@ export class ProgressTracker {
     this.codecMeter.sample(t, c.codecBytes);
     this.writeMeter.sample(t, c.bytesWritten);
     this.doneMeter.sample(t, c.streamDone);
-    if (this.stages) c.bottleneck = this.bottleneck(t);
     return {
       type: 'progress',
       t,
@@ -140,31 +131,11 @@ export class ProgressTracker {
       writeRate: this.writeMeter.rate(),
       ratio: c.ratioCompressed > 0 ? c.ratioUncompressed / c.ratioCompressed : null,
       eta: this.eta(),
-      bottleneck: c.bottleneck,
+      bottleneck: this.stages?.current() ?? null,
       level: c.level,
       spill: c.spill,
       destinationFree: c.destinationFree,
     };
-  }
-
-  private bottleneck(t: number): Stage | null {
-    const stages = this.stages!;
-    const utilization = (stage: Stage) => {
-      this.busy[stage].sample(t, stages[stage].total());
-      const msPerSecond = this.busy[stage].rate();
-      return msPerSecond === null ? null : msPerSecond / 1000;
-    };
-    const c = this.counters;
-    const ratio = c.ratioCompressed > 0 ? c.ratioUncompressed / c.ratioCompressed : null;
-    const writeRate = this.writeMeter.rate();
-    return pickBottleneck({
-      read: { rate: this.readMeter.rate(), utilization: utilization('read') },
-      codec: { rate: this.codecMeter.rate(), utilization: utilization('codec') },
-      write: {
-        rate: writeRate !== null && ratio !== null ? writeRate * ratio : null,
-        utilization: utilization('write'),
-      },
-    });
   }
 
   /** The longer of: reading what is left at the read rate, and finishing the stream at the
@@ -182,4 +153,9 @@ export class ProgressTracker {
     }
     return estimates.length > 0 ? Math.max(...estimates) : null;
   }
+}
+
+/** The uncompressed bytes each stage of a job has moved, from its counters. */
+export function stageTotals(counters: Counters): StageTotals {
+  return { read: counters.bytesRead, codec: counters.codecBytes, write: counters.streamDone };
 }

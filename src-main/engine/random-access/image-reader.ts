@@ -20,7 +20,8 @@ import type { SshOptions } from '../endpoints/ssh/connection.js';
 import { SpillwayError } from '../errors.js';
 import type { IndexedImage, OpenedImage } from '../format/image-layout.js';
 import { openImage } from '../image/open-image.js';
-import { CodecPool, CorruptFrameError, defaultThreads } from '../pool/codec-pool.js';
+import { CodecPool, defaultThreads } from '../pool/codec-pool.js';
+import { FrameCorruptError } from '../codecs/frame-codec.js';
 import { SlotArena, type Slot } from '../pool/slot-arena.js';
 import { normalize, type ByteRange } from '../ranges.js';
 import type { ReadAt } from '../read-at.js';
@@ -301,7 +302,7 @@ class IndexedReader implements ImageReader {
       if (ahead) this.stats.framesReadAhead++;
       this.options.onFrameDecoded?.(index);
     } catch (error) {
-      if (!(error instanceof CorruptFrameError)) throw error;
+      if (!(error instanceof FrameCorruptError)) throw error;
       const end = frame.driveOffset + frame.size;
       throw new SpillwayError(
         'image-damaged',

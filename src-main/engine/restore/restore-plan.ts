@@ -3,43 +3,16 @@
 // drive); `restore` throws the first one.
 
 import { realpath } from 'node:fs/promises';
-import type { ErrorCode } from '../../../src-shared/errors.js';
+import type { ErrorInfo } from '../../../src-shared/errors.js';
 import type { Manifest } from '../../../src-shared/manifest.js';
 import type { CheckLevel } from '../../../src-shared/protocol/events.js';
+import type { RestorePlan, TargetDescription } from '../../../src-shared/protocol/plans.js';
 import { formatBytes } from '../../../src-shared/units.js';
 import { disksUnderPath } from '../device/mounts.js';
 import { SpillwayError } from '../errors.js';
 import type { OpenedImage } from '../format/image-layout.js';
 import { knownPayloadSize } from '../image/stream-decoder.js';
 import { shrinkVerdict } from './smaller-target.js';
-import type { TargetDescription } from './restore-target.js';
-
-export interface Refusal {
-  code: ErrorCode;
-  message: string;
-  hint?: string;
-}
-
-export interface RestorePlan {
-  image: {
-    path: string;
-    layout: OpenedImage['layout'];
-    codec: string;
-    /** Bytes the image holds uncompressed, when known before decoding. */
-    payloadSize: number | null;
-    manifest: Manifest | null;
-    /** What a check of this image can prove. */
-    checkable: CheckLevel;
-    notes: string[];
-  };
-  target: TargetDescription;
-  /** What is lost, in words: "everything on /dev/sdb (240 GB, SanDisk, 2 partitions)". */
-  erases: string;
-  refusals: Refusal[];
-  /** The drive is smaller than the image, but nothing past its end is data: the image is
-   *  written up to this size and a GPT's backup moves to the new end. Null otherwise. */
-  shrinkTo: number | null;
-}
 
 function describeErase(target: TargetDescription): string {
   if (target.kind === 'file') {
@@ -104,7 +77,7 @@ export async function planRestore(
   image: OpenedImage,
   target: TargetDescription,
 ): Promise<RestorePlan> {
-  const refusals: Refusal[] = [];
+  const refusals: ErrorInfo[] = [];
   let shrinkTo: number | null = null;
   const payloadSize =
     image.layout === 'indexed' ? image.payloadSize : await knownPayloadSize(image);
@@ -131,7 +104,7 @@ export async function planRestore(
         hint: 'Copy the image to another drive first, or restore to a different drive.',
       });
     }
-    const backing = target.device?.backingFile;
+    const backing = target.backingFile;
     if (backing && (await anySameFile(backing, files))) {
       refusals.push({
         code: 'target-holds-image',
@@ -190,7 +163,7 @@ export async function planRestore(
   };
 }
 
-export function refusalError(refusal: Refusal): SpillwayError {
+export function refusalError(refusal: ErrorInfo): SpillwayError {
   return new SpillwayError(
     refusal.code,
     refusal.message,

@@ -7,39 +7,14 @@ import { constants } from 'node:fs';
 import { open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { promisify } from 'node:util';
-import { blockDeviceAt, devnumOfName, type BlockDeviceInfo } from '../device/block-device.js';
+import type { MountedPart, TargetDescription } from '../../../src-shared/protocol/plans.js';
+import { blockDeviceAt, devnumOfName } from '../device/block-device.js';
 import { activeSwapDevnums, disksUnderDevnum, listMounts } from '../device/mounts.js';
 import { SpillwayError } from '../errors.js';
 import { BackgroundFlush } from '../io/background-flush.js';
 import { readFully, writeFully } from '../io/file-io.js';
 
 const run = promisify(execFile);
-
-export interface MountedPart {
-  /** "/dev/sdb1" */
-  device: string;
-  /** Where it is mounted, or "swap". */
-  mountPoint: string;
-}
-
-/** Plain data: what the target is, for the plan, the confirmation and the UI. */
-export interface TargetDescription {
-  path: string;
-  kind: 'device' | 'file';
-  /** The name the user types to confirm: the kernel name ("sdb") or the file's name. */
-  name: string;
-  /** Bytes a device holds; null for a file (it grows). */
-  size: number | null;
-  exists: boolean;
-  model?: string;
-  /** Kernel names of the device's partitions. */
-  partitions: string[];
-  /** Its partitions (or itself) that are mounted or used as swap now. */
-  mounted: MountedPart[];
-  /** Whole disks it is (for a device), by kernel name. */
-  disks: string[];
-  device?: BlockDeviceInfo;
-}
 
 export async function describeTarget(path: string): Promise<TargetDescription> {
   const st = await stat(path).catch(() => null);
@@ -95,7 +70,7 @@ export async function describeTarget(path: string): Promise<TargetDescription> {
     partitions: device.partitions,
     mounted,
     disks: [...(await disksUnderDevnum(device.devnum, 0, false))],
-    device,
+    ...(device.backingFile ? { backingFile: device.backingFile } : {}),
   };
 }
 

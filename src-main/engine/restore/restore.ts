@@ -29,7 +29,8 @@ import { clip } from '../ranges.js';
 import { moveGptBackup } from '../partition-table/gpt-resize.js';
 import { checkBeforeWriting, selectWrites, type StoredDigests } from './check-before-writing.js';
 import { readBackAndCompare, WrittenLog } from './read-back.js';
-import { planRestore, refusalError, type RestorePlan } from './restore-plan.js';
+import type { RestorePlan } from '../../../src-shared/protocol/plans.js';
+import { planRestore, refusalError } from './restore-plan.js';
 import { describeTarget, openTarget, type RestoreTarget } from './restore-target.js';
 
 export interface RestoreOptions {
