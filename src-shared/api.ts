@@ -163,6 +163,8 @@ export const CallSchema = z.discriminatedUnion('method', [
   /** Shows a file in the system's file manager (the desktop app only). */
   z.object({ method: z.literal('revealInFolder'), params: z.object({ path }) }),
   z.object({ method: z.literal('listHistory'), params: z.object({}) }),
+  /** The images in the history, one entry each, newest first. */
+  z.object({ method: z.literal('listImages'), params: z.object({}) }),
   z.object({ method: z.literal('getSettings'), params: z.object({}) }),
   z.object({ method: z.literal('updateSettings'), params: SettingsSchema.partial() }),
 ]);
@@ -249,6 +251,32 @@ export const HistoryEntrySchema = z.object({
   error: ErrorInfoSchema.nullable(),
 });
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
+
+/**
+ * One image file the history knows of, however many jobs touched it: one made here (a
+ * backup), or one of another tool's that was restored or verified here.
+ */
+export const ImageRecordSchema = z.object({
+  path,
+  /** Made by a backup here: it may be deleted from the app. */
+  madeHere: z.boolean(),
+  /** The drive or file it was made from, when made here. */
+  source: text.nullable(),
+  /** When the backup that made it ended; null for another tool's image. */
+  madeAt: z.number().nullable(),
+  /** Bytes of the drive, of the image, and their ratio, when known. */
+  size: bytes.nullable(),
+  imageBytes: bytes.nullable(),
+  ratio: z.number().nullable(),
+  /** What its latest verify found: true intact, false damaged, null never verified. */
+  verified: z.boolean().nullable(),
+  verifiedAt: z.number().nullable(),
+  /** The last time a job used it (made, verified or restored from it). */
+  lastUsedAt: z.number(),
+  /** Whether the file is there now: false when it was deleted or moved; null unknown. */
+  exists: z.boolean().nullable(),
+});
+export type ImageRecord = z.infer<typeof ImageRecordSchema>;
 
 export const CompressionSampleSchema = z.object({
   codec: z.enum(CODEC_NAMES),
@@ -394,6 +422,7 @@ export const RESULT_SCHEMAS = {
   ejectDrive: z.object({ ejected: z.boolean(), message: text }),
   revealInFolder: z.object({ shown: z.boolean() }),
   listHistory: z.array(HistoryEntrySchema),
+  listImages: z.array(ImageRecordSchema),
   getSettings: SettingsSchema,
   updateSettings: SettingsSchema,
 } as const satisfies Record<Method, z.ZodType>;

@@ -222,6 +222,17 @@ describe.each(Object.entries(TRANSPORTS))('the API over %s', (_name, connect) =>
     // It survives a restart: a new store over the same folder reads the same entries.
     expect(await openHistory(join(dir.path, 'data')).list()).toEqual(history);
 
+    // The images: one, however many jobs used it, with its verify, and there.
+    expect(await api.listImages({})).toEqual([
+      expect.objectContaining({
+        path: image,
+        madeHere: true,
+        source,
+        verified: true,
+        exists: true,
+      }) as unknown,
+    ]);
+
     // Deleting: only an image the history lists as made here, then every file of it.
     await expect(api.deleteImage({ image: source })).rejects.toMatchObject({
       info: { code: 'usage' },
@@ -229,6 +240,7 @@ describe.each(Object.entries(TRANSPORTS))('the API over %s', (_name, connect) =>
     expect(existsSync(source)).toBe(true);
     expect(await api.deleteImage({ image })).toEqual({ removed: [image] });
     expect(existsSync(image)).toBe(false);
+    expect(await api.listImages({})).toMatchObject([{ path: image, exists: false }]);
   });
 
   it('samples compression, checks a destination and lists a folder', async () => {

@@ -20,7 +20,9 @@ type EndEvent = DoneEvent | ErrorEvent;
 import { classifyDrives } from '../drives/classify-drives.js';
 import { listDrives } from '../drives/list-drives.js';
 import { SpillwayError, toErrorInfo } from '../engine/index.js';
+import { imageExists } from '../files/image-exists.js';
 import { historyEntry } from '../store/history-entry.js';
+import { imageRecords } from '../store/image-records.js';
 import type { HistoryStore } from '../store/history-store.js';
 import type { SettingsStore } from '../store/settings-store.js';
 import type { JobRequest } from './job-requests.js';
@@ -177,6 +179,10 @@ export function createApiHandler(
       }
       case 'listHistory':
         return backend.history.list();
+      case 'listImages': {
+        const records = imageRecords(await backend.history.list());
+        return Promise.all(records.map(async (r) => ({ ...r, exists: await imageExists(r.path) })));
+      }
       case 'getSettings':
         return backend.settings.get();
       case 'updateSettings':

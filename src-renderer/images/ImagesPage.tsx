@@ -1,8 +1,8 @@
-// Images: the history of images made and restored, with inspect, verify, restore and
-// delete for the images made here.
+// Images: every image the history knows of, one row each, grouped by the drive it was made
+// from (inspect, verify, restore; delete for those made here), then the jobs run.
 
 import { useEffect, useState } from 'react';
-import type { HistoryEntry } from '../../src-shared/api.js';
+import type { HistoryEntry, ImageRecord } from '../../src-shared/api.js';
 import type { ImageInfo } from '../../src-shared/protocol/plans.js';
 import { formatBytes, formatDuration } from '../../src-shared/units.js';
 import { useApi, useTransport } from '../api/api-context.js';
@@ -14,45 +14,85 @@ import { useNav } from '../nav-store.js';
 import { useRestoreWizard } from '../restore/restore-store.js';
 import { problemOf, type Problem } from '../words/error-words.js';
 import { useHistory } from './history-store.js';
+import { imageGroups } from './image-groups.js';
 
-const KIND_WORDS = { backup: 'Backup', restore: 'Restore', verify: 'Verify' } as const;
+const KIND_WORDS = {
+  backup: 'Backup',
+  restore: 'Restore',
+  verify: 'Verify',
+  extract: 'Files copied',
+} as const;
 
 export function ImagesPage() {
   const api = useApi();
-  const { entries, error, refresh } = useHistory();
+  const { entries, images, error, refresh } = useHistory();
   useEffect(() => void refresh(api), [api, refresh]);
   return (
     <section aria-labelledby="images-title">
       <h1 id="images-title">Images</h1>
       {error && <p role="alert">{error}</p>}
-      {entries.length === 0 && <p>No images yet: back up a drive and it is listed here.</p>}
-      <ul className="history" aria-label="History">
-        {[...entries].reverse().map((entry) => (
-          <HistoryRow key={entry.jobId} entry={entry} verified={lastVerify(entries, entry)} />
-        ))}
-      </ul>
+      {images.length === 0 && <p>No images yet: back up a drive and it is listed here.</p>}
+      {imageGroups(images).map((group) => (
+        <section key={group.source ?? ''} aria-label={groupTitle(group.source)}>
+          <h2>{groupTitle(group.source)}</h2>
+          <ul className="history" aria-label={`Images ${groupTitle(group.source)}`}>
+            {group.images.map((image) => (
+              <ImageRow key={image.path} image={image} />
+            ))}
+          </ul>
+        </section>
+      ))}
+      {entries.length > 0 && (
+        <details>
+          <summary>Jobs run ({entries.length})</summary>
+          <ul className="history" aria-label="History">
+            {[...entries].reverse().map((entry) => (
+              <HistoryLine key={entry.jobId} entry={entry} />
+            ))}
+          </ul>
+        </details>
+      )}
     </section>
   );
 }
 
-/** For an image made here: what its latest verify found (null: never verified). */
-function lastVerify(entries: HistoryEntry[], entry: HistoryEntry): boolean | null {
-  if (entry.kind !== 'backup' || !entry.destination) return entry.verified;
-  const verifies = entries.filter(
-    (e) => e.kind === 'verify' && e.outcome === 'done' && e.source === entry.destination,
+function groupTitle(source: string | null): string {
+  return source === null ? 'Made by other tools' : `Made from ${source}`;
+}
+
+function verifiedWords(image: ImageRecord): string {
+  if (image.exists === false) return 'not on the disk any more (deleted or moved)';
+  if (image.verified === false) return 'DAMAGED';
+  if (image.verified === true) return 'verified';
+  return 'not verified yet';
+}
+
+/** One job of the history, as a line: what, when, how long, and how it ended. */
+function HistoryLine({ entry }: { entry: HistoryEntry }) {
+  const outcome =
+    entry.outcome === 'failed'
+      ? `failed: ${entry.error?.message ?? ''}`
+      : entry.outcome === 'cancelled'
+        ? 'cancelled'
+        : entry.verified === false
+          ? 'done, damage found'
+          : 'done';
+  return (
+    <li className="history-entry">
+      <strong>{KIND_WORDS[entry.kind as keyof typeof KIND_WORDS] ?? entry.kind}</strong>{' '}
+      <span>{entry.kind === 'backup' ? (entry.destination ?? entry.source) : entry.source}</span>
+      <span className="muted">
+        {' '}
+        {new Date(entry.endedAt).toLocaleString()} ·{' '}
+        {formatDuration((entry.endedAt - entry.startedAt) / 1000)}
+        {entry.kind === 'restore' && entry.destination && ` · onto ${entry.destination}`}
+      </span>{' '}
+      <span className={`state ${entry.outcome}`}>{outcome}</span>
+    </li>
   );
-  return verifies.at(-1)?.verified ?? null;
 }
 
-function outcomeWords(entry: HistoryEntry, verified: boolean | null): string {
-  if (entry.outcome === 'cancelled') return 'cancelled';
-  if (entry.outcome === 'failed') return `failed: ${entry.error?.message ?? ''}`;
-  if (verified === false) return 'done, DAMAGED';
-  if (verified === true) return 'done, verified';
-  return entry.kind === 'backup' ? 'done, not verified yet' : 'done';
-}
-
-function HistoryRow({ entry, verified }: { entry: HistoryEntry; verified: boolean | null }) {
+function ImageRow({ image: record }: { image: ImageRecord }) {
   const api = useApi();
   const transport = useTransport();
   const refresh = useHistory((s) => s.refresh);
@@ -63,7 +103,8 @@ function HistoryRow({ entry, verified }: { entry: HistoryEntry; verified: boolea
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
   const verifyJob = useJobs((s) => (verifyJobId ? s.jobs[verifyJobId] : undefined));
-  const image = entry.kind === 'backup' && entry.outcome === 'done' ? entry.destination : null;
+  // Actions only for a file that is there (or that cannot be told from here).
+  const image = record.exists === false ? null : record.path;
 
   useEffect(() => {
     if (verifyJob && verifyJob.outcome.state !== 'running') void refresh(api);
@@ -77,19 +118,19 @@ function HistoryRow({ entry, verified }: { entry: HistoryEntry; verified: boolea
   return (
     <li className="history-entry">
       <div className="history-line">
-        <strong>{KIND_WORDS[entry.kind as keyof typeof KIND_WORDS] ?? entry.kind}</strong>{' '}
-        <span>{entry.kind === 'backup' ? (entry.destination ?? entry.source) : entry.source}</span>
+        <strong>{record.path}</strong>
         <span className="muted">
           {' '}
-          {new Date(entry.endedAt).toLocaleString()} ·{' '}
-          {formatDuration((entry.endedAt - entry.startedAt) / 1000)}
-          {entry.kind === 'backup' && ` · from ${entry.source}`}
-          {entry.kind === 'restore' && entry.destination && ` · onto ${entry.destination}`}
-          {entry.size !== null && ` · ${formatBytes(entry.size)}`}
-          {entry.imageBytes !== null && ` → ${formatBytes(entry.imageBytes)}`}
-          {entry.ratio !== null && ` (${entry.ratio.toFixed(2)}×)`}
+          {record.madeAt !== null
+            ? `made ${new Date(record.madeAt).toLocaleString()}`
+            : `last used ${new Date(record.lastUsedAt).toLocaleString()}`}
+          {record.size !== null && ` · ${formatBytes(record.size)}`}
+          {record.imageBytes !== null && ` → ${formatBytes(record.imageBytes)}`}
+          {record.ratio !== null && ` (${record.ratio.toFixed(2)}×)`}
         </span>{' '}
-        <span className={`state ${entry.outcome}`}>{outcomeWords(entry, verified)}</span>
+        <span className={`state ${record.verified === false ? 'failed' : 'done'}`}>
+          {verifiedWords(record)}
+        </span>
       </div>
       {image && (
         <div className="actions">
@@ -125,11 +166,12 @@ function HistoryRow({ entry, verified }: { entry: HistoryEntry; verified: boolea
               Show in folder
             </button>
           )}
-          {!confirmDelete ? (
+          {record.madeHere && !confirmDelete && (
             <button type="button" onClick={() => setConfirmDelete(true)}>
               Delete…
             </button>
-          ) : (
+          )}
+          {record.madeHere && confirmDelete && (
             <span className="confirm-delete" role="group" aria-label="Confirm delete">
               Delete {image} from the disk?{' '}
               <button
