@@ -80,6 +80,9 @@ export async function* decodeBlocks(
   const expected = await knownPayloadSize(image);
   const input = image.input.stream();
   input.on('data', (chunk: Buffer) => onInput(chunk.byteLength));
+  // The decoder's errors reach the loop below through its iterator, which throws them; the
+  // listener only keeps one emitted after the loop has ended (a cancel) from ending the
+  // process as an unhandled 'error' event.
   const decoded: Readable =
     image.layout === 'raw' ? input : input.pipe(decoderFor(image)).on('error', () => {});
   if (image.layout !== 'raw') input.on('error', (error) => decoded.destroy(error));
