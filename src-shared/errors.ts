@@ -79,13 +79,79 @@ export function errorKind(code: ErrorCode): ErrorKind {
   }
 }
 
+/**
+ * What the user can do about a failure, as a code: each front end words it for its people
+ * (the CLI may name a flag, the app names a button or a setting). The engine never words a
+ * next step itself, since it cannot know whether a command line is there.
+ */
+export const REMEDIES = [
+  // rights
+  'run-as-admin',
+  // the destination
+  'overwrite',
+  'overwrite-and-merge',
+  'choose-other-destination',
+  'free-space',
+  'choose-roomier-folder',
+  'larger-parts',
+  // the source drive or a target drive
+  'skip-unreadable',
+  'replug-and-retry',
+  'replug-and-resume',
+  'try-another-drive',
+  'choose-drive-again',
+  'unmount-target',
+  'choose-other-target',
+  'choose-larger-target',
+  // the image
+  'use-another-copy',
+  'verify-image',
+  'remove-index-file',
+  'rename-plain-image',
+  'find-missing-part',
+  'pick-image-file',
+  'rebackup-from-stream',
+  'name-image-place',
+  // an interrupted backup
+  'resume',
+  'start-without-resume',
+  'use-raw-mode',
+  'use-used-mode',
+  'use-same-frame-size',
+  // the spill buffer
+  'choose-spill-folder',
+  // another machine
+  'fix-ssh-address',
+  'accept-host-key',
+  'update-known-hosts',
+  'add-ssh-key',
+  'load-ssh-key',
+  'check-ssh-login',
+  // anything else
+  'start-again',
+  'read-log',
+] as const;
+
+export type Remedy = (typeof REMEDIES)[number];
+export const RemedySchema = z.enum(REMEDIES);
+
+/** The facts a message and a remedy are worded from: paths, sizes, names (never secrets). */
+export const FactsSchema = z.record(
+  z.string().max(64),
+  z.union([z.string().max(4096), z.number(), z.boolean()]),
+);
+export type Facts = z.infer<typeof FactsSchema>;
+
 /** The shape an error takes when it crosses a process boundary (events, API replies);
  *  whoever receives one from another process validates it with this schema. */
 export const ErrorInfoSchema = z.object({
   code: z.enum(ERROR_CODES),
-  /** One line a home user understands: what went wrong. */
+  /** One line a home user understands: what went wrong, naming no front end's controls
+   *  (no CLI flag, no button). */
   message: z.string().max(4096),
-  /** The next step, when there is one ("Free 3.2 GiB on /media/usb, then try again."). */
-  hint: z.string().max(4096).optional(),
+  /** What the message and the remedy are worded from ({ path: '/media/usb/disk.img.zst' }). */
+  facts: FactsSchema.optional(),
+  /** The next step, when there is one; each front end words it. */
+  remedy: RemedySchema.optional(),
 });
 export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;

@@ -42,8 +42,7 @@ export interface ApiBackend {
 /** An unexpected error, with where its details are when there is a log file. */
 function withLogHint(info: ErrorInfo, log: Logger): ErrorInfo {
   if (info.code !== 'internal' || log.file === null) return info;
-  const where = `The details are in ${log.file}.`;
-  return { ...info, hint: info.hint ? `${info.hint} ${where}` : where };
+  return { ...info, facts: { ...info.facts, log: log.file }, remedy: 'read-log' };
 }
 
 export interface ApiHandler {

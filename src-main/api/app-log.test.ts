@@ -121,7 +121,8 @@ describe.skipIf(!isRoot)(
         type: 'error',
         error: {
           code: 'internal',
-          hint: expect.stringContaining(`The details are in ${logFile}.`),
+          facts: { log: logFile },
+          remedy: 'read-log',
         },
       });
       const text = await logText();

@@ -110,7 +110,7 @@ function checkSameTarget(
     'not-confirmed',
     `${now.path} is not the drive you confirmed (${describe(was)}): it is now ${describe(is)}. ` +
       'Nothing was written.',
-    { hint: 'Choose the drive again: it may have been unplugged and another plugged in.' },
+    { facts: { target: now.path }, remedy: 'choose-drive-again' },
   );
 }
 

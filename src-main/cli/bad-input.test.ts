@@ -122,9 +122,10 @@ describe('bad input', () => {
     expect(level.code).toBe(2);
   });
 
-  it('an existing destination is kept unless --force', async () => {
+  it('an existing destination is kept unless --force, and the next step names --force', async () => {
     const result = await spillway(['backup', join(dir.path, 'disk.img'), image]);
     expectOneLineError(result, /already exists/);
+    expect(result.stderr).toMatch(/^ {2}Choose another name, or add --force to replace it\.$/m);
     expect(result.code).toBe(4);
   });
 });

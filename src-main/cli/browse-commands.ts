@@ -24,7 +24,7 @@ export function imagePathArgument(text: string): ImagePath {
   const parsed = parseImagePath(text);
   if (!parsed) {
     throw new SpillwayError('usage', `"${text}" is not a path inside the image.`, {
-      hint: 'Write the partition’s number (as `spillway ls IMAGE` lists them), a colon, then the path: 2:/home/me. With one partition of files, /home/me is enough.',
+      remedy: 'name-image-place',
     });
   }
   return parsed;
@@ -193,9 +193,11 @@ export async function extractCommand(
   flags: BrowseFlags & { force?: boolean },
 ): Promise<number> {
   if (paths.length < 2) {
-    throw new SpillwayError('usage', 'Name what to copy and the folder to copy it into.', {
-      hint: 'For example: spillway extract disk.img.zst 2:/home/me/Photos ./restored',
-    });
+    throw new SpillwayError(
+      'usage',
+      'Name what to copy and the folder to copy it into, for example: ' +
+        'spillway extract disk.img.zst 2:/home/me/Photos ./restored',
+    );
   }
   const destination = paths.at(-1)!;
   const items = paths.slice(0, -1).map(imagePathArgument);
@@ -251,23 +253,15 @@ function describeExtract(result: ExtractResult): string {
 }
 
 /**
- * The next step on the command line, for the errors that have one here. `unnumbered`: a path
- * was given without its partition's number.
+ * A usage error met where a path was given without its partition's number (`unnumbered`):
+ * its next step is to write the place in full. Other errors carry their own remedy.
  */
 export function withCliHint(error: unknown, unnumbered = false): unknown {
-  if (!(error instanceof SpillwayError) || error.hint) return error;
-  const hints: Partial<Record<SpillwayError['code'], string>> = {
-    'destination-exists': 'Add --force to replace files that are there and merge into folders.',
-    'image-not-indexed':
-      'Make a Spillway image of it, which has one: for example ' +
-      '`zstd -dc IMAGE | spillway backup - NEW.img.zst` (gzip -dc, xz -dc or lz4 -dc for those).',
-    ...(unnumbered
-      ? {
-          usage:
-            'Put the partition’s number before the path, as `spillway ls IMAGE` lists them: 2:/home/me.',
-        }
-      : {}),
-  };
-  const hint = hints[error.code];
-  return hint ? new SpillwayError(error.code, error.message, { hint, cause: error }) : error;
+  if (!(error instanceof SpillwayError) || error.remedy || !unnumbered) return error;
+  if (error.code !== 'usage') return error;
+  return new SpillwayError(error.code, error.message, {
+    facts: error.facts,
+    remedy: 'name-image-place',
+    cause: error,
+  });
 }

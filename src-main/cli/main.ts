@@ -5,6 +5,7 @@ import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SpillwayError, toErrorInfo, TOOL_VERSION } from '../engine/index.js';
+import { cliWords } from './error-words.js';
 import { parseSize } from '../../src-shared/units.js';
 import { CODEC_NAMES } from '../../src-shared/manifest.js';
 import {
@@ -332,9 +333,10 @@ function appendingFile(path: string): LogSink {
 
 function report(error: unknown, log: Logger): number {
   const info = toErrorInfo(error);
+  const words = cliWords(info);
   log.error(`failed: ${info.message}`, error);
-  process.stderr.write(`spillway: ${info.message}\n`);
-  if (info.hint) process.stderr.write(`  ${info.hint}\n`);
+  process.stderr.write(`spillway: ${words.message}\n`);
+  if (words.remedy) process.stderr.write(`  ${words.remedy}\n`);
   if (info.code === 'internal') {
     process.stderr.write(
       log.file !== null

@@ -2,8 +2,14 @@
 // terminal), or plain lines for phases and warnings (a log file, a pipe).
 
 import type { Writable } from 'node:stream';
-import type { JobEvent } from '../../src-shared/protocol/events.js';
+import type { JobEvent, WarningEvent } from '../../src-shared/protocol/events.js';
+import { cliRemedy } from './error-words.js';
 import { progressLine } from './progress-line.js';
+
+/** A warning, with what to do about it on the command line when there is something. */
+function warningLine(event: WarningEvent): string {
+  return `warning: ${event.message}${event.remedy ? ` ${cliRemedy(event.remedy)}` : ''}\n`;
+}
 
 export interface Reporter {
   emit(event: JobEvent): void;
@@ -31,7 +37,7 @@ export function terminalReporter(out: NodeJS.WriteStream): Reporter {
         drawn = true;
       } else if (event.type === 'phase' || event.type === 'warning') {
         clear();
-        out.write(`${event.type === 'warning' ? 'warning: ' : ''}${event.message}\n`);
+        out.write(event.type === 'warning' ? warningLine(event) : `${event.message}\n`);
       }
     },
     finish: clear,
@@ -42,7 +48,7 @@ export function plainReporter(out: Writable): Reporter {
   return {
     emit(event) {
       if (event.type === 'phase') out.write(`${event.message}\n`);
-      if (event.type === 'warning') out.write(`warning: ${event.message}\n`);
+      if (event.type === 'warning') out.write(warningLine(event));
     },
     finish: () => {},
   };

@@ -1,25 +1,47 @@
-// The engine's one error type: a code from src-shared/errors.ts, a message a home user
-// understands, and the next step when there is one. Anything else that escapes a job is a
-// bug and is reported as 'internal' with its own message.
+// The engine's one error type: a code from src-shared/errors.ts, a message that says what
+// happened, the facts it was worded from, and the next step as a remedy code when there is
+// one. The engine words no next step itself: it cannot know whether its user has a command
+// line (the CLI words remedies in cli/error-words.ts, the app in src-renderer/words/).
+// Anything else that escapes a job is a bug and is reported as 'internal' with its own message.
 
-import type { ErrorCode, ErrorInfo } from '../../src-shared/errors.js';
+import type { ErrorCode, ErrorInfo, Facts, Remedy } from '../../src-shared/errors.js';
+
+export interface SpillwayErrorOptions {
+  facts?: Facts;
+  remedy?: Remedy;
+  cause?: unknown;
+}
 
 export class SpillwayError extends Error {
   readonly code: ErrorCode;
-  readonly hint: string | undefined;
+  readonly facts: Facts;
+  readonly remedy: Remedy | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { hint?: string; cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: SpillwayErrorOptions) {
     super(message, { cause: options?.cause });
     this.name = 'SpillwayError';
     this.code = code;
-    this.hint = options?.hint;
+    this.facts = options?.facts ?? {};
+    this.remedy = options?.remedy;
   }
 
   info(): ErrorInfo {
-    return this.hint === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, hint: this.hint };
+    return {
+      code: this.code,
+      message: this.message,
+      ...(Object.keys(this.facts).length > 0 ? { facts: this.facts } : {}),
+      ...(this.remedy !== undefined ? { remedy: this.remedy } : {}),
+    };
   }
+}
+
+/** The error an ErrorInfo describes (one that crossed a process boundary), whole. */
+export function errorFromInfo(info: ErrorInfo, cause?: unknown): SpillwayError {
+  return new SpillwayError(info.code, info.message, {
+    ...(info.facts ? { facts: info.facts } : {}),
+    ...(info.remedy ? { remedy: info.remedy } : {}),
+    ...(cause !== undefined ? { cause } : {}),
+  });
 }
 
 export function cancelled(): SpillwayError {
@@ -31,25 +53,28 @@ export function toErrorInfo(error: unknown): ErrorInfo {
   if (error instanceof SpillwayError) return error.info();
   const sys = error as NodeJS.ErrnoException | undefined;
   const path = sys?.path ? ` (${sys.path})` : '';
+  const facts: Facts | undefined = sys?.path ? { path: sys.path } : undefined;
+  const info = (code: ErrorCode, message: string, remedy?: Remedy): ErrorInfo => ({
+    code,
+    message,
+    ...(facts ? { facts } : {}),
+    ...(remedy ? { remedy } : {}),
+  });
   switch (sys?.code) {
     case 'ENOENT':
-      return { code: 'not-found', message: `No such file or device${path}.` };
+      return info('not-found', `No such file or device${path}.`);
     case 'EACCES':
     case 'EPERM':
-      return {
-        code: 'permission-denied',
-        message: `Permission denied${path}.`,
-        hint: 'Drives can only be read and written with administrator rights: try again as root.',
-      };
+      return info('permission-denied', `Permission denied${path}.`, 'run-as-admin');
     case 'ENOSPC':
-      return { code: 'destination-full', message: `The disk is full${path}.` };
+      return info('destination-full', `The disk is full${path}.`);
     case 'EIO':
-      return { code: 'read-error', message: `The device reported an I/O error${path}.` };
+      return info('read-error', `The device reported an I/O error${path}.`);
     case 'ENXIO':
     case 'ENODEV':
-      return { code: 'device-gone', message: `The device is gone${path}: was it unplugged?` };
+      return info('device-gone', `The device is gone${path}: was it unplugged?`);
     case 'EBUSY':
-      return { code: 'target-busy', message: `The device is in use${path}.` };
+      return info('target-busy', `The device is in use${path}.`);
   }
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'internal', message: `Unexpected error: ${message}` };

@@ -20,5 +20,5 @@ export {
 export { ImageBrowser } from './browse/image-browser.js';
 export { extract, type ExtractOptions, type ExtractItem } from './browse/extract.js';
 export { quietContext, type JobContext, type JobLog } from './jobs/job-context.js';
-export { SpillwayError, toErrorInfo } from './errors.js';
+export { errorFromInfo, SpillwayError, toErrorInfo } from './errors.js';
 export { TOOL_VERSION } from './version.js';

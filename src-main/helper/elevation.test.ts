@@ -45,7 +45,7 @@ describe('helperCommand', () => {
       } catch (error) {
         expect(error).toMatchObject({
           code: 'permission-denied',
-          hint: expect.stringMatching(/^Start Spillway as an administrator/),
+          remedy: 'run-as-admin',
         });
       }
     }

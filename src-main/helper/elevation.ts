@@ -41,6 +41,7 @@ export function helperCommand(facts: ElevationFacts, socketPath: string): Helper
   throw new SpillwayError(
     'permission-denied',
     'Reading and writing whole drives needs administrator rights.',
-    { hint: 'Start Spillway as an administrator (this system’s own prompt is not supported yet).' },
+    // This system's own password prompt is not supported yet.
+    { remedy: 'run-as-admin' },
   );
 }

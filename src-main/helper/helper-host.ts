@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import type { ErrorInfo } from '../../src-shared/errors.js';
 import type { JobEvent } from '../../src-shared/protocol/events.js';
-import { SpillwayError } from '../engine/errors.js';
+import { errorFromInfo, SpillwayError } from '../engine/errors.js';
 import type { HelperCommand } from './elevation.js';
 import type { JobRequest, Question } from '../api/job-requests.js';
 import type { JobRunner } from '../api/job-runner.js';
@@ -157,7 +157,7 @@ export class HelperHost implements JobRunner {
       child.once('exit', (code) =>
         reject(
           new SpillwayError('permission-denied', `The helper did not start (exit code ${code}).`, {
-            hint: 'Administrator rights are needed to read and write whole drives.',
+            remedy: 'run-as-admin',
           }),
         ),
       );
@@ -252,8 +252,7 @@ export class HelperHost implements JobRunner {
         if (!call) return;
         if (message.ok) call.resolve(message.result);
         else {
-          const { code, message: text, hint } = message.error;
-          call.reject(new SpillwayError(code, text, hint ? { hint } : {}));
+          call.reject(errorFromInfo(message.error));
         }
         return;
       }
@@ -292,11 +291,12 @@ export class HelperHost implements JobRunner {
           })) ?? [];
         const error: ErrorInfo = {
           code: 'internal',
-          message: `The helper process running this ${job.kind} stopped unexpectedly: ${why}.`,
-          hint:
-            removed.length > 0 || job.kind === 'backup'
-              ? 'The unfinished image was removed. Start the job again.'
-              : 'Start the job again.',
+          message:
+            `The helper process running this ${job.kind} stopped unexpectedly: ${why}.` +
+            (removed.length > 0 || job.kind === 'backup'
+              ? ' The unfinished image was removed.'
+              : ''),
+          remedy: 'start-again',
         };
         job.onEvent({ type: 'error', t: Date.now(), job: job.kind, error });
       }),

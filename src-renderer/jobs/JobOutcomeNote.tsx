@@ -2,6 +2,7 @@
 
 import { formatBytes, formatDuration } from '../../src-shared/units.js';
 import { ProblemNote } from '../components/ProblemNote.js';
+import { problemFromInfo } from '../words/error-words.js';
 import type { RestoreCheck } from '../../src-shared/protocol/events.js';
 import type { JobView } from './job-view.js';
 
@@ -26,9 +27,7 @@ export function JobOutcomeNote({ view }: { view: JobView }) {
         </p>
       );
     }
-    return (
-      <ProblemNote problem={{ message: outcome.error.message, hint: outcome.error.hint ?? null }} />
-    );
+    return <ProblemNote problem={problemFromInfo(outcome.error)} />;
   }
   const result = outcome.result;
   switch (result.kind) {

@@ -6,8 +6,15 @@ import type {
   JobEvent,
   JobResult,
   ProgressEvent,
+  WarningEvent,
 } from '../../src-shared/protocol/events.js';
 import type { ErrorInfo } from '../../src-shared/errors.js';
+import { appRemedy } from '../words/error-words.js';
+
+/** A warning, with what to do about it in the app when there is something. */
+function warningWords(event: WarningEvent): string {
+  return event.remedy ? `${event.message} ${appRemedy(event.remedy)}` : event.message;
+}
 
 /** One point of the live charts: seconds since the start, rates in bytes/s, spill bytes. */
 export interface ChartPoint {
@@ -74,7 +81,7 @@ export function applyJobEvent(view: JobView, event: JobEvent): JobView {
     case 'phase':
       return { ...view, phaseMessage: event.message };
     case 'warning':
-      return { ...view, warnings: [...view.warnings, event.message].slice(-20) };
+      return { ...view, warnings: [...view.warnings, warningWords(event)].slice(-20) };
     case 'done':
       return { ...view, outcome: { state: 'done', result: event.result } };
     case 'error':

@@ -9,7 +9,7 @@ import { DriveLabel } from '../components/DriveLabel.js';
 import { PartitionTable } from '../components/PartitionTable.js';
 import { PathPicker } from '../components/PathPicker.js';
 import { ProblemNote } from '../components/ProblemNote.js';
-import { problemOf } from '../words/error-words.js';
+import { problemFromInfo, problemOf } from '../words/error-words.js';
 import { WizardFrame } from '../components/WizardFrame.js';
 import { useHistory } from '../images/history-store.js';
 import { JobLiveView } from '../jobs/JobLiveView.js';
@@ -293,7 +293,7 @@ function TargetStep() {
             </p>
           )}
           {plan.refusals.map((r) => (
-            <ProblemNote key={r.code} problem={{ message: r.message, hint: r.hint ?? null }} />
+            <ProblemNote key={r.code} problem={problemFromInfo(r)} />
           ))}
         </div>
       )}

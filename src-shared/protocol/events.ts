@@ -3,7 +3,7 @@
 // validate them wherever they arrive from another process.
 
 import { z } from 'zod';
-import { ErrorInfoSchema } from '../errors.js';
+import { ErrorInfoSchema, RemedySchema } from '../errors.js';
 import { ByteRangeSchema } from '../manifest.js';
 
 export const JOB_KINDS = ['backup', 'restore', 'verify', 'pipe', 'recompress', 'extract'] as const;
@@ -98,7 +98,10 @@ export const WarningEventSchema = z.object({
   type: z.literal('warning'),
   t: time,
   job: z.enum(JOB_KINDS),
+  /** What happened, naming no front end's controls. */
   message: z.string().max(4096),
+  /** What the user can do about it next time, when there is something; each front end words it. */
+  remedy: RemedySchema.optional(),
 });
 export type WarningEvent = z.infer<typeof WarningEventSchema>;
 

@@ -69,7 +69,7 @@ async function runBackup(
       extension: CODEC_INFO[settings.codec].extension,
       resume: options.resume ?? false,
       split: options.split,
-      warn: (message) => progress.warn(message),
+      warn: (message, remedy) => progress.warn(message, remedy),
     });
     const drive = source.type === 'positioned' ? source : null;
     const map = drive ? await blockMapFor(drive, options.mode ?? 'used', progress) : null;
@@ -194,7 +194,7 @@ async function openStages(
     memoryFrames: MEMORY_FRAMES,
     frameSize: settings.frameSize,
     signal: context.signal,
-    warn: (message) => progress.warn(message),
+    warn: (message, remedy) => progress.warn(message, remedy),
   });
   closers.push(() => spill.dispose());
   const meters = { read: new BusyMeter(), codec: pool.busy, write: new BusyMeter() };
@@ -346,7 +346,9 @@ async function failed(
   }
   if (kept && error instanceof SpillwayError) {
     return new SpillwayError(error.code, `${error.message} The part written is kept as ${kept}.`, {
-      hint: 'Continue it later with --resume.',
+      facts: { ...error.facts, kept },
+      remedy: 'resume',
+      cause: error,
     });
   }
   return error;

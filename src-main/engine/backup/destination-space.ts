@@ -87,6 +87,9 @@ export async function destinationFull(
     'destination-full',
     `The disk holding ${volume} is full: the image needed ${need} than there was. ` +
       (kept ? `The part written is kept as ${kept}.` : 'Nothing was left behind.'),
-    { hint: `Free ${need} on ${volume}, or save the image on another disk.` },
+    {
+      facts: { volume, ...(more !== null ? { need: more } : {}), ...(kept ? { kept } : {}) },
+      remedy: 'free-space',
+    },
   );
 }

@@ -5,6 +5,7 @@
 
 import { stat, statfs } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import type { Remedy } from '../../../src-shared/errors.js';
 import { formatBytes } from '../../../src-shared/units.js';
 import { disksUnderDevnum, disksUnderPath } from '../device/mounts.js';
 import { isStreamDestination } from '../endpoints/open-sink.js';
@@ -39,7 +40,7 @@ export async function resolveDestination(
     extension: string;
     resume: boolean;
     split: number | false | undefined;
-    warn(message: string): void;
+    warn(message: string, remedy?: Remedy): void;
   },
 ): Promise<Destination> {
   if (isStreamDestination(destination)) {
@@ -65,7 +66,8 @@ async function filePath(
     path = join(path, imageNameFor(source.info.path, options.extension));
   } else if (existing && !options.force) {
     throw new SpillwayError('destination-exists', `${destination} already exists.`, {
-      hint: 'Choose another name, or add --force to replace it.',
+      facts: { path: destination },
+      remedy: 'overwrite',
     });
   }
   if (existing && !existing.isDirectory() && !existing.isFile()) {
@@ -85,7 +87,7 @@ async function filePath(
         throw new SpillwayError(
           'destination-on-source',
           `${dirname(path)} is on the drive being backed up (${shared.join(', ')}).`,
-          { hint: 'Save the image on another drive.' },
+          { facts: { folder: dirname(path) }, remedy: 'choose-other-destination' },
         );
       }
     }
@@ -96,7 +98,11 @@ async function filePath(
 /** The size of the parts to write, or null for one file (see BackupOptions.split). */
 async function partSizeFor(
   path: string,
-  options: { resume: boolean; split: number | false | undefined; warn(message: string): void },
+  options: {
+    resume: boolean;
+    split: number | false | undefined;
+    warn(message: string, remedy?: Remedy): void;
+  },
 ): Promise<number | null> {
   if (typeof options.split === 'number') return options.split;
   // A resumed backup continues its one file.

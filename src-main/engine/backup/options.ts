@@ -87,11 +87,19 @@ export function checkLevel(codec: CodecName, level: number): void {
 export function checkAdaptiveRange(codec: CodecName, range: AdaptiveRange): void {
   if (codec !== 'zstd') {
     // The other codecs' levels differ too much in speed and memory to switch between frames.
-    throw new SpillwayError('usage', '--adapt works with zstd only.');
+    throw new SpillwayError('usage', 'An adaptive level works with zstd only.', {
+      facts: { option: 'adapt' },
+    });
   }
   checkLevel(codec, range.min);
   checkLevel(codec, range.max);
-  if (range.min > range.max) throw new SpillwayError('usage', '--adapt needs min ≤ max.');
+  if (range.min > range.max) {
+    throw new SpillwayError(
+      'usage',
+      `An adaptive level needs its lowest level first: ${range.min} is above ${range.max}.`,
+      { facts: { option: 'adapt' } },
+    );
+  }
 }
 
 export function checkFrameSizeOption(size: number): void {
@@ -104,18 +112,31 @@ export function checkFrameSizeOption(size: number): void {
 
 export function checkRate(rate: number | undefined): void {
   if (rate !== undefined && !(rate > 0)) {
-    throw new SpillwayError('usage', '--max-write-rate must be a positive rate such as 100M.');
+    throw new SpillwayError(
+      'usage',
+      'The write speed limit must be a positive rate such as 100M.',
+      {
+        facts: { option: 'maxWriteRate' },
+      },
+    );
   }
 }
 
 function checkSplit(partSize: number, destination: string): void {
   if (isStreamDestination(destination)) {
-    throw new SpillwayError('usage', '--split needs a file destination on this machine.');
+    throw new SpillwayError(
+      'usage',
+      'Only an image saved to a file on this machine can be split.',
+      {
+        facts: { option: 'split' },
+      },
+    );
   }
   if (!Number.isInteger(partSize) || partSize < MIN_PART_SIZE) {
     throw new SpillwayError(
       'usage',
-      `--split needs parts of at least ${formatBytes(MIN_PART_SIZE)}.`,
+      `Split parts must be at least ${formatBytes(MIN_PART_SIZE)}.`,
+      { facts: { option: 'split', min: MIN_PART_SIZE } },
     );
   }
 }

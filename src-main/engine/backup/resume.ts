@@ -14,6 +14,7 @@ import {
   type ImageHeader,
 } from '../../../src-shared/manifest.js';
 import { formatBytes } from '../../../src-shared/units.js';
+import type { Remedy } from '../../../src-shared/errors.js';
 import type { BlockMap } from '../blockmap/block-map.js';
 import { CODEC_INFO } from '../codecs/codec-info.js';
 import { zstdFrameChecksum } from '../codecs/zstd-frame.js';
@@ -62,8 +63,9 @@ export function checkResumable(options: {
   destination: string;
   split?: number | false;
 }): void {
-  const refused = (message: string) => new SpillwayError('usage', message);
-  if (options.codec !== 'zstd') throw refused('--resume works for zstd images only.');
+  const refused = (message: string) =>
+    new SpillwayError('usage', message, { facts: { option: 'resume' } });
+  if (options.codec !== 'zstd') throw refused('Only zstd images can be resumed.');
   if (options.destination === '-') throw refused('A backup to stdout cannot be resumed.');
   if (isSshUrl(options.destination)) {
     throw refused('A backup to another machine cannot be resumed.');
@@ -97,8 +99,8 @@ export async function resumeBackup(
   return resumed;
 }
 
-const refuse = (message: string, hint?: string) =>
-  new SpillwayError('source-changed', message, hint ? { hint } : {});
+const refuse = (message: string, remedy?: Remedy) =>
+  new SpillwayError('source-changed', message, remedy ? { remedy } : {});
 
 async function readHeader(input: ImageInput): Promise<{ header: ImageHeader; bytes: number }> {
   const prefix = spillwayFramePrefix(
@@ -169,7 +171,8 @@ async function prepareResume(input: {
   const partial = input.destination + INCOMPLETE_SUFFIX;
   const image = await openImageFile(partial).catch(() => {
     throw new SpillwayError('not-found', `Nothing to resume: there is no ${partial}.`, {
-      hint: 'Start the backup without --resume.',
+      facts: { path: partial },
+      remedy: 'start-without-resume',
     });
   });
   try {
@@ -225,7 +228,7 @@ async function prepareResume(input: {
           throw refuse(
             `${source.info.path} changed since the interrupted backup (bytes ${last.driveOffset}–` +
               `${last.driveOffset + last.size} differ).`,
-            'Start a new backup without --resume.',
+            'start-without-resume',
           );
         }
       }
@@ -251,13 +254,16 @@ function checkSameSettings(header: ImageHeader, map: BlockMap, frameSize: number
   if (mode !== map.mode) {
     throw new SpillwayError(
       'usage',
-      `The interrupted backup read in ${mode} mode: resume with --mode ${mode}.`,
+      `The interrupted backup read in ${mode} mode; this one would read in ${map.mode} mode.`,
+      { facts: { mode }, remedy: mode === 'raw' ? 'use-raw-mode' : 'use-used-mode' },
     );
   }
   if (header.frameSize !== frameSize) {
     throw new SpillwayError(
       'usage',
-      `The interrupted backup used frames of ${header.frameSize} bytes: resume without --frame-size.`,
+      `The interrupted backup used frames of ${header.frameSize} bytes; this one would use ` +
+        `frames of ${frameSize} bytes.`,
+      { facts: { frameSize: header.frameSize }, remedy: 'use-same-frame-size' },
     );
   }
 }

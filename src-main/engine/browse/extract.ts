@@ -189,6 +189,7 @@ async function checkNothingInTheWay(selections: Selection[], replace: boolean): 
         throw new SpillwayError(
           'destination-exists',
           `${target} already exists: nothing was copied.`,
+          { facts: { path: target }, remedy: 'overwrite-and-merge' },
         );
       }
     }
@@ -202,7 +203,7 @@ async function checkRoom(destination: string, bytes: number): Promise<void> {
     throw new SpillwayError(
       'destination-full',
       `The files take up to ${formatBytes(bytes)}, and ${there} has ${formatBytes(free)} free: nothing was copied.`,
-      { hint: 'Choose a folder on a disk with more free space, or fewer files.' },
+      { facts: { folder: there, need: bytes, free }, remedy: 'choose-roomier-folder' },
     );
   }
 }

@@ -125,11 +125,11 @@ export class ImageBrowser {
 export function entryError(error: unknown, partition: number | null, path: string): unknown {
   if (!isEntryProblem(error)) return error;
   if (error instanceof SpillwayError) {
-    return new SpillwayError(
-      error.code,
-      `${showImagePath(partition, path)}: ${error.message}`,
-      error.hint ? { hint: error.hint } : {},
-    );
+    return new SpillwayError(error.code, `${showImagePath(partition, path)}: ${error.message}`, {
+      facts: error.facts,
+      ...(error.remedy ? { remedy: error.remedy } : {}),
+      cause: error,
+    });
   }
   const at = showImagePath(partition, error.path.startsWith('/') ? error.path : path);
   return error.problem === 'damaged'

@@ -43,6 +43,16 @@ function temporaryName(final: string): string {
   return join(dirname(final), `.spillway-${randomBytes(6).toString('hex')}.part`);
 }
 
+/**
+ * Removes a temporary name after a failure that is being thrown. That failure is what the
+ * user is told; a removal that fails too (the folder's disk went away or turned read-only)
+ * would leave a hidden .spillway-*.part file, which nothing reads and which is named so
+ * that it is never taken for the file the user asked for.
+ */
+async function removeTemporary(temp: string): Promise<void> {
+  await unlink(temp).catch(() => {});
+}
+
 /** Whether `path` exists, without following a symlink. */
 async function exists(path: string): Promise<boolean> {
   return (await lstat(path).catch(() => null)) !== null;
@@ -99,7 +109,7 @@ export async function writeFile(
     if (entry.mtimeMs !== null) await utimes(temp, seconds(Date.now()), seconds(entry.mtimeMs));
     await putInPlace(temp, final, options.replace);
   } catch (error) {
-    await unlink(temp).catch(() => {});
+    await removeTemporary(temp);
     throw error;
   }
 }
@@ -118,7 +128,7 @@ export async function writeSymlink(
     if (entry.mtimeMs !== null) await lutimes(temp, seconds(Date.now()), seconds(entry.mtimeMs));
     await putInPlace(temp, final, replace);
   } catch (error) {
-    await unlink(temp).catch(() => {});
+    await removeTemporary(temp);
     throw error;
   }
 }
@@ -148,7 +158,7 @@ export async function writeHardLink(
     await putInPlace(temp, final, replace);
     return true;
   } catch (error) {
-    await unlink(temp).catch(() => {});
+    await removeTemporary(temp);
     throw error;
   }
 }

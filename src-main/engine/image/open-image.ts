@@ -41,7 +41,8 @@ export async function openImageFrom(
     await input.close();
     if (error instanceof FormatError) {
       throw new SpillwayError('image-damaged', `${input.path} is damaged: ${error.message}.`, {
-        hint: 'Use another copy of the image if you have one.',
+        facts: { image: input.path },
+        remedy: 'use-another-copy',
       });
     }
     throw error;
@@ -59,7 +60,7 @@ async function identify(input: ImageInput, sidecar: SidecarText | null): Promise
     throw new SpillwayError(
       'not-an-image',
       `${input.path} is not a disk image Spillway knows (not zstd, gzip, xz or lz4).`,
-      { hint: 'Plain, uncompressed images must be named *.img.' },
+      { facts: { image: input.path }, remedy: 'rename-plain-image' },
     );
   }
   if (kind === 'raw') return { layout: 'raw', input, payloadSize: input.size };
@@ -73,15 +74,17 @@ async function identify(input: ImageInput, sidecar: SidecarText | null): Promise
   if (seekable) return readSeekableImage(input, header, seekable);
   if (header) {
     const split = input.files.length > 0 && input.files[0] !== input.path;
-    throw new SpillwayError(
-      'image-incomplete',
-      `${input.path} is an incomplete Spillway image: its end (index and manifest) is missing.`,
-      {
-        hint: split
-          ? `Its last part may be missing: is there a ${basename(partPath(input.path, input.files.length))}?`
-          : 'The backup was interrupted or the file was cut short while copying.',
-      },
-    );
+    const missing = `${input.path} is an incomplete Spillway image: its end (index and manifest) is missing`;
+    throw split
+      ? new SpillwayError('image-incomplete', `${missing}.`, {
+          facts: { image: input.path, part: basename(partPath(input.path, input.files.length)) },
+          remedy: 'find-missing-part',
+        })
+      : new SpillwayError(
+          'image-incomplete',
+          `${missing}: the backup was interrupted or the file was cut short while copying.`,
+          { facts: { image: input.path } },
+        );
   }
   return { layout: 'stream', input, codec: kind };
 }

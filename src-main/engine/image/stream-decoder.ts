@@ -25,9 +25,11 @@ async function xzIndexOf(image: StreamImage) {
     );
   } catch (error) {
     if (error instanceof FormatError) {
-      throw new SpillwayError('image-truncated', `${image.input.path}: ${error.message}.`, {
-        hint: 'The file was cut short while copying: use a complete copy.',
-      });
+      throw new SpillwayError(
+        'image-truncated',
+        `${image.input.path}: ${error.message}. The file was cut short while copying.`,
+        { facts: { image: image.input.path }, remedy: 'use-another-copy' },
+      );
     }
     throw error;
   }
@@ -61,7 +63,7 @@ function decodeError(
     truncated
       ? `${image.input.path} is cut short: decoding stopped after ${decoded} bytes.`
       : `${image.input.path} is damaged: decoding failed after ${decoded} bytes (${message}).`,
-    { hint: 'Use another copy of the image if you have one.' },
+    { facts: { image: image.input.path, decoded }, remedy: 'use-another-copy' },
   );
 }
 
@@ -78,6 +80,9 @@ export async function* decodeBlocks(
   const expected = await knownPayloadSize(image);
   const input = image.input.stream();
   input.on('data', (chunk: Buffer) => onInput(chunk.byteLength));
+  // The decoder's errors reach the loop below through its iterator, which throws them; the
+  // listener only keeps one emitted after the loop has ended (a cancel) from ending the
+  // process as an unhandled 'error' event.
   const decoded: Readable =
     image.layout === 'raw' ? input : input.pipe(decoderFor(image)).on('error', () => {});
   if (image.layout !== 'raw') input.on('error', (error) => decoded.destroy(error));

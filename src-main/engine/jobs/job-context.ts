@@ -2,7 +2,7 @@
 // signal that cancels it, and a log.
 
 import type { JobEvent, JobKind, JobResult } from '../../../src-shared/protocol/events.js';
-import { SpillwayError, toErrorInfo } from '../errors.js';
+import { errorFromInfo, SpillwayError, toErrorInfo } from '../errors.js';
 import { ProgressTracker } from '../progress/progress-tracker.js';
 
 export interface JobContext {
@@ -45,9 +45,6 @@ export async function runJob<R extends JobResult>(
       : toErrorInfo(error);
     context.emit({ type: 'error', t: Date.now(), job: kind, error: info });
     if (error instanceof SpillwayError) throw error;
-    throw new SpillwayError(info.code, info.message, {
-      ...(info.hint ? { hint: info.hint } : {}),
-      cause: error,
-    });
+    throw errorFromInfo(info, error);
   }
 }

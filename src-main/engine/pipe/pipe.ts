@@ -40,7 +40,7 @@ export function pipe(options: PipeOptions, context: JobContext): Promise<PipeRes
       memoryFrames: MEMORY_CHUNKS,
       frameSize: chunkSize,
       signal: context.signal,
-      warn: (message) => progress.warn(message),
+      warn: (message, remedy) => progress.warn(message, remedy),
     });
     const sink = await openSink('-', {
       force: false,

@@ -2,6 +2,7 @@
 // Every figure in an event is measured here; nothing is estimated except the ETA, which comes
 // from what is left and the measured rate of the stage it waits on.
 
+import type { Remedy } from '../../../src-shared/errors.js';
 import type {
   JobEvent,
   JobKind,
@@ -79,8 +80,14 @@ export class ProgressTracker {
     this.emit({ type: 'phase', t: this.clock(), job: this.job, phase, message });
   }
 
-  warn(message: string): void {
-    this.emit({ type: 'warning', t: this.clock(), job: this.job, message });
+  warn(message: string, remedy?: Remedy): void {
+    this.emit({
+      type: 'warning',
+      t: this.clock(),
+      job: this.job,
+      message,
+      ...(remedy ? { remedy } : {}),
+    });
   }
 
   /** From now on, the bottleneck shown is the one the pipeline's watch measures. */

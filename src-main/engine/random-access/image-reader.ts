@@ -115,6 +115,7 @@ export function imageReader(image: OpenedImage, options: ReaderOptions = {}): Im
         'image-not-indexed',
         `${image.input.path} was made by another program and has no index of its frames: ` +
           'files cannot be read from it without decompressing all of it first.',
+        { facts: { image: image.input.path }, remedy: 'rebackup-from-stream' },
       );
   }
 }

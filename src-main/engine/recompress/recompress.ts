@@ -43,7 +43,8 @@ export function recompress(
     checkLevel(options.codec, level);
     if (!options.force && (await stat(options.output).catch(() => null))) {
       throw new SpillwayError('destination-exists', `${options.output} already exists.`, {
-        hint: 'Choose another name, or add --force to replace it.',
+        facts: { path: options.output },
+        remedy: 'overwrite',
       });
     }
     progress.phase('preparing', `Opening ${options.image}`);
@@ -128,7 +129,7 @@ function spillwayImage(image: OpenedImage, path: string) {
     throw new SpillwayError(
       'usage',
       `${path} was not made by Spillway (or its index file is missing): it has no frames to recompress.`,
-      { hint: `Back it up again instead, e.g. zstd -dc ${path} | spillway backup - NEW.img.xz` },
+      { facts: { image: path }, remedy: 'rebackup-from-stream' },
     );
   }
   return { header: image.header, manifest: image.manifest, indexed: image };
@@ -151,7 +152,7 @@ async function* frames(
       throw new SpillwayError(
         'image-damaged',
         `${image.input.path} is damaged at drive bytes ${start}–${end} (frame ${decoded.frame.index}): nothing was written.`,
-        { hint: 'Run spillway verify on it to see every damaged range.' },
+        { facts: { image: image.input.path, start, end }, remedy: 'verify-image' },
       );
     }
     digest.update(decoded.data);

@@ -130,6 +130,6 @@ export function readBackError(path: string, range: ByteRange): SpillwayError {
   return new SpillwayError(
     'readback-mismatch',
     `${path} did not read back what was written at bytes ${range[0]}–${range[1]}.`,
-    { hint: 'The drive may be failing: try again, or use another drive.' },
+    { facts: { target: path }, remedy: 'try-another-drive' },
   );
 }

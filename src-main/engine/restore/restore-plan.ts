@@ -9,7 +9,7 @@ import type { CheckLevel } from '../../../src-shared/protocol/events.js';
 import type { RestorePlan, TargetDescription } from '../../../src-shared/protocol/plans.js';
 import { formatBytes } from '../../../src-shared/units.js';
 import { disksUnderPath } from '../device/mounts.js';
-import { SpillwayError } from '../errors.js';
+import { errorFromInfo } from '../errors.js';
 import type { OpenedImage } from '../format/image-layout.js';
 import { knownPayloadSize } from '../image/stream-decoder.js';
 import { shrinkVerdict } from './smaller-target.js';
@@ -101,7 +101,8 @@ export async function planRestore(
       refusals.push({
         code: 'target-holds-image',
         message: `${target.path} holds the image being restored (${image.input.path}).`,
-        hint: 'Copy the image to another drive first, or restore to a different drive.',
+        facts: { target: target.path, image: image.input.path },
+        remedy: 'choose-other-target',
       });
     }
     const backing = target.backingFile;
@@ -116,7 +117,8 @@ export async function planRestore(
       refusals.push({
         code: 'target-is-system',
         message: `${target.path} is the drive this computer runs from.`,
-        hint: 'Restore to another drive.',
+        facts: { target: target.path },
+        remedy: 'choose-other-target',
       });
     }
     if (target.mounted.length > 0) {
@@ -124,7 +126,8 @@ export async function planRestore(
       refusals.push({
         code: 'target-mounted',
         message: `${target.path} is in use: ${where}.`,
-        hint: 'Unmount (eject) its partitions first, then try again.',
+        facts: { target: target.path },
+        remedy: 'unmount-target',
       });
     }
     if (payloadSize !== null && target.size !== null && payloadSize > target.size) {
@@ -142,7 +145,8 @@ export async function planRestore(
             `${target.path} is too small: the image needs ${formatBytes(payloadSize)} ` +
             `(${payloadSize} bytes), the drive holds ${formatBytes(target.size)}` +
             `${why.length > 0 ? `; ${why.join(' and ')}` : ''}.`,
-          hint: 'Choose a drive at least as large as the one the image was made from.',
+          facts: { target: target.path, need: payloadSize, size: target.size },
+          remedy: 'choose-larger-target',
         });
       }
     }
@@ -163,10 +167,6 @@ export async function planRestore(
   };
 }
 
-export function refusalError(refusal: ErrorInfo): SpillwayError {
-  return new SpillwayError(
-    refusal.code,
-    refusal.message,
-    refusal.hint ? { hint: refusal.hint } : {},
-  );
+export function refusalError(refusal: ErrorInfo): Error {
+  return errorFromInfo(refusal);
 }

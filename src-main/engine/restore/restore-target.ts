@@ -99,16 +99,14 @@ function writeFailure(error: unknown, path: string, at: number): unknown {
       'device-gone',
       `${path} stopped accepting writes at byte ${at}: it was unplugged or has failed. ` +
         'It now holds a partial restore.',
-      { hint: 'Plug it back in and restore again; if it fails again, the drive is failing.' },
+      { facts: { target: path }, remedy: 'replug-and-retry' },
     );
   }
   if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG') {
     return new SpillwayError(
       'destination-full',
       `The disk holding ${path} is full at byte ${at}.`,
-      {
-        hint: 'Restore to a file on a disk with more free space, or to a drive.',
-      },
+      { facts: { target: path }, remedy: 'choose-larger-target' },
     );
   }
   return error;
@@ -121,7 +119,7 @@ function readBackFailure(error: unknown, path: string, start: number, end: numbe
     return new SpillwayError(
       'device-gone',
       `${path} stopped answering while being read back: it was unplugged or has failed.`,
-      { hint: 'Plug it back in and restore again; if it fails again, the drive is failing.' },
+      { facts: { target: path }, remedy: 'replug-and-retry' },
     );
   }
   if (code === 'EIO') {
@@ -129,7 +127,7 @@ function readBackFailure(error: unknown, path: string, start: number, end: numbe
       'readback-mismatch',
       `${path} could not be read back at bytes ${start}–${end} (a read error): what was ` +
         'written there cannot be trusted.',
-      { hint: 'The drive may be failing: try again, or use another drive.' },
+      { facts: { target: path }, remedy: 'try-another-drive' },
     );
   }
   return error;
@@ -147,12 +145,14 @@ export async function openTarget(description: TargetDescription): Promise<Restor
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EBUSY') {
       throw new SpillwayError('target-busy', `${path} is in use (mounted, or open elsewhere).`, {
-        hint: 'Unmount its partitions and close programs using it, then try again.',
+        facts: { target: path },
+        remedy: 'unmount-target',
       });
     }
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
       throw new SpillwayError('permission-denied', `Not allowed to write to ${path}.`, {
-        hint: 'Writing a drive needs administrator rights: run as root.',
+        facts: { target: path },
+        remedy: 'run-as-admin',
       });
     }
     throw error;

@@ -99,9 +99,7 @@ async function runRestore(
         throw new SpillwayError(
           'image-damaged',
           `The image is damaged${where}: ${reason}. Nothing was written.`,
-          {
-            hint: 'Run `spillway verify` for every damaged range; use another copy if you have one.',
-          },
+          { remedy: 'verify-image' },
         );
       }
       payloadSize = outcome.size;
@@ -212,7 +210,7 @@ function damagedWhileWriting(target: RestoreTarget, reason: string): SpillwayErr
   return new SpillwayError(
     'image-damaged',
     `The image is damaged: ${reason}.` + (exists ? ` ${path} holds a partial restore.` : ''),
-    { hint: 'Run `spillway verify` on the image; use another copy if you have one.' },
+    { facts: { target: path }, remedy: 'verify-image' },
   );
 }
 

@@ -64,7 +64,8 @@ export async function openBackupSource(path: string, stdin?: Readable): Promise<
   const handle = await open(path, 'r').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'EACCES' || error.code === 'EPERM') {
       throw new SpillwayError('permission-denied', `Not allowed to read ${path}.`, {
-        hint: 'Reading a whole drive needs administrator rights: run as root.',
+        facts: { path },
+        remedy: 'run-as-admin',
       });
     }
     throw error;

@@ -81,9 +81,7 @@ export class CarefulReader {
       throw new SpillwayError(
         'read-error',
         `${this.options.path} could not be read at byte ${position}.`,
-        {
-          hint: 'The drive may be failing. To image around unreadable sectors, use --on-read-error skip.',
-        },
+        { facts: { path: this.options.path, position }, remedy: 'skip-unreadable' },
       );
     }
     await this.narrow(target, position);
@@ -112,9 +110,7 @@ export class CarefulReader {
     return new SpillwayError(
       'device-gone',
       `${this.options.path} stopped answering at byte ${position}: it was unplugged or has failed.`,
-      {
-        hint: 'Nothing was kept: plug it back in and start again (or use --keep-partial and --resume).',
-      },
+      { facts: { path: this.options.path, position }, remedy: 'replug-and-resume' },
     );
   }
 

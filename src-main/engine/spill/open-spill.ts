@@ -4,6 +4,7 @@
 import { statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
+import type { Remedy } from '../../../src-shared/errors.js';
 import { disksUnderDevnum, disksUnderPath } from '../device/mounts.js';
 import { SpillwayError } from '../errors.js';
 import type { SlotArena } from '../pool/slot-arena.js';
@@ -40,7 +41,7 @@ export async function openSpill(input: {
   /** Bytes per frame (the packer's buffer is sized for one). */
   frameSize: number;
   signal: AbortSignal;
-  warn(message: string): void;
+  warn(message: string, remedy?: Remedy): void;
 }): Promise<OpenedSpill> {
   const memoryOnly = (): OpenedSpill => ({
     buffer: new SpillBuffer({ ...input, store: null, limits: null }),
@@ -58,10 +59,11 @@ export async function openSpill(input: {
       const message = `The spill folder ${dir} is on the drive being read (${shared.join(', ')}).`;
       if (settings.dir) {
         throw new SpillwayError('destination-on-source', message, {
-          hint: 'Choose a spill folder (--spill-dir) on another drive.',
+          facts: { folder: dir },
+          remedy: 'choose-spill-folder',
         });
       }
-      input.warn(`${message} The spill buffer is off; choose one with --spill-dir.`);
+      input.warn(`${message} The spill buffer is off.`, 'choose-spill-folder');
       return memoryOnly();
     }
   }

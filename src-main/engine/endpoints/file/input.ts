@@ -17,7 +17,8 @@ export async function openImageFile(path: string): Promise<ImageInput> {
   });
   if (st.isDirectory()) {
     throw new SpillwayError('not-an-image', `${path} is a folder, not an image file.`, {
-      hint: 'Pick the image file inside it (for example disk.img.zst).',
+      facts: { path },
+      remedy: 'pick-image-file',
     });
   }
   if (!st.isFile()) throw new SpillwayError('not-an-image', `${path} is not a regular file.`);

@@ -3,6 +3,7 @@
 // part that is missing or wrong, before anything is read.
 
 import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { SpillwayError } from '../../errors.js';
@@ -28,7 +29,7 @@ export async function openSplitInput(image: string): Promise<ImageInput | null> 
       throw new SpillwayError(
         'image-part-missing',
         `${partPath(image, i)} is missing: ${image} is split into ${last + 1} or more parts and needs every one.`,
-        { hint: 'Copy the missing part next to the others.' },
+        { facts: { image, part: basename(partPath(image, i)) }, remedy: 'find-missing-part' },
       );
     }
   }

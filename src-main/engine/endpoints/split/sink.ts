@@ -18,7 +18,8 @@ export async function openSplitSink(
   const stale = await existingParts(image);
   if (stale.size > 0 && !options.force) {
     throw new SpillwayError('destination-exists', `${partPath(image, 0)} already exists.`, {
-      hint: 'Choose another name, or add --force to replace the parts.',
+      facts: { path: partPath(image, 0) },
+      remedy: 'overwrite',
     });
   }
   return new SplitSink(image, partSize, options.force, [...stale.values()]);
@@ -98,7 +99,7 @@ class SplitSink implements ImageSink {
         throw new SpillwayError(
           'usage',
           `The image needs more than ${MAX_PARTS} parts of ${formatBytes(this.partSize)}.`,
-          { hint: 'Choose a larger --split size.' },
+          { facts: { parts: MAX_PARTS, partSize: this.partSize }, remedy: 'larger-parts' },
         );
       }
       this.parts.push(

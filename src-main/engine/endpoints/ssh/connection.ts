@@ -52,13 +52,16 @@ export class SshConnection {
             ? new SpillwayError(
                 'host-key-unknown',
                 `${location.host} is not in ${knownHostsPath}: its key (${print}) cannot be checked.`,
-                { hint: 'Connect once with ssh to check it, or add --accept-new-host-key.' },
+                { facts: { host: location.host, key: print }, remedy: 'accept-host-key' },
               )
             : new SpillwayError(
                 'host-key-changed',
                 `The key of ${location.host} (${print}) is not the one in ${knownHostsPath}` +
-                  `${verdict === 'revoked' ? ': it has been revoked' : ''}. Someone may be intercepting the connection.`,
-                { hint: 'Nothing was sent. If the server was reinstalled, update known_hosts.' },
+                  `${verdict === 'revoked' ? ': it has been revoked' : ''}. Someone may be intercepting the connection; nothing was sent.`,
+                {
+                  facts: { host: location.host, key: print, knownHosts: knownHostsPath },
+                  remedy: 'update-known-hosts',
+                },
               );
         return false;
       },
@@ -131,19 +134,20 @@ async function authentication(options: SshOptions): Promise<Partial<ConnectConfi
   }
   if (agent) return { agent };
   throw new SpillwayError('ssh-failed', 'No SSH key or agent to log in with.', {
-    hint: 'Start ssh-agent with your key, or give one with --identity.',
+    remedy: 'add-ssh-key',
   });
 }
 
 function connectionError(where: string, error: Error & { level?: string }): SpillwayError {
   if (error.level === 'client-authentication') {
     return new SpillwayError('ssh-failed', `${where}: the server did not accept the key.`, {
-      hint: 'Check the user name and that the key is in its authorized_keys.',
+      facts: { where },
+      remedy: 'check-ssh-login',
     });
   }
   if (/encrypted/i.test(error.message)) {
     return new SpillwayError('ssh-failed', 'The SSH key is protected by a passphrase.', {
-      hint: 'Load it into ssh-agent (ssh-add), then try again.',
+      remedy: 'load-ssh-key',
     });
   }
   return new SpillwayError('ssh-failed', `Cannot connect to ${where}: ${error.message}.`);

@@ -22,7 +22,8 @@ export async function openSshSink(
     const target = shellQuote(location.path);
     if (!options.force && (await connection.run(`test -e ${target}`)).code === 0) {
       throw new SpillwayError('destination-exists', `${where} already exists.`, {
-        hint: 'Choose another name, or add --force to replace it.',
+        facts: { path: where },
+        remedy: 'overwrite',
       });
     }
     const partial = shellQuote(location.path + INCOMPLETE_SUFFIX);
@@ -119,7 +120,8 @@ class SshSink implements ImageSink {
     const said = this.stderr.trim();
     if (/no space left/i.test(said)) {
       return new SpillwayError('destination-full', `${this.name}: the remote disk is full.`, {
-        hint: 'Free space there, or choose another destination.',
+        facts: { volume: this.name },
+        remedy: 'free-space',
       });
     }
     return new SpillwayError(

@@ -23,7 +23,8 @@ export function parseSshUrl(text: string): SshLocation {
   }
   const bad = (why: string) =>
     new SpillwayError('usage', `${text}: ${why}.`, {
-      hint: 'Write it as ssh://user@host:port/path/to/disk.img.zst',
+      facts: { address: text },
+      remedy: 'fix-ssh-address',
     });
   if (url.protocol !== 'ssh:') throw bad('only ssh:// addresses are supported');
   if (!url.username) throw bad('the user name is missing');

@@ -23,7 +23,8 @@ export function readSidecarImage(input: ImageInput, head: Buffer, file: SidecarT
   } catch (error) {
     if (error instanceof SyntaxError || error instanceof ZodError) {
       throw new SpillwayError('image-damaged', `${file.path} is damaged: it cannot be read.`, {
-        hint: `Move it away to restore ${input.path} without it, in one pass and unchecked.`,
+        facts: { index: file.path, image: input.path },
+        remedy: 'remove-index-file',
       });
     }
     throw error;
@@ -31,9 +32,12 @@ export function readSidecarImage(input: ImageInput, head: Buffer, file: SidecarT
   const { header, manifest } = sidecar;
   const codec = header.codec;
   const mismatch = (what: string) =>
-    new SpillwayError('image-damaged', `${input.path} does not match ${file.path}: ${what}.`, {
-      hint: 'The image or its index file was changed, cut short or swapped with another one.',
-    });
+    new SpillwayError(
+      'image-damaged',
+      `${input.path} does not match ${file.path}: ${what}. ` +
+        'The image or its index file was changed, cut short or swapped with another one.',
+      { facts: { index: file.path, image: input.path }, remedy: 'use-another-copy' },
+    );
   if (CODEC_INFO[codec].index !== 'sidecar' || manifest.codec.name !== codec) {
     throw mismatch(`the index file is not for a ${codec} image`);
   }
