@@ -13,6 +13,7 @@ import {
 } from '../engine/index.js';
 import { SpillwayError } from '../engine/errors.js';
 import type { CodecName } from '../../src-shared/manifest.js';
+import type { GrowChoice } from '../../src-shared/protocol/plans.js';
 import type { SshOptions } from '../engine/endpoints/ssh/connection.js';
 import { planBackup } from '../engine/backup/plan-backup.js';
 import { defaultDataDir } from '../store/data-dir.js';
@@ -162,11 +163,23 @@ export async function pipeCommand(
   }
 }
 
+/** --grow N, --no-grow, or neither (the largest data partition). */
+export function growChoice(flag: number | false | undefined): GrowChoice {
+  return flag === false ? 'none' : (flag ?? 'largest');
+}
+
 export async function restoreCommand(
   image: string,
   target: string,
   flags: JobFlags &
-    SshFlags & { yes?: boolean; verify?: boolean; check?: boolean; zeroUnused?: boolean },
+    SshFlags & {
+      yes?: boolean;
+      verify?: boolean;
+      check?: boolean;
+      zeroUnused?: boolean;
+      grow?: number | false;
+      newIds?: boolean;
+    },
 ): Promise<number> {
   const io = jobIO({ json: flags.json, log: flags.log });
   try {
@@ -179,6 +192,8 @@ export async function restoreCommand(
         readBack: flags.verify ?? true,
         skipCheck: flags.check === false,
         zeroUnused: flags.zeroUnused ?? false,
+        grow: growChoice(flags.grow),
+        newIds: flags.newIds ?? false,
         confirm: async (plan) => {
           if (flags.yes) return true;
           io.reporter.finish();

@@ -43,6 +43,14 @@ function size(value: string): number {
   }
 }
 
+/** A partition number for --grow. */
+function partitionNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError('give a partition number, such as 2');
+  return n;
+}
+
 /** "1,9" → {min: 1, max: 9}; no value → the whole zstd range. */
 function levelRange(value: string | undefined): { min: number; max: number } {
   if (value === undefined) return { min: 1, max: 19 };
@@ -185,6 +193,13 @@ export function buildProgram(run: (work: Work) => void): Command {
       .option('--no-verify', 'skip reading the written bytes back')
       .option('--no-check', 'skip checking the whole image before writing')
       .option('--zero-unused', 'write zeros where the image has unused ("don’t care") ranges')
+      .option(
+        '--grow <n>',
+        'on a larger drive, grow partition N to fill it (default: the largest data partition)',
+        partitionNumber,
+      )
+      .option('--no-grow', 'on a larger drive, keep the partitions where they were')
+      .option('--new-ids', 'give the disk and its partitions new identifiers (GUIDs)')
       .addOption(threads())
       .addOption(json()),
   ).action((image: string, target: string, flags) =>

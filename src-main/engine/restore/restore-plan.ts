@@ -6,12 +6,18 @@ import { realpath } from 'node:fs/promises';
 import type { ErrorInfo } from '../../../src-shared/errors.js';
 import type { Manifest } from '../../../src-shared/manifest.js';
 import type { CheckLevel } from '../../../src-shared/protocol/events.js';
-import type { RestorePlan, TargetDescription } from '../../../src-shared/protocol/plans.js';
+import type {
+  GrowChoice,
+  LayoutPlan,
+  RestorePlan,
+  TargetDescription,
+} from '../../../src-shared/protocol/plans.js';
 import { formatBytes } from '../../../src-shared/units.js';
 import { disksUnderPath } from '../device/mounts.js';
 import { SpillwayError } from '../errors.js';
 import type { OpenedImage } from '../format/image-layout.js';
 import { knownPayloadSize } from '../image/stream-decoder.js';
+import { planLayout, type LayoutRefusal } from '../layout/plan-layout.js';
 import { shrinkVerdict } from './smaller-target.js';
 
 function describeErase(target: TargetDescription): string {
@@ -73,9 +79,30 @@ async function anySameFile(path: string, files: string[]): Promise<boolean> {
   return false;
 }
 
+/** A refusal of the layout, in words (too small is worded with the other size checks). */
+export function layoutRefusal(refusal: LayoutRefusal): ErrorInfo | null {
+  switch (refusal.code) {
+    case 'no-such-partition':
+      return {
+        code: 'usage',
+        message: `The drive has no partition ${refusal.partition} to grow.`,
+      };
+    case 'cannot-grow':
+      return {
+        code: 'usage',
+        message:
+          `Partition ${refusal.partition} holds ${refusal.filesystem ?? 'no filesystem Spillway knows'}: ` +
+          'only ext2/3/4, NTFS, FAT and exFAT partitions can be grown.',
+      };
+    case 'target-too-small':
+      return null;
+  }
+}
+
 export async function planRestore(
   image: OpenedImage,
   target: TargetDescription,
+  grow: GrowChoice = 'largest',
 ): Promise<RestorePlan> {
   const refusals: ErrorInfo[] = [];
   let shrinkTo: number | null = null;
@@ -147,7 +174,22 @@ export async function planRestore(
       }
     }
   }
+  let layout: LayoutPlan | null = null;
+  if (target.kind === 'device' && target.size !== null && payloadSize !== null) {
+    const verdict = planLayout({
+      source: manifest ?? { partitionTable: null, dontCare: [] },
+      sourceSize: payloadSize,
+      targetSize: target.size,
+      grow,
+    });
+    if (verdict.ok) layout = verdict.layout;
+    else {
+      const refusal = layoutRefusal(verdict.refusal);
+      if (refusal) refusals.push(refusal);
+    }
+  }
   return {
+    layout,
     image: {
       path: image.input.path,
       layout: image.layout,
