@@ -21,7 +21,8 @@ import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { askForName } from './confirm.js';
+import { askForClone, askForName } from './confirm.js';
+import { clone } from '../engine/clone/clone.js';
 import { EXIT } from './exit-codes.js';
 import { jobIO } from './job-io.js';
 import {
@@ -33,6 +34,7 @@ import {
   planReport,
   recompressSummary,
   restoreSummary,
+  cloneSummary,
   verifyReport,
 } from './result-words.js';
 
@@ -157,6 +159,36 @@ export async function pipeCommand(
     );
     io.reporter.finish();
     if (!flags.json && process.stderr.isTTY) process.stderr.write(pipeSummary(result));
+    return EXIT.ok;
+  } finally {
+    io.dispose();
+  }
+}
+
+export async function cloneCommand(
+  source: string,
+  target: string,
+  flags: JobFlags & { yes?: boolean; verify?: boolean; grow?: number | false; newIds?: boolean },
+): Promise<number> {
+  const io = jobIO({ json: flags.json, log: flags.log });
+  try {
+    const result = await clone(
+      {
+        source,
+        target,
+        readBack: flags.verify ?? true,
+        grow: growChoice(flags.grow),
+        newIds: flags.newIds ?? false,
+        confirm: async (plan) => {
+          if (flags.yes) return true;
+          io.reporter.finish();
+          return askForClone(plan, process.stdin, process.stderr);
+        },
+      },
+      io.context,
+    );
+    io.reporter.finish();
+    if (!flags.json) process.stderr.write(cloneSummary(result));
     return EXIT.ok;
   } finally {
     io.dispose();

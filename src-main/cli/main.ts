@@ -16,6 +16,7 @@ import {
   uiCommand,
   recompressCommand,
   restoreCommand,
+  cloneCommand,
   verifyCommand,
 } from './commands.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
@@ -205,6 +206,28 @@ export function buildProgram(run: (work: Work) => void): Command {
   ).action((image: string, target: string, flags) =>
     run((log) => restoreCommand(image, target, { ...flags, log })),
   );
+
+  program
+    .command('clone')
+    .description(
+      'copy a drive onto another (what its filesystems use), then read it back and compare; ' +
+        'on a larger drive the largest data partition grows to fill it',
+    )
+    .argument('<source>', 'drive to copy, such as /dev/sdb')
+    .argument('<target>', 'drive to write, such as /dev/sdc (everything on it is erased)')
+    .option('-y, --yes', 'do not ask to type the target drive’s name')
+    .option('--no-verify', 'skip reading the written bytes back')
+    .option(
+      '--grow <n>',
+      'on a larger drive, grow partition N to fill it (default: the largest data partition)',
+      partitionNumber,
+    )
+    .option('--no-grow', 'on a larger drive, keep the partitions where they were')
+    .option('--new-ids', 'give the copy new disk and partition identifiers (GUIDs)')
+    .addOption(json())
+    .action((source: string, target: string, flags) =>
+      run((log) => cloneCommand(source, target, { ...flags, log })),
+    );
 
   addSshOptions(
     program

@@ -9,6 +9,7 @@ import type {
   BackupResult,
   PipeResult,
   RecompressResult,
+  CloneResult,
   LayoutResult,
   RestoreResult,
   VerifyResult,
@@ -51,6 +52,16 @@ export function restoreSummary(image: string, result: RestoreResult): string {
     result.readBack === true ? 'read back and compared: identical' : 'read-back skipped';
   return (
     `Restored ${image} to ${result.target}: ${formatBytes(result.bytesWritten)} written, ` +
+    `${readBack}, ${formatDuration(result.seconds)}\n` +
+    (result.layout ? layoutWords(result.layout) : '')
+  );
+}
+
+export function cloneSummary(result: CloneResult): string {
+  const readBack =
+    result.readBack === true ? 'read back and compared: identical' : 'read-back skipped';
+  return (
+    `Cloned ${result.source} to ${result.target}: ${formatBytes(result.bytesWritten)} written, ` +
     `${readBack}, ${formatDuration(result.seconds)}\n` +
     (result.layout ? layoutWords(result.layout) : '')
   );

@@ -6,7 +6,15 @@ import { z } from 'zod';
 import { ErrorInfoSchema } from '../errors.js';
 import { ByteRangeSchema } from '../manifest.js';
 
-export const JOB_KINDS = ['backup', 'restore', 'verify', 'pipe', 'recompress', 'extract'] as const;
+export const JOB_KINDS = [
+  'backup',
+  'restore',
+  'verify',
+  'pipe',
+  'recompress',
+  'extract',
+  'clone',
+] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /**
@@ -176,6 +184,19 @@ export const RestoreResultSchema = z.object({
 });
 export type RestoreResult = z.infer<typeof RestoreResultSchema>;
 
+export const CloneResultSchema = z.object({
+  kind: z.literal('clone'),
+  source: z.string(),
+  target: z.string(),
+  /** Bytes read from the source (what its filesystems use) and written to the target. */
+  bytesWritten: bytes,
+  /** true: every written byte read back equal; null: read-back skipped. */
+  readBack: z.boolean().nullable(),
+  seconds: z.number(),
+  layout: LayoutResultSchema.optional(),
+});
+export type CloneResult = z.infer<typeof CloneResultSchema>;
+
 export const DamageSchema = z.object({
   frame: z.number().int().nullable(),
   /** Where in the drive (uncompressed) and in the image file (compressed) the damage is. */
@@ -260,6 +281,7 @@ export type ExtractResult = z.infer<typeof ExtractResultSchema>;
 export const JobResultSchema = z.discriminatedUnion('kind', [
   BackupResultSchema,
   RestoreResultSchema,
+  CloneResultSchema,
   VerifyResultSchema,
   PipeResultSchema,
   RecompressResultSchema,

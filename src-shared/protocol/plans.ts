@@ -154,3 +154,20 @@ export const RestorePlanSchema = z.object({
   layout: LayoutPlanSchema.nullable().optional(),
 });
 export type RestorePlan = z.infer<typeof RestorePlanSchema>;
+
+/** What a clone would copy and write, and every reason not to (as for a restore). */
+export const ClonePlanSchema = z.object({
+  source: z.object({
+    path,
+    size: bytes,
+    model: text.optional(),
+    partitionTable: PartitionTableSchema.nullable(),
+    /** What its filesystems use: the bytes that are copied. */
+    bytesToRead: bytes,
+  }),
+  target: TargetDescriptionSchema,
+  erases: text,
+  refusals: z.array(ErrorInfoSchema),
+  layout: LayoutPlanSchema.nullable(),
+});
+export type ClonePlan = z.infer<typeof ClonePlanSchema>;

@@ -58,7 +58,8 @@ export async function writeLayout(
     options.newIds ||
     (table === 'gpt' && layout.why === 'no-grow') ||
     (table === 'gpt' && layout.why === 'no-data-partition') ||
-    (table === 'gpt' && layout.why === 'too-little-room');
+    (table === 'gpt' && layout.why === 'too-little-room') ||
+    (table === 'gpt' && layout.why === 'smaller');
   if (!tableNeeded) return undefined;
   options.onPhase(`Writing the partition table of ${target.path}`);
   const writes = await tableWrites(sourceView(target, layout), options.sourceSize, layout, {

@@ -20,7 +20,32 @@ import { knownPayloadSize } from '../image/stream-decoder.js';
 import { planLayout, type LayoutRefusal } from '../layout/plan-layout.js';
 import { shrinkVerdict } from './smaller-target.js';
 
-function describeErase(target: TargetDescription): string {
+/** The refusals every drive target gets: the system drive, and a drive in use. */
+export async function driveRefusals(
+  target: TargetDescription,
+  verb: 'Restore' | 'Clone',
+): Promise<ErrorInfo[]> {
+  const refusals: ErrorInfo[] = [];
+  const systemDisks = await disksUnderPath('/');
+  if (target.disks.some((disk) => systemDisks.has(disk))) {
+    refusals.push({
+      code: 'target-is-system',
+      message: `${target.path} is the drive this computer runs from.`,
+      hint: `${verb} to another drive.`,
+    });
+  }
+  if (target.mounted.length > 0) {
+    const where = target.mounted.map((m) => `${m.device} on ${m.mountPoint}`).join(', ');
+    refusals.push({
+      code: 'target-mounted',
+      message: `${target.path} is in use: ${where}.`,
+      hint: 'Unmount (eject) its partitions first, then try again.',
+    });
+  }
+  return refusals;
+}
+
+export function describeErase(target: TargetDescription): string {
   if (target.kind === 'file') {
     return target.exists ? `the file ${target.path}` : `nothing (${target.path} is a new file)`;
   }
@@ -138,22 +163,7 @@ export async function planRestore(
         message: `${target.path} is the image file itself, attached as a loop device.`,
       });
     }
-    const systemDisks = await disksUnderPath('/');
-    if (target.disks.some((disk) => systemDisks.has(disk))) {
-      refusals.push({
-        code: 'target-is-system',
-        message: `${target.path} is the drive this computer runs from.`,
-        hint: 'Restore to another drive.',
-      });
-    }
-    if (target.mounted.length > 0) {
-      const where = target.mounted.map((m) => `${m.device} on ${m.mountPoint}`).join(', ');
-      refusals.push({
-        code: 'target-mounted',
-        message: `${target.path} is in use: ${where}.`,
-        hint: 'Unmount (eject) its partitions first, then try again.',
-      });
-    }
+    refusals.push(...(await driveRefusals(target, 'Restore')));
     if (payloadSize !== null && target.size !== null && payloadSize > target.size) {
       const verdict = shrinkVerdict(manifest, payloadSize, target.size);
       if (verdict.fits) {
