@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloneResult } from '../../src-shared/protocol/events.js';
-import { jsonEvents, spillway } from '../test-support/cli.js';
+import { spawn } from 'node:child_process';
+import { jsonEvents, SPILLWAY, spillway } from '../test-support/cli.js';
 import { treeFromKernel } from '../test-support/compare-tree.js';
 import { fixtureDisk } from '../test-support/fixtures.js';
 import { attachLoop, detachAll, type LoopDevice } from '../test-support/loop-devices.js';
@@ -127,6 +128,38 @@ describe.skipIf(noLoopReason)(`spillway clone (${noLoopReason ?? 'root'})`, () =
       await small.detach();
     }
     expect(await sha256(source.path)).toBe(sourceHash);
+  });
+
+  it('stopped half way: the source is untouched and the target is said to be incomplete', async () => {
+    const target = await blankTarget('stopped', DISK_MIB);
+    try {
+      const child = spawn(SPILLWAY, ['clone', source.path, target.path, '--yes', '--json']);
+      let stdout = '';
+      let stderr = '';
+      let stopped = false;
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        const writing = jsonEvents(stdout).some(
+          (e) => e.type === 'progress' && e.phase === 'writing' && Number(e.bytesWritten) > 0,
+        );
+        if (writing && !stopped) {
+          stopped = true;
+          child.kill('SIGINT');
+        }
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(stopped).toBe(true);
+      expect(code, stderr).toBe(130);
+      const error = jsonEvents(stdout).find((e) => e.type === 'error')!.error as {
+        message: string;
+      };
+      expect(error.message).toContain(`${target.path} holds an incomplete copy`);
+      expect(error.message).toContain(`${source.path} was not changed`);
+      expect(await sha256(source.path)).toBe(sourceHash);
+    } finally {
+      await target.detach();
+    }
   });
 
   it('refuses a drive with a mounted partition', async () => {
