@@ -13,6 +13,7 @@ import {
 } from '../engine/index.js';
 import { SpillwayError } from '../engine/errors.js';
 import type { CodecName } from '../../src-shared/manifest.js';
+import type { GrowChoice } from '../../src-shared/protocol/plans.js';
 import type { SshOptions } from '../engine/endpoints/ssh/connection.js';
 import { planBackup } from '../engine/backup/plan-backup.js';
 import { defaultDataDir } from '../store/data-dir.js';
@@ -20,7 +21,8 @@ import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { askForName } from './confirm.js';
+import { askForClone, askForName } from './confirm.js';
+import { clone } from '../engine/clone/clone.js';
 import { EXIT } from './exit-codes.js';
 import { jobIO } from './job-io.js';
 import {
@@ -32,6 +34,7 @@ import {
   planReport,
   recompressSummary,
   restoreSummary,
+  cloneSummary,
   verifyReport,
 } from './result-words.js';
 
@@ -162,11 +165,53 @@ export async function pipeCommand(
   }
 }
 
+export async function cloneCommand(
+  source: string,
+  target: string,
+  flags: JobFlags & { yes?: boolean; verify?: boolean; grow?: number | false; newIds?: boolean },
+): Promise<number> {
+  const io = jobIO({ json: flags.json, log: flags.log });
+  try {
+    const result = await clone(
+      {
+        source,
+        target,
+        readBack: flags.verify ?? true,
+        grow: growChoice(flags.grow),
+        newIds: flags.newIds ?? false,
+        confirm: async (plan) => {
+          if (flags.yes) return true;
+          io.reporter.finish();
+          return askForClone(plan, process.stdin, process.stderr);
+        },
+      },
+      io.context,
+    );
+    io.reporter.finish();
+    if (!flags.json) process.stderr.write(cloneSummary(result));
+    return EXIT.ok;
+  } finally {
+    io.dispose();
+  }
+}
+
+/** --grow N, --no-grow, or neither (the largest data partition). */
+export function growChoice(flag: number | false | undefined): GrowChoice {
+  return flag === false ? 'none' : (flag ?? 'largest');
+}
+
 export async function restoreCommand(
   image: string,
   target: string,
   flags: JobFlags &
-    SshFlags & { yes?: boolean; verify?: boolean; check?: boolean; zeroUnused?: boolean },
+    SshFlags & {
+      yes?: boolean;
+      verify?: boolean;
+      check?: boolean;
+      zeroUnused?: boolean;
+      grow?: number | false;
+      newIds?: boolean;
+    },
 ): Promise<number> {
   const io = jobIO({ json: flags.json, log: flags.log });
   try {
@@ -179,6 +224,8 @@ export async function restoreCommand(
         readBack: flags.verify ?? true,
         skipCheck: flags.check === false,
         zeroUnused: flags.zeroUnused ?? false,
+        grow: growChoice(flags.grow),
+        newIds: flags.newIds ?? false,
         confirm: async (plan) => {
           if (flags.yes) return true;
           io.reporter.finish();

@@ -17,6 +17,7 @@ import {
   uiCommand,
   recompressCommand,
   restoreCommand,
+  cloneCommand,
   verifyCommand,
 } from './commands.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
@@ -42,6 +43,14 @@ function size(value: string): number {
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }
+}
+
+/** A partition number for --grow. */
+function partitionNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError('give a partition number, such as 2');
+  return n;
 }
 
 /** "1,9" → {min: 1, max: 9}; no value → the whole zstd range. */
@@ -186,11 +195,40 @@ export function buildProgram(run: (work: Work) => void): Command {
       .option('--no-verify', 'skip reading the written bytes back')
       .option('--no-check', 'skip checking the whole image before writing')
       .option('--zero-unused', 'write zeros where the image has unused ("don’t care") ranges')
+      .option(
+        '--grow <n>',
+        'on a larger drive, grow partition N to fill it (default: the largest data partition)',
+        partitionNumber,
+      )
+      .option('--no-grow', 'on a larger drive, keep the partitions where they were')
+      .option('--new-ids', 'give the disk and its partitions new identifiers (GUIDs)')
       .addOption(threads())
       .addOption(json()),
   ).action((image: string, target: string, flags) =>
     run((log) => restoreCommand(image, target, { ...flags, log })),
   );
+
+  program
+    .command('clone')
+    .description(
+      'copy a drive onto another (what its filesystems use), then read it back and compare; ' +
+        'on a larger drive the largest data partition grows to fill it',
+    )
+    .argument('<source>', 'drive to copy, such as /dev/sdb')
+    .argument('<target>', 'drive to write, such as /dev/sdc (everything on it is erased)')
+    .option('-y, --yes', 'do not ask to type the target drive’s name')
+    .option('--no-verify', 'skip reading the written bytes back')
+    .option(
+      '--grow <n>',
+      'on a larger drive, grow partition N to fill it (default: the largest data partition)',
+      partitionNumber,
+    )
+    .option('--no-grow', 'on a larger drive, keep the partitions where they were')
+    .option('--new-ids', 'give the copy new disk and partition identifiers (GUIDs)')
+    .addOption(json())
+    .action((source: string, target: string, flags) =>
+      run((log) => cloneCommand(source, target, { ...flags, log })),
+    );
 
   addSshOptions(
     program

@@ -4,11 +4,13 @@
 
 import { describeBadRanges } from '../engine/source/careful-read.js';
 import type { Drive } from '../drives/list-drives.js';
+import { layoutWords } from '../../src-shared/layout-words.js';
 import { formatBytes, formatDuration } from '../../src-shared/units.js';
 import type {
   BackupResult,
   PipeResult,
   RecompressResult,
+  CloneResult,
   RestoreResult,
   VerifyResult,
 } from '../../src-shared/protocol/events.js';
@@ -50,7 +52,18 @@ export function restoreSummary(image: string, result: RestoreResult): string {
     result.readBack === true ? 'read back and compared: identical' : 'read-back skipped';
   return (
     `Restored ${image} to ${result.target}: ${formatBytes(result.bytesWritten)} written, ` +
-    `${readBack}, ${formatDuration(result.seconds)}\n`
+    `${readBack}, ${formatDuration(result.seconds)}\n` +
+    (result.layout ? layoutWords(result.layout) : '')
+  );
+}
+
+export function cloneSummary(result: CloneResult): string {
+  const readBack =
+    result.readBack === true ? 'read back and compared: identical' : 'read-back skipped';
+  return (
+    `Cloned ${result.source} to ${result.target}: ${formatBytes(result.bytesWritten)} written, ` +
+    `${readBack}, ${formatDuration(result.seconds)}\n` +
+    (result.layout ? layoutWords(result.layout) : '')
   );
 }
 

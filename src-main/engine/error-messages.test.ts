@@ -20,10 +20,17 @@ function sources(folder: string): string[] {
     .map((name) => join(folder, name));
 }
 
-/** An argument list for another program (`run('blockdev', ['--flushbufs', path])`), or V8's. */
+/**
+ * An argument list for another program (`run('blockdev', ['--flushbufs', path])`, or a step
+ * `['ntfsresize', ['--force', node]]` that names its program first), or V8's flags.
+ */
 function forAnotherProgram(node: ts.Node): boolean {
   const parent = node.parent;
   if (ts.isArrayLiteralExpression(parent) && ts.isCallExpression(parent.parent)) return true;
+  if (ts.isArrayLiteralExpression(parent) && ts.isArrayLiteralExpression(parent.parent)) {
+    const [program, args] = parent.parent.elements;
+    if (args === parent && program !== undefined && ts.isStringLiteral(program)) return true;
+  }
   return ts.isCallExpression(parent) && parent.expression.getText() === 'setFlagsFromString';
 }
 

@@ -48,6 +48,7 @@ export function historyEntry(
         ratio: result.ratio,
       };
     case 'restore':
+    case 'clone':
       return { ...done, size: result.bytesWritten, verified: result.readBack };
     case 'verify':
       return { ...done, size: result.size, verified: result.ok };

@@ -1,5 +1,6 @@
 // How a job ended, in words: what was made or checked, or what went wrong and what to do.
 
+import { layoutWords } from '../../src-shared/layout-words.js';
 import { formatBytes, formatDuration } from '../../src-shared/units.js';
 import { ProblemNote } from '../components/ProblemNote.js';
 import { problemFromInfo } from '../words/error-words.js';
@@ -77,6 +78,18 @@ export function JobOutcomeNote({ view }: { view: JobView }) {
           {result.readBack === true
             ? 'Read back: every written byte is as in the image.'
             : 'Read-back check skipped.'}
+          {result.layout ? ` ${layoutWords(result.layout).trim().replace(/\n/g, ' ')}` : ''}
+        </p>
+      );
+    case 'clone':
+      return (
+        <p className="outcome done" role="status">
+          Copied {formatBytes(result.bytesWritten)} from {result.source} onto {result.target} in{' '}
+          {formatDuration(result.seconds)}.{' '}
+          {result.readBack === true
+            ? 'Read back: every written byte is as on the source.'
+            : 'Read-back check skipped.'}
+          {result.layout ? ` ${layoutWords(result.layout).trim().replace(/\n/g, ' ')}` : ''}
         </p>
       );
     default:

@@ -6,7 +6,15 @@ import { z } from 'zod';
 import { ErrorInfoSchema, RemedySchema } from '../errors.js';
 import { ByteRangeSchema } from '../manifest.js';
 
-export const JOB_KINDS = ['backup', 'restore', 'verify', 'pipe', 'recompress', 'extract'] as const;
+export const JOB_KINDS = [
+  'backup',
+  'restore',
+  'verify',
+  'pipe',
+  'recompress',
+  'extract',
+  'clone',
+] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /**
@@ -139,6 +147,33 @@ export const RESTORE_CHECKS = [
 ] as const;
 export type RestoreCheck = (typeof RESTORE_CHECKS)[number];
 
+/** What happened to the partition a restore or clone onto a larger drive grew. */
+export const GrowthSchema = z.object({
+  partition: z.number().int().min(1),
+  filesystem: z.string().nullable(),
+  /** The partition's bytes before and after. */
+  from: bytes,
+  to: bytes,
+  /** The tool that grew the filesystem to fill it; null when it was not grown (`why`). */
+  tool: z.enum(['resize2fs', 'ntfsresize', 'fatresize']).nullable(),
+  why: z.enum(['exfat', 'tool-missing', 'tool-failed']).optional(),
+  /** What the tool said, when it failed. */
+  detail: z.string().optional(),
+});
+export type Growth = z.infer<typeof GrowthSchema>;
+
+/** Where the partitions went on the target, when it is not the image's own layout. */
+export const LayoutResultSchema = z.object({
+  grown: GrowthSchema.nullable(),
+  /** Partitions moved towards the end of the drive, by number. */
+  moved: z.array(z.number().int().min(1)),
+  /** Their FAT/NTFS boot sectors were updated to name their new starts. */
+  bootSectorsUpdated: z.array(z.number().int().min(1)),
+  /** New disk and partition identifiers were given. */
+  newIds: z.boolean(),
+});
+export type LayoutResult = z.infer<typeof LayoutResultSchema>;
+
 export const RestoreResultSchema = z.object({
   kind: z.literal('restore'),
   target: z.string(),
@@ -147,8 +182,23 @@ export const RestoreResultSchema = z.object({
   /** true: every written byte read back equal; null: read-back skipped. */
   readBack: z.boolean().nullable(),
   seconds: z.number(),
+  /** Set when the partitions were laid out anew on a larger drive. */
+  layout: LayoutResultSchema.optional(),
 });
 export type RestoreResult = z.infer<typeof RestoreResultSchema>;
+
+export const CloneResultSchema = z.object({
+  kind: z.literal('clone'),
+  source: z.string(),
+  target: z.string(),
+  /** Bytes read from the source (what its filesystems use) and written to the target. */
+  bytesWritten: bytes,
+  /** true: every written byte read back equal; null: read-back skipped. */
+  readBack: z.boolean().nullable(),
+  seconds: z.number(),
+  layout: LayoutResultSchema.optional(),
+});
+export type CloneResult = z.infer<typeof CloneResultSchema>;
 
 export const DamageSchema = z.object({
   frame: z.number().int().nullable(),
@@ -234,6 +284,7 @@ export type ExtractResult = z.infer<typeof ExtractResultSchema>;
 export const JobResultSchema = z.discriminatedUnion('kind', [
   BackupResultSchema,
   RestoreResultSchema,
+  CloneResultSchema,
   VerifyResultSchema,
   PipeResultSchema,
   RecompressResultSchema,

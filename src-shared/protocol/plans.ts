@@ -73,6 +73,63 @@ export const TargetDescriptionSchema = z.object({
 });
 export type TargetDescription = z.infer<typeof TargetDescriptionSchema>;
 
+/** Which partition a restore or clone onto a larger drive grows: one by its number, the
+ *  largest data partition (ext2/3/4, NTFS, FAT), or none (the layout is kept). */
+export const GrowChoiceSchema = z.union([
+  z.number().int().min(1).max(4096),
+  z.enum(['largest', 'none']),
+]);
+export type GrowChoice = z.infer<typeof GrowChoiceSchema>;
+
+/** A partition where the source has it and where the target will. */
+export const PlacedPartitionSchema = z.object({
+  index: z.number().int().min(1).max(4096),
+  filesystem: text.nullable(),
+  /** An MBR extended partition (holds the logical ones). */
+  container: z.boolean(),
+  start: bytes,
+  size: bytes,
+  newStart: bytes,
+  newSize: bytes,
+});
+export type PlacedPartition = z.infer<typeof PlacedPartitionSchema>;
+
+/** Why a layout is kept as it is on the target. */
+export const KEEP_REASONS = [
+  'same-size',
+  'smaller',
+  'no-grow',
+  'no-table',
+  'no-data-partition',
+  'too-little-room',
+] as const;
+
+/**
+ * Where the partitions go on the target. `keep`: every byte where it was (up to the target's
+ * end, `writeEnd`); `grow`: the bytes before `cut` stay, those from `cut` to `end` move by
+ * `shift` bytes (a whole number of MiB), and partition `grown` ends `shift` bytes later.
+ */
+export const LayoutPlanSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('keep'),
+    why: z.enum(KEEP_REASONS),
+    targetSize: bytes,
+    writeEnd: bytes,
+  }),
+  z.object({
+    kind: z.literal('grow'),
+    table: z.enum(['gpt', 'mbr']),
+    sectorSize: z.number().int().min(512).max(65536),
+    targetSize: bytes,
+    grown: z.number().int().min(1).max(4096),
+    cut: bytes,
+    end: bytes,
+    shift: bytes,
+    partitions: z.array(PlacedPartitionSchema),
+  }),
+]);
+export type LayoutPlan = z.infer<typeof LayoutPlanSchema>;
+
 export const RestorePlanSchema = z.object({
   image: z.object({
     path,
@@ -93,5 +150,24 @@ export const RestorePlanSchema = z.object({
   /** The drive is smaller than the image, but nothing past its end is data: the image is
    *  written up to this size and a GPT's backup moves to the new end. Null otherwise. */
   shrinkTo: bytes.nullable(),
+  /** Where the partitions go on a drive (null for a file, or when the sizes are unknown). */
+  layout: LayoutPlanSchema.nullable().optional(),
 });
 export type RestorePlan = z.infer<typeof RestorePlanSchema>;
+
+/** What a clone would copy and write, and every reason not to (as for a restore). */
+export const ClonePlanSchema = z.object({
+  source: z.object({
+    path,
+    size: bytes,
+    model: text.optional(),
+    partitionTable: PartitionTableSchema.nullable(),
+    /** What its filesystems use: the bytes that are copied. */
+    bytesToRead: bytes,
+  }),
+  target: TargetDescriptionSchema,
+  erases: text,
+  refusals: z.array(ErrorInfoSchema),
+  layout: LayoutPlanSchema.nullable(),
+});
+export type ClonePlan = z.infer<typeof ClonePlanSchema>;

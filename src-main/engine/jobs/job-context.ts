@@ -40,9 +40,12 @@ export async function runJob<R extends JobResult>(
     return result;
   } catch (error) {
     progress.stop();
-    const info = context.signal.aborted
-      ? new SpillwayError('cancelled', 'Cancelled; nothing was left half-written.').info()
-      : toErrorInfo(error);
+    // A job that knows what its stop left behind (a clone's incomplete target) says so.
+    const own = error instanceof SpillwayError && error.code === 'cancelled';
+    const info =
+      context.signal.aborted && !own
+        ? new SpillwayError('cancelled', 'Cancelled; nothing was left half-written.').info()
+        : toErrorInfo(error);
     context.emit({ type: 'error', t: Date.now(), job: kind, error: info });
     if (error instanceof SpillwayError) throw error;
     throw errorFromInfo(info, error);

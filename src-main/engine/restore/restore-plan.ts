@@ -6,15 +6,45 @@ import { realpath } from 'node:fs/promises';
 import type { ErrorInfo } from '../../../src-shared/errors.js';
 import type { Manifest } from '../../../src-shared/manifest.js';
 import type { CheckLevel } from '../../../src-shared/protocol/events.js';
-import type { RestorePlan, TargetDescription } from '../../../src-shared/protocol/plans.js';
+import type {
+  GrowChoice,
+  LayoutPlan,
+  RestorePlan,
+  TargetDescription,
+} from '../../../src-shared/protocol/plans.js';
 import { formatBytes } from '../../../src-shared/units.js';
 import { disksUnderPath } from '../device/mounts.js';
 import { errorFromInfo } from '../errors.js';
 import type { OpenedImage } from '../format/image-layout.js';
 import { knownPayloadSize } from '../image/stream-decoder.js';
+import { planLayout, type LayoutRefusal } from '../layout/plan-layout.js';
 import { shrinkVerdict } from './smaller-target.js';
 
-function describeErase(target: TargetDescription): string {
+/** The refusals every drive target gets: the system drive, and a drive in use. */
+export async function driveRefusals(target: TargetDescription): Promise<ErrorInfo[]> {
+  const refusals: ErrorInfo[] = [];
+  const systemDisks = await disksUnderPath('/');
+  if (target.disks.some((disk) => systemDisks.has(disk))) {
+    refusals.push({
+      code: 'target-is-system',
+      message: `${target.path} is the drive this computer runs from.`,
+      facts: { target: target.path },
+      remedy: 'choose-other-target',
+    });
+  }
+  if (target.mounted.length > 0) {
+    const where = target.mounted.map((m) => `${m.device} on ${m.mountPoint}`).join(', ');
+    refusals.push({
+      code: 'target-mounted',
+      message: `${target.path} is in use: ${where}.`,
+      facts: { target: target.path },
+      remedy: 'unmount-target',
+    });
+  }
+  return refusals;
+}
+
+export function describeErase(target: TargetDescription): string {
   if (target.kind === 'file') {
     return target.exists ? `the file ${target.path}` : `nothing (${target.path} is a new file)`;
   }
@@ -73,9 +103,30 @@ async function anySameFile(path: string, files: string[]): Promise<boolean> {
   return false;
 }
 
+/** A refusal of the layout, in words (too small is worded with the other size checks). */
+export function layoutRefusal(refusal: LayoutRefusal): ErrorInfo | null {
+  switch (refusal.code) {
+    case 'no-such-partition':
+      return {
+        code: 'usage',
+        message: `The drive has no partition ${refusal.partition} to grow.`,
+      };
+    case 'cannot-grow':
+      return {
+        code: 'usage',
+        message:
+          `Partition ${refusal.partition} holds ${refusal.filesystem ?? 'no filesystem Spillway knows'}: ` +
+          'only ext2/3/4, NTFS, FAT and exFAT partitions can be grown.',
+      };
+    case 'target-too-small':
+      return null;
+  }
+}
+
 export async function planRestore(
   image: OpenedImage,
   target: TargetDescription,
+  grow: GrowChoice = 'largest',
 ): Promise<RestorePlan> {
   const refusals: ErrorInfo[] = [];
   let shrinkTo: number | null = null;
@@ -112,24 +163,7 @@ export async function planRestore(
         message: `${target.path} is the image file itself, attached as a loop device.`,
       });
     }
-    const systemDisks = await disksUnderPath('/');
-    if (target.disks.some((disk) => systemDisks.has(disk))) {
-      refusals.push({
-        code: 'target-is-system',
-        message: `${target.path} is the drive this computer runs from.`,
-        facts: { target: target.path },
-        remedy: 'choose-other-target',
-      });
-    }
-    if (target.mounted.length > 0) {
-      const where = target.mounted.map((m) => `${m.device} on ${m.mountPoint}`).join(', ');
-      refusals.push({
-        code: 'target-mounted',
-        message: `${target.path} is in use: ${where}.`,
-        facts: { target: target.path },
-        remedy: 'unmount-target',
-      });
-    }
+    refusals.push(...(await driveRefusals(target)));
     if (payloadSize !== null && target.size !== null && payloadSize > target.size) {
       const verdict = shrinkVerdict(manifest, payloadSize, target.size);
       if (verdict.fits) {
@@ -151,7 +185,22 @@ export async function planRestore(
       }
     }
   }
+  let layout: LayoutPlan | null = null;
+  if (target.kind === 'device' && target.size !== null && payloadSize !== null) {
+    const verdict = planLayout({
+      source: manifest ?? { partitionTable: null, dontCare: [] },
+      sourceSize: payloadSize,
+      targetSize: target.size,
+      grow,
+    });
+    if (verdict.ok) layout = verdict.layout;
+    else {
+      const refusal = layoutRefusal(verdict.refusal);
+      if (refusal) refusals.push(refusal);
+    }
+  }
   return {
+    layout,
     image: {
       path: image.input.path,
       layout: image.layout,

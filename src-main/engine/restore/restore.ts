@@ -12,7 +12,11 @@
 // one's stored bytes compared with what the check saw, and compares what it decoded with the
 // recorded frames' digest at the end; read-back compares the XXH64 of each written range.
 
-import type { RestoreCheck, RestoreResult } from '../../../src-shared/protocol/events.js';
+import type {
+  LayoutResult,
+  RestoreCheck,
+  RestoreResult,
+} from '../../../src-shared/protocol/events.js';
 import { formatBytes } from '../../../src-shared/units.js';
 import { SpillwayError } from '../errors.js';
 import { FRAMES_MISMATCH, FramesDigestCheck, frameXxh64 } from '../digest/frame-digests.js';
@@ -29,7 +33,9 @@ import { clip } from '../ranges.js';
 import { moveGptBackup } from '../partition-table/gpt-resize.js';
 import { checkBeforeWriting, selectWrites, type StoredDigests } from './check-before-writing.js';
 import { readBackAndCompare, WrittenLog } from './read-back.js';
-import type { RestorePlan } from '../../../src-shared/protocol/plans.js';
+import type { GrowChoice, LayoutPlan, RestorePlan } from '../../../src-shared/protocol/plans.js';
+import { growLaidOut, writeLayout } from '../layout/apply-layout.js';
+import { placeRange } from '../layout/plan-layout.js';
 import { planRestore, refusalError } from './restore-plan.js';
 import { describeTarget, openTarget, type RestoreTarget } from './restore-target.js';
 
@@ -47,6 +53,10 @@ export interface RestoreOptions {
   skipCheck?: boolean;
   /** Write zeros over "don't care" ranges instead of leaving the target's bytes there. */
   zeroUnused?: boolean;
+  /** On a larger drive, the partition that grows to fill it (default: the largest data one). */
+  grow?: GrowChoice;
+  /** Give the disk and its partitions new identifiers (GPT GUIDs, MBR disk signature). */
+  newIds?: boolean;
 }
 
 /** Block size for images without frames of their own. */
@@ -66,7 +76,7 @@ async function runRestore(
   let target: RestoreTarget | undefined;
   let pool: CodecPool | undefined;
   try {
-    const plan = await planRestore(image, await describeTarget(options.target));
+    const plan = await planRestore(image, await describeTarget(options.target), options.grow);
     const refusal = plan.refusals[0];
     if (refusal) throw refusalError(refusal);
     if (!(await options.confirm(plan))) {
@@ -127,6 +137,7 @@ async function runRestore(
             limit: shrinkTo ?? image.payloadSize,
             checked,
             stored,
+            layout: plan.layout?.kind === 'grow' ? plan.layout : null,
           })
         : await writeSequential(image, target, progress, context.signal, log);
     await target.setLength(size);
@@ -159,6 +170,29 @@ async function runRestore(
       );
       await target.flush();
     }
+    const table = plan.image.manifest?.partitionTable;
+    let layout: LayoutResult | undefined;
+    if (plan.layout && shrinkTo === null && table && image.layout === 'indexed') {
+      const onPhase = (message: string) => progress.phase('finishing', message);
+      layout = await writeLayout(
+        { path: plan.target.path, ...bind(target) },
+        plan.layout,
+        table.type,
+        {
+          sourceSize: image.payloadSize,
+          sectorSize: table.sectorSize,
+          newIds: options.newIds ?? false,
+          onPhase,
+        },
+      );
+      if (layout && plan.target.kind === 'device') {
+        // The tools that grow a filesystem open its partition exclusively.
+        const closing = target;
+        target = undefined;
+        await closing.close();
+        await growLaidOut(plan.target.path, plan.layout, layout, onPhase);
+      }
+    }
     return {
       kind: 'restore',
       target: plan.target.path,
@@ -166,6 +200,7 @@ async function runRestore(
       checked,
       readBack: verified,
       seconds: progress.elapsedSeconds,
+      ...(layout ? { layout } : {}),
     };
   } catch (error) {
     // A file this restore created goes away; a drive or an existing file keeps what it holds.
@@ -179,6 +214,15 @@ async function runRestore(
     await target?.close().catch(() => {});
     await image.input.close();
   }
+}
+
+/** The target's methods, bound (for the layout's last steps). */
+function bind(target: RestoreTarget) {
+  return {
+    read: target.read.bind(target),
+    write: target.write.bind(target),
+    flush: target.flush.bind(target),
+  };
 }
 
 function resetCounters(progress: ProgressTracker, total: number | null): void {
@@ -230,6 +274,8 @@ async function writeIndexed(
     checked: RestoreCheck;
     /** Each frame's XXH64 as stored, as the check saw it; null when it was skipped. */
     stored: StoredDigests | null;
+    /** Where the bytes go on a larger drive (null: where they were). */
+    layout: LayoutPlan | null;
   },
 ): Promise<number> {
   const c = progress.counters;
@@ -268,10 +314,15 @@ async function writeIndexed(
     }
     c.codecBytes += frame.size;
     for (const [start, end] of clip(wanted, frame.driveOffset, frame.driveOffset + frame.size)) {
-      const piece = data.subarray(start - frame.driveOffset, end - frame.driveOffset);
-      await writePiece(target, piece, start);
-      log.add(piece, start, piece.byteLength === data.byteLength ? digest : undefined);
-      c.bytesWritten += end - start;
+      const placed = options.layout
+        ? placeRange(options.layout, start, end)
+        : [{ start, end, to: start }];
+      for (const p of placed) {
+        const piece = data.subarray(p.start - frame.driveOffset, p.end - frame.driveOffset);
+        await writePiece(target, piece, p.to);
+        log.add(piece, p.to, piece.byteLength === data.byteLength ? digest : undefined);
+        c.bytesWritten += p.end - p.start;
+      }
     }
     c.streamDone = Math.min(options.limit, frame.driveOffset + frame.size);
     c.ratioUncompressed = c.streamDone;

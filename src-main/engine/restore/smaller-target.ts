@@ -14,7 +14,7 @@ export type ShrinkVerdict =
   { fits: true } | { fits: false; dataBytes: number; partition: number | null };
 
 export function shrinkVerdict(
-  manifest: Manifest | null,
+  manifest: Pick<Manifest, 'partitionTable' | 'dontCare'> | null,
   payloadSize: number,
   size: number,
 ): ShrinkVerdict {
