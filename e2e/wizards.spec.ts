@@ -174,7 +174,7 @@ test('a restore through the wizard onto a second loop device, then cmp', async (
   const targets = wizard.getByRole('list', { name: 'Target drives' });
   const sourceRow = targets.getByRole('listitem').filter({ hasText: source.path });
   await expect(sourceRow.getByRole('radio')).toBeDisabled();
-  await expect(sourceRow).toContainText('Cannot be used: Read-only');
+  await expect(sourceRow).toContainText('Cannot be used: it is read-only');
   const root = (await sh('findmnt -no SOURCE /')).trim();
   const parent = (await sh(`lsblk -no PKNAME ${q(root)} 2>/dev/null || true`)).trim();
   const systemRow = targets
@@ -182,7 +182,7 @@ test('a restore through the wizard onto a second loop device, then cmp', async (
     .filter({ hasText: parent ? `/dev/${parent}` : root });
   if ((await systemRow.count()) > 0) {
     await expect(systemRow.getByRole('radio')).toBeDisabled();
-    await expect(systemRow).toContainText('This computer runs from it');
+    await expect(systemRow).toContainText('this computer runs from it');
   }
   await targets.getByRole('radio', { name: new RegExp(target.path + '\\b') }).check();
   await expect(wizard.getByText(/erase/i).first()).toBeVisible();

@@ -15,7 +15,7 @@ import { useHistory } from '../images/history-store.js';
 import { JobLiveView } from '../jobs/JobLiveView.js';
 import { JobOutcomeNote } from '../jobs/JobOutcomeNote.js';
 import { useJobs } from '../jobs/jobs-store.js';
-import { cautionWords } from '../pages/caution-words.js';
+import { cautionWords } from '../../src-shared/target-rules.js';
 import { useDrives, useLiveDrives } from '../store/drives-store.js';
 import {
   RESTORE_STEPS,

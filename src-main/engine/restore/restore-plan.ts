@@ -7,8 +7,13 @@ import type { ErrorInfo } from '../../../src-shared/errors.js';
 import type { Manifest } from '../../../src-shared/manifest.js';
 import type { CheckLevel } from '../../../src-shared/protocol/events.js';
 import type { RestorePlan, TargetDescription } from '../../../src-shared/protocol/plans.js';
+import {
+  cautionRefusal,
+  targetCautions,
+  type TargetFacts,
+} from '../../../src-shared/target-rules.js';
 import { formatBytes } from '../../../src-shared/units.js';
-import { disksUnderPath } from '../device/mounts.js';
+import { pathsOnDevice, runsSystem } from '../device/target-facts.js';
 import { SpillwayError } from '../errors.js';
 import type { OpenedImage } from '../format/image-layout.js';
 import { knownPayloadSize } from '../image/stream-decoder.js';
@@ -94,40 +99,20 @@ export async function planRestore(
     });
   }
   if (target.kind === 'device') {
-    const imageDisks = new Set<string>();
-    for (const file of files) for (const disk of await disksUnderPath(file)) imageDisks.add(disk);
-    const shared = target.disks.filter((disk) => imageDisks.has(disk));
-    if (shared.length > 0) {
-      refusals.push({
-        code: 'target-holds-image',
-        message: `${target.path} holds the image being restored (${image.input.path}).`,
-        hint: 'Copy the image to another drive first, or restore to a different drive.',
-      });
+    // The list's rules, for a target however it was chosen (typed paths included).
+    const facts: TargetFacts = {
+      size: target.size ?? 0,
+      readOnly: target.readOnly ?? false,
+      system: await runsSystem(target),
+      mounted: target.mounted,
+      // Any part of the image on it: named as the user chose it, once.
+      holds: (await pathsOnDevice(target, files)).length > 0 ? [image.input.path] : [],
+    };
+    for (const caution of targetCautions(facts)) {
+      refusals.push(cautionRefusal(caution, target.path));
     }
-    const backing = target.backingFile;
-    if (backing && (await anySameFile(backing, files))) {
-      refusals.push({
-        code: 'target-holds-image',
-        message: `${target.path} is the image file itself, attached as a loop device.`,
-      });
-    }
-    const systemDisks = await disksUnderPath('/');
-    if (target.disks.some((disk) => systemDisks.has(disk))) {
-      refusals.push({
-        code: 'target-is-system',
-        message: `${target.path} is the drive this computer runs from.`,
-        hint: 'Restore to another drive.',
-      });
-    }
-    if (target.mounted.length > 0) {
-      const where = target.mounted.map((m) => `${m.device} on ${m.mountPoint}`).join(', ');
-      refusals.push({
-        code: 'target-mounted',
-        message: `${target.path} is in use: ${where}.`,
-        hint: 'Unmount (eject) its partitions first, then try again.',
-      });
-    }
-    if (payloadSize !== null && target.size !== null && payloadSize > target.size) {
+    const empty = facts.size === 0;
+    if (!empty && payloadSize !== null && target.size !== null && payloadSize > target.size) {
       const verdict = shrinkVerdict(manifest, payloadSize, target.size);
       if (verdict.fits) {
         shrinkTo = target.size;
