@@ -13,6 +13,7 @@
 // recorded frames' digest at the end; read-back compares the XXH64 of each written range.
 
 import type { RestoreCheck, RestoreResult } from '../../../src-shared/protocol/events.js';
+import { endSentence } from '../../../src-shared/sentence.js';
 import { formatBytes } from '../../../src-shared/units.js';
 import { SpillwayError } from '../errors.js';
 import { FRAMES_MISMATCH, FramesDigestCheck, frameXxh64 } from '../digest/frame-digests.js';
@@ -98,7 +99,7 @@ async function runRestore(
         const where = drive ? ` at bytes ${drive[0]}–${drive[1]} of the drive` : '';
         throw new SpillwayError(
           'image-damaged',
-          `The image is damaged${where}: ${reason}. Nothing was written.`,
+          `The image is damaged${where}: ${endSentence(reason)} Nothing was written.`,
           {
             hint: 'Run `spillway verify` for every damaged range; use another copy if you have one.',
           },
@@ -211,7 +212,7 @@ function damagedWhileWriting(target: RestoreTarget, reason: string): SpillwayErr
   const { path, exists } = target.description;
   return new SpillwayError(
     'image-damaged',
-    `The image is damaged: ${reason}.` + (exists ? ` ${path} holds a partial restore.` : ''),
+    `The image is damaged: ${endSentence(reason)}` + (exists ? ` ${path} holds a partial restore.` : ''),
     { hint: 'Run `spillway verify` on the image; use another copy if you have one.' },
   );
 }
