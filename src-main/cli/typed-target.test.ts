@@ -3,7 +3,7 @@
 // with the very words the list shows. Real loop devices: one attached read-only
 // (`losetup -r`), one with a filesystem mounted that holds the image.
 
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -177,6 +177,26 @@ describe.skipIf(noLoopReason)(
         expect(await sha256Of(image)).toBe(before);
       } finally {
         await over.detach();
+      }
+    });
+
+    it('refuses a device of 0 bytes, saying why', async () => {
+      const file = join(dir.path, 'empty.bin');
+      await writeFile(file, '');
+      const empty = await attachLoop(file);
+      try {
+        const plan = await api.planRestore({ image, target: empty.path });
+        expect(plan.refusals).toEqual([
+          expect.objectContaining({
+            code: 'target-too-small',
+            message: `${empty.path} cannot be used: ${cautionWords({ kind: 'empty' })}.`,
+          }),
+        ]);
+        const result = await spillway(['restore', image, empty.path, '--yes']);
+        expect(result.code).toBe(4);
+        expect(result.stderr).toContain('its size is 0 bytes: nothing fits on it');
+      } finally {
+        await empty.detach();
       }
     });
   },
