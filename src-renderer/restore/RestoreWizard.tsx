@@ -9,6 +9,7 @@ import { DriveLabel } from '../components/DriveLabel.js';
 import { PartitionTable } from '../components/PartitionTable.js';
 import { PathPicker } from '../components/PathPicker.js';
 import { ProblemNote } from '../components/ProblemNote.js';
+import { nameOf } from '../words/drive-words.js';
 import { problemOf } from '../words/error-words.js';
 import { WizardFrame } from '../components/WizardFrame.js';
 import { useHistory } from '../images/history-store.js';
@@ -93,7 +94,7 @@ function EjectButton({ target }: { target: string | null }) {
           )
         }
       >
-        Eject {target}
+        Eject {nameOf(target, drives)}
       </button>{' '}
       <span role="status">{said}</span>
     </p>
