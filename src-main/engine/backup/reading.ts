@@ -30,7 +30,8 @@ export async function blockMapFor(
     progress.warn(`${source.info.path}: ${endSentence(map.reason)}`);
   }
   for (const p of map.partitionTable?.partitions ?? []) {
-    if (p.mode === 'raw' && p.reason) progress.warn(`Partition ${p.index}: ${endSentence(p.reason)}`);
+    if (p.mode === 'raw' && p.reason)
+      progress.warn(`Partition ${p.index}: ${endSentence(p.reason)}`);
   }
   return map;
 }

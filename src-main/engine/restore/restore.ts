@@ -212,7 +212,8 @@ function damagedWhileWriting(target: RestoreTarget, reason: string): SpillwayErr
   const { path, exists } = target.description;
   return new SpillwayError(
     'image-damaged',
-    `The image is damaged: ${endSentence(reason)}` + (exists ? ` ${path} holds a partial restore.` : ''),
+    `The image is damaged: ${endSentence(reason)}` +
+      (exists ? ` ${path} holds a partial restore.` : ''),
     { hint: 'Run `spillway verify` on the image; use another copy if you have one.' },
   );
 }
