@@ -12,7 +12,12 @@ import { ALL_LEVELS } from './codec-facts.js';
 import { ErrorInfoSchema } from './errors.js';
 import { CODEC_NAMES } from './manifest.js';
 import { JOB_KINDS, JobEventSchema, type JobEvent } from './protocol/events.js';
-import { BackupPlanSchema, ImageInfoSchema, RestorePlanSchema } from './protocol/plans.js';
+import {
+  BackupPlanSchema,
+  ImageInfoSchema,
+  MountedPartSchema,
+  RestorePlanSchema,
+} from './protocol/plans.js';
 
 const path = z.string().min(1).max(4096);
 const text = z.string().max(4096);
@@ -196,20 +201,28 @@ export type StartedJob = z.infer<typeof StartedJobSchema>;
 
 // ---- results -------------------------------------------------------------------------------
 
-/** Every reason a drive should not be a restore target; the UI maps kinds to words. */
+/** Every reason a drive should not be a restore target; src-shared/target-rules.ts decides
+ *  them and words them, for the list, the API's refusals and the CLI alike. */
 export const CAUTION_KINDS = [
   /** The computer runs from it. */
   'system',
   /** It holds a path the user chose (the image being restored, the backup's destination). */
   'holds-path',
-  /** Some of its partitions are mounted: in use. */
+  /** Some of its partitions are mounted (or used as swap): in use. */
   'mounted',
   'read-only',
+  /** Its size is 0 bytes (an unconfigured zram or loop device): nothing fits on it. */
+  'empty',
 ] as const;
 export type CautionKind = (typeof CAUTION_KINDS)[number];
 
 export const CautionSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.enum(['system', 'mounted', 'read-only']) }),
+  z.object({ kind: z.enum(['system', 'read-only', 'empty']) }),
+  z.object({
+    kind: z.literal('mounted'),
+    /** Which of its partitions, and where (when known). */
+    mounts: z.array(MountedPartSchema).optional(),
+  }),
   z.object({ kind: z.literal('holds-path'), path }),
 ]);
 export type Caution = z.infer<typeof CautionSchema>;

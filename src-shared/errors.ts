@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'target-holds-image',
   'target-mounted',
   'target-is-system',
+  'target-read-only',
   'target-busy',
   'not-confirmed',
   'source-changed',
@@ -58,6 +59,7 @@ export function errorKind(code: ErrorCode): ErrorKind {
     case 'target-holds-image':
     case 'target-mounted':
     case 'target-is-system':
+    case 'target-read-only':
     case 'target-busy':
     case 'not-confirmed':
     case 'source-changed':
@@ -103,6 +105,7 @@ export const REMEDIES = [
   'unmount-target',
   'choose-other-target',
   'choose-larger-target',
+  'turn-off-write-protection',
   // the image
   'use-another-copy',
   'verify-image',

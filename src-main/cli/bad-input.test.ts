@@ -111,6 +111,8 @@ describe('bad input', () => {
       const result = await restore(cut);
       expectOneLineError(result, /cut short|truncated/);
       expect(result.code).toBe(3);
+      // One full stop between sentences ("after 3999901 bytes.. Nothing" was printed).
+      expect(result.stderr).not.toMatch(/\.\.\s/);
     }
   });
 

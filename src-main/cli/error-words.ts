@@ -59,6 +59,8 @@ export function cliRemedy(remedy: Remedy, facts: Facts = {}): string {
       return facts['image'] !== undefined
         ? 'Copy the image to another drive first, or restore to a different drive.'
         : 'Restore to another drive.';
+    case 'turn-off-write-protection':
+      return 'Turn off its write protection (a switch on some SD cards and USB sticks), or choose another drive.';
     case 'choose-larger-target':
       return 'Choose a drive at least as large as the one the image was made from, or a file on a disk with more free space.';
     case 'use-another-copy':

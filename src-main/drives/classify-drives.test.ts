@@ -9,7 +9,7 @@ import { attachLoop, detachAll, type LoopDevice } from '../test-support/loop-dev
 import { noLoopReason } from '../test-support/root.js';
 import { q, sh } from '../test-support/shell.js';
 import { tempDir } from '../test-support/temp-dir.js';
-import { cautionsFor, classifyDrives } from './classify-drives.js';
+import { classifyDrives, listedDriveFacts } from './classify-drives.js';
 import { listDrives, type Drive } from './list-drives.js';
 
 const drive = (over: Partial<Drive>): Drive => ({
@@ -25,20 +25,30 @@ const drive = (over: Partial<Drive>): Drive => ({
   ...over,
 });
 
-describe('drive cautions (pure)', () => {
-  const facts = {
-    systemDisks: new Set(['sda']),
-    pathDisks: new Map([['/m/x.img', new Set(['sdb'])]]),
+describe('a listed drive’s facts (pure)', () => {
+  const kernel = {
+    size: 8e9,
+    readOnly: false,
+    system: false,
+    mounted: [{ device: '/dev/sdb1', mountPoint: '/media/usb' }],
+    holds: ['/media/usb/disk.img.zst'],
   };
 
-  it('names every reason, as data', () => {
-    expect(cautionsFor(drive({ path: '/dev/sda' }), facts)).toEqual([{ kind: 'system' }]);
-    expect(cautionsFor(drive({ mountpoints: ['/m'], readOnly: true }), facts)).toEqual([
-      { kind: 'holds-path', path: '/m/x.img' },
-      { kind: 'mounted' },
-      { kind: 'read-only' },
-    ]);
-    expect(cautionsFor(drive({ path: '/dev/sdc' }), facts)).toEqual([]);
+  it('are the kernel’s when it gives them: the ones a restore’s plan judges by', () => {
+    // drivelist calls a fixed disk "system"; the kernel knows the computer does not run from it.
+    expect(listedDriveFacts(drive({ system: true, removable: false }), kernel)).toEqual(kernel);
+  });
+
+  it('are drivelist’s where the kernel gives none', () => {
+    expect(
+      listedDriveFacts(drive({ system: true, readOnly: true, mountpoints: ['/m'], size: 0 }), null),
+    ).toEqual({
+      size: 0,
+      readOnly: true,
+      system: true,
+      mounted: [{ device: '/dev/sdb', mountPoint: '/m' }],
+      holds: [],
+    });
   });
 });
 
@@ -90,7 +100,10 @@ describe.skipIf(noLoopReason)(`drives of this machine (${noLoopReason ?? 'root'}
     await writeFile(image, 'x');
     const drives = await classifyDrives(await listDrives({ all: true }), [image]);
     const listed = drives.find((d) => d.path === loop.path)!;
-    expect(listed.cautions).toEqual([{ kind: 'holds-path', path: image }, { kind: 'mounted' }]);
+    expect(listed.cautions).toEqual([
+      { kind: 'holds-path', path: image },
+      { kind: 'mounted', mounts: [{ device: loop.path, mountPoint: mnt }] },
+    ]);
     expect(listed.canRestoreTo).toBe(false);
     await sh(`umount ${q(mnt)}`);
   });

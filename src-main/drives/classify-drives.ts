@@ -1,10 +1,12 @@
-// Every reason a drive should not be a restore target, as data: the UI turns the kinds into
-// words and greys the drive out; nothing here builds a sentence for it. A drive is a fine
-// target only when it has none of them.
+// Every reason a drive should not be a restore target, as data: the target rules of
+// src-shared/target-rules.ts over the facts the kernel gives (target-facts.ts), the very
+// rules a restore's plan refuses a typed target with. The UI greys the drive out and words
+// the cautions; a drive is a fine target only when it has none.
 
-import { basename } from 'node:path';
-import { disksUnderPath } from '../engine/device/mounts.js';
 import type { Caution } from '../../src-shared/api.js';
+import type { MountedPart } from '../../src-shared/protocol/plans.js';
+import { targetCautions, type TargetFacts } from '../../src-shared/target-rules.js';
+import { targetFacts } from '../engine/device/target-facts.js';
 import type { Drive } from './list-drives.js';
 
 export { CAUTION_KINDS, type Caution, type CautionKind } from '../../src-shared/api.js';
@@ -15,38 +17,40 @@ export interface ClassifiedDrive extends Drive {
   canRestoreTo: boolean;
 }
 
-/** The facts found about this machine, for the pure rule below. */
-export interface DriveFacts {
-  /** Kernel names of the disks the root filesystem lives on ("sda", "nvme0n1"). */
-  systemDisks: Set<string>;
-  /** For each chosen path, the disks it lives on (through loop devices too). */
-  pathDisks: Map<string, Set<string>>;
-}
-
-export function cautionsFor(drive: Drive, facts: DriveFacts): Caution[] {
-  const name = basename(drive.path);
-  const cautions: Caution[] = [];
-  if (drive.system || facts.systemDisks.has(name)) cautions.push({ kind: 'system' });
-  for (const [path, disks] of facts.pathDisks) {
-    if (disks.has(name)) cautions.push({ kind: 'holds-path', path });
-  }
-  if (drive.mountpoints.length > 0) cautions.push({ kind: 'mounted' });
-  if (drive.readOnly) cautions.push({ kind: 'read-only' });
-  return cautions;
+/**
+ * The facts about a listed drive. The kernel's, when it gives them (Linux), are the ones a
+ * restore's plan judges a typed path by, so the list says exactly what the plan would:
+ * drivelist calls every fixed disk "system", the kernel only the one the computer runs
+ * from (the others' mounted partitions are cautions of their own). Elsewhere, drivelist's.
+ */
+export function listedDriveFacts(drive: Drive, kernel: TargetFacts | null): TargetFacts {
+  if (kernel) return kernel;
+  return {
+    size: drive.size,
+    readOnly: drive.readOnly,
+    system: drive.system,
+    mounted: drive.mountpoints.map((mountPoint): MountedPart => ({
+      device: drive.path,
+      mountPoint,
+    })),
+    holds: [],
+  };
 }
 
 export async function classifyDrives(
   drives: Drive[],
   paths: string[] = [],
 ): Promise<ClassifiedDrive[]> {
-  const facts: DriveFacts = {
-    systemDisks: await disksUnderPath('/'),
-    pathDisks: new Map(
-      await Promise.all(paths.map(async (p) => [p, await disksUnderPath(p)] as const)),
-    ),
-  };
-  return drives.map((drive) => {
-    const cautions = cautionsFor(drive, facts);
-    return { ...drive, cautions, canRestoreTo: cautions.length === 0 };
-  });
+  return Promise.all(
+    drives.map(async (drive) => {
+      const kernel = await targetFacts(drive.path, paths).then(
+        (found) => found.facts,
+        () => null,
+      );
+      const facts = listedDriveFacts(drive, kernel);
+      const cautions = targetCautions(facts);
+      // The "system" badge says what the rules went by.
+      return { ...drive, system: facts.system, cautions, canRestoreTo: cautions.length === 0 };
+    }),
+  );
 }

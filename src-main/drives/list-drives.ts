@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import drivelist from 'drivelist';
 import { blockDeviceAt } from '../engine/device/block-device.js';
+import { driveName } from './drive-name.js';
 
 const run = promisify(execFile);
 
@@ -70,21 +71,28 @@ export async function listLoopDevices(): Promise<Drive[]> {
   }));
 }
 
+type DrivelistRecord = Awaited<ReturnType<typeof drivelist.list>>[number];
+
+/** One of drivelist's records as a Drive: named by its words (drive-name.ts); a virtual
+ *  device is not "removable" (drivelist says so of every one: there is nothing to unplug). */
+export function driveFromRecord(d: DrivelistRecord, index: number): Drive {
+  const virtual = d.isVirtual ?? false;
+  return {
+    path: d.device,
+    description: driveName(d, index),
+    size: d.size ?? 0,
+    busType: d.busType,
+    removable: d.isRemovable && !virtual,
+    readOnly: d.isReadOnly,
+    system: d.isSystem,
+    virtual,
+    mountpoints: d.mountpoints.map((m) => m.path),
+  };
+}
+
 export async function listDrives(options: { all?: boolean } = {}): Promise<Drive[]> {
   const found = await drivelist.list();
-  const drives: Drive[] = found
-    .filter((d) => options.all || (d.size ?? 0) > 0)
-    .map((d) => ({
-      path: d.device,
-      description: d.description || d.device,
-      size: d.size ?? 0,
-      busType: d.busType,
-      removable: d.isRemovable,
-      readOnly: d.isReadOnly,
-      system: d.isSystem,
-      virtual: d.isVirtual ?? false,
-      mountpoints: d.mountpoints.map((m) => m.path),
-    }));
+  const drives: Drive[] = found.map(driveFromRecord).filter((d) => options.all || d.size > 0);
   if (options.all) {
     const known = new Set(drives.map((d) => d.path));
     drives.push(...(await listLoopDevices()).filter((d) => !known.has(d.path)));

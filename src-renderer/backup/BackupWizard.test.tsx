@@ -62,6 +62,8 @@ describe('the backup wizard', () => {
 
     // Compression: zstd 3 by default, estimate from a sample; lz4 has no level control.
     await screen.findByText(/^Expected: about .* an image of about/, {}, { timeout: 20_000 });
+    // 8 MiB of the drive were tried: "an 8.00 MiB sample", as it is read aloud.
+    expect(screen.getByText(/from an 8\.00 MiB sample\)\.$/)).toBeTruthy();
     expect(screen.getByLabelText(/^Level 3/)).toBeTruthy();
     await user.click(screen.getByRole('radio', { name: /^lz4/ }));
     expect(screen.queryByLabelText(/^Level/)).toBeNull();

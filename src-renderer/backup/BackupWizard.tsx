@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'react';
 import { CODEC_LEVELS } from '../../src-shared/codec-facts.js';
 import { CODEC_NAMES, type CodecName } from '../../src-shared/manifest.js';
+import { withArticle } from '../../src-shared/sentence.js';
 import { formatBytes, formatRate } from '../../src-shared/units.js';
 import { useApi } from '../api/api-context.js';
 import { DriveLabel } from '../components/DriveLabel.js';
@@ -246,7 +247,7 @@ function CompressionStep() {
         {current &&
           `Expected: about ${formatRate(current.bytesPerSecond)} on ${current.threads} ` +
             `cores, an image of about ${formatBytes(expected ?? 0)} ` +
-            `(${current.ratio.toFixed(2)}× smaller, from a ${formatBytes(current.sampled)} sample).`}
+            `(${current.ratio.toFixed(2)}× smaller, from ${withArticle(`${formatBytes(current.sampled)} sample`)}).`}
       </p>
       {draft.codec === 'zstd' && (
         <label className="choice">

@@ -74,10 +74,26 @@ export function newBackupDraft(): BackupDraft {
   };
 }
 
-/** "sdb-2026-11-22.img.zst": the drive's name, the day, the codec's extension. */
-export function defaultFileName(source: string, codec: CodecName, day: Date): string {
-  const base = source.split('/').filter(Boolean).pop() ?? 'drive';
-  const stem = base.replace(/\.(img|bin|iso|raw)(\.\w+)?$/i, '').replace(/[^\w.-]+/g, '-');
+/**
+ * "SanDisk-Cruzer-Blade-2026-11-22.img.zst": the drive's name (what the list calls it, its
+ * notes in parentheses left out), or a file's own name, the day, the codec's extension.
+ */
+export function defaultFileName(
+  source: string,
+  codec: CodecName,
+  day: Date,
+  /** The listed drive's name; a file (or an unlisted drive) is named by its path. */
+  name: string = source,
+): string {
+  const base =
+    name === source
+      ? (source.split('/').filter(Boolean).pop() ?? 'drive')
+      : name.replace(/\([^)]*\)/g, ' ');
+  const stem =
+    base
+      .replace(/\.(img|bin|iso|raw)(\.\w+)?$/i, '')
+      .replace(/[^\w.-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'drive';
   return `${stem}-${day.toISOString().slice(0, 10)}${CODEC_EXTENSIONS[codec]}`;
 }
 

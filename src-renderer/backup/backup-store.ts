@@ -7,6 +7,8 @@ import type { ApiClient } from '../../src-shared/api-client.js';
 import { CODEC_LEVELS } from '../../src-shared/codec-facts.js';
 import type { CodecName } from '../../src-shared/manifest.js';
 import { useJobs } from '../jobs/jobs-store.js';
+import { useDrives } from '../store/drives-store.js';
+import { jobTitle, nameOf } from '../words/drive-words.js';
 import { problemOf, type Problem } from '../words/error-words.js';
 import {
   backupParams,
@@ -69,7 +71,12 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
         if (get().draft.source !== source) return; // the user chose another meanwhile
         update({
           plan,
-          fileName: defaultFileName(source, get().draft.codec, new Date()),
+          fileName: defaultFileName(
+            source,
+            get().draft.codec,
+            new Date(),
+            nameOf(source, useDrives.getState().drives),
+          ),
         });
       } catch (error) {
         // An answer about a source the user has since changed is no longer news.
@@ -134,7 +141,13 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
       set({ problem: null });
       try {
         const { jobId } = await api.startBackup(backupParams(draft));
-        useJobs.getState().track(jobId, 'backup', `Back up ${draft.source}`);
+        useJobs
+          .getState()
+          .track(
+            jobId,
+            'backup',
+            jobTitle('backup', draft.source ?? '', useDrives.getState().drives),
+          );
         set({ jobId, verifyJobId: null });
       } catch (error) {
         set({ problem: problemOf(error) });

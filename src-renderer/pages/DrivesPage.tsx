@@ -10,7 +10,7 @@ import { PartitionTable } from '../components/PartitionTable.js';
 import { ProblemNote } from '../components/ProblemNote.js';
 import { useLiveDrives } from '../store/drives-store.js';
 import { problemOf, type Problem } from '../words/error-words.js';
-import { cautionWords } from './caution-words.js';
+import { cautionLine } from '../../src-shared/target-rules.js';
 
 export function DrivesPage() {
   const api = useApi();
@@ -63,7 +63,7 @@ function DriveRow({ drive }: { drive: ApiDrive }) {
       <ul className="cautions" aria-label={`Cautions for ${drive.path}`}>
         {drive.cautions.map((caution) => (
           <li key={caution.kind + ('path' in caution ? caution.path : '')}>
-            {cautionWords(caution)}
+            {cautionLine(caution)}
           </li>
         ))}
       </ul>

@@ -9,13 +9,14 @@ import { DriveLabel } from '../components/DriveLabel.js';
 import { PartitionTable } from '../components/PartitionTable.js';
 import { PathPicker } from '../components/PathPicker.js';
 import { ProblemNote } from '../components/ProblemNote.js';
+import { nameOf } from '../words/drive-words.js';
 import { problemFromInfo, problemOf } from '../words/error-words.js';
 import { WizardFrame } from '../components/WizardFrame.js';
 import { useHistory } from '../images/history-store.js';
 import { JobLiveView } from '../jobs/JobLiveView.js';
 import { JobOutcomeNote } from '../jobs/JobOutcomeNote.js';
 import { useJobs } from '../jobs/jobs-store.js';
-import { cautionWords } from '../pages/caution-words.js';
+import { cautionWords } from '../../src-shared/target-rules.js';
 import { useDrives, useLiveDrives } from '../store/drives-store.js';
 import {
   RESTORE_STEPS,
@@ -93,7 +94,7 @@ function EjectButton({ target }: { target: string | null }) {
           )
         }
       >
-        Eject {target}
+        Eject {nameOf(target, drives)}
       </button>{' '}
       <span role="status">{said}</span>
     </p>

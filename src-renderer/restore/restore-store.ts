@@ -4,6 +4,8 @@
 import { create } from 'zustand';
 import type { ApiClient } from '../../src-shared/api-client.js';
 import { useJobs } from '../jobs/jobs-store.js';
+import { useDrives } from '../store/drives-store.js';
+import { jobTitle } from '../words/drive-words.js';
 import { problemOf, type Problem } from '../words/error-words.js';
 import {
   newRestoreDraft,
@@ -96,7 +98,9 @@ export const useRestoreWizard = create<RestoreWizardState>((set, get) => {
       set({ problem: null });
       try {
         const { jobId } = await api.startRestore(params);
-        useJobs.getState().track(jobId, 'restore', `Restore onto ${params.target}`);
+        useJobs
+          .getState()
+          .track(jobId, 'restore', jobTitle('restore', params.target, useDrives.getState().drives));
         set({ jobId });
       } catch (error) {
         set({ problem: problemOf(error) });

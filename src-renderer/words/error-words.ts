@@ -57,6 +57,8 @@ export function appRemedy(remedy: Remedy, facts: Facts = {}): string {
       return facts['image'] !== undefined
         ? 'Copy the image to another drive first, or choose a different drive to restore to.'
         : 'Choose another drive to restore to.';
+    case 'turn-off-write-protection':
+      return 'Turn off its write protection (a switch on some SD cards and USB sticks), or choose another drive.';
     case 'choose-larger-target':
       return 'Choose a drive at least as large as the one the image was made from.';
     case 'use-another-copy':

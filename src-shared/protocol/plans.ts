@@ -70,6 +70,8 @@ export const TargetDescriptionSchema = z.object({
   disks: z.array(text),
   /** For a loop device, the file behind it. */
   backingFile: path.optional(),
+  /** A device the kernel will not write to (write-protected, or attached read-only). */
+  readOnly: z.boolean().optional(),
 });
 export type TargetDescription = z.infer<typeof TargetDescriptionSchema>;
 

@@ -2,6 +2,7 @@
 // filesystems use) and how (careful reads that survive bad sectors and notice a drive that
 // stops answering), with the warnings the user sees about both.
 
+import { endSentence } from '../../../src-shared/sentence.js';
 import { formatBytes } from '../../../src-shared/units.js';
 import type { BlockMap } from '../blockmap/block-map.js';
 import { readAtOf } from '../blockmap/read-source.js';
@@ -26,10 +27,11 @@ export async function blockMapFor(
   // A drive (or file) with no partition table and no filesystem is simply read whole, as
   // in raw mode: nothing to warn about. A table or filesystem that is distrusted is.
   if (map.reason && map.partitionTable === null && !map.reason.startsWith('no partition')) {
-    progress.warn(`${source.info.path}: ${map.reason}.`);
+    progress.warn(`${source.info.path}: ${endSentence(map.reason)}`);
   }
   for (const p of map.partitionTable?.partitions ?? []) {
-    if (p.mode === 'raw' && p.reason) progress.warn(`Partition ${p.index}: ${p.reason}.`);
+    if (p.mode === 'raw' && p.reason)
+      progress.warn(`Partition ${p.index}: ${endSentence(p.reason)}`);
   }
   return map;
 }

@@ -2,6 +2,7 @@
 // filesystem opened once. What the CLI's ls, find and extract, the API and a mount go
 // through. Errors name the partition and path they are about ("2:/docs: …").
 
+import { endSentence } from '../../../src-shared/sentence.js';
 import { SpillwayError } from '../errors.js';
 import { BrowseError, browsePath, type Entry, type FilesystemTree } from '../filesystems/browse.js';
 import {
@@ -133,8 +134,8 @@ export function entryError(error: unknown, partition: number | null, path: strin
   }
   const at = showImagePath(partition, error.path.startsWith('/') ? error.path : path);
   return error.problem === 'damaged'
-    ? new SpillwayError('image-damaged', `${at}: ${error.reason}.`)
-    : new SpillwayError('not-found', `${at}: ${error.reason}.`);
+    ? new SpillwayError('image-damaged', `${at}: ${endSentence(error.reason)}`)
+    : new SpillwayError('not-found', `${at}: ${endSentence(error.reason)}`);
 }
 
 /** Why an entry could not be read, in words, for reports that go on past it. */

@@ -12,36 +12,35 @@ import type {
   RestorePlan,
   TargetDescription,
 } from '../../../src-shared/protocol/plans.js';
+import {
+  cautionRefusal,
+  targetCautions,
+  type TargetFacts,
+} from '../../../src-shared/target-rules.js';
 import { formatBytes } from '../../../src-shared/units.js';
-import { disksUnderPath } from '../device/mounts.js';
+import { pathsOnDevice, runsSystem } from '../device/target-facts.js';
 import { errorFromInfo } from '../errors.js';
 import type { OpenedImage } from '../format/image-layout.js';
 import { knownPayloadSize } from '../image/stream-decoder.js';
 import { planLayout, type LayoutRefusal } from '../layout/plan-layout.js';
 import { shrinkVerdict } from './smaller-target.js';
 
-/** The refusals every drive target gets: the system drive, and a drive in use. */
-export async function driveRefusals(target: TargetDescription): Promise<ErrorInfo[]> {
-  const refusals: ErrorInfo[] = [];
-  const systemDisks = await disksUnderPath('/');
-  if (target.disks.some((disk) => systemDisks.has(disk))) {
-    refusals.push({
-      code: 'target-is-system',
-      message: `${target.path} is the drive this computer runs from.`,
-      facts: { target: target.path },
-      remedy: 'choose-other-target',
-    });
-  }
-  if (target.mounted.length > 0) {
-    const where = target.mounted.map((m) => `${m.device} on ${m.mountPoint}`).join(', ');
-    refusals.push({
-      code: 'target-mounted',
-      message: `${target.path} is in use: ${where}.`,
-      facts: { target: target.path },
-      remedy: 'unmount-target',
-    });
-  }
-  return refusals;
+/**
+ * The refusals every drive target gets, by the drive list's rules (src-shared/target-rules.ts):
+ * the system drive, a drive in use, a read-only or empty drive, and one holding `holds`.
+ */
+export async function driveRefusals(
+  target: TargetDescription,
+  holds: string[] = [],
+): Promise<ErrorInfo[]> {
+  const facts: TargetFacts = {
+    size: target.size ?? 0,
+    readOnly: target.readOnly ?? false,
+    system: await runsSystem(target),
+    mounted: target.mounted,
+    holds,
+  };
+  return targetCautions(facts).map((caution) => cautionRefusal(caution, target.path));
 }
 
 export function describeErase(target: TargetDescription): string {
@@ -145,26 +144,12 @@ export async function planRestore(
     });
   }
   if (target.kind === 'device') {
-    const imageDisks = new Set<string>();
-    for (const file of files) for (const disk of await disksUnderPath(file)) imageDisks.add(disk);
-    const shared = target.disks.filter((disk) => imageDisks.has(disk));
-    if (shared.length > 0) {
-      refusals.push({
-        code: 'target-holds-image',
-        message: `${target.path} holds the image being restored (${image.input.path}).`,
-        facts: { target: target.path, image: image.input.path },
-        remedy: 'choose-other-target',
-      });
-    }
-    const backing = target.backingFile;
-    if (backing && (await anySameFile(backing, files))) {
-      refusals.push({
-        code: 'target-holds-image',
-        message: `${target.path} is the image file itself, attached as a loop device.`,
-      });
-    }
-    refusals.push(...(await driveRefusals(target)));
-    if (payloadSize !== null && target.size !== null && payloadSize > target.size) {
+    // The drive list's rules, for a target however it was chosen (typed paths included); any
+    // part of the image on it is named as the user chose it, once.
+    const holds = (await pathsOnDevice(target, files)).length > 0 ? [image.input.path] : [];
+    refusals.push(...(await driveRefusals(target, holds)));
+    const empty = (target.size ?? 0) === 0;
+    if (!empty && payloadSize !== null && target.size !== null && payloadSize > target.size) {
       const verdict = shrinkVerdict(manifest, payloadSize, target.size);
       if (verdict.fits) {
         shrinkTo = target.size;

@@ -7,9 +7,8 @@ import { constants } from 'node:fs';
 import { open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { promisify } from 'node:util';
-import type { MountedPart, TargetDescription } from '../../../src-shared/protocol/plans.js';
-import { blockDeviceAt, devnumOfName } from '../device/block-device.js';
-import { activeSwapDevnums, disksUnderDevnum, listMounts } from '../device/mounts.js';
+import type { TargetDescription } from '../../../src-shared/protocol/plans.js';
+import { deviceFacts } from '../device/target-facts.js';
 import { SpillwayError } from '../errors.js';
 import { BackgroundFlush } from '../io/background-flush.js';
 import { readFully, writeFully } from '../io/file-io.js';
@@ -45,21 +44,7 @@ export async function describeTarget(path: string): Promise<TargetDescription> {
       disks: [],
     };
   }
-  const device = await blockDeviceAt(path);
-  const devnums = new Map<string, string>([[device.devnum, device.path]]);
-  for (const part of device.partitions) {
-    const devnum = await devnumOfName(part);
-    if (devnum) devnums.set(devnum, `/dev/${part}`);
-  }
-  const mounted: MountedPart[] = [];
-  for (const mount of await listMounts()) {
-    const part = devnums.get(mount.sourceDevnum ?? '') ?? devnums.get(mount.devnum);
-    if (part) mounted.push({ device: part, mountPoint: mount.mountPoint });
-  }
-  for (const devnum of await activeSwapDevnums()) {
-    const part = devnums.get(devnum);
-    if (part) mounted.push({ device: part, mountPoint: 'swap' });
-  }
+  const device = await deviceFacts(path);
   return {
     path,
     kind: 'device',
@@ -68,9 +53,10 @@ export async function describeTarget(path: string): Promise<TargetDescription> {
     exists: true,
     ...(device.model ? { model: device.model } : {}),
     partitions: device.partitions,
-    mounted,
-    disks: [...(await disksUnderDevnum(device.devnum, 0, false))],
+    mounted: device.mounted,
+    disks: device.disks,
     ...(device.backingFile ? { backingFile: device.backingFile } : {}),
+    readOnly: device.readOnly,
   };
 }
 

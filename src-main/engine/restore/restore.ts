@@ -17,6 +17,7 @@ import type {
   RestoreCheck,
   RestoreResult,
 } from '../../../src-shared/protocol/events.js';
+import { endSentence } from '../../../src-shared/sentence.js';
 import { formatBytes } from '../../../src-shared/units.js';
 import { SpillwayError } from '../errors.js';
 import { FRAMES_MISMATCH, FramesDigestCheck, frameXxh64 } from '../digest/frame-digests.js';
@@ -108,7 +109,7 @@ async function runRestore(
         const where = drive ? ` at bytes ${drive[0]}–${drive[1]} of the drive` : '';
         throw new SpillwayError(
           'image-damaged',
-          `The image is damaged${where}: ${reason}. Nothing was written.`,
+          `The image is damaged${where}: ${endSentence(reason)} Nothing was written.`,
           { remedy: 'verify-image' },
         );
       }
@@ -253,7 +254,8 @@ function damagedWhileWriting(target: RestoreTarget, reason: string): SpillwayErr
   const { path, exists } = target.description;
   return new SpillwayError(
     'image-damaged',
-    `The image is damaged: ${reason}.` + (exists ? ` ${path} holds a partial restore.` : ''),
+    `The image is damaged: ${endSentence(reason)}` +
+      (exists ? ` ${path} holds a partial restore.` : ''),
     { facts: { target: path }, remedy: 'verify-image' },
   );
 }
