@@ -12,7 +12,12 @@ import { ALL_LEVELS } from './codec-facts.js';
 import { ErrorInfoSchema } from './errors.js';
 import { CODEC_NAMES } from './manifest.js';
 import { JOB_KINDS, JobEventSchema, type JobEvent } from './protocol/events.js';
-import { BackupPlanSchema, ImageInfoSchema, RestorePlanSchema } from './protocol/plans.js';
+import {
+  BackupPlanSchema,
+  ImageInfoSchema,
+  RestorePlanSchema,
+  UNUSED_CHOICES,
+} from './protocol/plans.js';
 
 const path = z.string().min(1).max(4096);
 const text = z.string().max(4096);
@@ -67,6 +72,8 @@ export const RestoreParamsSchema = z.object({
    *  (unplugged, another plugged in under the same name), nothing is written. */
   expect: z.object({ size: bytes.nullable(), model: text.optional() }).optional(),
   readBack: z.boolean().optional(),
+  /** What to do with the target's space no filesystem of the image uses (default auto). */
+  unused: z.enum(UNUSED_CHOICES).optional(),
 });
 export type RestoreParams = z.infer<typeof RestoreParamsSchema>;
 

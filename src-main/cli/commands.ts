@@ -13,6 +13,7 @@ import {
 } from '../engine/index.js';
 import { SpillwayError } from '../engine/errors.js';
 import type { CodecName } from '../../src-shared/manifest.js';
+import type { UnusedChoice } from '../../src-shared/protocol/plans.js';
 import type { SshOptions } from '../engine/endpoints/ssh/connection.js';
 import { planBackup } from '../engine/backup/plan-backup.js';
 import { defaultDataDir } from '../store/data-dir.js';
@@ -162,12 +163,42 @@ export async function pipeCommand(
   }
 }
 
+/** --erase-unused, --zero-unused, --keep-unused: one at most; none is auto (erase). */
+function unusedChoice(flags: {
+  eraseUnused?: boolean;
+  zeroUnused?: boolean;
+  keepUnused?: boolean;
+}): UnusedChoice {
+  const chosen = (
+    [
+      ['erase', flags.eraseUnused],
+      ['zero', flags.zeroUnused],
+      ['keep', flags.keepUnused],
+    ] as const
+  ).filter(([, on]) => on === true);
+  if (chosen.length > 1) {
+    throw new SpillwayError(
+      'usage',
+      `Choose one of --erase-unused, --zero-unused and --keep-unused, not ${chosen.length}.`,
+    );
+  }
+  return chosen[0]?.[0] ?? 'auto';
+}
+
 export async function restoreCommand(
   image: string,
   target: string,
   flags: JobFlags &
-    SshFlags & { yes?: boolean; verify?: boolean; check?: boolean; zeroUnused?: boolean },
+    SshFlags & {
+      yes?: boolean;
+      verify?: boolean;
+      check?: boolean;
+      eraseUnused?: boolean;
+      zeroUnused?: boolean;
+      keepUnused?: boolean;
+    },
 ): Promise<number> {
+  const unused = unusedChoice(flags);
   const io = jobIO({ json: flags.json, log: flags.log });
   try {
     const result = await restore(
@@ -178,7 +209,7 @@ export async function restoreCommand(
         ...withSsh(flags),
         readBack: flags.verify ?? true,
         skipCheck: flags.check === false,
-        zeroUnused: flags.zeroUnused ?? false,
+        unused,
         confirm: async (plan) => {
           if (flags.yes) return true;
           io.reporter.finish();

@@ -136,6 +136,23 @@ export const RESTORE_CHECKS = [
 ] as const;
 export type RestoreCheck = (typeof RESTORE_CHECKS)[number];
 
+/**
+ * What a restore did with one range of unused space:
+ * - kept: left as it was (the target's old bytes);
+ * - discarded: discarded (TRIM), and a sample read back as zeros;
+ * - zeroed: zeros written (by choice, where discard is not supported, or after a discard
+ *   whose sample did not read back as zeros);
+ * - hole: a file this restore created, never written there: it reads as zeros.
+ */
+export const UNUSED_OUTCOMES = ['kept', 'discarded', 'zeroed', 'hole'] as const;
+export type UnusedOutcome = (typeof UNUSED_OUTCOMES)[number];
+
+export const UnusedRangeOutcomeSchema = z.object({
+  range: ByteRangeSchema,
+  done: z.enum(UNUSED_OUTCOMES),
+});
+export type UnusedRangeOutcome = z.infer<typeof UnusedRangeOutcomeSchema>;
+
 export const RestoreResultSchema = z.object({
   kind: z.literal('restore'),
   target: z.string(),
@@ -144,6 +161,9 @@ export const RestoreResultSchema = z.object({
   /** true: every written byte read back equal; null: read-back skipped. */
   readBack: z.boolean().nullable(),
   seconds: z.number(),
+  /** What was done with each range of the target no filesystem of the image uses, in order
+   *  (adjacent ranges with the same outcome merged); empty when the image has none. */
+  unused: z.array(UnusedRangeOutcomeSchema).max(2 ** 24),
 });
 export type RestoreResult = z.infer<typeof RestoreResultSchema>;
 

@@ -13,6 +13,7 @@ import { SpillwayError } from '../errors.js';
 import type { OpenedImage } from '../format/image-layout.js';
 import { knownPayloadSize } from '../image/stream-decoder.js';
 import { shrinkVerdict } from './smaller-target.js';
+import { describeUnused, discardSupport, unusedRanges } from './unused-space.js';
 
 function describeErase(target: TargetDescription): string {
   if (target.kind === 'file') {
@@ -147,6 +148,8 @@ export async function planRestore(
       }
     }
   }
+  const limit = shrinkTo ?? payloadSize ?? 0;
+  const unused = unusedRanges(manifest?.dontCare ?? [], limit);
   return {
     image: {
       path: image.input.path,
@@ -160,6 +163,7 @@ export async function planRestore(
     erases: describeErase(target),
     refusals,
     shrinkTo,
+    unused: describeUnused(unused, target, await discardSupport(target)),
   };
 }
 
