@@ -124,7 +124,9 @@ describe.skipIf(noLoopReason)(`unused space on restore (${noLoopReason ?? 'root'
     await markerFile(existing);
     const run = await spillway(['restore', image, existing, '--yes', '--json']);
     expect(run.code, run.stderr).toBe(0);
-    const result = jsonEvents(run.stdout).find((e) => e.type === 'done')!['result'] as RestoreResult;
+    const result = jsonEvents(run.stdout).find((e) => e.type === 'done')![
+      'result'
+    ] as RestoreResult;
     expect(unusedBytes(result, 'discarded')).toBeGreaterThan(0);
     expect(await markerBytesIn(existing, dontCare)).toBe(0);
 

@@ -3,6 +3,7 @@
 
 import { create } from 'zustand';
 import type { ApiClient } from '../../src-shared/api-client.js';
+import type { UnusedChoice } from '../../src-shared/protocol/plans.js';
 import { useJobs } from '../jobs/jobs-store.js';
 import { problemOf, type Problem } from '../words/error-words.js';
 import {
@@ -25,6 +26,7 @@ export interface RestoreWizardState {
   chooseTarget(api: ApiClient, target: string): Promise<void>;
   setTypedName(name: string): void;
   setReadBack(on: boolean): void;
+  setUnused(choice: UnusedChoice): void;
   next(): void;
   back(): void;
   start(api: ApiClient): Promise<void>;
@@ -85,6 +87,7 @@ export const useRestoreWizard = create<RestoreWizardState>((set, get) => {
     },
     setTypedName: (typedName) => update({ typedName }),
     setReadBack: (readBack) => update({ readBack }),
+    setUnused: (unused) => update({ unused }),
     next() {
       const { draft } = get();
       if (stepProblem(draft) === null) update({ step: nextStep(draft.step) });
