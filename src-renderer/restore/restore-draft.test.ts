@@ -46,6 +46,13 @@ describe('the restore wizard’s rules', () => {
     expect(stepProblem(draft({ step: 'contents', verified: null }))).toBeNull();
   });
 
+  it('an image that could not be opened is not said to be opening', () => {
+    expect(stepProblem(draft({ step: 'image', openFailed: true }))).toBe(
+      'Choose an image that can be opened.',
+    );
+    expect(stepProblem(draft({ step: 'image' }))).toBe('Opening the image…');
+  });
+
   it('needs a target whose plan has no refusal', () => {
     expect(stepProblem(draft({ step: 'target' }))).toMatch(/Choose the drive/);
     expect(stepProblem(draft({ step: 'target', target: '/dev/sdc' }))).toMatch(/Checking/);

@@ -25,6 +25,8 @@ export interface RestoreDraft {
   step: RestoreStep;
   image: string;
   info: ImageInfo | null;
+  /** The image could not be opened (the problem says why): nothing is being opened. */
+  openFailed: boolean;
   /** From a verify run here or the history: true intact, false damaged, null not known. */
   verified: boolean | null;
   target: string | null;
@@ -40,6 +42,7 @@ export function newRestoreDraft(): RestoreDraft {
     step: 'image',
     image: '',
     info: null,
+    openFailed: false,
     verified: null,
     target: null,
     plan: null,
@@ -58,6 +61,7 @@ export function stepProblem(draft: RestoreDraft): string | null {
   switch (draft.step) {
     case 'image':
       if (draft.image.trim() === '') return 'Choose an image to restore.';
+      if (draft.openFailed) return 'Choose an image that can be opened.';
       if (!draft.info || draft.info.path !== draft.image) return 'Opening the image…';
       return null;
     case 'contents':

@@ -45,7 +45,15 @@ export const useRestoreWizard = create<RestoreWizardState>((set, get) => {
     jobId: null,
 
     async chooseImage(api, image) {
-      update({ image, info: null, verified: null, target: null, plan: null, typedName: '' });
+      update({
+        image,
+        info: null,
+        openFailed: false,
+        verified: null,
+        target: null,
+        plan: null,
+        typedName: '',
+      });
       set({ problem: null, verifyJobId: null });
       if (image.trim() === '') return;
       try {
@@ -60,7 +68,10 @@ export const useRestoreWizard = create<RestoreWizardState>((set, get) => {
           .at(-1);
         update({ info: { ...info, path: image }, verified: lastVerify?.verified ?? null });
       } catch (error) {
-        if (get().draft.image === image) set({ problem: problemOf(error) });
+        if (get().draft.image === image) {
+          update({ openFailed: true });
+          set({ problem: problemOf(error) });
+        }
       }
     },
     async verifyNow(api) {
