@@ -17,6 +17,7 @@ import {
   ImageInfoSchema,
   MountedPartSchema,
   RestorePlanSchema,
+  UNUSED_CHOICES,
 } from './protocol/plans.js';
 
 const path = z.string().min(1).max(4096);
@@ -72,6 +73,8 @@ export const RestoreParamsSchema = z.object({
    *  (unplugged, another plugged in under the same name), nothing is written. */
   expect: z.object({ size: bytes.nullable(), model: text.optional() }).optional(),
   readBack: z.boolean().optional(),
+  /** What to do with the target's space no filesystem of the image uses (default auto). */
+  unused: z.enum(UNUSED_CHOICES).optional(),
 });
 export type RestoreParams = z.infer<typeof RestoreParamsSchema>;
 

@@ -13,7 +13,7 @@ import {
 } from '../engine/index.js';
 import { SpillwayError } from '../engine/errors.js';
 import type { CodecName } from '../../src-shared/manifest.js';
-import type { GrowChoice } from '../../src-shared/protocol/plans.js';
+import type { GrowChoice, UnusedChoice } from '../../src-shared/protocol/plans.js';
 import type { SshOptions } from '../engine/endpoints/ssh/connection.js';
 import { planBackup } from '../engine/backup/plan-backup.js';
 import { defaultDataDir } from '../store/data-dir.js';
@@ -200,6 +200,28 @@ export function growChoice(flag: number | false | undefined): GrowChoice {
   return flag === false ? 'none' : (flag ?? 'largest');
 }
 
+/** --erase-unused, --zero-unused, --keep-unused: one at most; none is auto (erase). */
+function unusedChoice(flags: {
+  eraseUnused?: boolean;
+  zeroUnused?: boolean;
+  keepUnused?: boolean;
+}): UnusedChoice {
+  const chosen = (
+    [
+      ['erase', flags.eraseUnused],
+      ['zero', flags.zeroUnused],
+      ['keep', flags.keepUnused],
+    ] as const
+  ).filter(([, on]) => on === true);
+  if (chosen.length > 1) {
+    throw new SpillwayError(
+      'usage',
+      `Choose one of --erase-unused, --zero-unused and --keep-unused, not ${chosen.length}.`,
+    );
+  }
+  return chosen[0]?.[0] ?? 'auto';
+}
+
 export async function restoreCommand(
   image: string,
   target: string,
@@ -208,11 +230,14 @@ export async function restoreCommand(
       yes?: boolean;
       verify?: boolean;
       check?: boolean;
+      eraseUnused?: boolean;
       zeroUnused?: boolean;
+      keepUnused?: boolean;
       grow?: number | false;
       newIds?: boolean;
     },
 ): Promise<number> {
+  const unused = unusedChoice(flags);
   const io = jobIO({ json: flags.json, log: flags.log });
   try {
     const result = await restore(
@@ -223,7 +248,7 @@ export async function restoreCommand(
         ...withSsh(flags),
         readBack: flags.verify ?? true,
         skipCheck: flags.check === false,
-        zeroUnused: flags.zeroUnused ?? false,
+        unused,
         grow: growChoice(flags.grow),
         newIds: flags.newIds ?? false,
         confirm: async (plan) => {

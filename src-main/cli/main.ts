@@ -194,7 +194,15 @@ export function buildProgram(run: (work: Work) => void): Command {
       .option('-y, --yes', 'do not ask to type the drive’s name')
       .option('--no-verify', 'skip reading the written bytes back')
       .option('--no-check', 'skip checking the whole image before writing')
-      .option('--zero-unused', 'write zeros where the image has unused ("don’t care") ranges')
+      .option(
+        '--erase-unused',
+        'make the target’s old data unreadable where no filesystem of the image is: discard (TRIM) where the drive supports it and read a sample back, zeros elsewhere (the default)',
+      )
+      .option('--zero-unused', 'write zeros where no filesystem of the image is')
+      .option(
+        '--keep-unused',
+        'leave the target’s old bytes where no filesystem of the image is (fastest; they stay readable)',
+      )
       .option(
         '--grow <n>',
         'on a larger drive, grow partition N to fill it (default: the largest data partition)',

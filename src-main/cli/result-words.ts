@@ -53,7 +53,8 @@ export function restoreSummary(image: string, result: RestoreResult): string {
   return (
     `Restored ${image} to ${result.target}: ${formatBytes(result.bytesWritten)} written, ` +
     `${readBack}, ${formatDuration(result.seconds)}\n` +
-    (result.layout ? layoutWords(result.layout) : '')
+    (result.layout ? layoutWords(result.layout) : '') +
+    unusedWords(result)
   );
 }
 
@@ -65,6 +66,24 @@ export function cloneSummary(result: CloneResult): string {
     `${readBack}, ${formatDuration(result.seconds)}\n` +
     (result.layout ? layoutWords(result.layout) : '')
   );
+}
+
+const UNUSED_DONE_WORDS = {
+  discarded: 'discarded (read back as zeros)',
+  zeroed: 'zeros written',
+  kept: 'left as it was (the old data is still there)',
+  hole: 'left as holes (they read as zeros)',
+} as const;
+
+/** "Space no filesystem uses: 196 MiB discarded (read back as zeros), 13 MiB zeros written." */
+export function unusedWords(result: RestoreResult): string {
+  const totals = new Map<keyof typeof UNUSED_DONE_WORDS, number>();
+  for (const { range, done } of result.unused) {
+    totals.set(done, (totals.get(done) ?? 0) + range[1] - range[0]);
+  }
+  if (totals.size === 0) return '';
+  const parts = [...totals].map(([done, n]) => `${formatBytes(n)} ${UNUSED_DONE_WORDS[done]}`);
+  return `Space no filesystem uses: ${parts.join(', ')}.\n`;
 }
 
 export function recompressSummary(image: string, result: RecompressResult): string {

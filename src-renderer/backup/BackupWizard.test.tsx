@@ -80,7 +80,7 @@ describe('the backup wizard', () => {
     await screen.findByText(/free there; the image needs about/);
     await waitFor(() => expect(next()).toHaveProperty('disabled', false));
     const fileName = screen.getByLabelText('File name') as HTMLInputElement;
-    expect(fileName.value).toMatch(/^stick-\d{4}-\d\d-\d\d\.img\.zst$/);
+    expect(fileName.value).toMatch(/^stick-\d{4}-\d\d-\d\d-\d{4}(-\d+)?\.img\.zst$/);
     // A wrong advanced setting is named and blocks the way.
     await user.click(screen.getByText('Advanced'));
     await user.type(screen.getByLabelText(/^Threads/), '0');

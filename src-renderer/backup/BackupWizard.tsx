@@ -69,7 +69,7 @@ export function BackupWizard() {
           </>
         )}
         {finished && (
-          <button type="button" className="primary" onClick={wizard.reset}>
+          <button type="button" className="primary" onClick={() => void wizard.again(api)}>
             New backup
           </button>
         )}

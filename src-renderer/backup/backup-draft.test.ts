@@ -127,12 +127,29 @@ describe('the backup wizard’s rules', () => {
     });
   });
 
-  it('names the image after the drive and the day, with the codec’s extension', () => {
-    const day = new Date('2026-11-22T10:00:00Z');
-    expect(defaultFileName('/dev/sdb', 'zstd', day)).toBe('sdb-2026-11-22.img.zst');
-    expect(defaultFileName('/srv/vm disk.img', 'xz', day)).toBe('vm-disk-2026-11-22.img.xz');
+  it('names the image after the drive, the day and the time, with the codec’s extension', () => {
+    const at = new Date(2026, 10, 22, 10, 30);
+    expect(defaultFileName('/dev/sdb', 'zstd', at)).toBe('sdb-2026-11-22-1030.img.zst');
+    expect(defaultFileName('/srv/vm disk.img', 'xz', at)).toBe('vm-disk-2026-11-22-1030.img.xz');
+    // A second backup of the same minute into the same folder gets a name of its own.
+    expect(defaultFileName('/dev/sdb', 'zstd', at, ['sdb-2026-11-22-1030.img.zst'])).toBe(
+      'sdb-2026-11-22-1030-2.img.zst',
+    );
     expect(withExtension('sdb.img.zst', 'gzip')).toBe('sdb.img.gz');
     expect(withExtension('sdb.img.gz', 'none')).toBe('sdb.img');
     expect(withExtension('my-name', 'xz')).toBe('my-name');
+  });
+
+  it('flags a chosen name the folder already holds, before Start', () => {
+    const draft = {
+      ...newBackupDraft(),
+      step: 'destination' as const,
+      folder: '/media/backup',
+      fileName: 'mine.img.zst',
+      destination: { folder: '/media/backup', usable: true as const, free: 2 ** 40, splitAt: null },
+      taken: ['mine.img.zst'],
+    };
+    expect(stepProblem(draft)).toBe('mine.img.zst is already in that folder: choose another name.');
+    expect(stepProblem({ ...draft, fileName: 'other.img.zst' })).toBeNull();
   });
 });

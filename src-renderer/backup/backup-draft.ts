@@ -7,6 +7,7 @@ import type { BackupPlan } from '../../src-shared/protocol/plans.js';
 import { CODEC_EXTENSIONS, CODEC_LEVELS } from '../../src-shared/codec-facts.js';
 import type { CodecName } from '../../src-shared/manifest.js';
 import { formatBytes, parseSize } from '../../src-shared/units.js';
+import { nameTaken, uniqueImageName } from '../../src-shared/image-names.js';
 
 export const BACKUP_STEPS = ['source', 'read', 'compression', 'destination', 'summary'] as const;
 export type BackupStep = (typeof BACKUP_STEPS)[number];
@@ -41,6 +42,10 @@ export interface BackupDraft {
   folder: string;
   fileName: string;
   destination: DestinationCheck | null;
+  /** Names the destination folder holds (null until listed). */
+  taken: string[] | null;
+  /** The file name is the one made up, not typed: it follows the codec and the folder. */
+  fileNameChosen: boolean;
   split: boolean;
   advanced: AdvancedSettings;
   verifyAfter: boolean;
@@ -68,6 +73,8 @@ export function newBackupDraft(): BackupDraft {
     folder: '',
     fileName: '',
     destination: null,
+    taken: null,
+    fileNameChosen: false,
     split: false,
     advanced: DEFAULT_ADVANCED,
     verifyAfter: true,
@@ -75,26 +82,25 @@ export function newBackupDraft(): BackupDraft {
 }
 
 /**
- * "SanDisk-Cruzer-Blade-2026-11-22.img.zst": the drive's name (what the list calls it, its
- * notes in parentheses left out), or a file's own name, the day, the codec's extension.
+ * "SanDisk-Cruzer-Blade-2026-11-22-1030.img.zst": the drive's name (what the list calls it,
+ * its notes in parentheses left out) or a file's own name, the day and time, the codec's
+ * extension; "-2", "-3" … when the folder (`taken`: the names it holds) has it already.
  */
 export function defaultFileName(
   source: string,
   codec: CodecName,
-  day: Date,
+  now: Date,
+  taken: readonly string[] = [],
   /** The listed drive's name; a file (or an unlisted drive) is named by its path. */
   name: string = source,
 ): string {
-  const base =
-    name === source
-      ? (source.split('/').filter(Boolean).pop() ?? 'drive')
-      : name.replace(/\([^)]*\)/g, ' ');
-  const stem =
-    base
-      .replace(/\.(img|bin|iso|raw)(\.\w+)?$/i, '')
-      .replace(/[^\w.-]+/g, '-')
-      .replace(/^-+|-+$/g, '') || 'drive';
-  return `${stem}-${day.toISOString().slice(0, 10)}${CODEC_EXTENSIONS[codec]}`;
+  return uniqueImageName(source, CODEC_EXTENSIONS[codec], now, new Set(taken), name);
+}
+
+/** The chosen name is already in the folder (as an image, its first part, or one being
+ *  written): it would be refused at Start. */
+export function fileNameTaken(draft: BackupDraft): boolean {
+  return draft.taken !== null && nameTaken(draft.fileName.trim(), new Set(draft.taken));
 }
 
 /** Swaps the file name's codec extension when the codec changes (a name the user typed
@@ -193,6 +199,9 @@ export function stepProblem(draft: BackupDraft): string | null {
         return 'Checking the folder…';
       }
       if (!draft.destination.usable) return DESTINATION_PROBLEMS[draft.destination.problem];
+      if (fileNameTaken(draft)) {
+        return `${draft.fileName.trim()} is already in that folder: choose another name.`;
+      }
       return advancedProblem(draft.advanced);
     case 'summary':
       return null;

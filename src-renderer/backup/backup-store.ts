@@ -48,8 +48,13 @@ export interface BackupWizardState {
   /** After a backup ends: verify the image it made (unless skipped). */
   verify(api: ApiClient, image: string): Promise<void>;
   cancel(api: ApiClient): Promise<void>;
+  /** Another backup with the same settings: a new default name, the folder listed again. */
+  again(api: ApiClient): Promise<void>;
   reset(): void;
 }
+
+/** What the drive list calls the source (its path when the list does not show it). */
+const driveName = (source: string) => nameOf(source, useDrives.getState().drives);
 
 export const useBackupWizard = create<BackupWizardState>((set, get) => {
   const update = (change: Partial<BackupDraft>) =>
@@ -69,14 +74,12 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
       try {
         const plan = await api.planBackup({ source });
         if (get().draft.source !== source) return; // the user chose another meanwhile
+        const { codec, taken, fileNameChosen, fileName } = get().draft;
         update({
           plan,
-          fileName: defaultFileName(
-            source,
-            get().draft.codec,
-            new Date(),
-            nameOf(source, useDrives.getState().drives),
-          ),
+          fileName: fileNameChosen
+            ? fileName
+            : defaultFileName(source, codec, new Date(), taken ?? [], driveName(source)),
         });
       } catch (error) {
         // An answer about a source the user has since changed is no longer news.
@@ -92,7 +95,16 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
         codec,
         level: CODEC_LEVELS[codec].default,
         adaptive: codec === 'zstd' && draft.adaptive,
-        fileName: withExtension(draft.fileName, codec),
+        fileName:
+          draft.fileNameChosen || !draft.source
+            ? withExtension(draft.fileName, codec)
+            : defaultFileName(
+                draft.source,
+                codec,
+                new Date(),
+                draft.taken ?? [],
+                driveName(draft.source),
+              ),
         sample: null,
       });
     },
@@ -113,21 +125,38 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
       }
     },
     async setFolder(api, folder) {
-      update({ folder, destination: null });
+      update({ folder, destination: null, taken: null });
       if (folder.trim() === '') return;
       try {
         const destination = await api.checkDestination({ folder });
-        if (get().draft.folder !== folder) return;
+        // The names there: a default name avoids them, a chosen one is flagged before Start.
+        const taken = destination.usable
+          ? (await api.listFolder({ path: folder })).entries.map((e) => e.name)
+          : [];
+        const draft = get().draft;
+        if (draft.folder !== folder) return;
         // FAT32 cannot hold a 4 GiB file: splitting is pre-checked there.
         update({
           destination: { ...destination, folder },
+          taken,
           split: destination.usable && destination.splitAt !== null,
+          ...(draft.fileNameChosen || !draft.source
+            ? {}
+            : {
+                fileName: defaultFileName(
+                  draft.source,
+                  draft.codec,
+                  new Date(),
+                  taken,
+                  driveName(draft.source),
+                ),
+              }),
         });
       } catch (error) {
         if (get().draft.folder === folder) set({ problem: problemOf(error) });
       }
     },
-    setFileName: (fileName) => update({ fileName }),
+    setFileName: (fileName) => update({ fileName, fileNameChosen: true }),
     setSplit: (split) => update({ split }),
     setAdvanced: (change) => update({ advanced: { ...get().draft.advanced, ...change } }),
     setVerifyAfter: (verifyAfter) => update({ verifyAfter }),
@@ -170,6 +199,12 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
       const running = verifyJobId ?? jobId;
       // 'not-found': the job ended meanwhile, which is what cancelling wants.
       if (running) await api.cancel({ jobId: running }).catch(() => {});
+    },
+    async again(api) {
+      const { draft } = get();
+      set({ problem: null, jobId: null, verifyJobId: null, verifyAskedFor: null });
+      update({ step: 'source', fileNameChosen: false });
+      if (draft.folder.trim() !== '') await get().setFolder(api, draft.folder);
     },
     reset: () =>
       set({

@@ -5,7 +5,7 @@
 import type { ProgressEvent, Stage } from '../../src-shared/protocol/events.js';
 import { formatBytes, formatDuration, formatRate } from '../../src-shared/units.js';
 import { useJobs } from './jobs-store.js';
-import { fractionDone, type JobView } from './job-view.js';
+import { liveStatus, type JobView, type LiveStatus } from './job-view.js';
 import { LiveChart } from './LiveChart.js';
 
 const STAGE_WORDS: Record<Stage, string> = {
@@ -18,10 +18,10 @@ export function JobLiveView({ jobId, onCancel }: { jobId: string; onCancel?: () 
   const view = useJobs((state) => state.jobs[jobId]);
   if (!view) return <p>Starting…</p>;
   const { progress } = view;
-  const fraction = fractionDone(progress);
-  const running = view.outcome.state === 'running';
+  const status = liveStatus(view);
+  const running = status.state === 'running';
   return (
-    <section className="live" aria-label={`${view.title}: live view`}>
+    <section className="live" aria-label={`${view.title}: live view`} data-state={status.state}>
       <header className="bar">
         <h2>{view.title}</h2>
         {running && onCancel && (
@@ -31,12 +31,16 @@ export function JobLiveView({ jobId, onCancel }: { jobId: string; onCancel?: () 
         )}
       </header>
       <p className="phase" aria-live="polite">
-        {view.phaseMessage ?? 'Starting…'}
+        {status.line}
       </p>
-      <progress aria-label="Progress" max={1} {...(fraction !== null ? { value: fraction } : {})} />
-      {progress && <Figures progress={progress} kind={view.kind} />}
-      {progress && view.kind === 'backup' && <Pipeline progress={progress} />}
-      {view.points.length > 1 && <Charts view={view} />}
+      <progress
+        aria-label="Progress"
+        max={1}
+        {...(status.fraction !== null ? { value: status.fraction } : {})}
+      />
+      {progress && <Figures progress={progress} status={status} />}
+      {progress && view.kind === 'backup' && <Pipeline progress={progress} status={status} />}
+      {view.points.length > 1 && <Charts view={view} writes={status.writes} />}
       {view.warnings.length > 0 && (
         <ul className="warnings" aria-label="Warnings">
           {view.warnings.map((w, i) => (
@@ -48,10 +52,10 @@ export function JobLiveView({ jobId, onCancel }: { jobId: string; onCancel?: () 
   );
 }
 
-function Figures({ progress, kind }: { progress: ProgressEvent; kind: JobView['kind'] }) {
+function Figures({ progress, status }: { progress: ProgressEvent; status: LiveStatus }) {
   const all: Array<[string, string, string]> = [
     ['bytes-read', 'Read', formatBytes(progress.bytesRead)],
-    ['bytes-written', 'Written', formatBytes(progress.bytesWritten)],
+    ['bytes-written', 'Written', formatBytes(status.written)],
     [
       'done',
       'Done',
@@ -63,9 +67,12 @@ function Figures({ progress, kind }: { progress: ProgressEvent; kind: JobView['k
     ['elapsed', 'Elapsed', formatDuration(progress.elapsed)],
     ['eta', 'Time left', formatDuration(progress.eta)],
   ];
-  // A verify writes nothing and has no ratio to show.
-  const figures =
-    kind === 'verify' ? all.filter(([id]) => id !== 'bytes-written' && id !== 'ratio') : all;
+  // A verify writes nothing and has no ratio to show; an ended job has no time left.
+  const figures = all.filter(
+    ([id]) =>
+      (status.writes || (id !== 'bytes-written' && id !== 'ratio')) &&
+      (status.showEta || id !== 'eta'),
+  );
   return (
     <dl className="figures">
       {figures.map(([id, name, value]) => (
@@ -76,7 +83,7 @@ function Figures({ progress, kind }: { progress: ProgressEvent; kind: JobView['k
             id === 'bytes-read'
               ? progress.bytesRead
               : id === 'bytes-written'
-                ? progress.bytesWritten
+                ? status.written
                 : undefined
           }
         >
@@ -88,16 +95,16 @@ function Figures({ progress, kind }: { progress: ProgressEvent; kind: JobView['k
   );
 }
 
-function Pipeline({ progress }: { progress: ProgressEvent }) {
+function Pipeline({ progress, status }: { progress: ProgressEvent; status: LiveStatus }) {
   const spill = progress.spill;
   const stage = (key: Stage | 'spill', name: string, rate: string, detail?: string) => {
-    const slowest = key !== 'spill' && progress.bottleneck === key;
+    const slowest = key !== 'spill' && status.bottleneck === key;
     return (
       <li className={slowest ? 'stage bottleneck' : 'stage'} aria-label={name}>
         <span className="stage-name">{name}</span>
         <span className="stage-rate">{rate}</span>
         {detail && <span className="stage-detail">{detail}</span>}
-        {slowest && <span className="badge">slowest</span>}
+        {slowest && <span className="badge">holding the others back</span>}
       </li>
     );
   };
@@ -129,26 +136,30 @@ function Pipeline({ progress }: { progress: ProgressEvent }) {
             : undefined,
         )}
       </ol>
-      <p className="bottleneck-note">
-        {progress.bottleneck
-          ? `Bottleneck: ${STAGE_WORDS[progress.bottleneck]}.`
-          : 'No stage is holding the others back.'}
-      </p>
+      {status.state === 'running' && (
+        <p className="bottleneck-note">
+          {status.bottleneck
+            ? `Bottleneck: ${STAGE_WORDS[status.bottleneck]}.`
+            : 'No stage is holding the others back.'}
+        </p>
+      )}
     </div>
   );
 }
 
-function Charts({ view }: { view: JobView }) {
+function Charts({ view, writes }: { view: JobView; writes: boolean }) {
   const times = view.points.map((p) => p.t);
   return (
     <div className="charts">
       <LiveChart
-        title="Read and write speed"
+        title={writes ? 'Read and write speed' : 'Read speed'}
         times={times}
         unitSuffix="/s"
         series={[
           { label: 'read', color: '#2f7de1', values: view.points.map((p) => p.read) },
-          { label: 'write', color: '#e0892f', values: view.points.map((p) => p.write) },
+          ...(writes
+            ? [{ label: 'write', color: '#e0892f', values: view.points.map((p) => p.write) }]
+            : []),
         ]}
       />
       {view.kind === 'backup' && (

@@ -4,7 +4,11 @@ import { layoutWords } from '../../src-shared/layout-words.js';
 import { formatBytes, formatDuration } from '../../src-shared/units.js';
 import { ProblemNote } from '../components/ProblemNote.js';
 import { problemFromInfo } from '../words/error-words.js';
-import type { RestoreCheck } from '../../src-shared/protocol/events.js';
+import type {
+  RestoreCheck,
+  UnusedOutcome,
+  UnusedRangeOutcome,
+} from '../../src-shared/protocol/events.js';
 import type { JobView } from './job-view.js';
 
 /** How a restore checked its image before writing, in words. */
@@ -16,6 +20,24 @@ const CHECKED_BEFORE_WRITING: Record<RestoreCheck, string> = {
     'The image was checked before writing by its compressor’s own checksums only (it has no Spillway index).',
   none: 'The image was not checked before writing.',
 };
+
+const UNUSED_DONE: Record<UnusedOutcome, string> = {
+  discarded: 'erased by the drive (discarded; read back as zeros)',
+  zeroed: 'zeroed',
+  kept: 'left as it was (its old data is still there)',
+  hole: 'left empty (it reads as zeros)',
+};
+
+/** "Space not used by any filesystem: 196 MiB erased by the drive …, 13 MiB zeroed." */
+export function unusedDoneWords(unused: readonly UnusedRangeOutcome[]): string | null {
+  const totals = new Map<UnusedOutcome, number>();
+  for (const { range, done } of unused) {
+    totals.set(done, (totals.get(done) ?? 0) + range[1] - range[0]);
+  }
+  if (totals.size === 0) return null;
+  const parts = [...totals].map(([done, n]) => `${formatBytes(n)} ${UNUSED_DONE[done]}`);
+  return `Space not used by any filesystem: ${parts.join(', ')}.`;
+}
 
 export function JobOutcomeNote({ view }: { view: JobView }) {
   const { outcome } = view;
@@ -79,6 +101,7 @@ export function JobOutcomeNote({ view }: { view: JobView }) {
             ? 'Read back: every written byte is as in the image.'
             : 'Read-back check skipped.'}
           {result.layout ? ` ${layoutWords(result.layout).trim().replace(/\n/g, ' ')}` : ''}
+          {unusedDoneWords(result.unused) !== null && ` ${unusedDoneWords(result.unused)}`}
         </p>
       );
     case 'clone':

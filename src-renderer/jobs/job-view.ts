@@ -7,6 +7,7 @@ import type {
   JobResult,
   ProgressEvent,
   WarningEvent,
+  Stage,
 } from '../../src-shared/protocol/events.js';
 import type { ErrorInfo } from '../../src-shared/errors.js';
 import { appRemedy } from '../words/error-words.js';
@@ -39,6 +40,9 @@ export interface JobView {
   points: ChartPoint[];
   warnings: string[];
   outcome: JobOutcome;
+  /** The most bytes written so far: a restore's read-back starts its counters again, and
+   *  what was written stays written. */
+  written: number;
 }
 
 /** Charts keep at most this many points; older ones are thinned, never the newest. */
@@ -54,6 +58,7 @@ export function newJobView(jobId: string, kind: JobKind, title: string): JobView
     points: [],
     warnings: [],
     outcome: { state: 'running' },
+    written: 0,
   };
 }
 
@@ -71,6 +76,7 @@ export function applyJobEvent(view: JobView, event: JobEvent): JobView {
       return {
         ...view,
         progress: event,
+        written: Math.max(view.written, event.bytesWritten),
         points: appendPoint(view.points, {
           t: event.elapsed,
           read: event.readRate,
@@ -93,4 +99,72 @@ export function applyJobEvent(view: JobView, event: JobEvent): JobView {
 export function fractionDone(progress: ProgressEvent | null): number | null {
   if (!progress || !progress.streamTotal) return null;
   return Math.min(1, progress.streamDone / progress.streamTotal);
+}
+
+/** What the live view says and draws, from the job's state alone: a job that ended says how,
+ *  and nothing of it moves any more. */
+export interface LiveStatus {
+  state: 'running' | 'done' | 'failed' | 'cancelled';
+  /** The line under the title: what is happening now, or how it ended. */
+  line: string;
+  /** The bar: 0..1, or null for "not known yet" (drawn moving, only while running). */
+  fraction: number | null;
+  /** Seconds left, shown only while running. */
+  showEta: boolean;
+  /** Bytes written, as much as ever was. */
+  written: number;
+  /** The stage holding the others back, only while running. */
+  bottleneck: Stage | null;
+  /** Whether the job writes at all (verify does not: no write figure, no write line). */
+  writes: boolean;
+}
+
+const ENDED_WORDS: Record<JobKind, string> = {
+  backup: 'Backup finished.',
+  restore: 'Restore finished.',
+  verify: 'Verify finished.',
+  pipe: 'Finished.',
+  recompress: 'Recompress finished.',
+  extract: 'Copying finished.',
+  clone: 'Clone finished.',
+};
+
+export function liveStatus(view: JobView): LiveStatus {
+  const { outcome, progress } = view;
+  const writes = view.kind !== 'verify';
+  const written = Math.max(view.written, progress?.bytesWritten ?? 0);
+  if (outcome.state === 'running') {
+    return {
+      state: 'running',
+      line: view.phaseMessage ?? 'Starting…',
+      fraction: fractionDone(progress),
+      showEta: true,
+      written,
+      bottleneck: progress?.bottleneck ?? null,
+      writes,
+    };
+  }
+  if (outcome.state === 'done') {
+    const result = outcome.result;
+    return {
+      state: 'done',
+      line: ENDED_WORDS[view.kind],
+      fraction: 1,
+      showEta: false,
+      written: result.kind === 'restore' ? Math.max(written, result.bytesWritten) : written,
+      bottleneck: null,
+      writes,
+    };
+  }
+  const cancelled = outcome.error.code === 'cancelled';
+  return {
+    state: cancelled ? 'cancelled' : 'failed',
+    line: cancelled ? 'Cancelled.' : 'Stopped: it did not finish.',
+    // Where it stopped, standing still.
+    fraction: fractionDone(progress) ?? 0,
+    showEta: false,
+    written,
+    bottleneck: null,
+    writes,
+  };
 }

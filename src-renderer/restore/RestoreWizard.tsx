@@ -22,8 +22,14 @@ import {
   RESTORE_STEPS,
   RESTORE_STEP_TITLES,
   confirmName,
+  effectiveUnused,
+  lastRestoreRate,
   restoreParams,
   stepProblem,
+  unusedCost,
+  unusedMatters,
+  unusedSentence,
+  type OfferedUnusedChoice,
 } from './restore-draft.js';
 import { useRestoreWizard } from './restore-store.js';
 
@@ -240,7 +246,7 @@ function TargetStep() {
   return (
     <>
       <fieldset>
-        <legend>Restore onto which drive? Everything on it will be erased.</legend>
+        <legend>Restore onto which drive?</legend>
         <ul className="choices" aria-label="Target drives">
           {drives.map((drive) => {
             const id = `target-${drive.path.replace(/\W+/g, '-')}`;
@@ -302,18 +308,54 @@ function TargetStep() {
   );
 }
 
+const UNUSED_OPTIONS: Array<[OfferedUnusedChoice, string]> = [
+  ['erase', 'Erase it, so the old data cannot be read (recommended)'],
+  ['zero', 'Write zeros over it'],
+  ['keep', 'Leave it as it is'],
+];
+
 function ConfirmStep() {
-  const { draft, setTypedName, setReadBack } = useRestoreWizard();
+  const api = useApi();
+  const { draft, setTypedName, setReadBack, setUnused } = useRestoreWizard();
   const { drives } = useDrives();
+  const { entries, refresh } = useHistory();
+  useEffect(() => void refresh(api), [api, refresh]);
   const name = confirmName(draft)!;
   const drive = drives.find((d) => d.path === draft.target);
+  const unused = draft.plan!.unused;
+  const rate = lastRestoreRate(entries);
+  const chosen = effectiveUnused(draft.unused);
+  const fate = unusedSentence(unused, draft.unused);
   return (
     <>
       <p className="erase-warning" role="alert">
-        This erases <strong>{drive?.description || draft.target}</strong> ({draft.target}
-        {drive ? `, ${formatBytes(drive.size)}` : ''}). Everything on it will be replaced by the
-        image.
+        The image replaces what is on <strong>{drive?.description || draft.target}</strong> (
+        {draft.target}
+        {drive ? `, ${formatBytes(drive.size)}` : ''}).{fate ? ` ${fate}` : ''}
       </p>
+      {unusedMatters(unused) && (
+        <fieldset>
+          <legend>
+            {formatBytes(unused.bytes)} of the drive is not used by any filesystem of the image. Its
+            old data there:
+          </legend>
+          <ul className="choices" aria-label="Space not used by any filesystem">
+            {UNUSED_OPTIONS.map(([choice, words]) => (
+              <li key={choice}>
+                <label>
+                  <input
+                    type="radio"
+                    name="restore-unused"
+                    checked={chosen === choice}
+                    onChange={() => setUnused(choice)}
+                  />
+                  {words} <span className="muted">({unusedCost(unused, choice, rate)})</span>
+                </label>
+              </li>
+            ))}
+          </ul>
+        </fieldset>
+      )}
       <div className="field">
         <label htmlFor="confirm-name">
           Type <strong>{name}</strong> to confirm

@@ -3,6 +3,7 @@
 
 import { create } from 'zustand';
 import type { ApiClient } from '../../src-shared/api-client.js';
+import type { UnusedChoice } from '../../src-shared/protocol/plans.js';
 import { useJobs } from '../jobs/jobs-store.js';
 import { useDrives } from '../store/drives-store.js';
 import { jobTitle } from '../words/drive-words.js';
@@ -27,6 +28,7 @@ export interface RestoreWizardState {
   chooseTarget(api: ApiClient, target: string): Promise<void>;
   setTypedName(name: string): void;
   setReadBack(on: boolean): void;
+  setUnused(choice: UnusedChoice): void;
   next(): void;
   back(): void;
   start(api: ApiClient): Promise<void>;
@@ -45,7 +47,15 @@ export const useRestoreWizard = create<RestoreWizardState>((set, get) => {
     jobId: null,
 
     async chooseImage(api, image) {
-      update({ image, info: null, verified: null, target: null, plan: null, typedName: '' });
+      update({
+        image,
+        info: null,
+        openFailed: false,
+        verified: null,
+        target: null,
+        plan: null,
+        typedName: '',
+      });
       set({ problem: null, verifyJobId: null });
       if (image.trim() === '') return;
       try {
@@ -60,7 +70,10 @@ export const useRestoreWizard = create<RestoreWizardState>((set, get) => {
           .at(-1);
         update({ info: { ...info, path: image }, verified: lastVerify?.verified ?? null });
       } catch (error) {
-        if (get().draft.image === image) set({ problem: problemOf(error) });
+        if (get().draft.image === image) {
+          update({ openFailed: true });
+          set({ problem: problemOf(error) });
+        }
       }
     },
     async verifyNow(api) {
@@ -87,6 +100,7 @@ export const useRestoreWizard = create<RestoreWizardState>((set, get) => {
     },
     setTypedName: (typedName) => update({ typedName }),
     setReadBack: (readBack) => update({ readBack }),
+    setUnused: (unused) => update({ unused }),
     next() {
       const { draft } = get();
       if (stepProblem(draft) === null) update({ step: nextStep(draft.step) });

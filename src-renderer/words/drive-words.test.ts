@@ -19,16 +19,18 @@ describe('what a drive is called', () => {
   });
 
   it('default file names say the drive’s name', () => {
-    const day = new Date('2026-11-22T10:00:00Z');
-    expect(defaultFileName('/dev/sdb', 'zstd', day, nameOf('/dev/sdb', drives))).toBe(
-      'SanDisk-Cruzer-Blade-2026-11-22.img.zst',
+    const day = new Date(2026, 10, 22, 10, 30); // local time, as the names are
+    expect(defaultFileName('/dev/sdb', 'zstd', day, [], nameOf('/dev/sdb', drives))).toBe(
+      'SanDisk-Cruzer-Blade-2026-11-22-1030.img.zst',
     );
-    expect(defaultFileName('/dev/loop2', 'zstd', day, nameOf('/dev/loop2', drives))).toBe(
-      'Loop-device-2026-11-22.img.zst',
+    expect(defaultFileName('/dev/loop2', 'zstd', day, [], nameOf('/dev/loop2', drives))).toBe(
+      'Loop-device-2026-11-22-1030.img.zst',
     );
-    expect(defaultFileName('/dev/vda', 'xz', day, '256 GiB disk')).toBe(
-      '256-GiB-disk-2026-11-22.img.xz',
+    expect(defaultFileName('/dev/vda', 'xz', day, [], '256 GiB disk')).toBe(
+      '256-GiB-disk-2026-11-22-1030.img.xz',
     );
-    expect(defaultFileName('/dev/mmcblk0', 'gzip', day, 'SD/MMC')).toBe('SD-MMC-2026-11-22.img.gz');
+    expect(defaultFileName('/dev/mmcblk0', 'gzip', day, [], 'SD/MMC')).toBe(
+      'SD-MMC-2026-11-22-1030.img.gz',
+    );
   });
 });

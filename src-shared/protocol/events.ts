@@ -173,6 +173,22 @@ export const LayoutResultSchema = z.object({
   newIds: z.boolean(),
 });
 export type LayoutResult = z.infer<typeof LayoutResultSchema>;
+/**
+ * What a restore did with one range of unused space:
+ * - kept: left as it was (the target's old bytes);
+ * - discarded: discarded (TRIM), and a sample read back as zeros;
+ * - zeroed: zeros written (by choice, where discard is not supported, or after a discard
+ *   whose sample did not read back as zeros);
+ * - hole: a file this restore created, never written there: it reads as zeros.
+ */
+export const UNUSED_OUTCOMES = ['kept', 'discarded', 'zeroed', 'hole'] as const;
+export type UnusedOutcome = (typeof UNUSED_OUTCOMES)[number];
+
+export const UnusedRangeOutcomeSchema = z.object({
+  range: ByteRangeSchema,
+  done: z.enum(UNUSED_OUTCOMES),
+});
+export type UnusedRangeOutcome = z.infer<typeof UnusedRangeOutcomeSchema>;
 
 export const RestoreResultSchema = z.object({
   kind: z.literal('restore'),
@@ -184,6 +200,9 @@ export const RestoreResultSchema = z.object({
   seconds: z.number(),
   /** Set when the partitions were laid out anew on a larger drive. */
   layout: LayoutResultSchema.optional(),
+  /** What was done with each range of the target no filesystem of the image uses, in order
+   *  (adjacent ranges with the same outcome merged); empty when the image has none. */
+  unused: z.array(UnusedRangeOutcomeSchema).max(2 ** 24),
 });
 export type RestoreResult = z.infer<typeof RestoreResultSchema>;
 

@@ -131,6 +131,31 @@ export const LayoutPlanSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 export type LayoutPlan = z.infer<typeof LayoutPlanSchema>;
+/**
+ * What a restore does with the target's bytes that no filesystem of the image uses (its
+ * "don't care" ranges), where the target's old data would otherwise stay readable:
+ * - keep: leave them as they are (fastest; the old data stays);
+ * - erase: make the old data unreadable: discard (TRIM) where the target supports it, the
+ *   ranges then read back to confirm they hold zeros, and zeros written where they do not;
+ * - zero: write zeros over them;
+ * - auto (the default): erase. A file this restore creates needs nothing (its holes read as
+ *   zeros).
+ */
+export const UNUSED_CHOICES = ['keep', 'erase', 'zero', 'auto'] as const;
+export type UnusedChoice = (typeof UNUSED_CHOICES)[number];
+
+/** The target's unused space, as the plan sees it before anything is written. */
+export const UnusedSpaceSchema = z.object({
+  /** Bytes and ranges of the target the image's filesystems do not use. */
+  bytes,
+  ranges: z.number().int().min(0),
+  /** The target can discard them (a drive with TRIM, an existing file's holes); when it
+   *  cannot, erasing them writes zeros. A file the restore creates needs nothing. */
+  canDiscard: z.boolean(),
+  /** A new file: the unused ranges are holes, which read as zeros whatever the choice. */
+  newFile: z.boolean(),
+});
+export type UnusedSpace = z.infer<typeof UnusedSpaceSchema>;
 
 export const RestorePlanSchema = z.object({
   image: z.object({
@@ -154,6 +179,8 @@ export const RestorePlanSchema = z.object({
   shrinkTo: bytes.nullable(),
   /** Where the partitions go on a drive (null for a file, or when the sizes are unknown). */
   layout: LayoutPlanSchema.nullable().optional(),
+  /** The target's bytes no filesystem of the image uses (used-blocks images only). */
+  unused: UnusedSpaceSchema,
 });
 export type RestorePlan = z.infer<typeof RestorePlanSchema>;
 

@@ -3,9 +3,10 @@
 // a file of 4 GiB). Refuses to overwrite, and refuses a destination stored on the drive
 // being read.
 
-import { stat, statfs } from 'node:fs/promises';
+import { readdir, stat, statfs } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Remedy } from '../../../src-shared/errors.js';
+import { uniqueImageName } from '../../../src-shared/image-names.js';
 import { formatBytes } from '../../../src-shared/units.js';
 import { disksUnderDevnum, disksUnderPath } from '../device/mounts.js';
 import { isStreamDestination } from '../endpoints/open-sink.js';
@@ -24,12 +25,16 @@ export interface Destination {
   partSize: number | null;
 }
 
-/** "sdb-2026-11-22-1030.img.zst": the source's name and the time, to sort by date. */
-export function imageNameFor(sourcePath: string, extension: string, now = new Date()): string {
-  const stem = sourcePath === '-' ? 'stdin' : basename(sourcePath).replace(/\.[^.]*$/, '');
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const stamp = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}`;
-  return `${stem}-${stamp}${extension}`;
+/** "sdb-2026-11-22-1030.img.zst" in `folder`: the source's name and the time, to sort by
+ *  date; "-2", "-3" … when the folder already holds that name (image-names.ts). */
+export async function imageNameIn(
+  folder: string,
+  sourcePath: string,
+  extension: string,
+  now = new Date(),
+): Promise<string> {
+  const names = new Set(await readdir(folder));
+  return uniqueImageName(sourcePath, extension, now, names);
 }
 
 export async function resolveDestination(
@@ -63,7 +68,7 @@ async function filePath(
     if (options.resume) {
       throw new SpillwayError('usage', 'To resume, give the image’s name, not its folder.');
     }
-    path = join(path, imageNameFor(source.info.path, options.extension));
+    path = join(path, await imageNameIn(path, source.info.path, options.extension));
   } else if (existing && !options.force) {
     throw new SpillwayError('destination-exists', `${destination} already exists.`, {
       facts: { path: destination },

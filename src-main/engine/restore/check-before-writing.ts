@@ -40,17 +40,11 @@ export interface WriteSelection {
   frames: IndexedFrame[];
 }
 
-export function selectWrites(
-  image: IndexedImage,
-  options: {
-    /** Write zeros over "don't care" ranges too. */
-    zeroUnused: boolean;
-    /** Write up to here (a smaller target cuts the image short). */
-    limit: number;
-  },
-): WriteSelection {
-  const skip = options.zeroUnused ? [] : normalize(image.manifest?.dontCare ?? []);
-  const wanted = complement(skip, 0, options.limit);
+/** The data a restore writes up to `limit` (a smaller target cuts the image short): all but
+ *  the "don't care" ranges, which unused-space.ts looks after. */
+export function selectWrites(image: IndexedImage, limit: number): WriteSelection {
+  const skip = normalize(image.manifest?.dontCare ?? []);
+  const wanted = complement(skip, 0, limit);
   const frames = image.frames.filter(
     (f) => clip(wanted, f.driveOffset, f.driveOffset + f.size).length > 0,
   );
@@ -155,7 +149,6 @@ export type CheckBeforeWriting =
 export async function checkBeforeWriting(
   image: OpenedImage,
   options: {
-    zeroUnused: boolean;
     pool: CodecPool;
     counters: Counters;
     signal: AbortSignal;
@@ -180,7 +173,7 @@ export async function checkBeforeWriting(
     }
     if (framesDigest !== undefined) {
       // The frames written whatever the target's size: the check is of the image.
-      const { frames } = selectWrites(image, { zeroUnused: options.zeroUnused, limit: size });
+      const { frames } = selectWrites(image, size);
       const outcome = await checkFrames(image, frames, framesDigest, pool, counters, signal);
       return outcome.ok ? { ok: true, checked: 'frames', size, stored: outcome.stored } : outcome;
     }

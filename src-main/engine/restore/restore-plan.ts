@@ -24,6 +24,7 @@ import type { OpenedImage } from '../format/image-layout.js';
 import { knownPayloadSize } from '../image/stream-decoder.js';
 import { planLayout, type LayoutRefusal } from '../layout/plan-layout.js';
 import { shrinkVerdict } from './smaller-target.js';
+import { describeUnused, discardSupport, unusedRanges } from './unused-space.js';
 
 /**
  * The refusals every drive target gets, by the drive list's rules (src-shared/target-rules.ts):
@@ -184,6 +185,8 @@ export async function planRestore(
       if (refusal) refusals.push(refusal);
     }
   }
+  const limit = shrinkTo ?? payloadSize ?? 0;
+  const unused = unusedRanges(manifest?.dontCare ?? [], limit);
   return {
     layout,
     image: {
@@ -198,6 +201,7 @@ export async function planRestore(
     erases: describeErase(target),
     refusals,
     shrinkTo,
+    unused: describeUnused(unused, target, await discardSupport(target)),
   };
 }
 

@@ -12,6 +12,7 @@
 // one's stored bytes compared with what the check saw, and compares what it decoded with the
 // recorded frames' digest at the end; read-back compares the XXH64 of each written range.
 
+import type { ByteRange } from '../../../src-shared/manifest.js';
 import type {
   LayoutResult,
   RestoreCheck,
@@ -34,11 +35,24 @@ import { clip } from '../ranges.js';
 import { moveGptBackup } from '../partition-table/gpt-resize.js';
 import { checkBeforeWriting, selectWrites, type StoredDigests } from './check-before-writing.js';
 import { readBackAndCompare, WrittenLog } from './read-back.js';
-import type { GrowChoice, LayoutPlan, RestorePlan } from '../../../src-shared/protocol/plans.js';
+import type {
+  GrowChoice,
+  LayoutPlan,
+  RestorePlan,
+  UnusedChoice,
+} from '../../../src-shared/protocol/plans.js';
 import { growLaidOut, writeLayout } from '../layout/apply-layout.js';
 import { placeRange } from '../layout/plan-layout.js';
 import { planRestore, refusalError } from './restore-plan.js';
 import { describeTarget, openTarget, type RestoreTarget } from './restore-target.js';
+import {
+  bytesToZero,
+  discardSteps,
+  discardSupport,
+  finishUnused,
+  planUnused,
+  unusedRanges,
+} from './unused-space.js';
 
 export interface RestoreOptions {
   image: string;
@@ -52,8 +66,9 @@ export interface RestoreOptions {
   readBack?: boolean;
   /** Skip the check of the image before writing (faster; a damaged image is found mid-way). */
   skipCheck?: boolean;
-  /** Write zeros over "don't care" ranges instead of leaving the target's bytes there. */
-  zeroUnused?: boolean;
+  /** What to do with the target's space no filesystem of the image uses (default auto:
+   *  erase it, by discard where the target supports it, else zeros). */
+  unused?: UnusedChoice;
   /** On a larger drive, the partition that grows to fill it (default: the largest data one). */
   grow?: GrowChoice;
   /** Give the disk and its partitions new identifiers (GPT GUIDs, MBR disk signature). */
@@ -83,19 +98,16 @@ async function runRestore(
     if (!(await options.confirm(plan))) {
       throw new SpillwayError('not-confirmed', `Nothing was written to ${options.target}.`);
     }
-    target = await openTarget(plan.target);
     pool = new CodecPool(options.threads ?? defaultThreads());
     progress.start();
 
     const readBack = options.readBack ?? true;
-    const zeroUnused = options.zeroUnused ?? false;
     let payloadSize = plan.image.payloadSize;
     let checked: RestoreCheck = 'none';
     let stored: StoredDigests | null = null;
     if (!options.skipCheck && image.layout !== 'raw') {
       progress.phase('checking', 'Checking the image before writing anything');
       const outcome = await checkBeforeWriting(image, {
-        zeroUnused,
         pool,
         counters: progress.counters,
         signal: context.signal,
@@ -126,22 +138,65 @@ async function runRestore(
       }
     }
 
+    const shrinkTo = image.layout === 'indexed' ? plan.shrinkTo : null;
+    // The target's unused space: discarded before the target is held (blkdiscard holds the
+    // drive itself), the rest once the image's data is written.
+    // On a larger drive whose partitions move, the image's unused ranges move with them.
+    const grow = plan.layout?.kind === 'grow' ? plan.layout : null;
+    const unusedOnImage =
+      image.layout === 'indexed'
+        ? unusedRanges(image.manifest?.dontCare ?? [], shrinkTo ?? image.payloadSize)
+        : [];
+    const unusedSteps = planUnused(
+      grow
+        ? unusedOnImage.flatMap(([start, end]) =>
+            placeRange(grow, start, end).map((p): ByteRange => [p.to, p.to + p.end - p.start]),
+          )
+        : unusedOnImage,
+      options.unused ?? 'auto',
+      {
+        newFile: plan.target.kind === 'file' && !plan.target.exists,
+        discard: await discardSupport(plan.target),
+      },
+    );
+    let failedDiscards = new Set<number>();
+    if (unusedSteps.some((s) => s.action === 'discard')) {
+      progress.phase('writing', `Discarding the space no filesystem uses on ${plan.target.path}`);
+      failedDiscards = await discardSteps(plan.target, unusedSteps, context.signal);
+    }
+    target = await openTarget(plan.target);
+
     progress.phase('writing', `Writing ${plan.target.path}`);
     resetCounters(progress, payloadSize);
-    const shrinkTo = image.layout === 'indexed' ? plan.shrinkTo : null;
     const log = new WrittenLog();
     const size =
       image.layout === 'indexed'
         ? await writeIndexed(image, target, pool, progress, context.signal, log, {
-            zeroUnused,
             // Onto a smaller drive the image is cut at its end.
             limit: shrinkTo ?? image.payloadSize,
             checked,
             stored,
-            layout: plan.layout?.kind === 'grow' ? plan.layout : null,
+            layout: grow,
           })
         : await writeSequential(image, target, progress, context.signal, log);
     await target.setLength(size);
+    if (unusedSteps.some((s) => s.action === 'discard' || s.action === 'zero')) {
+      const zeros = bytesToZero(unusedSteps);
+      progress.phase(
+        'writing',
+        zeros > 0
+          ? `Writing zeros over the ${formatBytes(zeros)} no filesystem uses`
+          : 'Checking that the discarded space reads as zeros',
+      );
+      resetCounters(progress, zeros);
+    }
+    const unused = await finishUnused(
+      target,
+      unusedSteps,
+      failedDiscards,
+      progress.counters,
+      context.signal,
+    );
     progress.phase('finishing', 'Flushing the drive');
     await target.flush();
 
@@ -202,6 +257,7 @@ async function runRestore(
       readBack: verified,
       seconds: progress.elapsedSeconds,
       ...(layout ? { layout } : {}),
+      unused,
     };
   } catch (error) {
     // A file this restore created goes away; a drive or an existing file keeps what it holds.
@@ -269,7 +325,6 @@ async function writeIndexed(
   signal: AbortSignal,
   log: WrittenLog,
   options: {
-    zeroUnused: boolean;
     /** Write the drive's bytes up to here (the target's size when it is smaller). */
     limit: number;
     /** How the image was checked before writing. */
@@ -281,7 +336,7 @@ async function writeIndexed(
   },
 ): Promise<number> {
   const c = progress.counters;
-  const { wanted, frames } = selectWrites(image, options);
+  const { wanted, frames } = selectWrites(image, options.limit);
   // Unless the check decoded these very frames, what they decode to is compared with the
   // recorded frames' digest here, once written (the whole image only: a cut one lacks frames).
   const recorded = image.manifest?.framesDigest;
