@@ -1,5 +1,5 @@
-// Images: the history of images made and restored, with inspect, verify, restore and
-// delete for the images made here.
+// Images: the history of images made and restored, with inspect, verify, browse files,
+// restore and delete for the images made here.
 
 import { useEffect, useState } from 'react';
 import type { HistoryEntry } from '../../src-shared/api.js';
@@ -11,6 +11,7 @@ import { JobLiveView } from '../jobs/JobLiveView.js';
 import { JobOutcomeNote } from '../jobs/JobOutcomeNote.js';
 import { useJobs } from '../jobs/jobs-store.js';
 import { useNav } from '../nav-store.js';
+import { useBrowse } from '../browse/browse-store.js';
 import { useRestoreWizard } from '../restore/restore-store.js';
 import { problemOf, type Problem } from '../words/error-words.js';
 import { useHistory } from './history-store.js';
@@ -110,6 +111,15 @@ function HistoryRow({ entry, verified }: { entry: HistoryEntry; verified: boolea
             }
           >
             Verify
+          </button>
+          <button
+            type="button"
+            onClick={() => {
+              void useBrowse.getState().openImage(api, image, 'images');
+              go('browse');
+            }}
+          >
+            Browse files
           </button>
           <button
             type="button"
