@@ -35,7 +35,9 @@ describe('the command’s log', () => {
     expect(text).toMatch(/INFO {2}\[cli \d+\] spillway .*: --log .* backup /);
     expect(text).toMatch(/ERROR \[cli \d+\] failed: Unexpected error: ENOTDIR/);
     // The cause's own stack: where in the engine the open failed.
-    expect(text).toMatch(/caused by: Error: ENOTDIR[^\n]*\n(\s+at [^\n]+\n)*\s+at [^\n]*file-sink/);
+    expect(text).toMatch(
+      /caused by: Error: ENOTDIR[^\n]*\n(\s+at [^\n]+\n)*\s+at [^\n]*endpoints\/file\/sink/,
+    );
     expect(text).toMatch(/ended with exit code 1\n$/);
   });
 

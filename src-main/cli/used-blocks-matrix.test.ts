@@ -2,8 +2,11 @@
 // extended one) and a GPT disk: each partition made by the real mkfs over stale random bytes,
 // filled with real files through its real driver, some deleted. Backed up in used mode,
 // restored onto a drive full of other random bytes: every filesystem's own checker is
-// satisfied and every file tree is identical to the source's.
+// satisfied and every file tree is identical to the source's. And without restoring: each
+// partition's files extracted from the image (`spillway extract IMAGE N:/`) are the files its
+// driver shows.
 
+import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest, Partition } from '../../src-shared/manifest.js';
@@ -12,6 +15,7 @@ import { randomFile } from '../test-support/fixtures.js';
 import {
   diskMiB,
   FILESYSTEMS,
+  listTree,
   makeFileTree,
   partitionIndex,
   sfdiskScript,
@@ -44,6 +48,7 @@ describe.skipIf(noLoopReason)(`used blocks on every filesystem (${noLoopReason ?
     let source: LoopDevice;
     let restored: LoopDevice;
     let manifest: Manifest;
+    let image: string;
     const node = (device: LoopDevice, i: number) => `${device.path}p${partitionIndex(table, i)}`;
     const row = (i: number): Partition =>
       manifest.partitionTable!.partitions.find((p) => p.index === partitionIndex(table, i))!;
@@ -61,7 +66,7 @@ describe.skipIf(noLoopReason)(`used blocks on every filesystem (${noLoopReason ?
       await writable.detach();
       source = await attachLoop(disk, { readOnly: true, partitions: true });
 
-      const image = join(dir.path, `${table}.img.zst`);
+      image = join(dir.path, `${table}.img.zst`);
       const made = await spillway(['backup', source.path, image, '--mode', 'used']);
       expect(made.code, made.stderr).toBe(0);
       const info = jsonEvents((await spillway(['inspect', image, '--json'])).stdout)[0]!;
@@ -125,5 +130,37 @@ describe.skipIf(noLoopReason)(`used blocks on every filesystem (${noLoopReason ?
       },
       60_000,
     );
+
+    it.each(
+      FILESYSTEMS.map((kind, i) => [kind.name, i] as const).filter(
+        ([, i]) => FILESYSTEMS[i]!.filesystem !== 'swap',
+      ),
+    )(
+      '%s: its files extracted from the image are the files its driver shows',
+      async (_name, i) => {
+        const kind = FILESYSTEMS[i]!;
+        const out = await mkdtemp(join(dir.path, 'extract-'));
+        const copied = await spillway([
+          'extract',
+          image,
+          `${partitionIndex(table, i)}:/`,
+          out,
+          '--json',
+        ]);
+        expect(copied.code, copied.stderr).toBe(0);
+        const modes = kind.filesystem.startsWith('ext');
+        // A folder's size is its own filesystem's business, and the folder copied into keeps
+        // its own mode: compared without them.
+        expect(foldersWithoutSize(await listTree(out, modes))).toBe(
+          foldersWithoutSize(await kind.tree(node(source, i), dir.path)),
+        );
+      },
+      60_000,
+    );
   });
 });
+
+/** listTree's text without the size of any folder, nor the line of the top folder itself. */
+function foldersWithoutSize(tree: string): string {
+  return tree.replace(/^d \. .*\n/m, '').replace(/^d (\S+) \d+/gm, 'd $1');
+}

@@ -5,6 +5,14 @@
 // exFAT boot sector could pass for, so it comes last.
 
 import type { BrowseReader } from './browse.js';
+import { exfatBrowseReader } from './exfat/browse.js';
 import { extBrowseReader } from './ext/browse.js';
+import { fatBrowseReader } from './fat/browse.js';
+import { ntfsBrowseReader } from './ntfs/browse.js';
 
-export const BROWSE_READERS: BrowseReader[] = [extBrowseReader];
+export const BROWSE_READERS: BrowseReader[] = [
+  extBrowseReader,
+  ntfsBrowseReader,
+  exfatBrowseReader,
+  fatBrowseReader,
+];
