@@ -151,7 +151,7 @@ async function serveConnection(
   await transmit(socket, input, source, readFailed);
 }
 
-function optionReply(socket: Socket, option: number, type: number, data = Buffer.alloc(0)) {
+function optionReply(socket: Socket, option: number, type: number, data: Buffer = Buffer.alloc(0)) {
   const header = Buffer.alloc(20);
   header.writeBigUInt64BE(OPTION_REPLY_MAGIC, 0);
   header.writeUInt32BE(option, 8);
