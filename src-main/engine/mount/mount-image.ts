@@ -230,6 +230,11 @@ export async function undo(dir: string, state: MountState): Promise<void> {
   for (const device of state.loops) {
     if ((await loopBackingFile(device)) === state.driveFile) {
       await run('losetup', ['--detach', device]);
+      // A FUSE driver may hold the device a moment after its umount: the kernel detaches it
+      // when that driver lets go (autoclear); wait for that, so nothing is left attached.
+      for (let i = 0; i < 100 && (await loopBackingFile(device)) === state.driveFile; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
     }
   }
   if (await isMountPoint(state.fuseMount)) await run('fusermount3', ['-u', state.fuseMount]);
