@@ -1,11 +1,12 @@
 // The window's content: connects to the API once, then the screens — Drives, Back up,
-// Restore, Images — under one navigation bar.
+// Restore, Images — under one navigation bar, and Browse files, opened from an image.
 
 import { useEffect, useState } from 'react';
 import type { ApiClient } from '../src-shared/api-client.js';
 import { ApiProvider } from './api/api-context.js';
 import { connect, type Transport } from './api/connect.js';
 import { BackupWizard } from './backup/BackupWizard.js';
+import { BrowsePage } from './browse/BrowsePage.js';
 import { ImagesPage } from './images/ImagesPage.js';
 import { SCREENS, SCREEN_TITLES, useNav } from './nav-store.js';
 import { DrivesPage } from './pages/DrivesPage.js';
@@ -54,6 +55,7 @@ export function Shell({ transport }: { transport: Transport }) {
         {screen === 'backup' && <BackupWizard />}
         {screen === 'restore' && <RestoreWizard />}
         {screen === 'images' && <ImagesPage />}
+        {screen === 'browse' && <BrowsePage />}
       </main>
     </div>
   );

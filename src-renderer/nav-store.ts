@@ -1,12 +1,14 @@
 // Which screen is shown. A store, not App state, so a screen can send the user on (Images →
-// "Restore…" opens the restore wizard with that image).
+// "Restore…" opens the restore wizard with that image; "Browse files" opens the Browse screen,
+// which has no button of its own in the bar: it always shows one image, chosen elsewhere).
 
 import { create } from 'zustand';
 
 export const SCREENS = ['drives', 'backup', 'restore', 'images'] as const;
-export type Screen = (typeof SCREENS)[number];
+export type Screen = (typeof SCREENS)[number] | 'browse';
 
 export const SCREEN_TITLES: Record<Screen, string> = {
+  browse: 'Browse files',
   drives: 'Drives',
   backup: 'Back up',
   restore: 'Restore',

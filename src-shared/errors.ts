@@ -130,6 +130,9 @@ export const REMEDIES = [
   'add-ssh-key',
   'load-ssh-key',
   'check-ssh-login',
+  // a mounted image
+  'unmount-image-first',
+  'close-and-unmount-again',
   // anything else
   'start-again',
   'read-log',

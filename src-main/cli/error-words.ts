@@ -109,6 +109,10 @@ export function cliRemedy(remedy: Remedy, facts: Facts = {}): string {
       return 'Load it into ssh-agent (ssh-add), then try again.';
     case 'check-ssh-login':
       return 'Check the user name and that the key is in its authorized_keys.';
+    case 'unmount-image-first':
+      return `Unmount it first: spillway unmount ${text(facts, 'folder', 'FOLDER')}`;
+    case 'close-and-unmount-again':
+      return 'Close the program using it, then unmount again.';
     case 'start-again':
       return 'Start it again.';
     case 'read-log':

@@ -30,6 +30,7 @@ import {
 } from '../log/logger.js';
 import { extractCommand, findCommand, lsCommand, type BrowseFlags } from './browse-commands.js';
 import { sshOptions, type SshFlags } from './commands.js';
+import { mountCommand, unmountCommand } from './mount-commands.js';
 
 function integer(value: string): number {
   const n = Number(value);
@@ -345,6 +346,24 @@ export function buildProgram(run: (work: Work) => void): Command {
   ).action((image: string, paths: string[], flags) =>
     run(() => extractCommand(image, paths, { ...browseFlags(flags), force: flags.force ?? false })),
   );
+
+  program
+    .command('mount')
+    .description(
+      'Linux, root: show the partitions of an image read-only in a folder, through the system’s drivers, until unmounted',
+    )
+    .argument('<image>', 'a Spillway image (file or first part), or a plain .img')
+    .argument('<dir>', 'an empty folder: each partition appears in DIR/N-label')
+    .addOption(threads())
+    .action((image: string, dir: string, flags) =>
+      run((log) => mountCommand(image, dir, { ...flags, log })),
+    );
+
+  program
+    .command('unmount')
+    .description('undo `spillway mount`: unmount, detach, and stop serving the image')
+    .argument('<dir>', 'the folder given to mount')
+    .action((dir: string) => run(() => unmountCommand(dir)));
 
   program
     .command('drives')

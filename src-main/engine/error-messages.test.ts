@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 const ROOT = join(import.meta.dirname, '..', '..');
 const FOLDERS = ['src-main/engine', 'src-main/api'];
 const FLAG = /(^|[\s(`'"“])--[a-z]/;
-const COMMAND = /\bspillway (backup|restore|verify|inspect|ls|find|extract|recompress|pipe|ui)\b/;
+const COMMAND =
+  /\bspillway (backup|restore|verify|inspect|ls|find|extract|recompress|pipe|ui|clone|mount|unmount)\b/;
 
 function sources(folder: string): string[] {
   return readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })

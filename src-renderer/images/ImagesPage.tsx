@@ -1,5 +1,5 @@
 // Images: every image the history knows of, one row each, grouped by the drive it was made
-// from (inspect, verify, restore; delete for those made here), then the jobs run.
+// from (inspect, verify, browse files, restore; delete for those made here), then the jobs run.
 
 import { useEffect, useState } from 'react';
 import type { HistoryEntry, ImageRecord } from '../../src-shared/api.js';
@@ -11,6 +11,7 @@ import { JobLiveView } from '../jobs/JobLiveView.js';
 import { JobOutcomeNote } from '../jobs/JobOutcomeNote.js';
 import { useJobs } from '../jobs/jobs-store.js';
 import { useNav } from '../nav-store.js';
+import { useBrowse } from '../browse/browse-store.js';
 import { useRestoreWizard } from '../restore/restore-store.js';
 import { problemOf, type Problem } from '../words/error-words.js';
 import { useHistory } from './history-store.js';
@@ -151,6 +152,15 @@ function ImageRow({ image: record }: { image: ImageRecord }) {
             }
           >
             Verify
+          </button>
+          <button
+            type="button"
+            onClick={() => {
+              void useBrowse.getState().openImage(api, image, 'images');
+              go('browse');
+            }}
+          >
+            Browse files
           </button>
           <button
             type="button"

@@ -44,6 +44,14 @@ export function JobOutcomeNote({ view }: { view: JobView }) {
   if (outcome.state === 'running') return null;
   if (outcome.state === 'failed') {
     if (outcome.error.code === 'cancelled') {
+      // A copy out of an image keeps the files it finished; none is left half-written.
+      if (view.kind === 'extract') {
+        return (
+          <p className="outcome cancelled" role="status">
+            Cancelled. The files copied before stay in the folder; no file was left half-copied.
+          </p>
+        );
+      }
       return (
         <p className="outcome cancelled" role="status">
           Cancelled. Nothing half-written was left behind.
@@ -114,6 +122,35 @@ export function JobOutcomeNote({ view }: { view: JobView }) {
             : 'Read-back check skipped.'}
           {result.layout ? ` ${layoutWords(result.layout).trim().replace(/\n/g, ' ')}` : ''}
         </p>
+      );
+    case 'extract':
+      return (
+        <div className="outcome" role="status">
+          <p className="outcome done">
+            Copied {result.files} file{result.files === 1 ? '' : 's'} ({formatBytes(result.bytes)})
+            {result.folders > 0 && ` in ${result.folders} folder${result.folders === 1 ? '' : 's'}`}{' '}
+            into {result.destination} in {formatDuration(result.seconds)}.
+            {result.symlinks > 0 &&
+              ` ${result.symlinks} symbolic link${result.symlinks === 1 ? ' was' : 's were'} copied as links.`}
+            {result.skipped > 0 &&
+              ` ${result.skipped} devices, pipes or sockets were left out (they hold no data).`}
+          </p>
+          {result.failedCount > 0 && (
+            <div className="outcome failed">
+              <strong>
+                {result.failedCount} could not be read from the image (damaged there); everything
+                else was copied:
+              </strong>
+              <ul>
+                {result.failed.slice(0, 20).map((f) => (
+                  <li key={f.path}>
+                    {f.path}: {f.reason}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+        </div>
       );
     default:
       return (

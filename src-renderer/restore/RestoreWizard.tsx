@@ -12,7 +12,9 @@ import { ProblemNote } from '../components/ProblemNote.js';
 import { nameOf } from '../words/drive-words.js';
 import { problemFromInfo, problemOf } from '../words/error-words.js';
 import { WizardFrame } from '../components/WizardFrame.js';
+import { useBrowse } from '../browse/browse-store.js';
 import { useHistory } from '../images/history-store.js';
+import { useNav } from '../nav-store.js';
 import { JobLiveView } from '../jobs/JobLiveView.js';
 import { JobOutcomeNote } from '../jobs/JobOutcomeNote.js';
 import { useJobs } from '../jobs/jobs-store.js';
@@ -216,11 +218,23 @@ function ContentsStep() {
           partitions={manifest.partitionTable.partitions}
         />
       )}
-      {info.checkable !== 'none' && !verifyJobId && (
-        <button type="button" onClick={() => void verifyNow(api)}>
-          Verify now
-        </button>
-      )}
+      <p className="inline-actions">
+        {info.checkable !== 'none' && !verifyJobId && (
+          <button type="button" onClick={() => void verifyNow(api)}>
+            Verify now
+          </button>
+        )}
+        <button
+          type="button"
+          onClick={() => {
+            void useBrowse.getState().openImage(api, info.path, 'restore');
+            useNav.getState().go('browse');
+          }}
+        >
+          Browse files
+        </button>{' '}
+        <span className="muted">to take some files out instead of restoring the whole drive</span>
+      </p>
       {verifyJobId && <JobLiveView jobId={verifyJobId} />}
       {verifyJob && <JobOutcomeNote view={verifyJob} />}
     </>

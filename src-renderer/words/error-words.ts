@@ -103,6 +103,10 @@ export function appRemedy(remedy: Remedy, facts: Facts = {}): string {
       return 'Load it into ssh-agent (ssh-add), then try again.';
     case 'check-ssh-login':
       return 'Check the user name, and that your key is in the server’s authorized_keys.';
+    case 'unmount-image-first':
+      return 'Choose an empty folder, or close the image mounted there first.';
+    case 'close-and-unmount-again':
+      return 'Close the program using it, then try again.';
     case 'start-again':
       return 'Start it again.';
     case 'read-log':
