@@ -166,7 +166,13 @@ export async function restoreCommand(
   image: string,
   target: string,
   flags: JobFlags &
-    SshFlags & { yes?: boolean; verify?: boolean; check?: boolean; zeroUnused?: boolean },
+    SshFlags & {
+      yes?: boolean;
+      verify?: boolean;
+      check?: boolean;
+      checkFirst?: boolean;
+      zeroUnused?: boolean;
+    },
 ): Promise<number> {
   const io = jobIO({ json: flags.json, log: flags.log });
   try {
@@ -178,6 +184,7 @@ export async function restoreCommand(
         ...withSsh(flags),
         readBack: flags.verify ?? true,
         skipCheck: flags.check === false,
+        checkForeignFirst: flags.checkFirst ?? false,
         zeroUnused: flags.zeroUnused ?? false,
         confirm: async (plan) => {
           if (flags.yes) return true;

@@ -184,6 +184,10 @@ export function buildProgram(run: (work: Work) => void): Command {
       .option('-y, --yes', 'do not ask to type the drive’s name')
       .option('--no-verify', 'skip reading the written bytes back')
       .option('--no-check', 'skip checking the whole image before writing')
+      .option(
+        '--check-first',
+        'images made by other tools: decode the whole image once before writing (a second decode; by default their checksums are checked as they are written)',
+      )
       .option('--zero-unused', 'write zeros where the image has unused ("don’t care") ranges')
       .addOption(threads())
       .addOption(json()),
