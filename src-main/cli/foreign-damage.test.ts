@@ -14,6 +14,9 @@ import { q, sh } from '../test-support/shell.js';
 import { tempDir } from '../test-support/temp-dir.js';
 
 const DISK_MIB = 160;
+/** The images hold the disk's first MiBs (its partition table and the start of its
+ *  filesystems): xz on a 2-core machine shared with other test runs is slow. */
+const SLICE_MIB = 24;
 
 const TOOLS = [
   ['disk.img.gz', 'gzip -1 -c'],
@@ -41,15 +44,18 @@ describe.skipIf(noLoopReason)(
   `damaged images made by other tools (${noLoopReason ?? 'root'})`,
   () => {
     let dir: Awaited<ReturnType<typeof tempDir>>;
-    let disk: string;
+    /** The bytes the images hold. */
+    let slice: string;
 
     beforeAll(async () => {
       dir = await tempDir();
-      disk = await fixtureDisk({ sizeMiB: DISK_MIB });
+      const disk = await fixtureDisk({ sizeMiB: DISK_MIB });
+      slice = join(dir.path, 'slice.img');
+      await sh(`head -c ${SLICE_MIB * 2 ** 20} ${q(disk)} > ${q(slice)}`);
       for (const [name, command] of TOOLS) {
-        await sh(`${command} < ${q(disk)} > ${q(join(dir.path, name))}`);
+        await sh(`${command} < ${q(slice)} > ${q(join(dir.path, name))}`);
       }
-      // Three compressions of 160 MiB on 2 busy cores (and the fixture disk, when not cached).
+      // The fixture disk, when not cached, and three compressions on 2 busy cores.
     }, 600_000);
 
     afterAll(async () => {
@@ -62,13 +68,14 @@ describe.skipIf(noLoopReason)(
         await copyFile(join(dir.path, name), damaged);
         await flipMiddleByte(damaged);
         const target = join(dir.path, `target-flipped-${name}.img`);
-        await randomFile(target, DISK_MIB * 2 ** 20, name);
+        await randomFile(target, SLICE_MIB * 2 ** 20, name);
 
         const result = await spillway(['restore', damaged, target, '--yes']);
         expect(result.code).not.toBe(0);
         expect(result.stderr).toMatch(/damaged|cut short/);
         expect(result.stderr).toContain(`${target} holds an incomplete restore`);
-        expect(result.stderr).not.toMatch(/Restored|identical/);
+        // No summary of a restore (zstd's own message says "Restored data doesn't match").
+        expect(result.stderr).not.toMatch(/^Restored |read back and compared/m);
       }, 180_000);
 
       it(`${name} cut in the middle: a new target file is removed, not left as if restored`, async () => {
@@ -80,7 +87,8 @@ describe.skipIf(noLoopReason)(
         const result = await spillway(['restore', cut, target, '--yes']);
         expect(result.code).not.toBe(0);
         expect(result.stderr).toMatch(/cut short|truncated|damaged/i);
-        expect(result.stderr).not.toMatch(/Restored|identical/);
+        // No summary of a restore (zstd's own message says "Restored data doesn't match").
+        expect(result.stderr).not.toMatch(/^Restored |read back and compared/m);
         expect(existsSync(target)).toBe(false);
       }, 180_000);
     }
@@ -95,7 +103,7 @@ describe.skipIf(noLoopReason)(
         expect(done?.result).toMatchObject({ checked: 'codec-checksums', readBack: true });
         // One pass: no phase checks the image before writing.
         expect(events.some((e) => e.phase === 'checking')).toBe(false);
-        await sh(`cmp ${q(disk)} ${q(target)}`);
+        await sh(`cmp ${q(slice)} ${q(target)}`);
       }
     }, 300_000);
   },

@@ -314,7 +314,7 @@ function incompleteRestore(target: RestoreTarget, error: SpillwayError, written:
     error.code,
     `${error.message} The restore stopped: ` +
       (exists
-        ? `${path} holds an incomplete restore (${where}) and will not work as the drive did.`
+        ? `${path} holds an incomplete restore: ${where}.`
         : `${where}, so the unfinished ${path} was removed.`),
     { hint: 'Use another copy of the image if you have one.' },
   );
