@@ -67,6 +67,9 @@ export const RestoreParamsSchema = z.object({
    *  (unplugged, another plugged in under the same name), nothing is written. */
   expect: z.object({ size: bytes.nullable(), model: text.optional() }).optional(),
   readBack: z.boolean().optional(),
+  /** Images made by other tools: decode the whole image once before writing anything (a
+   *  second decode; default false: one pass, their own checksums checked as they are written). */
+  checkForeignFirst: z.boolean().optional(),
 });
 export type RestoreParams = z.infer<typeof RestoreParamsSchema>;
 
