@@ -3,6 +3,7 @@
 //   npm run bench                       every suite, 3 runs each, medians
 //   npm run bench -- --runs 5 --only backup
 //   npm run bench -- --record           also append the results to docs/benchmarks.md
+//   npm run bench -- --only foreign --runs 1 --mib 160   a quick check on a smaller fixture
 //
 // The source is a read-only loop device over the 4096 MiB fixture disk (built once by
 // src-main/test-support/fixture-disk.ts and cached), or the fixture file when not root.
@@ -38,7 +39,7 @@ interface Row {
   peers: string[];
 }
 
-function args(): { runs: number; only: string[] | null; record: boolean } {
+function args(): { runs: number; only: string[] | null; record: boolean; mib: number } {
   const argv = process.argv.slice(2);
   const value = (flag: string) => {
     const at = argv.indexOf(flag);
@@ -48,6 +49,8 @@ function args(): { runs: number; only: string[] | null; record: boolean } {
     runs: Number(value('--runs') ?? 3),
     only: value('--only')?.split(',') ?? null,
     record: argv.includes('--record'),
+    /** The fixture disk's size (the figures of record are on 4096 MiB). */
+    mib: Number(value('--mib') ?? 4096),
   };
 }
 
@@ -160,8 +163,10 @@ function table(rows: Row[], runs: number): string {
 async function main() {
   const options = args();
   const suites = SUITES.filter((s) => !options.only || options.only.includes(s.name));
-  process.stderr.write('Preparing the 4096 MiB fixture disk (built once, then cached)…\n');
-  const disk = await fixtureDisk({ sizeMiB: 4096 });
+  process.stderr.write(
+    `Preparing the ${options.mib} MiB fixture disk (built once, then cached)…\n`,
+  );
+  const disk = await fixtureDisk({ sizeMiB: options.mib });
   const loop = noLoopReason ? null : await attachLoop(disk, { readOnly: true });
   const source = loop?.path ?? disk;
   const size = (await stat(disk)).size;
@@ -173,7 +178,7 @@ async function main() {
     const cpu = cpus()[0]?.model ?? 'unknown CPU';
     const heading =
       `### ${new Date().toISOString().slice(0, 10)} · ${hostname()} · nproc ${cpus().length} · ${cpu}\n\n` +
-      `Source: ${loop ? 'read-only loop device over' : 'file'} the 4096 MiB fixture disk, page cache warm` +
+      `Source: ${loop ? 'read-only loop device over' : 'file'} the ${options.mib} MiB fixture disk, page cache warm` +
       suites
         .filter((suite) => suite.slice)
         .map((suite) => ` (${suite.name}: ${suite.slice![1]} MiB from MiB ${suite.slice![0]})`)

@@ -43,6 +43,13 @@ export interface Suite {
   cases: Case[];
 }
 
+/** The foreign suite's images: the tool, and how it made the image (as its users do). */
+const FOREIGN_TOOLS = [
+  ['gzip', 'gzip -6 -c'],
+  ['xz', 'xz -T0 -6 -c'],
+  ['zstd', 'zstd -q -T0 -3 -c'],
+] as const;
+
 const at = (c: Context, name: string) => q(`${c.work}/${name}`);
 const spillway = (args: string) => `${q(SPILLWAY)} ${args}`;
 
@@ -278,6 +285,34 @@ export const SUITES: Suite[] = [
         output: (c) => `${c.work}/ref.lz4`,
       },
     ],
+  },
+  {
+    // Images made by other tools (one zstd frame with no index, gzip, multi-block xz), as a
+    // person with old `dd | gzip` backups has them: Spillway's restore with default options
+    // (one decode pass, the codec's own checksums, read-back) against the same tool's
+    // `-dc > file; sync file`.
+    name: 'foreign',
+    async setup(c) {
+      const { execFileSync } = await import('node:child_process');
+      for (const [tool, command] of FOREIGN_TOOLS) {
+        execFileSync('bash', ['-c', `${command} < ${q(c.source)} > ${at(c, `img.${tool}`)}`]);
+      }
+    },
+    cases: FOREIGN_TOOLS.flatMap(([tool]) => {
+      const peer = `${tool} -dc > file; sync file`;
+      return [
+        restoreCase(
+          `spillway restore of a ${tool} image`,
+          (c) => spillway(`restore ${at(c, `img.${tool}`)} ${at(c, 'out.img')} --yes 2>/dev/null`),
+          [peer],
+        ),
+        restoreCase(
+          peer,
+          (c) =>
+            `${tool} -dc ${at(c, `img.${tool}`)} > ${at(c, 'out.img')}; sync ${at(c, 'out.img')}`,
+        ),
+      ];
+    }),
   },
 ];
 

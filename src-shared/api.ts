@@ -75,6 +75,9 @@ export const RestoreParamsSchema = z.object({
   readBack: z.boolean().optional(),
   /** What to do with the target's space no filesystem of the image uses (default auto). */
   unused: z.enum(UNUSED_CHOICES).optional(),
+  /** Images made by other tools: decode the whole image once before writing anything (a
+   *  second decode; default false: one pass, their own checksums checked as they are written). */
+  checkForeignFirst: z.boolean().optional(),
 });
 export type RestoreParams = z.infer<typeof RestoreParamsSchema>;
 

@@ -78,13 +78,15 @@ export function runJobRequest(request: JobRequest, context: JobContext): Promise
       return extract({ image, items, destination, replace: replace ?? false }, context);
     }
     case 'restore': {
-      const { image, target, confirmName, expect, readBack, unused } = request.params;
+      const { image, target, confirmName, expect, readBack, unused, checkForeignFirst } =
+        request.params;
       return restore(
         {
           image,
           target,
           ...(readBack !== undefined ? { readBack } : {}),
           ...(unused !== undefined ? { unused } : {}),
+          ...(checkForeignFirst !== undefined ? { checkForeignFirst } : {}),
           // Only what the user typed can confirm: the target's name as the plan shows it
           // ("sdb", or a file's name). Checked here, where the writing happens.
           confirm: async (plan) => {

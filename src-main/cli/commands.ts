@@ -230,6 +230,7 @@ export async function restoreCommand(
       yes?: boolean;
       verify?: boolean;
       check?: boolean;
+      checkFirst?: boolean;
       eraseUnused?: boolean;
       zeroUnused?: boolean;
       keepUnused?: boolean;
@@ -248,6 +249,7 @@ export async function restoreCommand(
         ...withSsh(flags),
         readBack: flags.verify ?? true,
         skipCheck: flags.check === false,
+        checkForeignFirst: flags.checkFirst ?? false,
         unused,
         grow: growChoice(flags.grow),
         newIds: flags.newIds ?? false,

@@ -196,6 +196,10 @@ export function buildProgram(run: (work: Work) => void): Command {
       .option('--no-verify', 'skip reading the written bytes back')
       .option('--no-check', 'skip checking the whole image before writing')
       .option(
+        '--check-first',
+        'images made by other tools: decode the whole image once before writing (a second decode; by default their checksums are checked as they are written)',
+      )
+      .option(
         '--erase-unused',
         'make the target’s old data unreadable where no filesystem of the image is: discard (TRIM) where the drive supports it and read a sample back, zeros elsewhere (the default)',
       )

@@ -9,7 +9,11 @@ import { SpillwayError } from '../errors.js';
 import { FormatError } from '../format/format-error.js';
 import { readXzIndex } from '../format/xz-index.js';
 import type { RawImage, StreamImage } from '../format/image-layout.js';
-import { ZstdStreamDecoder } from './zstd-stream-decoder.js';
+import { ZstdBlockDecoder } from './zstd-stream-decoder.js';
+
+/** Output buffers of zlib and liblzma: 16 KiB by default, many calls and small buffers; 256 KiB
+ *  took the least CPU of 16 KiB, 256 KiB and 1 MiB for gzip here (docs/benchmarks.md). */
+const TRANSFORM_CHUNK = 2 ** 18;
 
 /** Uncompressed size, when the image says it before being decoded (raw, xz). */
 export async function knownPayloadSize(image: StreamImage | RawImage): Promise<number | null> {
@@ -35,16 +39,15 @@ async function xzIndexOf(image: StreamImage) {
   }
 }
 
-function decoderFor(image: StreamImage): Transform {
+function transformFor(image: StreamImage): Transform {
   switch (image.codec) {
-    case 'zstd':
-      return new ZstdStreamDecoder();
     case 'gzip':
-      return createGunzip();
+      return createGunzip({ chunkSize: TRANSFORM_CHUNK });
     case 'xz':
-      return createUnxz() as unknown as Transform; // its typings narrow on(); it is a Transform
+      return createUnxz({ chunkSize: TRANSFORM_CHUNK }) as unknown as Transform; // its typings narrow on(); it is a Transform
+    case 'zstd':
     case 'lz4':
-      throw new SpillwayError('not-an-image', 'lz4 images are not supported yet.');
+      throw new SpillwayError('not-an-image', `${image.codec} images are not decoded this way.`);
   }
 }
 
@@ -67,9 +70,24 @@ function decodeError(
   );
 }
 
+/** Blocks handed out in turn: a caller may hold RING - 1 of them while taking the next. */
+const RING = 3;
+
+class BlockRing {
+  private blocks: Buffer[] = [];
+  private turn = 0;
+  constructor(private readonly size: number) {}
+  next(): Buffer {
+    const i = this.turn++ % RING;
+    return (this.blocks[i] ??= Buffer.allocUnsafeSlow(this.size));
+  }
+}
+
 /**
  * The image's uncompressed bytes in blocks of exactly `blockSize` (the last may be shorter).
- * `onInput` reports compressed bytes consumed, for progress.
+ * A block is reused: it stays as yielded until two more blocks have been taken after it (so a
+ * caller can write one while the next is decoded). `onInput` reports compressed bytes
+ * consumed, for progress.
  */
 export async function* decodeBlocks(
   image: StreamImage | RawImage,
@@ -83,34 +101,47 @@ export async function* decodeBlocks(
   // The decoder's errors reach the loop below through its iterator, which throws them; the
   // listener only keeps one emitted after the loop has ended (a cancel) from ending the
   // process as an unhandled 'error' event.
-  const decoded: Readable =
-    image.layout === 'raw' ? input : input.pipe(decoderFor(image)).on('error', () => {});
-  if (image.layout !== 'raw') input.on('error', (error) => decoded.destroy(error));
-
-  let block = Buffer.allocUnsafeSlow(blockSize);
-  let filled = 0;
+  const ring = new BlockRing(blockSize);
+  const zstd = image.layout === 'stream' && image.codec === 'zstd' ? new ZstdBlockDecoder() : null;
+  let decoded: Readable = input;
+  if (image.layout === 'stream' && !zstd) {
+    decoded = input.pipe(transformFor(image)).on('error', () => {});
+    input.on('error', (error) => decoded.destroy(error));
+  }
+  const out = { block: ring.next(), filled: 0 };
   let total = 0;
   try {
     for await (const chunk of decoded as AsyncIterable<Buffer>) {
       signal.throwIfAborted();
       let at = 0;
-      while (at < chunk.byteLength) {
-        const take = Math.min(blockSize - filled, chunk.byteLength - at);
-        chunk.copy(block, filled, at, at + take);
-        filled += take;
-        at += take;
-        total += take;
-        if (filled === blockSize) {
-          yield block;
-          block = Buffer.allocUnsafeSlow(blockSize);
-          filled = 0;
+      for (;;) {
+        const before = out.filled;
+        if (zstd) {
+          at = zstd.decode(chunk, at, out);
+        } else {
+          const take = Math.min(blockSize - out.filled, chunk.byteLength - at);
+          chunk.copy(out.block, out.filled, at, at + take);
+          out.filled += take;
+          at += take;
         }
+        total += out.filled - before;
+        const full = out.filled === blockSize;
+        if (full) {
+          yield out.block;
+          out.block = ring.next();
+          out.filled = 0;
+        }
+        // A full block may leave decoded bytes waiting inside the decoder: ask again.
+        if (at < chunk.byteLength || (full && zstd)) continue;
+        break;
       }
     }
+    zstd?.end();
   } catch (error) {
     signal.throwIfAborted();
     throw decodeError(image, total, error);
   } finally {
+    zstd?.close();
     input.destroy();
     decoded.destroy();
   }
@@ -120,5 +151,5 @@ export async function* decodeBlocks(
       `${image.input.path} decodes to ${total} bytes, but its index says ${expected}.`,
     );
   }
-  if (filled > 0) yield block.subarray(0, filled);
+  if (out.filled > 0) yield out.block.subarray(0, out.filled);
 }

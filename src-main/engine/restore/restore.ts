@@ -6,6 +6,13 @@
 // refused while the drive still holds its old data), and after writing every written byte is
 // read back from the device and compared with what was written.
 //
+// Images made by other tools (no index, so no frames to check apart) restore in ONE decode
+// pass by default: their codec's own checksums (zstd's content checksum, gzip's CRC-32, xz's
+// check) are checked as the bytes are written, and the written ranges are hashed as they go,
+// so the read-back compares without decoding again. Damage found part-way stops the restore
+// with an error saying the target holds an incomplete restore. Decoding them once before
+// writing (checkForeignFirst) doubles the work, as decoding is all there is to check.
+//
 // The check reads the image once and compares its frames, as stored, with the digest the
 // manifest records; when they differ (or on older images) it decodes every frame with
 // something to write instead (check-before-writing.ts). Writing decodes those frames, each
@@ -20,6 +27,7 @@ import type {
 } from '../../../src-shared/protocol/events.js';
 import { endSentence } from '../../../src-shared/sentence.js';
 import { formatBytes } from '../../../src-shared/units.js';
+import { settledLater } from '../async/settled-later.js';
 import { SpillwayError } from '../errors.js';
 import { FRAMES_MISMATCH, FramesDigestCheck, frameXxh64 } from '../digest/frame-digests.js';
 import { decodeFrames } from '../image/frame-decoder.js';
@@ -66,6 +74,9 @@ export interface RestoreOptions {
   readBack?: boolean;
   /** Skip the check of the image before writing (faster; a damaged image is found mid-way). */
   skipCheck?: boolean;
+  /** Images made by other tools: decode the whole image once before writing anything, and
+   *  again to write (default false: one pass, their checksums checked as they are written). */
+  checkForeignFirst?: boolean;
   /** What to do with the target's space no filesystem of the image uses (default auto:
    *  erase it, by discard where the target supports it, else zeros). */
   unused?: UnusedChoice;
@@ -105,7 +116,11 @@ async function runRestore(
     let payloadSize = plan.image.payloadSize;
     let checked: RestoreCheck = 'none';
     let stored: StoredDigests | null = null;
-    if (!options.skipCheck && image.layout !== 'raw') {
+    const checkFirst =
+      !options.skipCheck &&
+      (image.layout === 'indexed' ||
+        (image.layout === 'stream' && (options.checkForeignFirst ?? false)));
+    if (checkFirst) {
       progress.phase('checking', 'Checking the image before writing anything');
       const outcome = await checkBeforeWriting(image, {
         pool,
@@ -179,6 +194,8 @@ async function runRestore(
             layout: grow,
           })
         : await writeSequential(image, target, progress, context.signal, log);
+    // One pass: the codec's checksums were checked as each byte was written.
+    if (image.layout === 'stream' && !options.skipCheck) checked = 'codec-checksums';
     await target.setLength(size);
     if (unusedSteps.some((s) => s.action === 'discard' || s.action === 'zero')) {
       const zeros = bytesToZero(unusedSteps);
@@ -392,7 +409,28 @@ async function writeIndexed(
   return options.limit;
 }
 
-/** Writes an image without frames of its own; returns its size. */
+/**
+ * Damage found by the one decode pass of an image without frames, once writing began: the
+ * target holds the bytes before it. Said plainly, so nobody takes it for a restored drive.
+ */
+function incompleteRestore(target: RestoreTarget, error: SpillwayError, written: number) {
+  const { path, exists } = target.description;
+  const where = `only its first ${formatBytes(written)} were written`;
+  return new SpillwayError(
+    error.code,
+    `${error.message} The restore stopped: ` +
+      (exists
+        ? `${path} holds an incomplete restore: ${where}.`
+        : `${where}, so the unfinished ${path} was removed.`),
+    { facts: { target: path }, remedy: 'use-another-copy', cause: error },
+  );
+}
+
+/**
+ * Writes an image without frames of its own, in one decode pass; returns its size. One write
+ * stays in flight while the next block is decoded (the decoder hands out blocks in turn and
+ * leaves a block alone until two more were taken).
+ */
 async function writeSequential(
   image: Exclude<OpenedImage, IndexedImage>,
   target: RestoreTarget,
@@ -402,15 +440,39 @@ async function writeSequential(
 ): Promise<number> {
   const c = progress.counters;
   let offset = 0;
-  for await (const block of decodeBlocks(image, STREAM_BLOCK, (n) => (c.bytesRead += n), signal)) {
-    await writePiece(target, block, offset);
-    log.add(block, offset);
-    offset += block.byteLength;
-    c.codecBytes = offset;
-    c.bytesWritten = offset;
-    c.streamDone = offset;
-    c.ratioUncompressed = offset;
-    c.ratioCompressed = c.bytesRead;
+  let writing: Promise<void> = Promise.resolve();
+  try {
+    for await (const block of decodeBlocks(
+      image,
+      STREAM_BLOCK,
+      (n) => (c.bytesRead += n),
+      signal,
+    )) {
+      log.add(block, offset);
+      await writing;
+      const at = offset;
+      writing = settledLater(
+        writePiece(target, block, at).then(() => {
+          c.bytesWritten = at + block.byteLength;
+        }),
+      );
+      offset += block.byteLength;
+      c.codecBytes = offset;
+      c.streamDone = offset;
+      c.ratioUncompressed = offset;
+      c.ratioCompressed = c.bytesRead;
+    }
+    await writing;
+  } catch (error) {
+    await writing.catch(() => {});
+    const decodeFailed =
+      error instanceof SpillwayError &&
+      (error.code === 'image-damaged' || error.code === 'image-truncated');
+    // Before the first block nothing was written: the error stands as it is.
+    if (decodeFailed && offset > 0 && !signal.aborted) {
+      throw incompleteRestore(target, error, c.bytesWritten);
+    }
+    throw error;
   }
   return offset;
 }
