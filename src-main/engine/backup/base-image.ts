@@ -8,6 +8,7 @@
 import type { Manifest } from '../../../src-shared/manifest.js';
 import type { BaseRefusal } from '../../../src-shared/protocol/events.js';
 import type { BlockMap } from '../blockmap/block-map.js';
+import { provenStoredDigests } from '../digest/frame-digests.js';
 import { decodeFrameHashes, hashAt } from '../digest/frame-hash.js';
 import type { SshOptions } from '../endpoints/ssh/connection.js';
 import type { IndexedFrame, IndexedImage } from '../format/image-layout.js';
@@ -120,6 +121,8 @@ export function judge(
 export class BaseImage implements BaseFrames {
   readonly arena: SlotArena;
   readonly path: string;
+  /** Each frame's XXH64 as stored, when the manifest proves them (else frames are decoded). */
+  private readonly stored: Buffer | null;
   /** Frames whose stored bytes could not be read (counted with the damaged ones). */
   unreadable = 0;
 
@@ -129,6 +132,7 @@ export class BaseImage implements BaseFrames {
     slots: number,
   ) {
     this.path = image.input.path;
+    this.stored = image.manifest ? provenStoredDigests(image.manifest, image.frames.length) : null;
     const largest = image.frames.reduce((max, frame) => Math.max(max, frame.compressedSize), 1);
     this.arena = new SlotArena(largest, slots);
   }
@@ -141,7 +145,12 @@ export class BaseImage implements BaseFrames {
     index: number,
     slot: Slot,
     frameBytes: number,
-  ): Promise<{ length: number; hash: Uint8Array; checksum: number | null } | null> {
+  ): Promise<{
+    length: number;
+    hash: Uint8Array;
+    checksum: number | null;
+    storedXxh64?: bigint;
+  } | null> {
     const frame: IndexedFrame | undefined = this.image.frames[index];
     if (!frame || frame.size !== frameBytes) return null;
     try {
@@ -157,6 +166,7 @@ export class BaseImage implements BaseFrames {
       // Its own 32 bytes: a view would carry the whole list to the worker with it.
       hash: new Uint8Array(hashAt(this.hashes, index)),
       checksum: frame.checksum,
+      ...(this.stored ? { storedXxh64: this.stored.readBigUInt64BE(index * 8) } : {}),
     };
   }
 

@@ -21,7 +21,12 @@ export interface BaseFrames {
     index: number,
     slot: Slot,
     frameBytes: number,
-  ): Promise<{ length: number; hash: Uint8Array; checksum: number | null } | null>;
+  ): Promise<{
+    length: number;
+    hash: Uint8Array;
+    checksum: number | null;
+    storedXxh64?: bigint;
+  } | null>;
 }
 
 /** A frame ready for the writer, in frame order. */
@@ -88,14 +93,7 @@ export async function compressInOrder(
       frame.slot,
       bytes,
       outputSlot,
-      stored && baseSlot
-        ? {
-            stored: baseSlot,
-            storedLength: stored.length,
-            hash: stored.hash,
-            checksum: stored.checksum,
-          }
-        : undefined,
+      stored && baseSlot ? { ...stored, stored: baseSlot, storedLength: stored.length } : undefined,
     );
     // A reused frame passed the codec stage too (hashed, its base frame decoded).
     options.onCompressed?.(bytes);

@@ -20,6 +20,9 @@ export interface BaseFrameRef {
   stored: SlotRef;
   hash: Uint8Array;
   checksum: number | null;
+  /** The XXH64 its stored bytes had when written, proven by the base's manifest: checked
+   *  instead of decoding the frame. */
+  storedXxh64?: bigint;
 }
 
 export type CodecRequest =

@@ -6,6 +6,7 @@ import { randomFillSync } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CODEC_INFO } from '../codecs/codec-info.js';
+import { frameXxh64 } from '../digest/frame-digests.js';
 import { frameHash } from '../digest/frame-hash.js';
 import { CodecPool } from './codec-pool.js';
 import { SlotArena, type Slot } from './slot-arena.js';
@@ -31,7 +32,13 @@ describe('codec pool with a base frame', () => {
     return { input, base, checksum: done.checksum! };
   }
 
-  async function withBase(input: Slot, base: Buffer, hash: Uint8Array, checksum: number) {
+  async function withBase(
+    input: Slot,
+    base: Buffer,
+    hash: Uint8Array,
+    checksum: number,
+    storedXxh64?: bigint,
+  ) {
     const slot = await stored.acquire();
     slot.bytes().set(base);
     const out = await outputs.acquire();
@@ -42,6 +49,7 @@ describe('codec pool with a base frame', () => {
         storedLength,
         hash,
         checksum,
+        ...(storedXxh64 !== undefined ? { storedXxh64 } : {}),
       });
       // The bytes to write: the base's stored frame when reused, else the new one.
       return {
@@ -90,6 +98,13 @@ describe('codec pool with a base frame', () => {
     expect(caught.base).toBe('damaged');
     expect(caught.fromBaseSlot).toBe(false);
     expect(Buffer.from(caught.bytes).equals(base)).toBe(true);
+
+    // With the stored bytes' XXH64 recorded, they are checked by it instead of decoded.
+    const recorded = frameXxh64(base);
+    expect((await withBase(input, base, hash, checksum, recorded)).base).toBe('reused');
+    const byDigest = await withBase(input, damaged, hash, checksum, recorded);
+    expect(byDigest.base).toBe('damaged');
+    expect(byDigest.bytes.equals(base)).toBe(true);
     inputs.release(input);
   });
 });

@@ -82,7 +82,13 @@ export class CodecPool {
     input: Slot,
     length: number,
     output: Slot,
-    base?: { stored: Slot; storedLength: number; hash: Uint8Array; checksum: number | null },
+    base?: {
+      stored: Slot;
+      storedLength: number;
+      hash: Uint8Array;
+      checksum: number | null;
+      storedXxh64?: bigint;
+    },
   ): Promise<CompressedFrame> {
     const reply = await this.submit({
       id: this.nextId++,
@@ -97,6 +103,7 @@ export class CodecPool {
               stored: this.ref(base.stored, base.storedLength),
               hash: base.hash,
               checksum: base.checksum,
+              ...(base.storedXxh64 !== undefined ? { storedXxh64: base.storedXxh64 } : {}),
             },
           }
         : {}),

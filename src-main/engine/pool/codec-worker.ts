@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FrameCorruptError } from '../codecs/frame-codec.js';
 import { frameCodec } from '../codecs/registry.js';
+import { frameXxh64 } from '../digest/frame-digests.js';
 import { frameHash } from '../digest/frame-hash.js';
 import type { BaseFrameRef, CodecReply, CodecRequest, WorkerMessage } from './codec-messages.js';
 import type { SlotRef } from './slot-arena.js';
@@ -74,10 +75,12 @@ function run(request: CodecRequest): CodecReply {
 let scratch = new Uint8Array(0);
 
 /**
- * Whether the base's frame can stand for this one. Equal hashes make it a candidate; it is
- * decoded (its codec checks its own checksum and the index's) and compared byte for byte, so
- * a damaged base frame is caught here and the frame is compressed anew. Decoding costs a
- * fraction of compressing.
+ * Whether the base's frame can stand for this one. Equal hashes make it a candidate. Its stored
+ * bytes are then checked against the XXH64 the base recorded for them (bound to the image by
+ * its storedFramesDigest), or, in images without that list, decoded (its codec checks its own
+ * checksum and the index's) and compared byte for byte. Either way a damaged base frame is
+ * caught here and the frame is compressed anew. Hashing the stored bytes costs next to
+ * nothing; decoding, a fraction of compressing.
  */
 function compareWithBase(
   codecName: CodecRequest['codec'],
@@ -86,6 +89,10 @@ function compareWithBase(
   base: BaseFrameRef,
 ): 'reused' | 'damaged' | 'changed' {
   if (!hash.equals(base.hash)) return 'changed';
+  // The very bytes the base's backup wrote for a frame of this hash: nothing to decode.
+  if (base.storedXxh64 !== undefined) {
+    return frameXxh64(view(base.stored)) === base.storedXxh64 ? 'reused' : 'damaged';
+  }
   if (scratch.byteLength < input.byteLength) scratch = new Uint8Array(input.byteLength);
   const decoded = scratch.subarray(0, input.byteLength);
   try {
