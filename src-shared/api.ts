@@ -51,6 +51,9 @@ export const BackupParamsSchema = z.object({
     .min(2 ** 16)
     .max(2 ** 28)
     .optional(),
+  /** An earlier image of the same drive: frames found unchanged are copied from it instead
+   *  of compressed; the new image does not depend on it. */
+  base: path.optional(),
   /** Parts of this many bytes; false never splits (default: split on FAT32 only). */
   split: z
     .union([

@@ -143,6 +143,27 @@ export const ManifestSchema = z.object({
     .string()
     .regex(/^[0-9a-f]{64}$/)
     .optional(),
+  /**
+   * A strong hash (BLAKE3, 32 bytes) of each frame's uncompressed bytes, in frame order, as
+   * one base64 string: what lets a later backup of the same drive copy this image's frames
+   * that it finds unchanged instead of compressing them again. Absent from older images.
+   */
+  frameHashes: z
+    .object({
+      algorithm: z.literal('blake3'),
+      hashes: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'frame hashes must be base64'),
+    })
+    .optional(),
+  /**
+   * The list storedFramesDigest is taken over: each frame's XXH64 of its bytes as stored, 8
+   * bytes big-endian, as one base64 string. With it a backup with this image as its base
+   * checks a frame it copies by its stored bytes alone, without decoding it. Absent from
+   * older images.
+   */
+  storedFrameXxh64: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'stored frame digests must be base64')
+    .optional(),
   /** Ranges no filesystem uses: stored as zeros, need not be written on restore. */
   dontCare: z.array(ByteRangeSchema).max(2 ** 24),
   /** Ranges that could not be read from the source: stored as zeros. */

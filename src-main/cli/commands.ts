@@ -110,6 +110,7 @@ export async function backupCommand(
       onReadError?: 'skip' | 'stop';
       resume?: boolean;
       keepPartial?: boolean;
+      base?: string;
     },
 ): Promise<number> {
   const io = jobIO({ json: flags.json, stdoutIsData: destination === '-', log: flags.log });
@@ -123,6 +124,7 @@ export async function backupCommand(
         ...(flags.adapt !== undefined ? { adapt: flags.adapt } : {}),
         ...(flags.onReadError !== undefined ? { onReadError: flags.onReadError } : {}),
         resume: flags.resume ?? false,
+        ...(flags.base !== undefined ? { base: flags.base } : {}),
         keepPartial: flags.keepPartial ?? false,
         ...(flags.codec !== undefined ? { codec: flags.codec } : {}),
         ...(flags.mode !== undefined ? { mode: flags.mode } : {}),

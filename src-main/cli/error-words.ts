@@ -11,6 +11,7 @@ const OPTION_FLAGS: Record<string, string> = {
   maxWriteRate: '--max-write-rate',
   split: '--split',
   resume: '--resume',
+  base: '--base',
 };
 
 const text = (facts: Facts, key: string, otherwise: string): string => {

@@ -166,6 +166,10 @@ export function buildProgram(run: (work: Work) => void): Command {
         .choices(['skip', 'stop'])
         .default('skip'),
     )
+    .option(
+      '--base <image>',
+      'an earlier image of this drive: copy its frames that are unchanged instead of compressing them',
+    )
     .option('--resume', 'continue an interrupted backup (DESTINATION.incomplete)')
     .option('--keep-partial', 'on failure, keep what was written as DESTINATION.incomplete')
     .addOption(json());

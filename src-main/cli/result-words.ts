@@ -23,8 +23,16 @@ export function backupSummary(source: string, result: BackupResult): string {
   return (
     `Backed up ${source} (${formatBytes(result.size)}) to ${result.image}${parts}: ` +
     `${formatBytes(result.imageBytes)}, ratio ${result.ratio?.toFixed(2) ?? '—'}, ` +
-    `${formatDuration(result.seconds)}\nSHA-256 ${result.streamSha256}\n`
+    `${formatDuration(result.seconds)}\nSHA-256 ${result.streamSha256}\n` +
+    baseWords(result)
   );
+}
+
+/** What a backup with --base took from the earlier image (why nothing, it said as it began). */
+function baseWords(result: BackupResult): string {
+  const base = result.base;
+  if (!base || base.refused) return '';
+  return `Copied from the earlier image: ${base.framesReused} of ${result.frames} frames\n`;
 }
 
 /** What could not be read from the source, range by range. */

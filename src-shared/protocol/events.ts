@@ -113,6 +113,36 @@ export const WarningEventSchema = z.object({
 });
 export type WarningEvent = z.infer<typeof WarningEventSchema>;
 
+/**
+ * Why an earlier image named as a backup's base (--base) was not used: it could not be
+ * opened; is not a Spillway image; records no frame hashes (made before they existed); is of
+ * another drive; or was made with another codec, frame size or level.
+ */
+export const BASE_REFUSALS = [
+  'unreadable',
+  'not-spillway',
+  'no-frame-hashes',
+  'other-drive',
+  'other-codec',
+  'other-frame-size',
+  'other-level',
+] as const;
+export type BaseRefusal = (typeof BASE_REFUSALS)[number];
+
+/** What a backup with a base took from it. */
+export const BaseUseSchema = z.object({
+  /** The earlier image, as named. */
+  image: z.string(),
+  /** Why it was not used at all; absent when it was. */
+  refused: z.enum(BASE_REFUSALS).optional(),
+  /** Frames copied from it instead of compressed, of `frames` in the new image. */
+  framesReused: z.number().int().min(0),
+  /** Its frames that held the same hash but did not decode to the same bytes (or could not
+   *  be read): damaged, so compressed anew. */
+  framesDamaged: z.number().int().min(0),
+});
+export type BaseUse = z.infer<typeof BaseUseSchema>;
+
 export const BackupResultSchema = z.object({
   kind: z.literal('backup'),
   image: z.string(),
@@ -126,6 +156,8 @@ export const BackupResultSchema = z.object({
   badRanges: z.array(ByteRangeSchema),
   /** How many files the image was split into (NAME.000, …), when it was. */
   parts: z.number().int().min(1).optional(),
+  /** The earlier image it was based on (backup --base), and what it took from it. */
+  base: BaseUseSchema.optional(),
 });
 export type BackupResult = z.infer<typeof BackupResultSchema>;
 

@@ -13,9 +13,10 @@
 // (destination-space.ts), the header and manifest (manifest.ts).
 
 import { availableParallelism } from 'node:os';
-import type { BackupResult } from '../../../src-shared/protocol/events.js';
+import type { BackupResult, BaseUse } from '../../../src-shared/protocol/events.js';
 import { rawBlockMap, type BlockMap } from '../blockmap/block-map.js';
 import { CODEC_INFO } from '../codecs/codec-info.js';
+import { FrameHashList } from '../digest/frame-hash.js';
 import { StreamDigestThread } from '../digest/stream-digest-thread.js';
 import type { ImageSink } from '../endpoints/image-sink.js';
 import { openSink } from '../endpoints/open-sink.js';
@@ -32,6 +33,8 @@ import { stageTotals, type ProgressTracker } from '../progress/progress-tracker.
 import { totalLength } from '../ranges.js';
 import { openBackupSource, type BackupSource } from '../source/backup-source.js';
 import { openSpill, type OpenedSpill } from '../spill/open-spill.js';
+import { frameCount } from '../frames/frame.js';
+import { openBase, type BaseImage, type BaseWanted } from './base-image.js';
 import { maxFramesInFlight } from './compress-stage.js';
 import { resolveDestination, type Destination } from './destination.js';
 import { destinationFull, isDiskFull, watchFreeSpace } from './destination-space.js';
@@ -95,8 +98,32 @@ async function runBackup(
     );
     closers.push(async () => freeSpace.stop());
     const started = await startImage(writer, resumed, { ...settings, source, map });
+    const base = options.base
+      ? await baseFor(
+          options.base,
+          { ...settings, adaptive: !!options.adapt, source, map },
+          {
+            stages,
+            options,
+            progress,
+            closers,
+          },
+        )
+      : null;
     const level = settings.startLevel;
-    const hooks = showProgress(progress, { stages, sink, source, map, resumed, level, ...started });
+    const hashes =
+      resumed?.hashes ?? new FrameHashList(map ? frameCount(map.size, settings.frameSize) : 0);
+    const hooks = showProgress(progress, {
+      stages,
+      sink,
+      source,
+      map,
+      resumed,
+      level,
+      hashes,
+      base,
+      ...started,
+    });
     progress.phase('reading', `Reading ${source.info.path}`);
     progress.start();
 
@@ -115,6 +142,7 @@ async function runBackup(
       writer,
       progress: progress.counters,
       signal: AbortSignal.any([context.signal, full.signal]),
+      ...(base?.image ? { base: base.image } : {}),
     });
 
     const badRanges = careful?.badRanges() ?? [];
@@ -128,6 +156,7 @@ async function runBackup(
       size,
       adapt: options.adapt,
       digests: await stages.digest.result(),
+      hashes,
       badRanges,
     });
     await writer.finish(manifest);
@@ -147,6 +176,7 @@ async function runBackup(
       ...(destination.partSize !== null
         ? { parts: Math.max(1, Math.ceil(sink.bytesWritten / destination.partSize)) }
         : {}),
+      ...(base ? { base: base.use(options.base!) } : {}),
     };
   } catch (error) {
     throw await failed(error, output, options, progress);
@@ -279,9 +309,12 @@ function showProgress(
     /** The level frames start at. */
     level: number;
     levels: LevelRuns;
+    /** Each frame's strong hash, for the manifest. */
+    hashes: FrameHashList;
+    base: BaseInUse | null;
   },
 ): Pick<PipelineInput, 'onReadDone' | 'onCompressed' | 'onWritten'> {
-  const { stages, sink, map, resumed, levels } = run;
+  const { stages, sink, map, resumed, levels, hashes, base } = run;
   const counters = progress.counters;
   counters.level = run.level;
   counters.streamTotal = map?.size ?? null;
@@ -301,13 +334,81 @@ function showProgress(
         `All of ${run.source.info.path} has been read; writing what is still waiting`,
       ),
     onCompressed: (bytes) => (counters.codecBytes += bytes),
-    onWritten: (bytes, level) => {
+    onWritten: ({ frameBytes: bytes, level, hash, base: fromBase }) => {
+      hashes.add(hash);
+      base?.count(fromBase);
       levels.add(level);
       counters.level = level;
       counters.streamDone += bytes;
       counters.bytesWritten = sink.bytesWritten;
       counters.ratioUncompressed = counters.streamDone;
       counters.ratioCompressed = sink.bytesWritten;
+    },
+  };
+}
+
+/** The earlier image of a backup with --base, and what the backup took from it. */
+interface BaseInUse {
+  /** null: it cannot serve (the result says why). */
+  image: BaseImage | null;
+  count(outcome: 'reused' | 'damaged' | 'changed' | undefined): void;
+  use(path: string): BaseUse;
+}
+
+/**
+ * Opens the base a backup was given and says, when it cannot serve, why; the backup then
+ * compresses every frame as without one.
+ */
+async function baseFor(
+  path: string,
+  wanted: BaseWanted,
+  run: {
+    stages: Stages;
+    options: BackupOptions;
+    progress: ProgressTracker;
+    closers: Array<() => Promise<void>>;
+  },
+): Promise<BaseInUse> {
+  run.progress.phase('preparing', `Opening the earlier image ${path}`);
+  const verdict = await openBase(
+    path,
+    wanted,
+    maxFramesInFlight(run.stages.pool) + 1,
+    run.options.ssh ? { ssh: run.options.ssh } : {},
+  );
+  let reused = 0;
+  let damaged = 0;
+  if (!verdict.usable) {
+    run.progress.warn(
+      `The earlier image ${path} is not used: ${verdict.reason}. Every frame is compressed.`,
+    );
+  } else {
+    const base = verdict.base;
+    run.closers.push(async () => {
+      run.stages.pool.forget(base.arena);
+      await base.close();
+    });
+  }
+  const image = verdict.usable ? verdict.base : null;
+  return {
+    image,
+    count(outcome) {
+      if (outcome === 'reused') reused++;
+      else if (outcome === 'damaged') damaged++;
+    },
+    use(image_) {
+      if (!verdict.usable) {
+        return { image: image_, refused: verdict.refusal, framesReused: 0, framesDamaged: 0 };
+      }
+      const lost = damaged + verdict.base.unreadable;
+      if (lost > 0) {
+        run.progress.warn(
+          `${lost} frame${lost === 1 ? '' : 's'} of the earlier image ${path} ` +
+            `${lost === 1 ? 'is' : 'are'} damaged or unreadable; ` +
+            `${lost === 1 ? 'it was' : 'they were'} compressed anew.`,
+        );
+      }
+      return { image: image_, framesReused: reused, framesDamaged: lost };
     },
   };
 }

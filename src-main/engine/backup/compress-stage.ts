@@ -6,8 +6,35 @@
 import type { CodecName } from '../../../src-shared/manifest.js';
 import { settledLater } from '../async/settled-later.js';
 import type { RawFrame } from '../frames/frame.js';
-import type { CodecPool } from '../pool/codec-pool.js';
+import type { CodecPool, CompressedFrame } from '../pool/codec-pool.js';
 import type { Slot, SlotArena } from '../pool/slot-arena.js';
+
+/** The earlier image a backup takes unchanged frames from (backup/base-image.ts). */
+export interface BaseFrames {
+  /** Slots for the base's stored frames (capacity: the largest stored frame). */
+  readonly arena: SlotArena;
+  /**
+   * Reads the base's frame `index` into `slot`: its stored length, recorded hash and index
+   * checksum; null when the base has no usable frame there (none of `frameBytes` bytes).
+   */
+  read(
+    index: number,
+    slot: Slot,
+    frameBytes: number,
+  ): Promise<{
+    length: number;
+    hash: Uint8Array;
+    checksum: number | null;
+    storedXxh64?: bigint;
+  } | null>;
+}
+
+/** A frame ready for the writer, in frame order. */
+export interface FrameOut extends CompressedFrame {
+  /** Uncompressed bytes. */
+  frameBytes: number;
+  level: number;
+}
 
 /** Frames at the codec stage at once: queued at the workers, plus two waiting to be written. */
 export function maxFramesInFlight(pool: CodecPool): number {
@@ -21,13 +48,10 @@ export interface CompressOptions {
   /** Slots for compressed frames (capacity: compressBound of a frame). */
   outputs: SlotArena;
   signal: AbortSignal;
-  /** Called in frame order with each compressed frame and the codec's checksum of it. */
-  onFrame(
-    compressed: Uint8Array,
-    checksum: number | null,
-    frameBytes: number,
-    level: number,
-  ): Promise<void>;
+  /** Called in frame order with each compressed (or reused) frame. */
+  onFrame(frame: FrameOut): Promise<void>;
+  /** Frames whose base frame holds the same bytes are not compressed: its bytes stand. */
+  base?: BaseFrames;
   /** Called as soon as a frame is compressed (in any order), for the codec rate. */
   onCompressed?(frameBytes: number): void;
 }
@@ -40,19 +64,40 @@ export async function compressInOrder(
   const levelFor =
     typeof options.level === 'number' ? () => options.level as number : options.level;
   const maxInFlight = maxFramesInFlight(pool);
-  type Done = {
-    compressed: Buffer;
-    checksum: number | null;
-    outputSlot: Slot;
-    bytes: number;
-    level: number;
-  };
+  type Done = { out: FrameOut; outputSlot: Slot; baseSlot: Slot | null };
   const inFlight: Array<Promise<Done>> = [];
+  const base = options.base;
 
   const writeOldest = async () => {
-    const { compressed, checksum, outputSlot, bytes, level } = await inFlight.shift()!;
-    await options.onFrame(compressed, checksum, bytes, level);
-    options.outputs.release(outputSlot);
+    const { out, outputSlot, baseSlot } = await inFlight.shift()!;
+    try {
+      await options.onFrame(out);
+    } finally {
+      options.outputs.release(outputSlot);
+      if (baseSlot) base!.arena.release(baseSlot);
+    }
+  };
+
+  /** Compresses one frame, or reuses the base's frame when it holds the same bytes. */
+  const compress = async (
+    frame: RawFrame,
+    bytes: number,
+    level: number,
+    outputSlot: Slot,
+    baseSlot: Slot | null,
+  ): Promise<Done> => {
+    const stored = baseSlot ? await base!.read(frame.index, baseSlot, bytes) : null;
+    const done = await pool.compress(
+      options.codec,
+      level,
+      frame.slot,
+      bytes,
+      outputSlot,
+      stored && baseSlot ? { ...stored, stored: baseSlot, storedLength: stored.length } : undefined,
+    );
+    // A reused frame passed the codec stage too (hashed, its base frame decoded).
+    options.onCompressed?.(bytes);
+    return { out: { ...done, frameBytes: bytes, level }, outputSlot, baseSlot };
   };
 
   try {
@@ -62,13 +107,10 @@ export async function compressInOrder(
       const bytes = frame.data.byteLength;
       const level = levelFor();
       const outputSlot = await options.outputs.acquire(options.signal);
-      const job = pool
-        .compress(options.codec, level, frame.slot, bytes, outputSlot)
-        .then(({ bytes: compressed, checksum }) => {
-          options.onCompressed?.(bytes);
-          return { compressed, checksum, outputSlot, bytes, level };
-        })
-        .finally(() => frame.slot.arena.release(frame.slot));
+      const baseSlot = base ? await base.arena.acquire(options.signal) : null;
+      const job = compress(frame, bytes, level, outputSlot, baseSlot).finally(() =>
+        frame.slot.arena.release(frame.slot),
+      );
       inFlight.push(settledLater(job));
       if (inFlight.length >= maxInFlight) await writeOldest();
     }

@@ -11,6 +11,7 @@ import {
 } from '../../../src-shared/manifest.js';
 import type { BlockMap } from '../blockmap/block-map.js';
 import type { StreamDigests } from '../digest/frame-digests.js';
+import type { FrameHashList } from '../digest/frame-hash.js';
 import { frameCount } from '../frames/frame.js';
 import type { BackupSource } from '../source/backup-source.js';
 import { TOOL_VERSION } from '../version.js';
@@ -52,6 +53,8 @@ export function buildManifest(input: {
   levels: LevelRuns;
   frameSize: number;
   digests: StreamDigests;
+  /** Every frame's strong hash, in order. */
+  hashes: FrameHashList;
   startedAt: Date;
   badRanges: ByteRange[];
 }): Manifest {
@@ -76,6 +79,9 @@ export function buildManifest(input: {
     size: input.size,
     streamSha256: input.digests.streamSha256,
     framesDigest: input.digests.framesDigest,
+    ...(input.hashes.length === frameCount(input.size, input.frameSize)
+      ? { frameHashes: input.hashes.encode() }
+      : {}),
     dontCare: input.map.dontCare,
     badRanges: input.badRanges,
   };

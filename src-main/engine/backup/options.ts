@@ -35,6 +35,11 @@ export interface BackupOptions {
   maxWriteRate?: number;
   /** What to do with sectors that cannot be read: zero-fill and record them, or stop. */
   onReadError?: OnReadError;
+  /**
+   * An earlier image of the same drive (--base): frames found unchanged are copied from it
+   * instead of compressed. The new image does not depend on it.
+   */
+  base?: string;
   /** Continue an interrupted backup (DESTINATION.incomplete) from its last complete frame. */
   resume?: boolean;
   /** On failure keep what was written as DESTINATION.incomplete (for --resume). */
@@ -71,6 +76,13 @@ export function checkBackupOptions(options: BackupOptions): BackupSettings {
   checkFrameSizeOption(settings.frameSize);
   checkRate(options.maxWriteRate);
   if (typeof options.split === 'number') checkSplit(options.split, options.destination);
+  if (options.base !== undefined && options.resume) {
+    throw new SpillwayError(
+      'usage',
+      'A backup that reuses an earlier image cannot also resume an unfinished one.',
+      { facts: { option: 'base' } },
+    );
+  }
   return settings;
 }
 

@@ -13,7 +13,7 @@ import type { SlotArena } from '../pool/slot-arena.js';
 import type { BusyMeter } from '../progress/busy-meter.js';
 import type { BackupSource } from '../source/backup-source.js';
 import type { SpillBuffer } from '../spill/spill-buffer.js';
-import { compressInOrder } from './compress-stage.js';
+import { compressInOrder, type BaseFrames, type FrameOut } from './compress-stage.js';
 
 export interface PipelineInput {
   source: BackupSource;
@@ -38,7 +38,10 @@ export interface PipelineInput {
   /** After the last frame is read, before the backlog is written. */
   onReadDone(): void;
   onCompressed(frameBytes: number): void;
-  onWritten(frameBytes: number, level: number): void;
+  /** After each frame is written, in order. */
+  onWritten(frame: FrameOut): void;
+  /** The earlier image whose unchanged frames are copied (backup --base). */
+  base?: BaseFrames;
   signal: AbortSignal;
 }
 
@@ -93,15 +96,16 @@ export async function runPipeline(input: PipelineInput): Promise<number> {
       level: input.levelFor,
       outputs: input.outputs,
       signal: stop.signal,
-      onFrame: async (compressed, checksum, frameBytes, level) => {
+      onFrame: async (frame) => {
         input.meters.write.begin();
         try {
-          await input.writer.addFrame(compressed, frameBytes, checksum);
+          await input.writer.addFrame(frame.bytes, frame.frameBytes, frame.checksum);
         } finally {
           input.meters.write.end();
         }
-        input.onWritten(frameBytes, level);
+        input.onWritten(frame);
       },
+      ...(input.base ? { base: input.base } : {}),
       onCompressed: input.onCompressed,
     }),
   );

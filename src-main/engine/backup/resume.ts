@@ -27,6 +27,7 @@ import {
   type SeekEntry,
 } from '../format/seekable/zstd-seekable.js';
 import { StoredFramesDigest } from '../digest/frame-digests.js';
+import { frameHash, FrameHashList } from '../digest/frame-hash.js';
 import type { StreamDigestThread } from '../digest/stream-digest-thread.js';
 import { fillFrame, type RangeReader } from '../frames/frame-reader.js';
 import { frameCount, frameExtent } from '../frames/frame.js';
@@ -50,6 +51,8 @@ export interface Resumed {
   entries: SeekEntry[];
   /** The digest of the kept frames' bytes as stored (the manifest's storedFramesDigest). */
   stored: StoredFramesDigest;
+  /** The kept frames' strong hashes; the backup adds the others'. */
+  hashes: FrameHashList;
   /** Uncompressed bytes already in the image. */
   bytes: number;
 }
@@ -196,6 +199,7 @@ async function prepareResume(input: {
     // Decode what is there: checks it, and feeds the stream's digest what is kept. A frame
     // that does not decode ends what is kept.
     const stored = new StoredFramesDigest();
+    const hashes = new FrameHashList(frames.length);
     const indexed = (list: IndexedFrame[]) => ({
       layout: 'indexed' as const,
       input: image,
@@ -213,6 +217,8 @@ async function prepareResume(input: {
       if (decoded.damage) break;
       // Awaited: the frame's slot is reused once the loop goes on.
       await input.digest.update(decoded.data);
+      // The kept frames' strong hashes: here, on the main thread, as only a resume needs it.
+      if (decoded.data) hashes.add(frameHash(decoded.data));
       stored.add(decoded.stored);
       good++;
     }
@@ -241,6 +247,7 @@ async function prepareResume(input: {
       resumeAt: last ? last.fileOffset + last.compressedSize : headerBytes,
       entries: entriesFor(headerBytes, kept),
       stored,
+      hashes,
       bytes: kept.reduce((sum, f) => sum + f.size, 0),
     };
   } finally {

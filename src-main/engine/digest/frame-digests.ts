@@ -61,10 +61,25 @@ export type BoundFields = Pick<Manifest, 'framesDigest' | 'dontCare'>;
 /** storedFramesDigest, built one stored frame at a time, then bound to the manifest. */
 export class StoredFramesDigest {
   private readonly frames = new FramesDigest();
+  /** The list itself, 8 bytes big-endian per frame (the manifest's storedFrameXxh64). */
+  private words = Buffer.alloc(8 * 1024);
+  private count = 0;
 
   /** The XXH64 of the next frame's bytes as stored. */
   add(storedDigest: bigint): void {
     this.frames.add(storedDigest);
+    if ((this.count + 1) * 8 > this.words.byteLength) {
+      const grown = Buffer.alloc(this.words.byteLength * 2);
+      this.words.copy(grown);
+      this.words = grown;
+    }
+    this.words.writeBigUInt64BE(storedDigest, this.count * 8);
+    this.count++;
+  }
+
+  /** Every frame's stored XXH64 so far, as the manifest records them (base64). */
+  list(): string {
+    return this.words.subarray(0, this.count * 8).toString('base64');
   }
 
   hex(manifest: BoundFields): string {
@@ -129,4 +144,20 @@ export class FramesDigestCheck {
   private zerosUpTo(place: number): void {
     for (; this.next < place; this.next++) this.digest.add(zeroFrameXxh64(this.sizes[this.next]!));
   }
+}
+
+/**
+ * Each frame's stored XXH64 from the manifest (storedFrameXxh64), 8 bytes big-endian per frame,
+ * when the list is there, has one per frame, and is the one storedFramesDigest was taken over;
+ * otherwise null.
+ */
+export function provenStoredDigests(manifest: Manifest, frameCount: number): Buffer | null {
+  if (manifest.storedFrameXxh64 === undefined || manifest.storedFramesDigest === undefined) {
+    return null;
+  }
+  const words = Buffer.from(manifest.storedFrameXxh64, 'base64');
+  if (words.byteLength !== frameCount * 8) return null;
+  const digest = new StoredFramesDigest();
+  for (let at = 0; at < words.byteLength; at += 8) digest.add(words.readBigUInt64BE(at));
+  return digest.hex(manifest) === manifest.storedFramesDigest ? words : null;
 }

@@ -12,8 +12,30 @@ export interface AttachArena {
   slotBytes: number;
 }
 
+/**
+ * The earlier image's frame at the same place (backup --base): its stored bytes, the strong
+ * hash its manifest records for it, and its index's checksum.
+ */
+export interface BaseFrameRef {
+  stored: SlotRef;
+  hash: Uint8Array;
+  checksum: number | null;
+  /** The XXH64 its stored bytes had when written, proven by the base's manifest: checked
+   *  instead of decoding the frame. */
+  storedXxh64?: bigint;
+}
+
 export type CodecRequest =
-  | { id: number; op: 'compress'; codec: CodecName; level: number; input: SlotRef; output: SlotRef }
+  | {
+      id: number;
+      op: 'compress';
+      codec: CodecName;
+      level: number;
+      input: SlotRef;
+      output: SlotRef;
+      /** When given, the frame is not compressed if the base's frame holds the same bytes. */
+      base?: BaseFrameRef;
+    }
   | {
       id: number;
       op: 'decompress';
@@ -42,5 +64,13 @@ export type CodecReply =
       checksum: number | null;
       /** The compressed bytes, when they did not fit in the output slot (rare). */
       overflow?: Uint8Array;
+      /** compress: the strong hash of the frame's uncompressed bytes (frame-hash.ts). */
+      hash?: Uint8Array;
+      /**
+       * compress with a base: 'reused' when the base's frame decodes to exactly these bytes
+       * (nothing was compressed; the base's stored bytes and checksum stand for the frame);
+       * 'damaged' when its hash matched but it does not decode to them; 'changed' otherwise.
+       */
+      base?: 'reused' | 'damaged' | 'changed';
     }
   | { id: number; ok: false; corrupt: boolean; message: string };

@@ -25,6 +25,17 @@ interface Worker_ extends WorkerThread {
   jobs: Job[];
 }
 
+/** A frame as the codec stage hands it to the writer. */
+export interface CompressedFrame {
+  /** Its bytes as stored: a view of the output slot (or of the base's slot when reused). */
+  bytes: Buffer;
+  checksum: number | null;
+  /** The strong hash of its uncompressed bytes. */
+  hash: Uint8Array;
+  /** With a base: whether the base's frame was used, damaged, or held other bytes. */
+  base?: 'reused' | 'damaged' | 'changed';
+}
+
 /** Jobs posted to one worker at a time. */
 const DEPTH = 2;
 
@@ -57,9 +68,13 @@ export class CodecPool {
   }
 
   /**
-   * Compresses `length` bytes of the input slot into the output slot. Resolves to the
-   * compressed bytes (a view of the output slot, or rarely a buffer of their own; empty for a
-   * hole) and the frame's checksum.
+   * Compresses `length` bytes of the input slot into the output slot, and hashes them
+   * (frame-hash.ts). Resolves to the compressed bytes (a view of the output slot, or rarely a
+   * buffer of their own; empty for a hole), the frame's checksum and its hash.
+   *
+   * With `base` (the earlier image's frame at the same place, its stored bytes in a slot):
+   * when that frame holds the same bytes, nothing is compressed and its stored bytes and
+   * checksum are the result (`base: 'reused'`).
    */
   async compress(
     codec: CodecName,
@@ -67,7 +82,14 @@ export class CodecPool {
     input: Slot,
     length: number,
     output: Slot,
-  ): Promise<{ bytes: Buffer; checksum: number | null }> {
+    base?: {
+      stored: Slot;
+      storedLength: number;
+      hash: Uint8Array;
+      checksum: number | null;
+      storedXxh64?: bigint;
+    },
+  ): Promise<CompressedFrame> {
     const reply = await this.submit({
       id: this.nextId++,
       op: 'compress',
@@ -75,11 +97,35 @@ export class CodecPool {
       level,
       input: this.ref(input, length),
       output: this.ref(output, output.arena.slotBytes),
+      ...(base
+        ? {
+            base: {
+              stored: this.ref(base.stored, base.storedLength),
+              hash: base.hash,
+              checksum: base.checksum,
+              ...(base.storedXxh64 !== undefined ? { storedXxh64: base.storedXxh64 } : {}),
+            },
+          }
+        : {}),
     });
+    if (!reply.hash) throw new Error('the codec worker did not hash the frame');
+    if (reply.base === 'reused') {
+      return {
+        bytes: base!.stored.bytes(base!.storedLength),
+        checksum: base!.checksum,
+        hash: reply.hash,
+        base: 'reused',
+      };
+    }
     const bytes = reply.overflow
       ? Buffer.from(reply.overflow.buffer, reply.overflow.byteOffset, reply.length)
       : output.bytes(reply.length);
-    return { bytes, checksum: reply.checksum };
+    return {
+      bytes,
+      checksum: reply.checksum,
+      hash: reply.hash,
+      ...(reply.base ? { base: reply.base } : {}),
+    };
   }
 
   /**

@@ -8,6 +8,7 @@ import type { CodecName, Manifest } from '../../../src-shared/manifest.js';
 import type { RecompressResult } from '../../../src-shared/protocol/events.js';
 import { checkLevel } from '../backup/options.js';
 import { maxFramesInFlight, compressInOrder } from '../backup/compress-stage.js';
+import { FrameHashList } from '../digest/frame-hash.js';
 import { CODEC_INFO } from '../codecs/codec-info.js';
 import { StreamDigest } from '../digest/frame-digests.js';
 import { SpillwayError } from '../errors.js';
@@ -72,13 +73,15 @@ export function recompress(
       progress.phase('reading', `Recompressing ${options.image} with ${options.codec}`);
       progress.start();
       const digest = new StreamDigest();
+      const hashes = new FrameHashList(indexed.frames.length);
       await compressInOrder(frames(indexed, pool, arena, digest, context.signal), pool, {
         codec: options.codec,
         level,
         outputs,
         signal: context.signal,
         onCompressed: (bytes) => (counters.codecBytes += bytes),
-        onFrame: async (compressed, checksum, frameBytes) => {
+        onFrame: async ({ bytes: compressed, checksum, frameBytes, hash }) => {
+          hashes.add(hash);
           await activeWriter.addFrame(compressed, frameBytes, checksum);
           counters.streamDone += frameBytes;
           counters.bytesWritten = activeSink.bytesWritten;
@@ -98,7 +101,7 @@ export function recompress(
       }
       progress.phase('finishing', 'Writing the index and manifest');
       await writer.finish(
-        recompressedManifest(manifest, options.codec, level, digests.framesDigest),
+        recompressedManifest(manifest, options.codec, level, digests.framesDigest, hashes),
       );
       await sink.commit();
       await writer.commit();
@@ -169,10 +172,13 @@ function recompressedManifest(
   level: number,
   /** Same frames, same bytes: an older image gains the digest its restore can use. */
   framesDigest: string,
+  /** Each frame's strong hash, taken as it was compressed again. */
+  hashes: FrameHashList,
 ): Manifest {
   return {
     ...old,
     codec: { name: codec, level, levels: [{ from: 0, level }] },
     framesDigest,
+    frameHashes: hashes.encode(),
   };
 }

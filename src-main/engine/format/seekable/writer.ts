@@ -46,7 +46,11 @@ export class SeekableImageWriter implements ImageWriter {
   }
 
   async finish(manifest: Manifest): Promise<void> {
-    const complete: Manifest = { ...manifest, storedFramesDigest: this.stored.hex(manifest) };
+    const complete: Manifest = {
+      ...manifest,
+      storedFramesDigest: this.stored.hex(manifest),
+      storedFrameXxh64: this.stored.list(),
+    };
     await this.writeSpillwayFrame(spillwayFrame(MANIFEST_TAG, JSON.stringify(complete)));
     await this.sink.write(encodeSeekTable(this.entries));
   }

@@ -53,7 +53,11 @@ export class SidecarImageWriter implements ImageWriter {
       format: SIDECAR_FORMAT,
       version: SIDECAR_VERSION,
       header: this.header,
-      manifest: { ...manifest, storedFramesDigest: this.stored.hex(manifest) },
+      manifest: {
+        ...manifest,
+        storedFramesDigest: this.stored.hex(manifest),
+        storedFrameXxh64: this.stored.list(),
+      },
       imageBytes: this.sink.bytesWritten,
       frames: this.frames,
     };
