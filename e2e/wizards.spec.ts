@@ -14,6 +14,7 @@ import { attachLoop, detachAll, type LoopDevice } from '../src-main/test-support
 import { noLoopReason } from '../src-main/test-support/root.js';
 import { q, sh } from '../src-main/test-support/shell.js';
 import { tempDir } from '../src-main/test-support/temp-dir.js';
+import { drivePath } from './drive-path.js';
 import { shoot } from './screens.js';
 import { startUi, type UiServer } from './ui-server.js';
 
@@ -64,7 +65,7 @@ test('a backup through the wizard: live figures rise, the spill fills, the image
   const sourceRow = page
     .getByRole('list', { name: 'Drives' })
     .locator(':scope > li')
-    .filter({ hasText: source.path });
+    .filter({ hasText: drivePath(source.path) });
   await expect(sourceRow).toBeVisible();
   // Its partitions, with filesystem, label and use, on request. The helper reads them from
   // the device's own table (the loop device has no partition nodes, and needs none); this
@@ -176,7 +177,7 @@ test('a restore through the wizard onto a second loop device, then cmp', async (
   // Target: only safe drives can be picked; the others say why not.
   await wizard.getByLabel('Show all devices (virtual disks too)').check();
   const targets = wizard.getByRole('list', { name: 'Target drives' });
-  const sourceRow = targets.getByRole('listitem').filter({ hasText: source.path });
+  const sourceRow = targets.getByRole('listitem').filter({ hasText: drivePath(source.path) });
   await expect(sourceRow.getByRole('radio')).toBeDisabled();
   await expect(sourceRow).toContainText('Cannot be used: Read-only');
   const root = (await sh('findmnt -no SOURCE /')).trim();
