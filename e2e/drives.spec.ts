@@ -9,6 +9,7 @@ import { attachLoop, detachAll, type LoopDevice } from '../src-main/test-support
 import { noLoopReason } from '../src-main/test-support/root.js';
 import { q, sh } from '../src-main/test-support/shell.js';
 import { tempDir } from '../src-main/test-support/temp-dir.js';
+import { drivePath } from './drive-path.js';
 import { startUi, type UiServer } from './ui-server.js';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -49,7 +50,7 @@ test('the Drives screen lists a loop device the test attached, with its size, li
     await expect(page.getByText(loop.path, { exact: true })).toHaveCount(0);
     // ... listed with "Show all devices", with its size.
     await page.getByLabel('Show all devices').check();
-    const row = page.getByRole('listitem').filter({ hasText: loop.path });
+    const row = page.getByRole('listitem').filter({ hasText: drivePath(loop.path) });
     await expect(row).toBeVisible();
     await expect(row.locator('.size')).toHaveText('48.0 MiB');
     // A fine restore target: no cautions.
@@ -59,9 +60,11 @@ test('the Drives screen lists a loop device the test attached, with its size, li
     await expect(row).toHaveCount(0, { timeout: 10_000 });
     // ... and a drive plugged in later appears without a click.
     const again = await attachLoop(file);
-    await expect(page.getByRole('listitem').filter({ hasText: again.path })).toBeVisible({
-      timeout: 10_000,
-    });
+    await expect(page.getByRole('listitem').filter({ hasText: drivePath(again.path) })).toBeVisible(
+      {
+        timeout: 10_000,
+      },
+    );
     await again.detach();
   } finally {
     await loop.detach();
