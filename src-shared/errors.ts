@@ -16,6 +16,9 @@ export const ERROR_CODES = [
   'image-part-missing',
   // an image without an index of its frames (made by another tool): no random access
   'image-not-indexed',
+  // an encrypted (age) image: no passphrase or key was given, or the one given does not open it
+  'image-locked',
+  'wrong-key',
   'source-unreadable',
   'read-error',
   'device-gone',
@@ -63,6 +66,8 @@ export function errorKind(code: ErrorCode): ErrorKind {
     case 'source-changed':
     case 'image-incomplete':
     case 'image-not-indexed':
+    case 'image-locked':
+    case 'wrong-key':
     case 'host-key-unknown':
     case 'host-key-changed':
       return 'refused';

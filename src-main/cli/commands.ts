@@ -21,6 +21,12 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { askForName } from './confirm.js';
+import {
+  ageKeysFromFlags,
+  ageLockFromFlags,
+  type AgeKeyFlags,
+  type AgeLockFlags,
+} from './age-flags.js';
 import { EXIT } from './exit-codes.js';
 import { jobIO } from './job-io.js';
 import {
@@ -96,7 +102,8 @@ export async function backupCommand(
   destination: string,
   flags: JobFlags &
     SpillFlags &
-    SshFlags & {
+    SshFlags &
+    AgeLockFlags & {
       codec?: CodecName;
       mode?: 'used' | 'raw';
       split?: number | false;
@@ -109,12 +116,15 @@ export async function backupCommand(
       keepPartial?: boolean;
     },
 ): Promise<number> {
+  // Asked before the job starts: the passphrase prompt must not meet the progress line.
+  const encrypt = await ageLockFromFlags(flags);
   const io = jobIO({ json: flags.json, stdoutIsData: destination === '-', log: flags.log });
   try {
     const result = await backup(
       {
         source,
         destination,
+        ...(encrypt ? { encrypt } : {}),
         spill: spillSettings(flags),
         ...(flags.maxWriteRate !== undefined ? { maxWriteRate: flags.maxWriteRate } : {}),
         ...(flags.adapt !== undefined ? { adapt: flags.adapt } : {}),
@@ -166,7 +176,8 @@ export async function restoreCommand(
   image: string,
   target: string,
   flags: JobFlags &
-    SshFlags & { yes?: boolean; verify?: boolean; check?: boolean; zeroUnused?: boolean },
+    SshFlags &
+    AgeKeyFlags & { yes?: boolean; verify?: boolean; check?: boolean; zeroUnused?: boolean },
 ): Promise<number> {
   const io = jobIO({ json: flags.json, log: flags.log });
   try {
@@ -174,6 +185,7 @@ export async function restoreCommand(
       {
         image,
         target,
+        age: await ageKeysFromFlags(flags, () => io.reporter.finish()),
         ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
         ...withSsh(flags),
         readBack: flags.verify ?? true,
@@ -195,12 +207,16 @@ export async function restoreCommand(
   }
 }
 
-export async function verifyCommand(image: string, flags: JobFlags & SshFlags): Promise<number> {
+export async function verifyCommand(
+  image: string,
+  flags: JobFlags & SshFlags & AgeKeyFlags,
+): Promise<number> {
   const io = jobIO({ json: flags.json, log: flags.log });
   try {
     const result = await verify(
       {
         image,
+        age: await ageKeysFromFlags(flags, () => io.reporter.finish()),
         ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
         ...withSsh(flags),
       },
@@ -216,9 +232,9 @@ export async function verifyCommand(image: string, flags: JobFlags & SshFlags): 
 
 export async function inspectCommand(
   image: string,
-  flags: SshFlags & { json?: boolean },
+  flags: SshFlags & AgeKeyFlags & { json?: boolean },
 ): Promise<number> {
-  const info = await inspectImage(image, sshOptions(flags));
+  const info = await inspectImage(image, sshOptions(flags), await ageKeysFromFlags(flags));
   process.stdout.write(flags.json ? JSON.stringify(info) + '\n' : imageReport(info));
   return EXIT.ok;
 }
@@ -237,14 +253,29 @@ export function usageError(message: string): SpillwayError {
 export async function recompressCommand(
   image: string,
   output: string,
-  flags: JobFlags & { codec: CodecName; level?: number; force?: boolean },
+  flags: JobFlags &
+    AgeKeyFlags &
+    Omit<AgeLockFlags, 'passphraseFile'> & {
+      codec: CodecName;
+      level?: number;
+      force?: boolean;
+      newPassphraseFile?: string;
+    },
 ): Promise<number> {
+  const encrypt = await ageLockFromFlags({
+    ...(flags.encrypt ? { encrypt: true } : {}),
+    ...(flags.newPassphraseFile ? { passphraseFile: flags.newPassphraseFile } : {}),
+    ...(flags.recipient ? { recipient: flags.recipient } : {}),
+    ...(flags.recipientsFile ? { recipientsFile: flags.recipientsFile } : {}),
+  });
   const io = jobIO({ json: flags.json, log: flags.log });
   try {
     const result = await recompress(
       {
         image,
         output,
+        ...(encrypt ? { encrypt } : {}),
+        age: await ageKeysFromFlags(flags, () => io.reporter.finish()),
         codec: flags.codec,
         ...(flags.level !== undefined ? { level: flags.level } : {}),
         ...(flags.threads !== undefined ? { threads: flags.threads } : {}),

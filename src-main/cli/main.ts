@@ -28,6 +28,7 @@ import {
 } from '../log/logger.js';
 import { extractCommand, findCommand, lsCommand, type BrowseFlags } from './browse-commands.js';
 import { sshOptions, type SshFlags } from './commands.js';
+import { ageHint, ageKeysFromFlags, type AgeKeyFlags } from './age-flags.js';
 
 function integer(value: string): number {
   const n = Number(value);
@@ -63,6 +64,24 @@ function addSshOptions(command: Command): Command {
       '--accept-new-host-key',
       'ssh:// — trust a host seen for the first time, and remember it',
     );
+}
+
+/** What opens an encrypted image, shared by every command that reads one. */
+function addAgeKeyOptions(command: Command): Command {
+  return command
+    .option('--passphrase-file <file>', 'encrypted image: its passphrase (first line of FILE)')
+    .option('--age-identity <file>', 'encrypted image: an age secret key file (age-keygen)');
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** How a new image is encrypted (age). */
+function addAgeLockOptions(command: Command, passphraseFile: string): Command {
+  return command
+    .option('--encrypt', 'encrypt the image (age) with a passphrase, typed twice')
+    .option(`${passphraseFile} <file>`, 'encrypt with the passphrase in FILE (its first line)')
+    .option('--recipient <age1…>', 'encrypt to this age public key (repeatable)', collect)
+    .option('--recipients-file <file>', 'encrypt to the age public keys in FILE');
 }
 
 /** The spill buffer's options, shared by backup and pipe. */
@@ -158,6 +177,7 @@ export function buildProgram(run: (work: Work) => void): Command {
     .option('--resume', 'continue an interrupted backup (DESTINATION.incomplete)')
     .option('--keep-partial', 'on failure, keep what was written as DESTINATION.incomplete')
     .addOption(json());
+  addAgeLockOptions(backup, '--passphrase-file');
   addSshOptions(addSpillOptions(backup)).action((source: string, destination: string, flags) =>
     run((log) => backupCommand(source, destination, { ...flags, log })),
   );
@@ -172,7 +192,7 @@ export function buildProgram(run: (work: Work) => void): Command {
     .addOption(json())
     .action((flags) => run((log) => pipeCommand({ ...flags, log })));
 
-  addSshOptions(
+  addSshOptions(addAgeKeyOptions(
     program
       .command('restore')
       .description('write an image back to a drive (or file), then read it back and compare')
@@ -187,18 +207,18 @@ export function buildProgram(run: (work: Work) => void): Command {
       .option('--zero-unused', 'write zeros where the image has unused ("don’t care") ranges')
       .addOption(threads())
       .addOption(json()),
-  ).action((image: string, target: string, flags) =>
+  )).action((image: string, target: string, flags) =>
     run((log) => restoreCommand(image, target, { ...flags, log })),
   );
 
-  addSshOptions(
+  addSshOptions(addAgeKeyOptions(
     program
       .command('verify')
       .description('check every frame and the whole-image SHA-256; name any damaged range')
       .argument('<image>')
       .addOption(threads())
       .addOption(json()),
-  ).action((image: string, flags) => run((log) => verifyCommand(image, { ...flags, log })));
+  )).action((image: string, flags) => run((log) => verifyCommand(image, { ...flags, log })));
 
   program
     .command('plan')
@@ -215,7 +235,7 @@ export function buildProgram(run: (work: Work) => void): Command {
     )
     .action((flags: { port?: number }) => run((log) => uiCommand({ ...flags, log })));
 
-  program
+  const recompress = program
     .command('recompress')
     .description('compress an image again with another codec or level; the drive bytes are checked')
     .argument('<image>', 'a Spillway image')
@@ -228,30 +248,34 @@ export function buildProgram(run: (work: Work) => void): Command {
     .addOption(new Option('--level <n>', 'the new level (default: the codec’s)').argParser(integer))
     .option('--force', 'replace the output file if it exists')
     .addOption(threads())
-    .addOption(json())
-    .action((image: string, output: string, flags) =>
+    .addOption(json());
+  addAgeLockOptions(addAgeKeyOptions(recompress), '--new-passphrase-file').action(
+    (image: string, output: string, flags) =>
       run((log) => recompressCommand(image, output, { ...flags, log })),
-    );
+  );
 
-  addSshOptions(
+  addSshOptions(addAgeKeyOptions(
     program
       .command('inspect')
       .description('show what an image holds, without decompressing it')
       .argument('<image>')
       .addOption(json()),
-  ).action((image: string, flags) => run(() => inspectCommand(image, flags)));
+  )).action((image: string, flags) => run(() => inspectCommand(image, flags)));
 
   /** What the browsing commands take: --json, --threads, how to reach ssh:// images. */
-  const browseFlags = (flags: SshFlags & { json?: boolean; threads?: number }): BrowseFlags => {
+  const browseFlags = async (
+    flags: SshFlags & AgeKeyFlags & { json?: boolean; threads?: number },
+  ): Promise<BrowseFlags> => {
     const ssh = sshOptions(flags);
     return {
       ...(flags.json ? { json: true } : {}),
       ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
       ...(ssh ? { ssh } : {}),
+      age: await ageKeysFromFlags(flags),
     };
   };
 
-  addSshOptions(
+  addSshOptions(addAgeKeyOptions(
     program
       .command('ls')
       .description('list the partitions of an image, or a folder in one (N:/path)')
@@ -262,11 +286,11 @@ export function buildProgram(run: (work: Work) => void): Command {
       )
       .addOption(threads())
       .option('--json', 'print the listing as JSON'),
-  ).action((image: string, path: string | undefined, flags) =>
-    run(() => lsCommand(image, path, browseFlags(flags))),
+  )).action((image: string, path: string | undefined, flags) =>
+    run(async () => lsCommand(image, path, await browseFlags(flags))),
   );
 
-  addSshOptions(
+  addSshOptions(addAgeKeyOptions(
     program
       .command('find')
       .description(
@@ -279,11 +303,11 @@ export function buildProgram(run: (work: Work) => void): Command {
       )
       .addOption(threads())
       .option('--json', 'print one JSON line per match'),
-  ).action((image: string, pattern: string, flags) =>
-    run(() => findCommand(image, pattern, browseFlags(flags))),
+  )).action((image: string, pattern: string, flags) =>
+    run(async () => findCommand(image, pattern, await browseFlags(flags))),
   );
 
-  addSshOptions(
+  addSshOptions(addAgeKeyOptions(
     program
       .command('extract')
       .description('copy files or folders out of an image, keeping names, times and permissions')
@@ -295,8 +319,10 @@ export function buildProgram(run: (work: Work) => void): Command {
       .option('--force', 'replace files already in the folder, and merge into folders')
       .addOption(threads())
       .addOption(json()),
-  ).action((image: string, paths: string[], flags) =>
-    run(() => extractCommand(image, paths, { ...browseFlags(flags), force: flags.force ?? false })),
+  )).action((image: string, paths: string[], flags) =>
+    run(async () =>
+      extractCommand(image, paths, { ...(await browseFlags(flags)), force: flags.force ?? false }),
+    ),
   );
 
   program
@@ -331,7 +357,7 @@ function appendingFile(path: string): LogSink {
 }
 
 function report(error: unknown, log: Logger): number {
-  const info = toErrorInfo(error);
+  const info = toErrorInfo(ageHint(error));
   log.error(`failed: ${info.message}`, error);
   process.stderr.write(`spillway: ${info.message}\n`);
   if (info.hint) process.stderr.write(`  ${info.hint}\n`);
