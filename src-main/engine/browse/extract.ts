@@ -53,6 +53,8 @@ export interface ExtractOptions {
   ssh?: SshOptions;
   /** What opens an encrypted image. */
   age?: AgeKeys;
+  /** Told of every frame of the image decoded, by its number (tests: random access). */
+  onFrameDecoded?(index: number): void;
 }
 
 /** Files remembered to make their other names hard links (beyond it, they are copied). */
@@ -88,6 +90,7 @@ export function extract(options: ExtractOptions, context: JobContext): Promise<E
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
       ...(options.ssh ? { ssh: options.ssh } : {}),
       ...(options.age ? { age: options.age } : {}),
+      ...(options.onFrameDecoded ? { onFrameDecoded: options.onFrameDecoded } : {}),
     });
     try {
       const selections = await select(browser, options.items, destination);

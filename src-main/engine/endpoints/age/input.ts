@@ -76,7 +76,14 @@ class AgeInput implements ImageInput {
         { hint: 'The file was cut while being copied, or the backup did not finish.' },
       );
     }
-    throw this.damaged(last);
+    // A chunk cut in two and a changed last chunk look the same: both are named.
+    const start = this.opened.payloadStart + last * SEALED_CHUNK_SIZE;
+    throw new SpillwayError(
+      'image-truncated',
+      `${this.path} is cut short, or its end was changed: its last bytes ${start}–` +
+        `${this.outer.size - 1} (encrypted chunk ${last}) do not decrypt.`,
+      { hint: 'The file was cut while being copied, or the backup did not finish.' },
+    );
   }
 
   async read(position: number, length: number): Promise<Buffer> {
