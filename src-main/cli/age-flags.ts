@@ -49,9 +49,13 @@ export async function ageLockFromFlags(
     return { kind: 'passphrase', passphrase: await passphraseFile(flags.passphraseFile) };
   }
   if (!process.stdin.isTTY) {
-    throw new SpillwayError('usage', '--encrypt asks for a passphrase on the terminal, and there is none.', {
-      hint: 'Give it in a file with --passphrase-file FILE, or encrypt to a key with --recipient age1….',
-    });
+    throw new SpillwayError(
+      'usage',
+      '--encrypt asks for a passphrase on the terminal, and there is none.',
+      {
+        hint: 'Give it in a file with --passphrase-file FILE, or encrypt to a key with --recipient age1….',
+      },
+    );
   }
   const first = await ask('Passphrase for the image: ');
   if (first.length === 0) throw new SpillwayError('usage', 'The passphrase is empty.');
@@ -86,7 +90,8 @@ export async function ageKeysFromFlags(
 
 /** The next step for an image that needs a key, on the command line. */
 export function ageHint(error: unknown): unknown {
-  if (!(error instanceof SpillwayError) || error.hint || error.code !== 'image-locked') return error;
+  if (!(error instanceof SpillwayError) || error.hint || error.code !== 'image-locked')
+    return error;
   const hint = /passphrase/.test(error.message)
     ? 'Give its passphrase with --passphrase-file FILE, or run the command on a terminal to type it.'
     : 'Give the secret key with --age-identity FILE (a file made by age-keygen).';

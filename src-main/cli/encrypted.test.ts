@@ -16,7 +16,7 @@ import { headerLength } from '../engine/endpoints/age/age-header.js';
 import { SEALED_CHUNK_SIZE } from '../engine/endpoints/age/payload-chunks.js';
 import { openImage } from '../engine/image/open-image.js';
 import { quietContext } from '../engine/jobs/job-context.js';
-import { jsonEvents, spillway } from '../test-support/cli.js';
+import { spillway } from '../test-support/cli.js';
 import { extAt, fileBlocks, makeExtDisk } from '../test-support/ext-disk.js';
 import { randomFile } from '../test-support/fixtures.js';
 import { inPty } from '../test-support/pty.js';
@@ -371,7 +371,6 @@ describe('encrypted images (age)', () => {
     expect([...opened].filter((c) => !needed.has(c))).toEqual([]);
     expect(decoded.size).toBeLessThan(indexed.frames.length / 2);
     expect(opened.size).toBeLessThan(totalChunks / 2);
-    // eslint-disable-next-line no-console
     console.log(
       `extract of one 1 MiB file: ${opened.size} of ${totalChunks} chunks decrypted, ${decoded.size} of ${indexed.frames.length} frames decoded`,
     );

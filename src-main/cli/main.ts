@@ -192,33 +192,37 @@ export function buildProgram(run: (work: Work) => void): Command {
     .addOption(json())
     .action((flags) => run((log) => pipeCommand({ ...flags, log })));
 
-  addSshOptions(addAgeKeyOptions(
-    program
-      .command('restore')
-      .description('write an image back to a drive (or file), then read it back and compare')
-      .argument(
-        '<image>',
-        'a Spillway image (file, first part, or ssh://user@host/path), or a .img/.img.zst/.img.gz/.img.xz from other tools',
-      )
-      .argument('<target>', 'drive such as /dev/sdb, or a file')
-      .option('-y, --yes', 'do not ask to type the drive’s name')
-      .option('--no-verify', 'skip reading the written bytes back')
-      .option('--no-check', 'skip checking the whole image before writing')
-      .option('--zero-unused', 'write zeros where the image has unused ("don’t care") ranges')
-      .addOption(threads())
-      .addOption(json()),
-  )).action((image: string, target: string, flags) =>
+  addSshOptions(
+    addAgeKeyOptions(
+      program
+        .command('restore')
+        .description('write an image back to a drive (or file), then read it back and compare')
+        .argument(
+          '<image>',
+          'a Spillway image (file, first part, or ssh://user@host/path), or a .img/.img.zst/.img.gz/.img.xz from other tools',
+        )
+        .argument('<target>', 'drive such as /dev/sdb, or a file')
+        .option('-y, --yes', 'do not ask to type the drive’s name')
+        .option('--no-verify', 'skip reading the written bytes back')
+        .option('--no-check', 'skip checking the whole image before writing')
+        .option('--zero-unused', 'write zeros where the image has unused ("don’t care") ranges')
+        .addOption(threads())
+        .addOption(json()),
+    ),
+  ).action((image: string, target: string, flags) =>
     run((log) => restoreCommand(image, target, { ...flags, log })),
   );
 
-  addSshOptions(addAgeKeyOptions(
-    program
-      .command('verify')
-      .description('check every frame and the whole-image SHA-256; name any damaged range')
-      .argument('<image>')
-      .addOption(threads())
-      .addOption(json()),
-  )).action((image: string, flags) => run((log) => verifyCommand(image, { ...flags, log })));
+  addSshOptions(
+    addAgeKeyOptions(
+      program
+        .command('verify')
+        .description('check every frame and the whole-image SHA-256; name any damaged range')
+        .argument('<image>')
+        .addOption(threads())
+        .addOption(json()),
+    ),
+  ).action((image: string, flags) => run((log) => verifyCommand(image, { ...flags, log })));
 
   program
     .command('plan')
@@ -254,13 +258,15 @@ export function buildProgram(run: (work: Work) => void): Command {
       run((log) => recompressCommand(image, output, { ...flags, log })),
   );
 
-  addSshOptions(addAgeKeyOptions(
-    program
-      .command('inspect')
-      .description('show what an image holds, without decompressing it')
-      .argument('<image>')
-      .addOption(json()),
-  )).action((image: string, flags) => run(() => inspectCommand(image, flags)));
+  addSshOptions(
+    addAgeKeyOptions(
+      program
+        .command('inspect')
+        .description('show what an image holds, without decompressing it')
+        .argument('<image>')
+        .addOption(json()),
+    ),
+  ).action((image: string, flags) => run(() => inspectCommand(image, flags)));
 
   /** What the browsing commands take: --json, --threads, how to reach ssh:// images. */
   const browseFlags = async (
@@ -275,51 +281,57 @@ export function buildProgram(run: (work: Work) => void): Command {
     };
   };
 
-  addSshOptions(addAgeKeyOptions(
-    program
-      .command('ls')
-      .description('list the partitions of an image, or a folder in one (N:/path)')
-      .argument('<image>', 'a Spillway image (file, first part, or ssh://…), or a plain .img')
-      .argument(
-        '[path]',
-        'N:/path: a folder (or file) of partition N; /path when one partition has files',
-      )
-      .addOption(threads())
-      .option('--json', 'print the listing as JSON'),
-  )).action((image: string, path: string | undefined, flags) =>
+  addSshOptions(
+    addAgeKeyOptions(
+      program
+        .command('ls')
+        .description('list the partitions of an image, or a folder in one (N:/path)')
+        .argument('<image>', 'a Spillway image (file, first part, or ssh://…), or a plain .img')
+        .argument(
+          '[path]',
+          'N:/path: a folder (or file) of partition N; /path when one partition has files',
+        )
+        .addOption(threads())
+        .option('--json', 'print the listing as JSON'),
+    ),
+  ).action((image: string, path: string | undefined, flags) =>
     run(async () => lsCommand(image, path, await browseFlags(flags))),
   );
 
-  addSshOptions(addAgeKeyOptions(
-    program
-      .command('find')
-      .description(
-        'find names in a partition of an image: * ? [a-z]; case-insensitive on FAT, exFAT, NTFS',
-      )
-      .argument('<image>')
-      .argument(
-        '<pattern>',
-        'N:PATTERN, e.g. 2:*.jpg; a pattern with / matches whole paths (** spans folders)',
-      )
-      .addOption(threads())
-      .option('--json', 'print one JSON line per match'),
-  )).action((image: string, pattern: string, flags) =>
+  addSshOptions(
+    addAgeKeyOptions(
+      program
+        .command('find')
+        .description(
+          'find names in a partition of an image: * ? [a-z]; case-insensitive on FAT, exFAT, NTFS',
+        )
+        .argument('<image>')
+        .argument(
+          '<pattern>',
+          'N:PATTERN, e.g. 2:*.jpg; a pattern with / matches whole paths (** spans folders)',
+        )
+        .addOption(threads())
+        .option('--json', 'print one JSON line per match'),
+    ),
+  ).action((image: string, pattern: string, flags) =>
     run(async () => findCommand(image, pattern, await browseFlags(flags))),
   );
 
-  addSshOptions(addAgeKeyOptions(
-    program
-      .command('extract')
-      .description('copy files or folders out of an image, keeping names, times and permissions')
-      .argument('<image>')
-      .argument(
-        '<paths...>',
-        'N:/path ... then the folder to copy into (N:/ copies a whole partition)',
-      )
-      .option('--force', 'replace files already in the folder, and merge into folders')
-      .addOption(threads())
-      .addOption(json()),
-  )).action((image: string, paths: string[], flags) =>
+  addSshOptions(
+    addAgeKeyOptions(
+      program
+        .command('extract')
+        .description('copy files or folders out of an image, keeping names, times and permissions')
+        .argument('<image>')
+        .argument(
+          '<paths...>',
+          'N:/path ... then the folder to copy into (N:/ copies a whole partition)',
+        )
+        .option('--force', 'replace files already in the folder, and merge into folders')
+        .addOption(threads())
+        .addOption(json()),
+    ),
+  ).action((image: string, paths: string[], flags) =>
     run(async () =>
       extractCommand(image, paths, { ...(await browseFlags(flags)), force: flags.force ?? false }),
     ),

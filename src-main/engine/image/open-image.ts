@@ -27,7 +27,10 @@ export interface OpenImageOptions {
 }
 
 /** Opens `path` as an image, or throws a SpillwayError saying why it is not one. */
-export async function openImage(path: string, options: OpenImageOptions = {}): Promise<OpenedImage> {
+export async function openImage(
+  path: string,
+  options: OpenImageOptions = {},
+): Promise<OpenedImage> {
   const { input, sidecar } = await openInput(path, options.ssh ? { ssh: options.ssh } : {});
   return openImageFrom(input, sidecar, options.age);
 }

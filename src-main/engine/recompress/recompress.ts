@@ -70,10 +70,11 @@ export function recompress(
       const sealing = options.encrypt ? await newAgeHeader(options.encrypt) : null;
       const fileSink = await openFileSink(options.output, { force: options.force ?? false });
       sink = fileSink;
-      if (sealing) sink = await encryptingSink(fileSink, sealing).catch(async (error: unknown) => {
-        await fileSink.abort();
-        throw error;
-      });
+      if (sealing)
+        sink = await encryptingSink(fileSink, sealing).catch(async (error: unknown) => {
+          await fileSink.abort();
+          throw error;
+        });
       writer =
         CODEC_INFO[options.codec].index === 'in-file'
           ? new SeekableImageWriter(sink)
