@@ -36,7 +36,7 @@ export async function newAgeHeader(lock: AgeLock): Promise<SealedStart> {
   };
   if (lock.kind === 'passphrase') {
     if (lock.passphrase.length === 0) throw new SpillwayError('usage', 'The passphrase is empty.');
-    encrypter.addRecipient(new ScryptRecipient(lock.passphrase));
+    encrypter.addRecipient(new ScryptRecipient(lock.passphrase, lock.logN));
   } else {
     if (lock.recipients.length === 0) {
       throw new SpillwayError('usage', 'No age public key (age1…) to encrypt to was given.');

@@ -3,7 +3,13 @@
 
 /** How a new image is encrypted: one passphrase, or one or more age public keys. */
 export type AgeLock =
-  { kind: 'passphrase'; passphrase: string } | { kind: 'recipients'; recipients: string[] };
+  | {
+      kind: 'passphrase';
+      passphrase: string;
+      /** scrypt's work factor (log2 N); age's 18 when absent. Lower only in tests. */
+      logN?: number;
+    }
+  | { kind: 'recipients'; recipients: string[] };
 
 /** What an encrypted image may be opened with. */
 export interface AgeKeys {
