@@ -31,6 +31,22 @@ function chunkNonce(index: number, last: boolean): Buffer {
   return nonce;
 }
 
+/** Chunk `index` sealed into `target` (plain's length + the tag): ciphertext, then tag. */
+export function sealChunkInto(
+  key: Uint8Array,
+  index: number,
+  last: boolean,
+  plain: Uint8Array,
+  target: Uint8Array,
+): void {
+  const cipher = createCipheriv('chacha20-poly1305', key, chunkNonce(index, last), {
+    authTagLength: TAG_SIZE,
+  });
+  target.set(cipher.update(plain));
+  cipher.final(); // a stream cipher: nothing is left to flush
+  target.set(cipher.getAuthTag(), plain.byteLength);
+}
+
 /** Chunk `index` sealed: its ciphertext then its tag. */
 export function sealChunk(
   key: Uint8Array,
@@ -38,10 +54,9 @@ export function sealChunk(
   last: boolean,
   plain: Uint8Array,
 ): Buffer {
-  const cipher = createCipheriv('chacha20-poly1305', key, chunkNonce(index, last), {
-    authTagLength: TAG_SIZE,
-  });
-  return Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+  const sealed = Buffer.allocUnsafe(plain.byteLength + TAG_SIZE);
+  sealChunkInto(key, index, last, plain, sealed);
+  return sealed;
 }
 
 /** Chunk `index` opened into `target` (its plaintext length), or false when it does not
