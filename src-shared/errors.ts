@@ -16,6 +16,9 @@ export const ERROR_CODES = [
   'image-part-missing',
   // an image without an index of its frames (made by another tool): no random access
   'image-not-indexed',
+  // an encrypted (age) image: no passphrase or key was given, or the one given does not open it
+  'image-locked',
+  'wrong-key',
   'source-unreadable',
   'read-error',
   'device-gone',
@@ -65,6 +68,8 @@ export function errorKind(code: ErrorCode): ErrorKind {
     case 'source-changed':
     case 'image-incomplete':
     case 'image-not-indexed':
+    case 'image-locked':
+    case 'wrong-key':
     case 'host-key-unknown':
     case 'host-key-changed':
       return 'refused';
@@ -108,6 +113,7 @@ export const REMEDIES = [
   'turn-off-write-protection',
   // the image
   'use-another-copy',
+  'image-cut-short',
   'verify-image',
   'remove-index-file',
   'rename-plain-image',
@@ -133,6 +139,9 @@ export const REMEDIES = [
   // a mounted image
   'unmount-image-first',
   'close-and-unmount-again',
+  // an encrypted image
+  'give-passphrase',
+  'give-age-key',
   // anything else
   'start-again',
   'read-log',

@@ -9,6 +9,7 @@ import { entryError, ImageBrowser } from '../engine/browse/image-browser.js';
 import { parseImagePath, showImagePath, type ImagePath } from '../engine/browse/image-path.js';
 import { imageFolder, partitionListing } from '../engine/browse/image-questions.js';
 import type { SshOptions } from '../engine/endpoints/ssh/connection.js';
+import type { AgeKeys } from '../engine/endpoints/age/age-keys.js';
 import { extract, SpillwayError } from '../engine/index.js';
 import { EXIT } from './exit-codes.js';
 import { jobIO } from './job-io.js';
@@ -17,6 +18,8 @@ export interface BrowseFlags {
   json?: boolean;
   threads?: number;
   ssh?: SshOptions;
+  /** What opens an encrypted image. */
+  age?: AgeKeys;
 }
 
 /** "2:/docs" (or "/docs"), or a usage error that says how to write one. */
@@ -38,6 +41,7 @@ async function withBrowser<T>(
   const browser = await ImageBrowser.open(image, {
     ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
     ...(flags.ssh ? { ssh: flags.ssh } : {}),
+    ...(flags.age ? { age: flags.age } : {}),
   });
   try {
     return await work(browser);
@@ -211,6 +215,7 @@ export async function extractCommand(
         replace: flags.force ?? false,
         ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
         ...(flags.ssh ? { ssh: flags.ssh } : {}),
+        ...(flags.age ? { age: flags.age } : {}),
       },
       io.context,
     );

@@ -23,6 +23,12 @@ import { dirname, join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { askForClone, askForName } from './confirm.js';
 import { clone } from '../engine/clone/clone.js';
+import {
+  ageKeysFromFlags,
+  ageLockFromFlags,
+  type AgeKeyFlags,
+  type AgeLockFlags,
+} from './age-flags.js';
 import { EXIT } from './exit-codes.js';
 import { jobIO } from './job-io.js';
 import {
@@ -99,7 +105,8 @@ export async function backupCommand(
   destination: string,
   flags: JobFlags &
     SpillFlags &
-    SshFlags & {
+    SshFlags &
+    AgeLockFlags & {
       codec?: CodecName;
       mode?: 'used' | 'raw';
       split?: number | false;
@@ -113,12 +120,15 @@ export async function backupCommand(
       base?: string;
     },
 ): Promise<number> {
+  // Asked before the job starts: the passphrase prompt must not meet the progress line.
+  const encrypt = await ageLockFromFlags(flags);
   const io = jobIO({ json: flags.json, stdoutIsData: destination === '-', log: flags.log });
   try {
     const result = await backup(
       {
         source,
         destination,
+        ...(encrypt ? { encrypt } : {}),
         spill: spillSettings(flags),
         ...(flags.maxWriteRate !== undefined ? { maxWriteRate: flags.maxWriteRate } : {}),
         ...(flags.adapt !== undefined ? { adapt: flags.adapt } : {}),
@@ -228,7 +238,8 @@ export async function restoreCommand(
   image: string,
   target: string,
   flags: JobFlags &
-    SshFlags & {
+    SshFlags &
+    AgeKeyFlags & {
       yes?: boolean;
       verify?: boolean;
       check?: boolean;
@@ -247,6 +258,7 @@ export async function restoreCommand(
       {
         image,
         target,
+        age: await ageKeysFromFlags(flags, () => io.reporter.finish()),
         ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
         ...withSsh(flags),
         readBack: flags.verify ?? true,
@@ -271,12 +283,16 @@ export async function restoreCommand(
   }
 }
 
-export async function verifyCommand(image: string, flags: JobFlags & SshFlags): Promise<number> {
+export async function verifyCommand(
+  image: string,
+  flags: JobFlags & SshFlags & AgeKeyFlags,
+): Promise<number> {
   const io = jobIO({ json: flags.json, log: flags.log });
   try {
     const result = await verify(
       {
         image,
+        age: await ageKeysFromFlags(flags, () => io.reporter.finish()),
         ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
         ...withSsh(flags),
       },
@@ -292,9 +308,9 @@ export async function verifyCommand(image: string, flags: JobFlags & SshFlags): 
 
 export async function inspectCommand(
   image: string,
-  flags: SshFlags & { json?: boolean },
+  flags: SshFlags & AgeKeyFlags & { json?: boolean },
 ): Promise<number> {
-  const info = await inspectImage(image, sshOptions(flags));
+  const info = await inspectImage(image, sshOptions(flags), await ageKeysFromFlags(flags));
   process.stdout.write(flags.json ? JSON.stringify(info) + '\n' : imageReport(info));
   return EXIT.ok;
 }
@@ -313,14 +329,29 @@ export function usageError(message: string): SpillwayError {
 export async function recompressCommand(
   image: string,
   output: string,
-  flags: JobFlags & { codec: CodecName; level?: number; force?: boolean },
+  flags: JobFlags &
+    AgeKeyFlags &
+    Omit<AgeLockFlags, 'passphraseFile'> & {
+      codec: CodecName;
+      level?: number;
+      force?: boolean;
+      newPassphraseFile?: string;
+    },
 ): Promise<number> {
+  const encrypt = await ageLockFromFlags({
+    ...(flags.encrypt ? { encrypt: true } : {}),
+    ...(flags.newPassphraseFile ? { passphraseFile: flags.newPassphraseFile } : {}),
+    ...(flags.recipient ? { recipient: flags.recipient } : {}),
+    ...(flags.recipientsFile ? { recipientsFile: flags.recipientsFile } : {}),
+  });
   const io = jobIO({ json: flags.json, log: flags.log });
   try {
     const result = await recompress(
       {
         image,
         output,
+        ...(encrypt ? { encrypt } : {}),
+        age: await ageKeysFromFlags(flags, () => io.reporter.finish()),
         codec: flags.codec,
         ...(flags.level !== undefined ? { level: flags.level } : {}),
         ...(flags.threads !== undefined ? { threads: flags.threads } : {}),

@@ -114,6 +114,12 @@ export function cliRemedy(remedy: Remedy, facts: Facts = {}): string {
       return `Unmount it first: spillway unmount ${text(facts, 'folder', 'FOLDER')}`;
     case 'close-and-unmount-again':
       return 'Close the program using it, then unmount again.';
+    case 'give-passphrase':
+      return 'Give its passphrase with --passphrase-file FILE, or run the command on a terminal to type it.';
+    case 'give-age-key':
+      return 'Give the secret key with --age-identity FILE (a file made by age-keygen).';
+    case 'image-cut-short':
+      return 'The file was cut while being copied, or the backup did not finish: use another copy if you have one.';
     case 'start-again':
       return 'Start it again.';
     case 'read-log':

@@ -31,6 +31,7 @@ import {
 import { extractCommand, findCommand, lsCommand, type BrowseFlags } from './browse-commands.js';
 import { sshOptions, type SshFlags } from './commands.js';
 import { mountCommand, unmountCommand } from './mount-commands.js';
+import { ageKeysFromFlags, type AgeKeyFlags } from './age-flags.js';
 
 function integer(value: string): number {
   const n = Number(value);
@@ -74,6 +75,24 @@ function addSshOptions(command: Command): Command {
       '--accept-new-host-key',
       'ssh:// — trust a host seen for the first time, and remember it',
     );
+}
+
+/** What opens an encrypted image, shared by every command that reads one. */
+function addAgeKeyOptions(command: Command): Command {
+  return command
+    .option('--passphrase-file <file>', 'encrypted image: its passphrase (first line of FILE)')
+    .option('--age-identity <file>', 'encrypted image: an age secret key file (age-keygen)');
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** How a new image is encrypted (age). */
+function addAgeLockOptions(command: Command, passphraseFile: string): Command {
+  return command
+    .option('--encrypt', 'encrypt the image (age) with a passphrase, typed twice')
+    .option(`${passphraseFile} <file>`, 'encrypt with the passphrase in FILE (its first line)')
+    .option('--recipient <age1…>', 'encrypt to this age public key (repeatable)', collect)
+    .option('--recipients-file <file>', 'encrypt to the age public keys in FILE');
 }
 
 /** The spill buffer's options, shared by backup and pipe. */
@@ -173,6 +192,7 @@ export function buildProgram(run: (work: Work) => void): Command {
     .option('--resume', 'continue an interrupted backup (DESTINATION.incomplete)')
     .option('--keep-partial', 'on failure, keep what was written as DESTINATION.incomplete')
     .addOption(json());
+  addAgeLockOptions(backup, '--passphrase-file');
   addSshOptions(addSpillOptions(backup)).action((source: string, destination: string, flags) =>
     run((log) => backupCommand(source, destination, { ...flags, log })),
   );
@@ -188,39 +208,41 @@ export function buildProgram(run: (work: Work) => void): Command {
     .action((flags) => run((log) => pipeCommand({ ...flags, log })));
 
   addSshOptions(
-    program
-      .command('restore')
-      .description('write an image back to a drive (or file), then read it back and compare')
-      .argument(
-        '<image>',
-        'a Spillway image (file, first part, or ssh://user@host/path), or a .img/.img.zst/.img.gz/.img.xz from other tools',
-      )
-      .argument('<target>', 'drive such as /dev/sdb, or a file')
-      .option('-y, --yes', 'do not ask to type the drive’s name')
-      .option('--no-verify', 'skip reading the written bytes back')
-      .option('--no-check', 'skip checking the whole image before writing')
-      .option(
-        '--check-first',
-        'images made by other tools: decode the whole image once before writing (a second decode; by default their checksums are checked as they are written)',
-      )
-      .option(
-        '--erase-unused',
-        'make the target’s old data unreadable where no filesystem of the image is: discard (TRIM) where the drive supports it and read a sample back, zeros elsewhere (the default)',
-      )
-      .option('--zero-unused', 'write zeros where no filesystem of the image is')
-      .option(
-        '--keep-unused',
-        'leave the target’s old bytes where no filesystem of the image is (fastest; they stay readable)',
-      )
-      .option(
-        '--grow <n>',
-        'on a larger drive, grow partition N to fill it (default: the largest data partition)',
-        partitionNumber,
-      )
-      .option('--no-grow', 'on a larger drive, keep the partitions where they were')
-      .option('--new-ids', 'give the disk and its partitions new identifiers (GUIDs)')
-      .addOption(threads())
-      .addOption(json()),
+    addAgeKeyOptions(
+      program
+        .command('restore')
+        .description('write an image back to a drive (or file), then read it back and compare')
+        .argument(
+          '<image>',
+          'a Spillway image (file, first part, or ssh://user@host/path), or a .img/.img.zst/.img.gz/.img.xz from other tools',
+        )
+        .argument('<target>', 'drive such as /dev/sdb, or a file')
+        .option('-y, --yes', 'do not ask to type the drive’s name')
+        .option('--no-verify', 'skip reading the written bytes back')
+        .option('--no-check', 'skip checking the whole image before writing')
+        .option(
+          '--check-first',
+          'images made by other tools: decode the whole image once before writing (a second decode; by default their checksums are checked as they are written)',
+        )
+        .option(
+          '--erase-unused',
+          'make the target’s old data unreadable where no filesystem of the image is: discard (TRIM) where the drive supports it and read a sample back, zeros elsewhere (the default)',
+        )
+        .option('--zero-unused', 'write zeros where no filesystem of the image is')
+        .option(
+          '--keep-unused',
+          'leave the target’s old bytes where no filesystem of the image is (fastest; they stay readable)',
+        )
+        .option(
+          '--grow <n>',
+          'on a larger drive, grow partition N to fill it (default: the largest data partition)',
+          partitionNumber,
+        )
+        .option('--no-grow', 'on a larger drive, keep the partitions where they were')
+        .option('--new-ids', 'give the disk and its partitions new identifiers (GUIDs)')
+        .addOption(threads())
+        .addOption(json()),
+    ),
   ).action((image: string, target: string, flags) =>
     run((log) => restoreCommand(image, target, { ...flags, log })),
   );
@@ -248,12 +270,14 @@ export function buildProgram(run: (work: Work) => void): Command {
     );
 
   addSshOptions(
-    program
-      .command('verify')
-      .description('check every frame and the whole-image SHA-256; name any damaged range')
-      .argument('<image>')
-      .addOption(threads())
-      .addOption(json()),
+    addAgeKeyOptions(
+      program
+        .command('verify')
+        .description('check every frame and the whole-image SHA-256; name any damaged range')
+        .argument('<image>')
+        .addOption(threads())
+        .addOption(json()),
+    ),
   ).action((image: string, flags) => run((log) => verifyCommand(image, { ...flags, log })));
 
   program
@@ -271,7 +295,7 @@ export function buildProgram(run: (work: Work) => void): Command {
     )
     .action((flags: { port?: number }) => run((log) => uiCommand({ ...flags, log })));
 
-  program
+  const recompress = program
     .command('recompress')
     .description('compress an image again with another codec or level; the drive bytes are checked')
     .argument('<image>', 'a Spillway image')
@@ -284,75 +308,89 @@ export function buildProgram(run: (work: Work) => void): Command {
     .addOption(new Option('--level <n>', 'the new level (default: the codec’s)').argParser(integer))
     .option('--force', 'replace the output file if it exists')
     .addOption(threads())
-    .addOption(json())
-    .action((image: string, output: string, flags) =>
+    .addOption(json());
+  addAgeLockOptions(addAgeKeyOptions(recompress), '--new-passphrase-file').action(
+    (image: string, output: string, flags) =>
       run((log) => recompressCommand(image, output, { ...flags, log })),
-    );
+  );
 
   addSshOptions(
-    program
-      .command('inspect')
-      .description('show what an image holds, without decompressing it')
-      .argument('<image>')
-      .addOption(json()),
+    addAgeKeyOptions(
+      program
+        .command('inspect')
+        .description('show what an image holds, without decompressing it')
+        .argument('<image>')
+        .addOption(json()),
+    ),
   ).action((image: string, flags) => run(() => inspectCommand(image, flags)));
 
   /** What the browsing commands take: --json, --threads, how to reach ssh:// images. */
-  const browseFlags = (flags: SshFlags & { json?: boolean; threads?: number }): BrowseFlags => {
+  const browseFlags = async (
+    flags: SshFlags & AgeKeyFlags & { json?: boolean; threads?: number },
+  ): Promise<BrowseFlags> => {
     const ssh = sshOptions(flags);
     return {
       ...(flags.json ? { json: true } : {}),
       ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
       ...(ssh ? { ssh } : {}),
+      age: await ageKeysFromFlags(flags),
     };
   };
 
   addSshOptions(
-    program
-      .command('ls')
-      .description('list the partitions of an image, or a folder in one (N:/path)')
-      .argument('<image>', 'a Spillway image (file, first part, or ssh://…), or a plain .img')
-      .argument(
-        '[path]',
-        'N:/path: a folder (or file) of partition N; /path when one partition has files',
-      )
-      .addOption(threads())
-      .option('--json', 'print the listing as JSON'),
+    addAgeKeyOptions(
+      program
+        .command('ls')
+        .description('list the partitions of an image, or a folder in one (N:/path)')
+        .argument('<image>', 'a Spillway image (file, first part, or ssh://…), or a plain .img')
+        .argument(
+          '[path]',
+          'N:/path: a folder (or file) of partition N; /path when one partition has files',
+        )
+        .addOption(threads())
+        .option('--json', 'print the listing as JSON'),
+    ),
   ).action((image: string, path: string | undefined, flags) =>
-    run(() => lsCommand(image, path, browseFlags(flags))),
+    run(async () => lsCommand(image, path, await browseFlags(flags))),
   );
 
   addSshOptions(
-    program
-      .command('find')
-      .description(
-        'find names in a partition of an image: * ? [a-z]; case-insensitive on FAT, exFAT, NTFS',
-      )
-      .argument('<image>')
-      .argument(
-        '<pattern>',
-        'N:PATTERN, e.g. 2:*.jpg; a pattern with / matches whole paths (** spans folders)',
-      )
-      .addOption(threads())
-      .option('--json', 'print one JSON line per match'),
+    addAgeKeyOptions(
+      program
+        .command('find')
+        .description(
+          'find names in a partition of an image: * ? [a-z]; case-insensitive on FAT, exFAT, NTFS',
+        )
+        .argument('<image>')
+        .argument(
+          '<pattern>',
+          'N:PATTERN, e.g. 2:*.jpg; a pattern with / matches whole paths (** spans folders)',
+        )
+        .addOption(threads())
+        .option('--json', 'print one JSON line per match'),
+    ),
   ).action((image: string, pattern: string, flags) =>
-    run(() => findCommand(image, pattern, browseFlags(flags))),
+    run(async () => findCommand(image, pattern, await browseFlags(flags))),
   );
 
   addSshOptions(
-    program
-      .command('extract')
-      .description('copy files or folders out of an image, keeping names, times and permissions')
-      .argument('<image>')
-      .argument(
-        '<paths...>',
-        'N:/path ... then the folder to copy into (N:/ copies a whole partition)',
-      )
-      .option('--force', 'replace files already in the folder, and merge into folders')
-      .addOption(threads())
-      .addOption(json()),
+    addAgeKeyOptions(
+      program
+        .command('extract')
+        .description('copy files or folders out of an image, keeping names, times and permissions')
+        .argument('<image>')
+        .argument(
+          '<paths...>',
+          'N:/path ... then the folder to copy into (N:/ copies a whole partition)',
+        )
+        .option('--force', 'replace files already in the folder, and merge into folders')
+        .addOption(threads())
+        .addOption(json()),
+    ),
   ).action((image: string, paths: string[], flags) =>
-    run(() => extractCommand(image, paths, { ...browseFlags(flags), force: flags.force ?? false })),
+    run(async () =>
+      extractCommand(image, paths, { ...(await browseFlags(flags)), force: flags.force ?? false }),
+    ),
   );
 
   program

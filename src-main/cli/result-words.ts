@@ -139,6 +139,9 @@ export function imageReport(info: ImageInfo): string {
     `Layout    ${layout}`,
     `Codec     ${info.codec}${m ? `, level ${m.codec.level}` : ''}`,
     `File      ${formatBytes(info.fileSize)} (${info.fileSize} bytes)`,
+    ...(info.encrypted
+      ? ['Encrypted yes (age): the size above is of the image inside the age file']
+      : []),
     `Holds     ${info.payloadSize === null ? 'unknown until decoded' : `${formatBytes(info.payloadSize)} (${info.payloadSize} bytes)`}`,
   ];
   if (info.ratio !== null) lines.push(`Ratio     ${info.ratio.toFixed(2)}`);

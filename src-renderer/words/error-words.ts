@@ -107,6 +107,12 @@ export function appRemedy(remedy: Remedy, facts: Facts = {}): string {
       return 'Choose an empty folder, or close the image mounted there first.';
     case 'close-and-unmount-again':
       return 'Close the program using it, then try again.';
+    case 'give-passphrase':
+      return 'Opening it needs its passphrase; this app cannot ask for one yet.';
+    case 'give-age-key':
+      return 'Opening it needs the age secret key it was encrypted to; this app cannot take one yet.';
+    case 'image-cut-short':
+      return 'The file was cut while being copied, or the backup did not finish: use another copy if you have one.';
     case 'start-again':
       return 'Start it again.';
     case 'read-log':

@@ -22,6 +22,8 @@ export const ImageInfoSchema = z.object({
   /** Bytes of the image file, and of the drive it holds (when known without decoding). */
   fileSize: bytes,
   payloadSize: bytes.nullable(),
+  /** An age file around the image (fileSize is then the image's inside it). */
+  encrypted: z.boolean().optional(),
   frames: z.number().int().min(0).nullable(),
   ratio: z.number().min(0).nullable(),
   checkable: z.enum(CHECK_LEVELS),

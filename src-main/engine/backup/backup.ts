@@ -20,6 +20,9 @@ import { FrameHashList } from '../digest/frame-hash.js';
 import { StreamDigestThread } from '../digest/stream-digest-thread.js';
 import type { ImageSink } from '../endpoints/image-sink.js';
 import { openSink } from '../endpoints/open-sink.js';
+import { AGE_EXTENSION } from '../endpoints/age/age-keys.js';
+import { newAgeHeader, type SealedStart } from '../endpoints/age/age-header.js';
+import { encryptingSink } from '../endpoints/age/sink.js';
 import { SpillwayError } from '../errors.js';
 import type { ImageWriter } from '../format/image-writer.js';
 import { SeekableImageWriter } from '../format/seekable/writer.js';
@@ -62,6 +65,10 @@ async function runBackup(
 ): Promise<BackupResult> {
   const settings = checkBackupOptions(options);
   if (options.resume) checkResumable({ ...options, codec: settings.codec });
+  // The key first: a passphrase's scrypt takes seconds, and a wrong public key is refused
+  // before the drive is touched.
+  if (options.encrypt) progress.phase('preparing', 'Deriving the encryption key');
+  const sealing = options.encrypt ? await newAgeHeader(options.encrypt) : null;
   progress.phase('preparing', `Opening ${options.source}`);
   const source = await openBackupSource(options.source, options.stdin);
   const closers: Array<() => Promise<void>> = [() => source.close()];
@@ -69,7 +76,7 @@ async function runBackup(
   try {
     const destination = await resolveDestination(options.destination, source, {
       force: options.force ?? false,
-      extension: CODEC_INFO[settings.codec].extension,
+      extension: CODEC_INFO[settings.codec].extension + (sealing ? AGE_EXTENSION : ''),
       resume: options.resume ?? false,
       split: options.split,
       warn: (message, remedy) => progress.warn(message, remedy),
@@ -85,7 +92,7 @@ async function runBackup(
           progress,
         )
       : null;
-    output = await openOutput(destination, settings, resumed, options, progress);
+    output = await openOutput(destination, settings, resumed, options, progress, sealing);
     const { sink, writer } = output;
     // Stops the job before the destination is full.
     const full = new AbortController();
@@ -249,8 +256,9 @@ async function openOutput(
   resumed: Resumed | null,
   options: BackupOptions,
   progress: ProgressTracker,
+  sealing: SealedStart | null,
 ): Promise<ImageOutput> {
-  const sink = await openSink(destination.name, {
+  const plainSink = await openSink(destination.name, {
     force: options.force ?? false,
     partSize: destination.partSize,
     ...(resumed ? { resumeAt: resumed.resumeAt } : {}),
@@ -258,6 +266,7 @@ async function openOutput(
     ...(options.stdout ? { stdout: options.stdout } : {}),
     ...(options.maxWriteRate ? { maxWriteRate: options.maxWriteRate } : {}),
   });
+  const sink = sealing ? await encryptingSink(plainSink, sealing) : plainSink;
   const { codec } = settings;
   if (CODEC_INFO[codec].index === 'in-file') {
     return {

@@ -8,6 +8,7 @@ import { CODEC_INFO } from '../codecs/codec-info.js';
 import { isStreamDestination } from '../endpoints/open-sink.js';
 import { MIN_PART_SIZE } from '../endpoints/split/part-names.js';
 import type { SshOptions } from '../endpoints/ssh/connection.js';
+import type { AgeLock } from '../endpoints/age/age-keys.js';
 import { SpillwayError } from '../errors.js';
 import { checkFrameSize, DEFAULT_FRAME_SIZE } from '../frames/frame.js';
 import { defaultThreads } from '../pool/codec-pool.js';
@@ -51,6 +52,8 @@ export interface BackupOptions {
   ssh?: SshOptions;
   /** Replace an existing destination file. */
   force?: boolean;
+  /** Encrypt the image (an age file around it, NAME.img.zst.age): zstd and lz4 only. */
+  encrypt?: AgeLock;
   stdin?: Readable;
   stdout?: Writable;
 }
@@ -83,7 +86,24 @@ export function checkBackupOptions(options: BackupOptions): BackupSettings {
       { facts: { option: 'base' } },
     );
   }
+  if (options.encrypt) checkEncryptable(codec);
   return settings;
+}
+
+/**
+ * gzip, xz and uncompressed images keep their index and manifest in a file beside the
+ * image: encrypting that file too would make two age files that only Spillway knows belong
+ * together, and leaving it plain would tell what the drive holds. zstd and LZ4 images carry
+ * theirs inside, so the one age file is the whole image.
+ */
+export function checkEncryptable(codec: CodecName): void {
+  if (CODEC_INFO[codec].index !== 'in-file') {
+    throw new SpillwayError(
+      'usage',
+      `A ${codec} image cannot be encrypted: its index would be a second file beside it. ` +
+        'Encrypted images are zstd or lz4.',
+    );
+  }
 }
 
 export function checkLevel(codec: CodecName, level: number): void {

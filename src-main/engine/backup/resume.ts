@@ -65,9 +65,19 @@ export function checkResumable(options: {
   codec: CodecName;
   destination: string;
   split?: number | false;
+  encrypt?: unknown;
 }): void {
   const refused = (message: string) =>
     new SpillwayError('usage', message, { facts: { option: 'resume' } });
+  if (options.encrypt || /\.age$/i.test(options.destination)) {
+    // Continuing would seal new bytes under the same key and chunk numbers as the bytes
+    // written before the interruption (a reused nonce), unless the whole header were made
+    // anew, which means starting over anyway.
+    throw refused(
+      'An encrypted backup cannot be resumed: continuing it would reuse its encryption ' +
+        'nonces. Start the backup again.',
+    );
+  }
   if (options.codec !== 'zstd') throw refused('Only zstd images can be resumed.');
   if (options.destination === '-') throw refused('A backup to stdout cannot be resumed.');
   if (isSshUrl(options.destination)) {

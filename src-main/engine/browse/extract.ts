@@ -18,6 +18,7 @@ import {
 import { formatBytes } from '../../../src-shared/units.js';
 import { freeBytesAt } from '../endpoints/file/sink.js';
 import type { SshOptions } from '../endpoints/ssh/connection.js';
+import type { AgeKeys } from '../endpoints/age/age-keys.js';
 import { SpillwayError } from '../errors.js';
 import { BrowseError, type Entry, type FilesystemTree } from '../filesystems/browse.js';
 import { runJob, type JobContext } from '../jobs/job-context.js';
@@ -50,6 +51,10 @@ export interface ExtractOptions {
   replace?: boolean;
   threads?: number;
   ssh?: SshOptions;
+  /** What opens an encrypted image. */
+  age?: AgeKeys;
+  /** Told of every frame of the image decoded, by its number (tests: random access). */
+  onFrameDecoded?(index: number): void;
 }
 
 /** Files remembered to make their other names hard links (beyond it, they are copied). */
@@ -84,6 +89,8 @@ export function extract(options: ExtractOptions, context: JobContext): Promise<E
     const browser = await ImageBrowser.open(options.image, {
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
       ...(options.ssh ? { ssh: options.ssh } : {}),
+      ...(options.age ? { age: options.age } : {}),
+      ...(options.onFrameDecoded ? { onFrameDecoded: options.onFrameDecoded } : {}),
     });
     try {
       const selections = await select(browser, options.items, destination);

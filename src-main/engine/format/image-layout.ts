@@ -30,6 +30,8 @@ export interface IndexedFrame {
 
 interface Opened {
   input: ImageInput;
+  /** An age file around the image; `input` is then the image inside it. */
+  encrypted?: boolean;
 }
 
 export interface IndexedImage extends Opened {

@@ -5,6 +5,8 @@
 
 import { basename } from 'node:path';
 import { CODEC_INFO } from '../codecs/codec-info.js';
+import { isAgeFile, type AgeKeys } from '../endpoints/age/age-keys.js';
+import { openAgeInput } from '../endpoints/age/input.js';
 import type { ImageInput, SidecarText } from '../endpoints/image-input.js';
 import { openInput } from '../endpoints/open-input.js';
 import { partPath } from '../endpoints/split/part-names.js';
@@ -18,13 +20,19 @@ import { readSidecarImage } from '../format/sidecar/reader.js';
 
 const HEAD_BYTES = 64;
 
+export interface OpenImageOptions {
+  ssh?: SshOptions;
+  /** What opens an encrypted (age) image. */
+  age?: AgeKeys;
+}
+
 /** Opens `path` as an image, or throws a SpillwayError saying why it is not one. */
 export async function openImage(
   path: string,
-  options: { ssh?: SshOptions } = {},
+  options: OpenImageOptions = {},
 ): Promise<OpenedImage> {
-  const { input, sidecar } = await openInput(path, options);
-  return openImageFrom(input, sidecar);
+  const { input, sidecar } = await openInput(path, options.ssh ? { ssh: options.ssh } : {});
+  return openImageFrom(input, sidecar, options.age);
 }
 
 /**
@@ -34,8 +42,15 @@ export async function openImage(
 export async function openImageFrom(
   input: ImageInput,
   sidecar: SidecarText | null = null,
+  age?: AgeKeys,
 ): Promise<OpenedImage> {
   try {
+    // An encrypted image is an age file around an ordinary one: what is inside is opened
+    // through the decrypting input (endpoints/age/), and no index file beside it is read.
+    if (input.size > 0 && isAgeFile(await input.read(0, Math.min(HEAD_BYTES, input.size)))) {
+      const inner = await openAgeInput(input, age);
+      return { ...(await identify(inner, null)), encrypted: true };
+    }
     return await identify(input, sidecar);
   } catch (error) {
     await input.close();
@@ -55,7 +70,8 @@ async function identify(input: ImageInput, sidecar: SidecarText | null): Promise
   }
   const head = await input.read(0, Math.min(HEAD_BYTES, input.size));
   if (sidecar) return readSidecarImage(input, head, sidecar);
-  const kind = imageKindOf(head, input.path);
+  // "disk.img.age": the name of what is inside says whether it is a plain image.
+  const kind = imageKindOf(head, input.path.replace(/\.age$/i, ''));
   if (kind === null) {
     throw new SpillwayError(
       'not-an-image',

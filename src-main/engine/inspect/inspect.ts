@@ -2,12 +2,17 @@
 // is decompressed, so it is instant on any size).
 
 import type { SshOptions } from '../endpoints/ssh/connection.js';
+import type { AgeKeys } from '../endpoints/age/age-keys.js';
 import type { ImageInfo } from '../../../src-shared/protocol/plans.js';
 import { openImage } from '../image/open-image.js';
 import { knownPayloadSize } from '../image/stream-decoder.js';
 
-export async function inspectImage(path: string, ssh?: SshOptions): Promise<ImageInfo> {
-  const image = await openImage(path, ssh ? { ssh } : {});
+export async function inspectImage(
+  path: string,
+  ssh?: SshOptions,
+  age?: AgeKeys,
+): Promise<ImageInfo> {
+  const image = await openImage(path, { ...(ssh ? { ssh } : {}), ...(age ? { age } : {}) });
   try {
     const payloadSize =
       image.layout === 'indexed' ? image.payloadSize : await knownPayloadSize(image);
@@ -17,6 +22,7 @@ export async function inspectImage(path: string, ssh?: SshOptions): Promise<Imag
       layout: image.layout,
       codec: image.layout === 'raw' ? 'none' : image.codec,
       fileSize: image.input.size,
+      ...(image.encrypted ? { encrypted: true } : {}),
       payloadSize,
       frames: image.layout === 'indexed' ? image.frames.length : null,
       ratio: payloadSize !== null && image.input.size > 0 ? payloadSize / image.input.size : null,

@@ -17,6 +17,7 @@
 
 import type { Manifest } from '../../../src-shared/manifest.js';
 import type { SshOptions } from '../endpoints/ssh/connection.js';
+import type { AgeKeys } from '../endpoints/age/age-keys.js';
 import { SpillwayError } from '../errors.js';
 import type { IndexedImage, OpenedImage } from '../format/image-layout.js';
 import { openImage } from '../image/open-image.js';
@@ -85,6 +86,8 @@ export interface ReaderOptions {
   /** Frames to decode ahead of sequential reads (default DEFAULT_READ_AHEAD; 0: none). */
   readAhead?: number;
   ssh?: SshOptions;
+  /** What opens an encrypted image. */
+  age?: AgeKeys;
   /** Told of every frame decoded, by its number (tests, benchmarks). */
   onFrameDecoded?(index: number): void;
 }
@@ -94,7 +97,10 @@ export async function openImageReader(
   path: string,
   options: ReaderOptions = {},
 ): Promise<ImageReader> {
-  const image = await openImage(path, options.ssh ? { ssh: options.ssh } : {});
+  const image = await openImage(path, {
+    ...(options.ssh ? { ssh: options.ssh } : {}),
+    ...(options.age ? { age: options.age } : {}),
+  });
   try {
     return imageReader(image, options);
   } catch (error) {

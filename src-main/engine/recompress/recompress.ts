@@ -6,7 +6,10 @@
 import { stat } from 'node:fs/promises';
 import type { CodecName, Manifest } from '../../../src-shared/manifest.js';
 import type { RecompressResult } from '../../../src-shared/protocol/events.js';
-import { checkLevel } from '../backup/options.js';
+import { checkEncryptable, checkLevel } from '../backup/options.js';
+import type { AgeKeys, AgeLock } from '../endpoints/age/age-keys.js';
+import { newAgeHeader } from '../endpoints/age/age-header.js';
+import { encryptingSink } from '../endpoints/age/sink.js';
 import { maxFramesInFlight, compressInOrder } from '../backup/compress-stage.js';
 import { FrameHashList } from '../digest/frame-hash.js';
 import { CODEC_INFO } from '../codecs/codec-info.js';
@@ -33,6 +36,11 @@ export interface RecompressOptions {
   level?: number;
   threads?: number;
   force?: boolean;
+  /** What opens the image when it is encrypted. */
+  age?: AgeKeys;
+  /** Encrypt the new image (whether the old one was or not); without it the new one is
+   *  plain, so recompress also removes encryption. */
+  encrypt?: AgeLock;
 }
 
 export function recompress(
@@ -42,6 +50,7 @@ export function recompress(
   return runJob('recompress', context, async (progress) => {
     const level = options.level ?? CODEC_INFO[options.codec].levels.default;
     checkLevel(options.codec, level);
+    if (options.encrypt) checkEncryptable(options.codec);
     if (!options.force && (await stat(options.output).catch(() => null))) {
       throw new SpillwayError('destination-exists', `${options.output} already exists.`, {
         facts: { path: options.output },
@@ -49,7 +58,7 @@ export function recompress(
       });
     }
     progress.phase('preparing', `Opening ${options.image}`);
-    const image = await openImage(options.image);
+    const image = await openImage(options.image, options.age ? { age: options.age } : {});
     let sink: ImageSink | undefined;
     let writer: ImageWriter | undefined;
     const pool = new CodecPool(options.threads ?? defaultThreads());
@@ -59,7 +68,15 @@ export function recompress(
       const atCodec = maxFramesInFlight(pool);
       const arena = new SlotArena(frameSize, atCodec + 2);
       const outputs = new SlotArena(CODEC_INFO[options.codec].bound(frameSize), atCodec + 1);
-      sink = await openFileSink(options.output, { force: options.force ?? false });
+      if (options.encrypt) progress.phase('preparing', 'Deriving the encryption key');
+      const sealing = options.encrypt ? await newAgeHeader(options.encrypt) : null;
+      const fileSink = await openFileSink(options.output, { force: options.force ?? false });
+      sink = fileSink;
+      if (sealing)
+        sink = await encryptingSink(fileSink, sealing).catch(async (error: unknown) => {
+          await fileSink.abort();
+          throw error;
+        });
       writer =
         CODEC_INFO[options.codec].index === 'in-file'
           ? new SeekableImageWriter(sink)

@@ -38,6 +38,7 @@ import { decodeBlocks } from '../image/stream-decoder.js';
 import { runJob, type JobContext } from '../jobs/job-context.js';
 import { CodecPool, defaultThreads } from '../pool/codec-pool.js';
 import type { SshOptions } from '../endpoints/ssh/connection.js';
+import type { AgeKeys } from '../endpoints/age/age-keys.js';
 import type { ProgressTracker } from '../progress/progress-tracker.js';
 import { clip } from '../ranges.js';
 import { moveGptBackup } from '../partition-table/gpt-resize.js';
@@ -68,6 +69,8 @@ export interface RestoreOptions {
   threads?: number;
   /** How to reach and trust the machine of an ssh:// image. */
   ssh?: SshOptions;
+  /** What opens an encrypted image. */
+  age?: AgeKeys;
   /** Asked once the plan passed every safety check, before anything is written. */
   confirm(plan: RestorePlan): Promise<boolean>;
   /** Read every written byte back and compare (default true). */
@@ -99,7 +102,10 @@ async function runRestore(
   progress: ProgressTracker,
 ): Promise<RestoreResult> {
   progress.phase('preparing', `Opening ${options.image}`);
-  const image = await openImage(options.image, options.ssh ? { ssh: options.ssh } : {});
+  const image = await openImage(options.image, {
+    ...(options.ssh ? { ssh: options.ssh } : {}),
+    ...(options.age ? { age: options.age } : {}),
+  });
   let target: RestoreTarget | undefined;
   let pool: CodecPool | undefined;
   try {

@@ -6,6 +6,7 @@ import { openImage } from '../image/open-image.js';
 import { runJob, type JobContext } from '../jobs/job-context.js';
 import { CodecPool, defaultThreads } from '../pool/codec-pool.js';
 import type { SshOptions } from '../endpoints/ssh/connection.js';
+import type { AgeKeys } from '../endpoints/age/age-keys.js';
 import { checkImage } from './check-image.js';
 
 export interface VerifyOptions {
@@ -13,12 +14,17 @@ export interface VerifyOptions {
   threads?: number;
   /** How to reach and trust the machine of an ssh:// image. */
   ssh?: SshOptions;
+  /** What opens an encrypted image. */
+  age?: AgeKeys;
 }
 
 export function verify(options: VerifyOptions, context: JobContext): Promise<VerifyResult> {
   return runJob('verify', context, async (progress) => {
     progress.phase('preparing', `Opening ${options.image}`);
-    const image = await openImage(options.image, options.ssh ? { ssh: options.ssh } : {});
+    const image = await openImage(options.image, {
+      ...(options.ssh ? { ssh: options.ssh } : {}),
+      ...(options.age ? { age: options.age } : {}),
+    });
     const pool = new CodecPool(options.threads ?? defaultThreads());
     try {
       progress.phase('verifying', `Checking ${options.image}`);

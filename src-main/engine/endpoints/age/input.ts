@@ -1,0 +1,184 @@
+// An encrypted image read as the image inside it: an ImageInput over another ImageInput (a
+// file, parts, a remote file) whose bytes are an age file. Chunk N of the payload lies at
+// payloadStart + N · (64 KiB + 16), so a read decrypts only the chunks it covers; the last
+// few are kept, since the image readers come back to the same small places (index, tail,
+// filesystem metadata). Every chunk is authenticated before a byte of it is used: a changed
+// byte is named by its range in the file, a file cut short is said to be.
+
+import { Readable } from 'node:stream';
+import { SpillwayError } from '../../errors.js';
+import { checkReadRange, type ImageInput } from '../image-input.js';
+import type { AgeKeys } from './age-keys.js';
+import { openAgeHeader, type OpenedAge } from './age-header.js';
+import {
+  CHUNK_SIZE,
+  openChunk,
+  payloadGeometry,
+  SEALED_CHUNK_SIZE,
+  TAG_SIZE,
+} from './payload-chunks.js';
+
+/** Decrypted chunks kept for reads that come back (8 × 64 KiB). */
+const KEPT_CHUNKS = 8;
+/** Chunks read from the file at once by a stream. */
+const STREAM_CHUNKS = 16;
+
+/** Opens the age file `outer` with `keys` as the image it holds. */
+export async function openAgeInput(outer: ImageInput, keys: AgeKeys = {}): Promise<ImageInput> {
+  const opened = await openAgeHeader(outer, keys);
+  const input = new AgeInput(outer, opened, keys.onChunkOpened);
+  await input.checkLastChunk();
+  return input;
+}
+
+class AgeInput implements ImageInput {
+  readonly path: string;
+  readonly files: string[];
+  readonly size: number;
+  private readonly chunks: number;
+  private readonly kept = new Map<number, Buffer>();
+
+  constructor(
+    private readonly outer: ImageInput,
+    private readonly opened: OpenedAge,
+    private readonly onChunkOpened?: (index: number) => void,
+  ) {
+    this.path = outer.path;
+    this.files = outer.files;
+    const geometry = payloadGeometry(outer.size - opened.payloadStart);
+    if (!geometry.ok) {
+      throw new SpillwayError(
+        'image-truncated',
+        `${outer.path} is cut short: the encrypted image ends inside its last chunk, at byte ${outer.size}.`,
+        { remedy: 'image-cut-short' },
+      );
+    }
+    this.chunks = geometry.chunks;
+    this.size = geometry.plainSize;
+  }
+
+  /** The last chunk must authenticate as the last: otherwise the file was cut short
+   *  (between two chunks), or its end was changed. Checked at once, before anything is
+   *  written from the image. */
+  async checkLastChunk(): Promise<void> {
+    const last = this.chunks - 1;
+    const sealed = await this.sealed(last, 1);
+    const plain = Buffer.allocUnsafe(sealed.byteLength - TAG_SIZE);
+    if (openChunk(this.opened.key, last, true, sealed, plain)) {
+      this.onChunkOpened?.(last);
+      this.keep(last, plain);
+      return;
+    }
+    if (openChunk(this.opened.key, last, false, sealed, plain)) {
+      throw new SpillwayError(
+        'image-truncated',
+        `${this.path} is cut short: the encrypted image stops after byte ${this.outer.size}, where more should follow.`,
+        { remedy: 'image-cut-short' },
+      );
+    }
+    // A chunk cut in two and a changed last chunk look the same: both are named.
+    const start = this.opened.payloadStart + last * SEALED_CHUNK_SIZE;
+    throw new SpillwayError(
+      'image-truncated',
+      `${this.path} is cut short, or its end was changed: its last bytes ${start}–` +
+        `${this.outer.size - 1} (encrypted chunk ${last}) do not decrypt.`,
+      { remedy: 'image-cut-short' },
+    );
+  }
+
+  async read(position: number, length: number): Promise<Buffer> {
+    const buffer = Buffer.allocUnsafeSlow(length);
+    await this.readInto(buffer, position);
+    return buffer;
+  }
+
+  async readInto(target: Uint8Array, position: number): Promise<void> {
+    checkReadRange(this.path, this.size, position, target.byteLength);
+    if (target.byteLength === 0) return;
+    const first = Math.floor(position / CHUNK_SIZE);
+    const last = Math.floor((position + target.byteLength - 1) / CHUNK_SIZE);
+    // Chunks not kept are read from the file in one read (they are contiguous).
+    let from = first;
+    while (from <= last) {
+      const kept = this.kept.get(from);
+      if (kept) {
+        this.copyOut(from, kept, target, position);
+        from++;
+        continue;
+      }
+      let to = from;
+      while (to + 1 <= last && !this.kept.has(to + 1)) to++;
+      const sealed = await this.sealed(from, to - from + 1);
+      for (let index = from; index <= to; index++) {
+        const at = (index - from) * SEALED_CHUNK_SIZE;
+        const piece = sealed.subarray(at, Math.min(at + SEALED_CHUNK_SIZE, sealed.byteLength));
+        const plain = this.open(index, piece);
+        this.copyOut(index, plain, target, position);
+      }
+      from = to + 1;
+    }
+  }
+
+  stream(start = 0): Readable {
+    return Readable.from(this.pieces(start), { objectMode: false });
+  }
+
+  private async *pieces(start: number): AsyncGenerator<Buffer> {
+    for (let at = start; at < this.size;) {
+      const length = Math.min(STREAM_CHUNKS * CHUNK_SIZE - (at % CHUNK_SIZE), this.size - at);
+      const bytes = Buffer.allocUnsafe(length);
+      await this.readInto(bytes, at);
+      yield bytes;
+      at += length;
+    }
+  }
+
+  close(): Promise<void> {
+    this.kept.clear();
+    return this.outer.close();
+  }
+
+  /** The sealed bytes of `count` chunks from chunk `first`, as stored. */
+  private sealed(first: number, count: number): Promise<Buffer> {
+    const start = this.opened.payloadStart + first * SEALED_CHUNK_SIZE;
+    const end = Math.min(start + count * SEALED_CHUNK_SIZE, this.outer.size);
+    return this.outer.read(start, end - start);
+  }
+
+  private open(index: number, sealed: Uint8Array): Buffer {
+    const plain = Buffer.allocUnsafe(sealed.byteLength - TAG_SIZE);
+    if (!openChunk(this.opened.key, index, index === this.chunks - 1, sealed, plain)) {
+      throw this.damaged(index);
+    }
+    this.onChunkOpened?.(index);
+    this.keep(index, plain);
+    return plain;
+  }
+
+  private keep(index: number, plain: Buffer): void {
+    this.kept.set(index, plain);
+    if (this.kept.size > KEPT_CHUNKS) this.kept.delete(this.kept.keys().next().value!);
+  }
+
+  /** Copies the part of chunk `index` that the read at `position` wants into `target`. */
+  private copyOut(index: number, plain: Buffer, target: Uint8Array, position: number): void {
+    const chunkStart = index * CHUNK_SIZE;
+    const from = Math.max(position, chunkStart);
+    const to = Math.min(position + target.byteLength, chunkStart + plain.byteLength);
+    target.set(plain.subarray(from - chunkStart, to - chunkStart), from - position);
+  }
+
+  private damaged(index: number): SpillwayError {
+    const start = this.opened.payloadStart + index * SEALED_CHUNK_SIZE;
+    const end = Math.min(start + SEALED_CHUNK_SIZE, this.outer.size);
+    const imageStart = index * CHUNK_SIZE;
+    const imageEnd = Math.min(imageStart + CHUNK_SIZE, this.size);
+    return new SpillwayError(
+      'image-damaged',
+      `${this.path} is damaged: its bytes ${start}–${end - 1} (encrypted chunk ${index}, ` +
+        `bytes ${imageStart}–${imageEnd - 1} of the image inside) do not decrypt: they were ` +
+        'changed, and none of them is used.',
+      { remedy: 'use-another-copy' },
+    );
+  }
+}
