@@ -14,7 +14,8 @@ export const FRAME_HASH_BYTES = 32;
 
 /** The strong hash of one frame's uncompressed bytes. */
 export function frameHash(data: Uint8Array): Buffer {
-  return blake3(data);
+  // A view of the same bytes (no copy): the package's types take a Buffer.
+  return blake3(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
 }
 
 /**
