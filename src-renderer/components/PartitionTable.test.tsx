@@ -14,6 +14,7 @@ import { sfdiskFile } from '../../src-main/test-support/sfdisk-table.js';
 import { tempDir } from '../../src-main/test-support/temp-dir.js';
 import { ApiProvider } from '../api/api-context.js';
 import { RestoreWizard } from '../restore/RestoreWizard.js';
+import { useRestoreWizard } from '../restore/restore-store.js';
 import { realApi, type RealApi } from '../test-support/real-api.js';
 import { partitionCells } from './PartitionTable.js';
 
@@ -27,10 +28,11 @@ describe('partitions of an image of every byte', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let real: RealApi;
   let image: string;
+  let disk: string;
 
   beforeAll(async () => {
     dir = await tempDir();
-    const disk = await sfdiskFile(dir.path, 'disk.bin', 32, TABLE);
+    disk = await sfdiskFile(dir.path, 'disk.bin', 32, TABLE);
     await sh(`mkfs.ext4 -F -q -L photos -E offset=${MiB} ${q(disk)} 16M`);
     // Partition 2 holds bytes no filesystem reader recognises.
     await sh(
@@ -74,6 +76,35 @@ describe('partitions of an image of every byte', () => {
       'unknown',
       'unknown',
       'unknown of 8.00 MiB',
+    ]);
+  });
+
+  it('reads what an image without a manifest holds (a plain image of another tool)', async () => {
+    cleanup();
+    useRestoreWizard.getState().reset();
+    const user = userEvent.setup();
+    render(
+      <ApiProvider value={{ api: real.api, transport: 'browser' }}>
+        <RestoreWizard />
+      </ApiProvider>,
+    );
+    await user.type(screen.getByLabelText('Image file'), disk);
+    await screen.findByText(/^none image, /);
+    await user.click(screen.getByRole('button', { name: 'Next' }));
+    const table = await screen.findByRole(
+      'table',
+      { name: 'Partitions in the image' },
+      { timeout: 20_000 },
+    );
+    const rows = within(table).getAllByRole('row').slice(1);
+    const cells = rows.map((row) =>
+      within(row)
+        .getAllByRole('cell')
+        .map((c) => c.textContent),
+    );
+    expect(cells.map((c) => c.slice(0, 4))).toEqual([
+      ['1', 'MyPhotos, Linux filesystem', 'ext4', 'photos'],
+      ['2', 'Spare, Linux filesystem', 'unknown', 'unknown'],
     ]);
   });
 
