@@ -130,7 +130,13 @@ export const READING_CALLS = [
   }),
   z.object({
     method: z.literal('sampleCompression'),
-    params: z.object({ source: path, codec: z.enum(CODEC_NAMES), level }),
+    /** `threads`: the compressor threads the backup will use (default: one per core). */
+    params: z.object({
+      source: path,
+      codec: z.enum(CODEC_NAMES),
+      level,
+      threads: z.number().int().min(1).max(256).optional(),
+    }),
   }),
   z.object({ method: z.literal('checkDestination'), params: z.object({ folder: path }) }),
   z.object({ method: z.literal('listFolder'), params: z.object({ path }) }),
@@ -305,8 +311,12 @@ export const CompressionSampleSchema = z.object({
   level: z.number().int(),
   sampled: bytes,
   ratio: z.number().min(0),
-  /** Expected compression rate of a backup, all threads, uncompressed bytes per second. */
+  /** Compression rate measured on `threads` threads (the backup's), uncompressed bytes per
+   *  second: the median of `runs` timed runs of the sample; `range` is the slowest and the
+   *  fastest run (0 runs: nothing could be timed). */
   bytesPerSecond: bytes,
+  range: z.tuple([bytes, bytes]),
+  runs: z.number().int().min(0),
   threads: z.number().int().min(1),
   bytesToRead: bytes,
   expectedImage: bytes,

@@ -136,8 +136,8 @@ export async function answerQuestion(question: Question): Promise<unknown> {
       return browsers.use(image, (browser) => findInImage(browser, partition, pattern, path));
     }
     case 'sampleCompression': {
-      const { source, codec, level } = question.params;
-      return sampleCompression(source, codec, level);
+      const { source, codec, level, threads } = question.params;
+      return sampleCompression(source, codec, level, threads);
     }
     case 'checkDestination':
       return checkDestination(question.params.folder);

@@ -5,11 +5,11 @@
 import { useEffect, useState } from 'react';
 import { CODEC_LEVELS } from '../../src-shared/codec-facts.js';
 import { CODEC_NAMES, type CodecName } from '../../src-shared/manifest.js';
-import { withArticle } from '../../src-shared/sentence.js';
-import { formatBytes, formatRate } from '../../src-shared/units.js';
+import { formatBytes } from '../../src-shared/units.js';
 import { useApi } from '../api/api-context.js';
 import { DriveLabel } from '../components/DriveLabel.js';
 import { PartitionTable } from '../components/PartitionTable.js';
+import { estimateWords } from './estimate-words.js';
 import { PathPicker } from '../components/PathPicker.js';
 import { ProblemNote } from '../components/ProblemNote.js';
 import { WizardFrame } from '../components/WizardFrame.js';
@@ -244,10 +244,7 @@ function CompressionStep() {
       )}
       <p className="estimate" aria-live="polite">
         {sampling && !current && 'Trying a sample of the drive…'}
-        {current &&
-          `Expected: about ${formatRate(current.bytesPerSecond)} on ${current.threads} ` +
-            `cores, an image of about ${formatBytes(expected ?? 0)} ` +
-            `(${current.ratio.toFixed(2)}× smaller, from ${withArticle(`${formatBytes(current.sampled)} sample`)}).`}
+        {current && estimateWords(current, expected)}
       </p>
       {draft.codec === 'zstd' && (
         <label className="choice">

@@ -68,6 +68,8 @@ describe('the backup wizard’s rules', () => {
       sampled: 8 * MIB,
       ratio: 3,
       bytesPerSecond: 500 * MIB,
+      range: [450 * MIB, 520 * MIB] as [number, number],
+      runs: 3,
       threads: 2,
       bytesToRead: 300 * MIB,
       expectedImage: 100 * MIB,

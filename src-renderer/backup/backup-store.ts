@@ -111,11 +111,23 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
     setLevel: (level) => update({ level }),
     setAdaptive: (adaptive) => update({ adaptive }),
     async sample(api) {
-      const { source, codec, level } = get().draft;
+      const { source, codec, level, advanced } = get().draft;
       if (!source) return;
       set({ sampling: true });
       try {
-        const sample = await api.sampleCompression({ source, codec, level });
+        // Timed on the threads the backup will use: the advanced setting when one is given.
+        const threads = Number(advanced.threads);
+        const sample = await api.sampleCompression({
+          source,
+          codec,
+          level,
+          ...(advanced.threads.trim() !== '' &&
+          Number.isInteger(threads) &&
+          threads >= 1 &&
+          threads <= 256
+            ? { threads }
+            : {}),
+        });
         const now = get().draft;
         if (now.codec === codec && now.level === level) update({ sample });
       } catch (error) {

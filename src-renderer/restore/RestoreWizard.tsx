@@ -34,6 +34,8 @@ import {
   type OfferedUnusedChoice,
 } from './restore-draft.js';
 import { useRestoreWizard } from './restore-store.js';
+import { mergedRows, needsImageRead } from './image-partition-rows.js';
+import type { Partition } from '../../src-shared/manifest.js';
 
 export function RestoreWizard() {
   const api = useApi();
@@ -176,6 +178,23 @@ function ContentsStep() {
   const verifyJob = useJobs((s) => (verifyJobId ? s.jobs[verifyJobId] : undefined));
   const info = draft.info!;
   const manifest = info.manifest;
+  // What the manifest does not say of the partitions, a read of the image may (not of a
+  // stream: it has no index to read a partition's first bytes from).
+  const [read, setRead] = useState<{ path: string; rows: Partition[] } | null>(null);
+  useEffect(() => {
+    if (info.layout === 'stream' || !needsImageRead(manifest)) return;
+    let live = true;
+    api.listPartitions({ image: info.path }).then(
+      (listing) =>
+        live && setRead({ path: info.path, rows: mergedRows(manifest, listing.partitions) }),
+      () => undefined, // the manifest's rows stay: nothing more could be read
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, info.path, info.layout, manifest]);
+  const partitions =
+    read?.path === info.path ? read.rows : (manifest?.partitionTable?.partitions ?? []);
   useEffect(() => {
     const outcome = verifyJob?.outcome;
     if (outcome?.state === 'done' && outcome.result.kind === 'verify') verified(outcome.result.ok);
@@ -212,11 +231,8 @@ function ContentsStep() {
           </div>
         ))}
       </dl>
-      {manifest && manifest.partitionTable && manifest.partitionTable.partitions.length > 0 && (
-        <PartitionTable
-          label="Partitions in the image"
-          partitions={manifest.partitionTable.partitions}
-        />
+      {partitions.length > 0 && (
+        <PartitionTable label="Partitions in the image" partitions={partitions} />
       )}
       <p className="inline-actions">
         {info.checkable !== 'none' && !verifyJobId && (

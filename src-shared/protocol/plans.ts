@@ -54,6 +54,23 @@ export const MountedPartSchema = z.object({
 });
 export type MountedPart = z.infer<typeof MountedPartSchema>;
 
+/** A drive's partition table as read from the drive's own bytes (the parser the Drives screen's
+ *  plan uses too), not from the kernel's partition nodes: the kernel does not scan every
+ *  device (loop devices), so "no nodes" is not "no partitions". */
+export const TableFactsSchema = z.discriminatedUnion('state', [
+  /** A table was read: its kind and how many partitions it lists (0: an empty table). */
+  z.object({
+    state: z.literal('read'),
+    type: z.enum(['gpt', 'mbr']),
+    partitions: z.number().int().min(0),
+  }),
+  /** The bytes were read and hold no partition table. */
+  z.object({ state: z.literal('none') }),
+  /** The table could not be read, or is there but cannot be believed; why, in words. */
+  z.object({ state: z.literal('unreadable'), why: text }),
+]);
+export type TableFacts = z.infer<typeof TableFactsSchema>;
+
 /** What a restore would write to, for the plan, the confirmation and the UI. */
 export const TargetDescriptionSchema = z.object({
   path,
@@ -64,8 +81,11 @@ export const TargetDescriptionSchema = z.object({
   size: bytes.nullable(),
   exists: z.boolean(),
   model: text.optional(),
-  /** Kernel names of the device's partitions. */
+  /** Kernel names of the device's partition nodes (for mount checks; not a count of its
+   *  partitions: see `table`). */
   partitions: z.array(text),
+  /** A device's partition table, read from its bytes; absent for a file. */
+  table: TableFactsSchema.optional(),
   /** Its partitions (or itself) that are mounted or used as swap now. */
   mounted: z.array(MountedPartSchema),
   /** Whole disks it is (for a device), by kernel name. */

@@ -40,7 +40,9 @@ export async function usedBlockMap(
 }
 
 /** Raw mode: every byte is read, and the partition table is still recorded (a restore onto a
- *  smaller drive needs to know where the partitions end). */
+ *  smaller drive needs to know where the partitions end), with what each partition holds as
+ *  far as its filesystem can be read (which filesystem, its label, how much it uses): the
+ *  facts an image shows, whatever was copied. */
 export async function rawBlockMapWithTable(
   readDrive: ReadAt,
   size: number,
@@ -49,17 +51,11 @@ export async function rawBlockMapWithTable(
   const read = withinDrive(readDrive, size);
   const table = await readPartitionTable(read, size, sectorSize);
   if (!table || 'distrust' in table) return rawBlockMap(size);
-  const partitions: Partition[] = table.partitions.map((found) => ({
-    index: found.index,
-    start: found.start,
-    size: found.size,
-    type: found.type,
-    ...(found.name ? { name: found.name } : {}),
-    ...(found.uuid ? { uuid: found.uuid } : {}),
-    filesystem: null,
-    mode: 'raw',
-    reason: 'raw mode',
-  }));
+  const partitions: Partition[] = [];
+  for (const found of table.partitions) {
+    const { partition } = await partitionRow(read, found);
+    partitions.push({ ...partition, mode: 'raw', reason: 'raw mode' });
+  }
   return { ...rawBlockMap(size), partitionTable: { ...table.header, partitions } };
 }
 

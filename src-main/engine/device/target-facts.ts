@@ -15,6 +15,7 @@ export interface DeviceFacts {
   /** Kernel name: "sdb", "loop3". */
   name: string;
   size: number;
+  logicalSectorSize: number;
   readOnly: boolean;
   model?: string;
   /** Kernel names of its partitions. */
@@ -46,6 +47,7 @@ export async function deviceFacts(path: string): Promise<DeviceFacts> {
   return {
     name: device.name,
     size: device.size,
+    logicalSectorSize: device.logicalSectorSize,
     readOnly: device.readOnly,
     ...(device.model ? { model: device.model } : {}),
     partitions: device.partitions,

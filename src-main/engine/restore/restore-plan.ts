@@ -18,6 +18,7 @@ import {
   type TargetFacts,
 } from '../../../src-shared/target-rules.js';
 import { formatBytes } from '../../../src-shared/units.js';
+import { tableWords } from '../device/drive-table.js';
 import { pathsOnDevice, runsSystem } from '../device/target-facts.js';
 import { errorFromInfo } from '../errors.js';
 import type { OpenedImage } from '../format/image-layout.js';
@@ -48,11 +49,10 @@ export function describeErase(target: TargetDescription): string {
   if (target.kind === 'file') {
     return target.exists ? `the file ${target.path}` : `nothing (${target.path} is a new file)`;
   }
-  const parts = target.partitions.length;
   const details = [
     formatBytes(target.size ?? 0),
     target.model,
-    parts > 0 ? `${parts} partition${parts === 1 ? '' : 's'}` : 'no partitions',
+    target.table ? tableWords(target.table) : 'its partition table was not read',
   ].filter(Boolean);
   return `everything on ${target.path} (${details.join(', ')})`;
 }

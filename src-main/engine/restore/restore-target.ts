@@ -8,6 +8,7 @@ import { open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { promisify } from 'node:util';
 import type { TargetDescription } from '../../../src-shared/protocol/plans.js';
+import { driveTableFacts } from '../device/drive-table.js';
 import { deviceFacts } from '../device/target-facts.js';
 import { SpillwayError } from '../errors.js';
 import { BackgroundFlush } from '../io/background-flush.js';
@@ -53,6 +54,7 @@ export async function describeTarget(path: string): Promise<TargetDescription> {
     exists: true,
     ...(device.model ? { model: device.model } : {}),
     partitions: device.partitions,
+    table: await driveTableFacts(path, device.size, device.logicalSectorSize),
     mounted: device.mounted,
     disks: device.disks,
     ...(device.backingFile ? { backingFile: device.backingFile } : {}),
