@@ -219,6 +219,7 @@ function LayoutBar(props: { label: string; width: number; size: number; segments
               title={`${s.index} ${s.filesystem ?? ''} ${formatBytes(s.size)}`}
             >
               {s.index}
+              {s.filesystem ? ` ${s.filesystem}` : ''}
             </li>
           ))}
         </ul>
