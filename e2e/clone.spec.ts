@@ -144,4 +144,16 @@ test('a clone through the wizard onto a drive twice the size grows ext4', async 
   expect(now[1]!.start + now[1]!.size).toBe(now[2]!.start);
   expect(now[2]!.size).toBe(old[2]!.size);
   expect(await sha256(src.path)).toBe(before);
+
+  // The history lists it, from the drive copied onto the other.
+  await page.getByRole('button', { name: 'Done' }).click();
+  await page.getByRole('navigation').getByRole('button', { name: 'Images' }).click();
+  await page.getByText(/^Jobs run \(\d+\)$/).click();
+  const entry = page
+    .getByRole('list', { name: 'History' })
+    .getByRole('listitem')
+    .filter({ hasText: /^Clone / });
+  await expect(entry).toContainText(drivePath(src.path));
+  await expect(entry).toContainText(drivePath(`onto ${dst.path}`));
+  await expect(entry).toContainText('done');
 });
