@@ -1,5 +1,5 @@
 // The window's content: connects to the API once, then the screens — Drives, Back up,
-// Restore, Images — under one navigation bar, and Browse files, opened from an image.
+// Restore, Clone, Images — under one navigation bar, and Browse files, opened from an image.
 
 import { useEffect, useState } from 'react';
 import type { ApiClient } from '../src-shared/api-client.js';
@@ -7,6 +7,7 @@ import { ApiProvider } from './api/api-context.js';
 import { connect, type Transport } from './api/connect.js';
 import { BackupWizard } from './backup/BackupWizard.js';
 import { BrowsePage } from './browse/BrowsePage.js';
+import { CloneWizard } from './clone/CloneWizard.js';
 import { ImagesPage } from './images/ImagesPage.js';
 import { SCREENS, SCREEN_TITLES, useNav } from './nav-store.js';
 import { DrivesPage } from './pages/DrivesPage.js';
@@ -54,6 +55,7 @@ export function Shell({ transport }: { transport: Transport }) {
         {screen === 'drives' && <DrivesPage />}
         {screen === 'backup' && <BackupWizard />}
         {screen === 'restore' && <RestoreWizard />}
+        {screen === 'clone' && <CloneWizard />}
         {screen === 'images' && <ImagesPage />}
         {screen === 'browse' && <BrowsePage />}
       </main>

@@ -4,7 +4,7 @@
 
 import { create } from 'zustand';
 
-export const SCREENS = ['drives', 'backup', 'restore', 'images'] as const;
+export const SCREENS = ['drives', 'backup', 'restore', 'clone', 'images'] as const;
 export type Screen = (typeof SCREENS)[number] | 'browse';
 
 export const SCREEN_TITLES: Record<Screen, string> = {
@@ -12,6 +12,7 @@ export const SCREEN_TITLES: Record<Screen, string> = {
   drives: 'Drives',
   backup: 'Back up',
   restore: 'Restore',
+  clone: 'Clone',
   images: 'Images',
 };
 

@@ -14,6 +14,8 @@ import { CODEC_NAMES } from './manifest.js';
 import { JOB_KINDS, JobEventSchema, type JobEvent } from './protocol/events.js';
 import {
   BackupPlanSchema,
+  ClonePlanSchema,
+  GrowChoiceSchema,
   ImageInfoSchema,
   MountedPartSchema,
   RestorePlanSchema,
@@ -84,6 +86,23 @@ export const RestoreParamsSchema = z.object({
 });
 export type RestoreParams = z.infer<typeof RestoreParamsSchema>;
 
+export const CloneParamsSchema = z.object({
+  /** The drive copied (only read). */
+  source: path,
+  /** The drive written: everything on it is replaced. */
+  target: path,
+  /** The target's name as the user typed it: the clone runs only if it matches the plan's. */
+  confirmName: z.string().max(4096),
+  /** The target as the plan showed it to the user (as for a restore). */
+  expect: z.object({ size: bytes.nullable(), model: text.optional() }).optional(),
+  /** On a larger drive, the partition that grows (default: the largest data one). */
+  grow: GrowChoiceSchema.optional(),
+  /** New disk and partition identifiers, so both drives can be attached at once. */
+  newIds: z.boolean().optional(),
+  readBack: z.boolean().optional(),
+});
+export type CloneParams = z.infer<typeof CloneParamsSchema>;
+
 export const VerifyParamsSchema = z.object({ image: path });
 export type VerifyParams = z.infer<typeof VerifyParamsSchema>;
 
@@ -127,6 +146,12 @@ export const READING_CALLS = [
   z.object({
     method: z.literal('planRestore'),
     params: z.object({ image: path, target: path }),
+  }),
+  /** What a clone of one drive onto another would copy, where its partitions would go, and
+   *  every reason not to. */
+  z.object({
+    method: z.literal('planClone'),
+    params: z.object({ source: path, target: path, grow: GrowChoiceSchema.optional() }),
   }),
   z.object({
     method: z.literal('sampleCompression'),
@@ -175,6 +200,7 @@ export const CallSchema = z.discriminatedUnion('method', [
   }),
   z.object({ method: z.literal('startBackup'), params: BackupParamsSchema }),
   z.object({ method: z.literal('startRestore'), params: RestoreParamsSchema }),
+  z.object({ method: z.literal('startClone'), params: CloneParamsSchema }),
   z.object({ method: z.literal('startVerify'), params: VerifyParamsSchema }),
   z.object({ method: z.literal('startExtract'), params: ExtractParamsSchema }),
   z.object({ method: z.literal('cancel'), params: z.object({ jobId: z.string().max(64) }) }),
@@ -266,9 +292,9 @@ export const HistoryEntrySchema = z.object({
   startedAt: z.number(),
   endedAt: z.number(),
   outcome: z.enum(['done', 'failed', 'cancelled']),
-  /** The drive or file read (backup); the image (restore, verify). */
+  /** The drive or file read (backup, clone); the image (restore, verify). */
   source: text,
-  /** The image made (backup); the drive or file written (restore); null for verify. */
+  /** The image made (backup); the drive or file written (restore, clone); null for verify. */
   destination: text.nullable(),
   /** Uncompressed bytes, bytes of the image, and their ratio, when known. */
   size: bytes.nullable(),
@@ -439,8 +465,10 @@ export const RESULT_SCHEMAS = {
   planBackup: BackupPlanSchema,
   inspectImage: ImageInfoSchema,
   planRestore: RestorePlanSchema,
+  planClone: ClonePlanSchema,
   startBackup: StartedJobSchema,
   startRestore: StartedJobSchema,
+  startClone: StartedJobSchema,
   startVerify: StartedJobSchema,
   startExtract: StartedJobSchema,
   listPartitions: PartitionListingSchema,

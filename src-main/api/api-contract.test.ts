@@ -13,7 +13,7 @@ import type { JobEvent } from '../../src-shared/protocol/events.js';
 import { createApiClient, type ApiClient } from '../../src-shared/api-client.js';
 import { webSocketClientLink } from '../../src-shared/websocket-link.js';
 import { openHistory } from '../store/history-store.js';
-import { randomFile } from '../test-support/fixtures.js';
+import { fixtureDisk, randomFile } from '../test-support/fixtures.js';
 import { attachLoop, detachAll } from '../test-support/loop-devices.js';
 import { portLink } from '../test-support/port-link.js';
 import { noLoopReason } from '../test-support/root.js';
@@ -242,6 +242,78 @@ describe.each(Object.entries(TRANSPORTS))('the API over %s', (_name, connect) =>
     expect(existsSync(image)).toBe(false);
     expect(await api.listImages({})).toMatchObject([{ path: image, exists: false }]);
   });
+
+  it.skipIf(noLoopReason)(
+    `plans a clone, refuses an unconfirmed one, and clones onto a larger drive (${noLoopReason ?? 'root'})`,
+    async () => {
+      const disk = await fixtureDisk({ sizeMiB: 160 });
+      const file = join(dir.path, 'clone-target.bin');
+      await writeFile(file, '');
+      await truncate(file, 320 * 2 ** 20);
+      const source = await attachLoop(disk, { readOnly: true, partitions: true });
+      const target = await attachLoop(file, { partitions: true });
+      try {
+        const sourceHash = await sh(`sha256sum ${q(source.path)}`);
+        // The source itself, and a file, are refused in the plan.
+        const self = await api.planClone({ source: source.path, target: source.path });
+        expect(self.refusals.map((r) => r.code)).toContain('destination-on-source');
+        const onFile = await api.planClone({ source: source.path, target: file });
+        expect(onFile.refusals[0]).toMatchObject({ code: 'usage' });
+
+        // Onto a drive twice the size: ext4 (2) grows, the swap (3) moves to the end.
+        const plan = await api.planClone({ source: source.path, target: target.path });
+        expect(plan.refusals).toEqual([]);
+        expect(plan.target.name).toBe(target.path.replace('/dev/', ''));
+        expect(plan.source.partitionTable?.partitions.map((p) => p.index)).toEqual([1, 2, 3]);
+        expect(plan.layout).toMatchObject({ kind: 'grow', grown: 2 });
+        const placed = plan.layout?.kind === 'grow' ? plan.layout.partitions : [];
+        expect(placed[2]!.newStart).toBeGreaterThan(placed[2]!.start);
+        expect(placed[1]!.newSize).toBeGreaterThan(placed[1]!.size);
+        expect(
+          await api.planClone({ source: source.path, target: target.path, grow: 'none' }),
+        ).toMatchObject({ layout: { kind: 'keep', why: 'no-grow' } });
+
+        const refused = await api.startClone({
+          source: source.path,
+          target: target.path,
+          confirmName: 'sdz',
+        });
+        expect((await jobEnd(api, refused.jobId)).at(-1)).toMatchObject({
+          type: 'error',
+          error: { code: 'not-confirmed' },
+        });
+        // Nothing was written: the target's first MiB is still zeros.
+        expect((await sh(`head -c 1048576 ${q(target.path)} | tr -d '\\0' | wc -c`)).trim()).toBe(
+          '0',
+        );
+
+        const cloned = await api.startClone({
+          source: source.path,
+          target: target.path,
+          confirmName: plan.target.name,
+          expect: { size: plan.target.size },
+        });
+        expect((await jobEnd(api, cloned.jobId)).at(-1)).toMatchObject({
+          type: 'done',
+          result: {
+            kind: 'clone',
+            readBack: true,
+            layout: { grown: { partition: 2, tool: 'resize2fs' }, moved: [3] },
+          },
+        });
+        expect(await sh(`sha256sum ${q(source.path)}`)).toBe(sourceHash);
+        const clones = (await api.listHistory({})).filter((h) => h.kind === 'clone');
+        expect(clones.map((h) => [h.outcome, h.source, h.destination])).toEqual([
+          ['failed', source.path, target.path],
+          ['done', source.path, target.path],
+        ]);
+        expect(clones[1]!.verified).toBe(true);
+      } finally {
+        await target.detach();
+        await source.detach();
+      }
+    },
+  );
 
   it('samples compression, checks a destination and lists a folder', async () => {
     const source = join(dir.path, 'half-zero.bin');

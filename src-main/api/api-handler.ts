@@ -117,6 +117,7 @@ export function createApiHandler(
       case 'planBackup':
       case 'inspectImage':
       case 'planRestore':
+      case 'planClone':
       case 'sampleCompression':
       case 'checkDestination':
       case 'listFolder':
@@ -147,6 +148,8 @@ export function createApiHandler(
       }
       case 'startRestore':
         return startJob({ kind: 'restore', params: request.params });
+      case 'startClone':
+        return startJob({ kind: 'clone', params: request.params });
       case 'startVerify':
         return startJob({ kind: 'verify', params: request.params });
       case 'startExtract':

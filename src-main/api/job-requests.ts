@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import {
   BackupParamsSchema,
+  CloneParamsSchema,
   ExtractParamsSchema,
   READING_CALLS,
   RestoreParamsSchema,
@@ -12,6 +13,8 @@ import {
 } from '../../src-shared/api.js';
 import type { JobResult } from '../../src-shared/protocol/events.js';
 import { planBackup } from '../engine/backup/plan-backup.js';
+import { clone } from '../engine/clone/clone.js';
+import { planCloneOf } from '../engine/clone/clone-plan.js';
 import { BrowserCache } from '../engine/browse/browser-cache.js';
 import { findInImage, imageFolder, partitionListing } from '../engine/browse/image-questions.js';
 import { sampleCompression } from '../engine/sample/sample-compression.js';
@@ -37,6 +40,7 @@ import {
 export const JobRequestSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('backup'), params: BackupParamsSchema }),
   z.object({ kind: z.literal('restore'), params: RestoreParamsSchema }),
+  z.object({ kind: z.literal('clone'), params: CloneParamsSchema }),
   z.object({ kind: z.literal('verify'), params: VerifyParamsSchema }),
   z.object({ kind: z.literal('extract'), params: ExtractParamsSchema }),
 ]);
@@ -89,6 +93,24 @@ export function runJobRequest(request: JobRequest, context: JobContext): Promise
           ...(checkForeignFirst !== undefined ? { checkForeignFirst } : {}),
           // Only what the user typed can confirm: the target's name as the plan shows it
           // ("sdb", or a file's name). Checked here, where the writing happens.
+          confirm: async (plan) => {
+            if (expect) checkSameTarget(plan.target, expect);
+            return confirmName === plan.target.name;
+          },
+        },
+        context,
+      );
+    }
+    case 'clone': {
+      const { source, target, confirmName, expect, grow, newIds, readBack } = request.params;
+      return clone(
+        {
+          source,
+          target,
+          ...(grow !== undefined ? { grow } : {}),
+          ...(newIds !== undefined ? { newIds } : {}),
+          ...(readBack !== undefined ? { readBack } : {}),
+          // As for a restore: only the target's name as the user typed it confirms.
           confirm: async (plan) => {
             if (expect) checkSameTarget(plan.target, expect);
             return confirmName === plan.target.name;
@@ -151,6 +173,10 @@ export async function answerQuestion(question: Question): Promise<unknown> {
       return planBackup(question.params.source);
     case 'inspectImage':
       return inspectImage(question.params.image);
+    case 'planClone': {
+      const { source, target, grow } = question.params;
+      return planCloneOf(source, target, grow ?? 'largest');
+    }
     case 'planRestore': {
       const image = await openImage(question.params.image);
       try {

@@ -25,9 +25,11 @@ export function historyEntry(
       ? { source: request.params.source, destination: request.params.destination }
       : request.kind === 'restore'
         ? { source: request.params.image, destination: request.params.target }
-        : request.kind === 'extract'
-          ? { source: request.params.image, destination: request.params.destination }
-          : { source: request.params.image, destination: null };
+        : request.kind === 'clone'
+          ? { source: request.params.source, destination: request.params.target }
+          : request.kind === 'extract'
+            ? { source: request.params.image, destination: request.params.destination }
+            : { source: request.params.image, destination: null };
   if (end.type === 'error') {
     return {
       ...base,

@@ -22,6 +22,7 @@ const KIND_WORDS = {
   restore: 'Restore',
   verify: 'Verify',
   extract: 'Files copied',
+  clone: 'Clone',
 } as const;
 
 export function ImagesPage() {
@@ -86,7 +87,9 @@ function HistoryLine({ entry }: { entry: HistoryEntry }) {
         {' '}
         {new Date(entry.endedAt).toLocaleString()} ·{' '}
         {formatDuration((entry.endedAt - entry.startedAt) / 1000)}
-        {entry.kind === 'restore' && entry.destination && ` · onto ${entry.destination}`}
+        {(entry.kind === 'restore' || entry.kind === 'clone') &&
+          entry.destination &&
+          ` · onto ${entry.destination}`}
       </span>{' '}
       <span className={`state ${entry.outcome}`}>{outcome}</span>
     </li>

@@ -17,7 +17,11 @@ import { disksUnderPath } from '../device/mounts.js';
 import { planLayout } from '../layout/plan-layout.js';
 import { totalLength } from '../ranges.js';
 import { describeErase, driveRefusals, layoutRefusal } from '../restore/restore-plan.js';
-import type { PositionedSource } from '../source/backup-source.js';
+import { readAtOf } from '../blockmap/read-source.js';
+import { usedBlockMap } from '../blockmap/used-block-map.js';
+import { SpillwayError } from '../errors.js';
+import { describeTarget } from '../restore/restore-target.js';
+import { openBackupSource, type PositionedSource } from '../source/backup-source.js';
 
 const real = (path: string) => realpath(path).catch(() => path);
 
@@ -96,4 +100,33 @@ export async function planClone(
     refusals,
     layout,
   };
+}
+
+/**
+ * The plan of a clone, asked before one starts (the app's layout step): the source is opened
+ * read-only, its filesystems read for what they use, and closed again.
+ */
+export async function planCloneOf(
+  sourcePath: string,
+  targetPath: string,
+  grow: GrowChoice,
+): Promise<ClonePlan> {
+  const opened = await openBackupSource(sourcePath);
+  try {
+    if (opened.type !== 'positioned') {
+      throw new SpillwayError('usage', 'A clone reads a drive or a file, not a stream.');
+    }
+    const map = await usedBlockMap(
+      readAtOf(opened),
+      opened.info.size,
+      opened.info.logicalSectorSize,
+    );
+    const [sourceFacts, target] = await Promise.all([
+      describeTarget(sourcePath),
+      describeTarget(targetPath),
+    ]);
+    return await planClone(opened, sourceFacts, map, target, grow);
+  } finally {
+    await opened.close();
+  }
 }
