@@ -1,0 +1,108 @@
+// Plans per drive, end to end in real Chromium against `spillway ui` (browser mode), on a
+// loop device this test attaches: a backup through the wizard with "Remember these settings
+// for this drive"; the server stopped and started again over the same data folder (the plan
+// survives); then "Back up now" on the Drives screen, one click: a second image of the drive,
+// verified, listed under Images.
+
+import { existsSync } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { randomFile } from '../src-main/test-support/fixtures.js';
+import { attachLoop, detachAll, type LoopDevice } from '../src-main/test-support/loop-devices.js';
+import { noLoopReason } from '../src-main/test-support/root.js';
+import { q, sh } from '../src-main/test-support/shell.js';
+import { tempDir } from '../src-main/test-support/temp-dir.js';
+import { drivePath } from './drive-path.js';
+import { startUi, type UiServer } from './ui-server.js';
+
+test.describe.configure({ mode: 'serial' });
+test.skip(noLoopReason !== null, noLoopReason ?? '');
+
+let dir: Awaited<ReturnType<typeof tempDir>>;
+let ui: UiServer | undefined;
+let source: LoopDevice;
+let folder: string;
+
+test.beforeAll(async () => {
+  dir = await tempDir();
+  const file = join(dir.path, 'drive.bin');
+  await randomFile(file, 16 * 2 ** 20, 'e2e-plans');
+  source = await attachLoop(file);
+  folder = join(dir.path, 'images');
+  await mkdir(folder);
+});
+
+test.afterAll(async () => {
+  await ui?.stop();
+  detachAll();
+  await dir?.remove();
+});
+
+test('remember a drive’s settings, restart, then “Back up now” makes a verified image', async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  const data = join(dir.path, 'data');
+  ui = await startUi(data);
+  await page.goto(ui.url);
+  await page.getByLabel('Show all devices').check();
+  const drives = page.getByRole('list', { name: 'Drives' });
+  const row = drives.locator(':scope > li').filter({ hasText: drivePath(source.path) });
+  await expect(row).toBeVisible();
+  // No remembered settings yet: nothing to back up in one click.
+  await expect(row.getByRole('button', { name: 'Back up now' })).toHaveCount(0);
+
+  await page.getByRole('navigation').getByRole('button', { name: 'Back up' }).click();
+  const wizard = page.getByRole('region', { name: 'Back up a drive' });
+  const next = wizard.getByRole('button', { name: 'Next' });
+  await wizard.getByRole('radio', { name: new RegExp(source.path + '\\b') }).check();
+  await expect(next).toBeEnabled({ timeout: 30_000 });
+  await next.click();
+  await wizard.getByRole('radio', { name: /exact copy of every byte/ }).check();
+  await next.click();
+  await next.click();
+  await wizard.getByLabel('Folder for the image').fill(folder);
+  await expect(wizard.getByText(/free there/)).toBeVisible();
+  await next.click();
+  await wizard.getByLabel(/Remember these settings for this drive/).check();
+  await wizard.getByLabel('Images to keep').fill('5');
+  await wizard.getByRole('button', { name: 'Start backup' }).click();
+  await expect(page.getByText(/^Backup done: /)).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByText(/^Verified: the image is intact/)).toBeVisible({
+    timeout: 60_000,
+  });
+  const first = await readdir(folder);
+  expect(first).toHaveLength(1);
+
+  // A restart: the plan is in the data folder, not in the server's memory.
+  await ui.stop();
+  ui = await startUi(data);
+  await page.goto(ui.url);
+  const again = page
+    .getByRole('list', { name: 'Drives' })
+    .locator(':scope > li')
+    .filter({ hasText: drivePath(source.path) });
+  await expect(again.getByText(`Backs up to ${folder} (zstd level 3, every byte)`)).toBeVisible();
+  await again.getByRole('button', { name: 'Back up now' }).click();
+  // From the first image (verified, same codec, level and frame size): nothing changed, so
+  // every frame is taken from it; then verified.
+  await expect(again.getByText(/^Backup done: /)).toContainText(
+    `4 of 4 frames were unchanged and taken from ${join(folder, first[0]!)}`,
+    { timeout: 60_000 },
+  );
+  await expect(again.getByText(/^Backup done: /)).toContainText('Verified: the image is intact.');
+  const both = await readdir(folder);
+  expect(both).toHaveLength(2);
+  const made = join(
+    folder,
+    both.find((name) => name !== first[0])!,
+  );
+  await sh(`zstd -dc ${q(made)} | cmp - ${q(source.path)}`);
+
+  await page.getByRole('navigation').getByRole('button', { name: 'Images' }).click();
+  const images = page.getByRole('list', { name: `Images Made from ${source.path}` });
+  await expect(images.locator(':scope > li')).toHaveCount(2);
+  await expect(images.getByText(made)).toBeVisible();
+  expect(existsSync(made)).toBe(true);
+});
