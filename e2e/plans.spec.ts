@@ -23,10 +23,11 @@ let dir: Awaited<ReturnType<typeof tempDir>>;
 let ui: UiServer | undefined;
 let source: LoopDevice;
 let folder: string;
+let file: string;
 
 test.beforeAll(async () => {
   dir = await tempDir();
-  const file = join(dir.path, 'drive.bin');
+  file = join(dir.path, 'drive.bin');
   await randomFile(file, 16 * 2 ** 20, 'e2e-plans');
   source = await attachLoop(file);
   folder = join(dir.path, 'images');
@@ -105,4 +106,42 @@ test('remember a drive’s settings, restart, then “Back up now” makes a ver
   await expect(images.locator(':scope > li')).toHaveCount(2);
   await expect(images.getByText(made)).toBeVisible();
   expect(existsSync(made)).toBe(true);
+});
+
+test('a drive with remembered settings plugged in while the app runs gets the offer; another does not', async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  await page.goto(ui!.url);
+  const drives = page.getByRole('list', { name: 'Drives' });
+  const rowOf = (path: string) =>
+    drives.locator(':scope > li').filter({ hasText: drivePath(path) });
+  await expect(rowOf(source.path)).toBeVisible();
+  const offers = page.getByRole('list', { name: 'Drives plugged in' });
+  // Unplugged, and seen gone, then plugged in again (under whatever /dev name it gets), with
+  // a drive that has no remembered settings.
+  await source.detach();
+  await expect(rowOf(source.path)).toHaveCount(0);
+  await page.waitForTimeout(4000);
+  const otherFile = join(dir.path, 'other.bin');
+  await randomFile(otherFile, 8 * 2 ** 20, 'e2e-plans-other');
+  const other = await attachLoop(otherFile);
+  source = await attachLoop(file);
+  const offer = offers.getByRole('alert').filter({ hasText: drivePath(source.path) });
+  await expect(offer).toContainText(`Back up Loop device (${file}) (${source.path}) now?`, {
+    timeout: 20_000,
+  });
+  await expect(rowOf(other.path)).toBeVisible();
+  await page.waitForTimeout(4000);
+  await expect(offers.getByText(drivePath(other.path))).toHaveCount(0);
+  await expect(offers.getByRole('alert')).toHaveCount(1);
+
+  const before = (await readdir(folder)).length;
+  await offer.getByRole('button', { name: 'Back up now' }).click();
+  await expect(offers).toHaveCount(0);
+  await expect(rowOf(source.path).getByText(/^Backup done: /)).toContainText(
+    'Verified: the image is intact.',
+    { timeout: 60_000 },
+  );
+  expect(await readdir(folder)).toHaveLength(before + 1);
 });
