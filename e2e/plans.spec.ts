@@ -14,6 +14,7 @@ import { noLoopReason } from '../src-main/test-support/root.js';
 import { q, sh } from '../src-main/test-support/shell.js';
 import { tempDir } from '../src-main/test-support/temp-dir.js';
 import { drivePath } from './drive-path.js';
+import { shoot } from './screens.js';
 import { startUi, type UiServer } from './ui-server.js';
 
 test.describe.configure({ mode: 'serial' });
@@ -68,6 +69,7 @@ test('remember a drive’s settings, restart, then “Back up now” makes a ver
   await next.click();
   await wizard.getByLabel(/Remember these settings for this drive/).check();
   await wizard.getByLabel('Images to keep').fill('5');
+  await shoot(page, 'plans-1-remember');
   await wizard.getByRole('button', { name: 'Start backup' }).click();
   await expect(page.getByText(/^Backup done: /)).toBeVisible({ timeout: 60_000 });
   await expect(page.getByText(/^Verified: the image is intact/)).toBeVisible({
@@ -93,6 +95,7 @@ test('remember a drive’s settings, restart, then “Back up now” makes a ver
     { timeout: 60_000 },
   );
   await expect(again.getByText(/^Backup done: /)).toContainText('Verified: the image is intact.');
+  await shoot(page, 'plans-2-back-up-now');
   const both = await readdir(folder);
   expect(both).toHaveLength(2);
   const made = join(
@@ -127,14 +130,16 @@ test('a drive with remembered settings plugged in while the app runs gets the of
   await randomFile(otherFile, 8 * 2 ** 20, 'e2e-plans-other');
   const other = await attachLoop(otherFile);
   source = await attachLoop(file);
-  const offer = offers.getByRole('alert').filter({ hasText: drivePath(source.path) });
+  const offer = offers.getByRole('listitem').filter({ hasText: drivePath(source.path) });
   await expect(offer).toContainText(`Back up Loop device (${file}) (${source.path}) now?`, {
     timeout: 20_000,
   });
   await expect(rowOf(other.path)).toBeVisible();
   await page.waitForTimeout(4000);
   await expect(offers.getByText(drivePath(other.path))).toHaveCount(0);
-  await expect(offers.getByRole('alert')).toHaveCount(1);
+  await expect(offers.getByRole('listitem')).toHaveCount(1);
+  await expect(offer.getByRole('alert')).toBeVisible();
+  await shoot(page, 'plans-3-plug-in-offer');
 
   const before = (await readdir(folder)).length;
   await offer.getByRole('button', { name: 'Back up now' }).click();

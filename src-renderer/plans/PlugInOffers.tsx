@@ -21,8 +21,10 @@ export function PlugInOffers() {
   return (
     <ul className="offers" aria-label="Drives plugged in">
       {offers.map((drive) => (
-        <li key={drive.path} role="alert">
-          Back up {drive.description} ({drive.path}) now?{' '}
+        <li key={drive.path}>
+          <span role="alert">
+            Back up {drive.description} ({drive.path}) now?
+          </span>{' '}
           <button
             type="button"
             className="primary"
@@ -34,7 +36,7 @@ export function PlugInOffers() {
           >
             Back up now
           </button>{' '}
-          <button type="button" className="link" onClick={() => dismiss(drive)}>
+          <button type="button" onClick={() => dismiss(drive)}>
             Not now
           </button>
         </li>
