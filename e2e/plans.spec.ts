@@ -8,6 +8,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { WebSocket } from 'ws';
+import { createApiClient } from '../src-shared/api-client.js';
+import { webSocketClientLink } from '../src-shared/websocket-link.js';
 import { randomFile } from '../src-main/test-support/fixtures.js';
 import { attachLoop, detachAll, type LoopDevice } from '../src-main/test-support/loop-devices.js';
 import { noLoopReason } from '../src-main/test-support/root.js';
@@ -148,5 +151,39 @@ test('a drive with remembered settings plugged in while the app runs gets the of
     'Verified: the image is intact.',
     { timeout: 60_000 },
   );
+  expect(await readdir(folder)).toHaveLength(before + 1);
+});
+
+test('a drive whose settings say "without asking" is backed up when plugged in, with no offer', async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  // The choice as the wizard saves it, through the same API the page uses.
+  const url = new URL(ui!.url);
+  const ws = new WebSocket(`ws://${url.host}/api?token=${url.searchParams.get('token')}`, {
+    origin: url.origin,
+  });
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  const api = createApiClient(webSocketClientLink(ws));
+  const [plan] = await api.listPlans({});
+  await api.savePlan({ ...plan!, autoStart: true });
+  api.close();
+  ws.close();
+
+  await page.goto(ui!.url);
+  const drives = page.getByRole('list', { name: 'Drives' });
+  const rowOf = (path: string) =>
+    drives.locator(':scope > li').filter({ hasText: drivePath(path) });
+  await expect(rowOf(source.path)).toBeVisible();
+  const before = (await readdir(folder)).length;
+  await source.detach();
+  await expect(rowOf(source.path)).toHaveCount(0);
+  await page.waitForTimeout(4000);
+  source = await attachLoop(file);
+  await expect(rowOf(source.path).getByText(/^Backup done: /)).toContainText(
+    'Verified: the image is intact.',
+    { timeout: 60_000 },
+  );
+  await expect(page.getByRole('list', { name: 'Drives plugged in' })).toHaveCount(0);
   expect(await readdir(folder)).toHaveLength(before + 1);
 });

@@ -387,7 +387,7 @@ function TextSetting(props: {
 }
 
 function SummaryStep() {
-  const { draft, setVerifyAfter, setRemember, setKeep } = useBackupWizard();
+  const { draft, setVerifyAfter, setRemember, setKeep, setAutoStart } = useBackupWizard();
   const drives = useDrives((s) => s.drives);
   const listed = drives.some((d) => d.path === draft.source);
   const read = bytesToRead(draft);
@@ -454,6 +454,16 @@ function SummaryStep() {
               />{' '}
               images of this drive in {draft.folder || 'that folder'}. After “Back up now” makes a
               new one and it verifies, older ones there are deleted. Leave empty to keep them all.
+            </label>
+          )}
+          {draft.remember && (
+            <label className="choice">
+              <input
+                type="checkbox"
+                checked={draft.autoStart}
+                onChange={(e) => setAutoStart(e.target.checked)}
+              />
+              When this drive is plugged in while Spillway is open, back it up without asking
             </label>
           )}
         </fieldset>

@@ -54,6 +54,8 @@ export interface BackupDraft {
   remember: boolean;
   /** The plan's "keep the newest N images", as typed; empty keeps them all. */
   keep: string;
+  /** The plan's backup starts by itself when the drive is plugged in (else it is offered). */
+  autoStart: boolean;
 }
 
 export const DEFAULT_ADVANCED: AdvancedSettings = {
@@ -85,6 +87,7 @@ export function newBackupDraft(): BackupDraft {
     verifyAfter: true,
     remember: false,
     keep: '3',
+    autoStart: false,
   };
 }
 
@@ -107,7 +110,7 @@ export function drivePlanOf(draft: BackupDraft, drive: DriveIdentity): DrivePlan
     level: draft.level,
     mode: draft.mode,
     keep,
-    autoStart: false,
+    autoStart: draft.autoStart,
   };
 }
 

@@ -45,6 +45,7 @@ export interface BackupWizardState {
   setVerifyAfter(on: boolean): void;
   setRemember(on: boolean): void;
   setKeep(text: string): void;
+  setAutoStart(on: boolean): void;
   next(): void;
   back(): void;
   start(api: ApiClient): Promise<void>;
@@ -165,6 +166,7 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
     setVerifyAfter: (verifyAfter) => update({ verifyAfter }),
     setRemember: (remember) => update({ remember }),
     setKeep: (keep) => update({ keep }),
+    setAutoStart: (autoStart) => update({ autoStart }),
     next() {
       const { draft } = get();
       if (stepProblem(draft) === null) update({ step: nextStep(draft.step) });
