@@ -411,4 +411,57 @@ describe('plans per drive, and "Back up now"', () => {
       }
     },
   );
+  it.skipIf(noLoopReason)(
+    `says before a planned backup when the folder may be too small, and what keeping N frees (${noLoopReason ?? 'root'})`,
+    async () => {
+      const file = join(dir.path, 'roomy.bin');
+      await randomFile(file, 12 * 2 ** 20, 'roomy');
+      const folder = join(dir.path, 'small-folder');
+      await sh(`mkdir -p ${q(folder)}`);
+      // 36 MiB, of which a backup leaves 16 MiB unused: room for one image of this 12 MiB
+      // drive of random bytes, not two.
+      await sh(`mount -t tmpfs -o size=36m tmpfs ${q(folder)}`);
+      const loop = await attachLoop(file);
+      try {
+        const listed = (await api.listDrives({ all: true })).find((d) => d.path === loop.path)!;
+        await api.savePlan({
+          drive: listed.identity,
+          destination: folder,
+          codec: 'zstd',
+          level: 1,
+          mode: 'raw',
+          keep: 1,
+          autoStart: false,
+        });
+        const first = await api.backUpNow({ path: loop.path });
+        const firstEvents = await jobEnd(api, first.jobId);
+        expect(firstEvents.at(-1)).toMatchObject({ type: 'done' });
+        expect(firstEvents.some((e) => e.type === 'warning')).toBe(false);
+
+        // The note goes out as the job starts, before backUpNow answers: listen from before.
+        const all: Array<[string, JobEvent]> = [];
+        const stop = api.onJobEvent((id, event) => all.push([id, event]));
+        const second = await api.backUpNow({ path: loop.path });
+        await jobEnd(api, second.jobId);
+        stop();
+        const events = all.filter(([id]) => id === second.jobId).map(([, event]) => event);
+        expect(events).toContainEqual(
+          expect.objectContaining({
+            type: 'warning',
+            message: expect.stringMatching(
+              /has 24\.\d+ MiB free, of which a backup leaves 16\.0 MiB unused, and this drive's last image took 12\.\d+ MiB: the new one may not fit\. Once it is made and verified, deleting this drive's oldest images there frees 12\.\d+ MiB\./,
+            ) as unknown,
+          }),
+        );
+        // However the second ended, the first is still there unless the second verified.
+        const end = events.at(-1);
+        const verified =
+          end?.type === 'done' && end.result.kind === 'backup' && end.result.planned?.verified;
+        expect(existsSync(first.image)).toBe(!verified);
+      } finally {
+        await loop.detach();
+        await sh(`umount ${q(folder)}`);
+      }
+    },
+  );
 });

@@ -22,6 +22,12 @@ import { silentLogger, type Logger } from '../log/logger.js';
 
 type EndEvent = DoneEvent | ErrorEvent;
 
+/** The size of the volume holding `folder`; 0 when it cannot be told from here. */
+async function volumeBytes(folder: string): Promise<number> {
+  const fs = await statfs(folder).catch(() => null);
+  return fs ? fs.blocks * fs.bsize : 0;
+}
+
 /** What a job is beside its request: the listed drive it reads, and its plan when planned. */
 interface JobContext {
   drive?: DriveIdentity;
@@ -36,8 +42,11 @@ import { imageRecords } from '../store/image-records.js';
 import type { HistoryStore } from '../store/history-store.js';
 import type { PlanStore } from '../store/plan-store.js';
 import { afterPlannedBackup } from '../plans/after-backup.js';
-import { lastVerifiedImage } from '../plans/drive-images.js';
-import type { FolderListing } from '../../src-shared/api.js';
+import { keptImages, lastVerifiedImage } from '../plans/drive-images.js';
+import { spaceNote } from '../plans/space-note.js';
+import { destinationReserve } from '../engine/backup/destination-space.js';
+import { statfs } from 'node:fs/promises';
+import type { DestinationCheck, FolderListing } from '../../src-shared/api.js';
 import type { SettingsStore } from '../store/settings-store.js';
 import type { JobRequest } from './job-requests.js';
 import type { JobRunner } from './job-runner.js';
@@ -182,6 +191,21 @@ export function createApiHandler(
       drive.description,
     );
     const image = join(plan.destination, name);
+    // Room for an image like the last one (measured before this one writes)? If not, say so,
+    // and what keeping the last N will free once the new one verified.
+    const check = (await backend.runner
+      .ask({ method: 'checkDestination', params: { folder: plan.destination } })
+      .catch(() => null)) as DestinationCheck | null;
+    const note =
+      check?.usable === true
+        ? spaceNote({
+            folder: plan.destination,
+            free: check.free,
+            reserve: destinationReserve(await volumeBytes(plan.destination)),
+            images: keptImages(present, drive.identity),
+            keep: plan.keep,
+          })
+        : null;
     const { spillDir } = await backend.settings.get();
     const started = await startJob(
       {
@@ -198,6 +222,12 @@ export function createApiHandler(
       },
       { drive: drive.identity, plan },
     );
+    if (note !== null && jobs.has(started.jobId)) {
+      send({
+        jobId: started.jobId,
+        event: { type: 'warning', t: Date.now(), job: 'backup', message: note },
+      });
+    }
     return { ...started, image, base };
   };
 
