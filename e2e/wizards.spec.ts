@@ -148,7 +148,7 @@ test('a backup through the wizard: live figures rise, the spill fills, the image
   await shoot(page, '08-backup-done');
   image = join(dir.path, 'images', (await sh(`ls ${q(join(dir.path, 'images'))}`)).trim());
   // Named after the drive (what the list calls it), not "loop2".
-  expect(image).toMatch(/\/Loop-device-\d{4}-\d\d-\d\d\.img\.zst$/);
+  expect(image).toMatch(/\/Loop-device-\d{4}-\d\d-\d\d-\d{4}\.img\.zst$/);
   // The real zstd reads it back as the drive, byte for byte.
   await sh(`zstd -dc ${q(image)} | cmp - ${q(source.path)}`);
 });
