@@ -195,6 +195,7 @@ export function createApiHandler(
     // and what keeping the last N will free once the new one verified.
     const check = (await backend.runner
       .ask({ method: 'checkDestination', params: { folder: plan.destination } })
+      // A folder that cannot be checked gets no note: the backup's own checks say why.
       .catch(() => null)) as DestinationCheck | null;
     const note =
       check?.usable === true

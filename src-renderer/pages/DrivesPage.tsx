@@ -22,6 +22,7 @@ export function DrivesPage() {
   const { drives, showAll, loading, error, setShowAll } = useLiveDrives(api);
   const { plans, load } = usePlans();
   useEffect(() => {
+    // Without the plans the rows just lack "Back up now"; the plug-in watch loads them again.
     void load(api).catch(() => {});
   }, [api, load]);
 

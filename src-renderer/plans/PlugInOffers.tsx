@@ -13,8 +13,11 @@ export function PlugInOffers() {
   const backUpNow = usePlans((s) => s.backUpNow);
   const go = useNav((s) => s.go);
   useEffect(() => {
-    void look(api).catch(() => {});
-    const timer = setInterval(() => void look(api).catch(() => {}), PLUG_IN_POLL_MS);
+    // A look that fails (the server restarting) is tried again at the next tick; the Drives
+    // screen shows listing errors itself.
+    const tryLook = () => void look(api).catch(() => {});
+    tryLook();
+    const timer = setInterval(tryLook, PLUG_IN_POLL_MS);
     return () => clearInterval(timer);
   }, [api, look]);
   if (offers.length === 0) return null;
