@@ -11,6 +11,7 @@ import { CloneWizard } from './clone/CloneWizard.js';
 import { ImagesPage } from './images/ImagesPage.js';
 import { SCREENS, SCREEN_TITLES, useNav } from './nav-store.js';
 import { DrivesPage } from './pages/DrivesPage.js';
+import { PlugInOffers } from './plans/PlugInOffers.js';
 import { RestoreWizard } from './restore/RestoreWizard.js';
 
 export function App() {
@@ -52,6 +53,7 @@ export function Shell({ transport }: { transport: Transport }) {
         ))}
       </nav>
       <main data-transport={transport}>
+        <PlugInOffers />
         {screen === 'drives' && <DrivesPage />}
         {screen === 'backup' && <BackupWizard />}
         {screen === 'restore' && <RestoreWizard />}

@@ -9,6 +9,7 @@
 
 import { z } from 'zod';
 import { ALL_LEVELS } from './codec-facts.js';
+import { DriveIdentitySchema, DrivePlanSchema } from './drive-plan.js';
 import { ErrorInfoSchema } from './errors.js';
 import { CODEC_NAMES } from './manifest.js';
 import { JOB_KINDS, JobEventSchema, type JobEvent } from './protocol/events.js';
@@ -213,6 +214,14 @@ export const CallSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('listImages'), params: z.object({}) }),
   z.object({ method: z.literal('getSettings'), params: z.object({}) }),
   z.object({ method: z.literal('updateSettings'), params: SettingsSchema.partial() }),
+  /** Plans per drive (src-shared/drive-plan.ts): every one, one drive's, save, delete. */
+  z.object({ method: z.literal('listPlans'), params: z.object({}) }),
+  z.object({ method: z.literal('getPlan'), params: z.object({ drive: DriveIdentitySchema }) }),
+  z.object({ method: z.literal('savePlan'), params: DrivePlanSchema }),
+  z.object({ method: z.literal('deletePlan'), params: z.object({ drive: DriveIdentitySchema }) }),
+  /** Backs up a listed drive (by its path now) with its plan's settings, from its last
+   *  verified image when that can serve; then verifies the new image and keeps the last N. */
+  z.object({ method: z.literal('backUpNow'), params: z.object({ path }) }),
 ]);
 export type Call = z.infer<typeof CallSchema>;
 export type Method = Call['method'];
@@ -280,6 +289,8 @@ export const DriveSchema = z.object({
   /** A loop, RAM or other virtual device. */
   virtual: z.boolean(),
   mountpoints: z.array(text),
+  /** What it is known by across plug-ins: its plan's key. */
+  identity: DriveIdentitySchema,
   cautions: z.array(CautionSchema),
   /** No cautions: it may be offered as a restore target. */
   canRestoreTo: z.boolean(),
@@ -303,6 +314,10 @@ export const HistoryEntrySchema = z.object({
   /** true: verified or read back intact; false: damage found; null: not checked. */
   verified: z.boolean().nullable(),
   error: ErrorInfoSchema.nullable(),
+  /** The drive a backup read, when it was a listed drive: its images are found by this. */
+  drive: DriveIdentitySchema.optional(),
+  /** Images of the drive a planned backup deleted once its new image verified (keep last N). */
+  deleted: z.array(path).optional(),
 });
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 
@@ -329,6 +344,8 @@ export const ImageRecordSchema = z.object({
   lastUsedAt: z.number(),
   /** Whether the file is there now: false when it was deleted or moved; null unknown. */
   exists: z.boolean().nullable(),
+  /** The drive it was made from, when that was a listed drive. */
+  drive: DriveIdentitySchema.optional(),
 });
 export type ImageRecord = z.infer<typeof ImageRecordSchema>;
 
@@ -485,6 +502,15 @@ export const RESULT_SCHEMAS = {
   listImages: z.array(ImageRecordSchema),
   getSettings: SettingsSchema,
   updateSettings: SettingsSchema,
+  listPlans: z.array(DrivePlanSchema),
+  getPlan: DrivePlanSchema.nullable(),
+  savePlan: DrivePlanSchema,
+  deletePlan: z.object({ deleted: z.boolean() }),
+  backUpNow: StartedJobSchema.extend({
+    image: path,
+    /** The earlier image offered as base (the engine may still refuse it, and says why). */
+    base: path.nullable(),
+  }),
 } as const satisfies Record<Method, z.ZodType>;
 export type ResultOf<M extends Method> = z.infer<(typeof RESULT_SCHEMAS)[M]>;
 export const METHODS = Object.keys(RESULT_SCHEMAS) as Method[];

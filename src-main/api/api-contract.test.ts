@@ -354,3 +354,186 @@ describe.each(Object.entries(TRANSPORTS))('the API over %s', (_name, connect) =>
     });
   });
 });
+
+describe('plans per drive, and "Back up now"', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let backend: ApiBackend;
+  let connection: Connection;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    backend = appBackend(join(dir.path, 'data'), lazyHelperRunner());
+    connection = await TRANSPORTS['IPC (structured clones over a MessageChannel)']!(backend);
+    api = connection.api;
+  });
+
+  afterAll(async () => {
+    await connection?.close();
+    await backend?.runner.close();
+    detachAll();
+    await dir?.remove();
+  });
+
+  it('saves, lists, gets and deletes a plan; plans survive a restart', async () => {
+    const drive = { serial: 'S6XNNS0T123', model: 'Samsung T7', size: 500e9 };
+    const plan = {
+      drive,
+      destination: dir.path,
+      codec: 'zstd' as const,
+      level: 3,
+      mode: 'used' as const,
+      keep: 2,
+      autoStart: false,
+    };
+    expect(await api.getPlan({ drive })).toBeNull();
+    expect(await api.savePlan(plan)).toEqual(plan);
+    expect(await api.getPlan({ drive })).toEqual(plan);
+    expect(await appBackend(join(dir.path, 'data')).plans.list()).toEqual([plan]);
+    // Another size is another drive.
+    expect(await api.getPlan({ drive: { ...drive, size: 1e12 } })).toBeNull();
+    expect(await api.deletePlan({ drive })).toEqual({ deleted: true });
+    expect(await api.deletePlan({ drive })).toEqual({ deleted: false });
+    expect(await api.listPlans({})).toEqual([]);
+    await expect(api.savePlan({ ...plan, keep: 0 })).rejects.toMatchObject({
+      info: { code: 'usage' },
+    });
+  });
+
+  it.skipIf(noLoopReason)(
+    `backs up a drive with its plan, from its last verified image when it can serve (${noLoopReason ?? 'root'})`,
+    async () => {
+      const file = join(dir.path, 'planned.bin');
+      await randomFile(file, 8 * 2 ** 20, 'planned');
+      const loop = await attachLoop(file);
+      try {
+        const listed = (await api.listDrives({ all: true })).find((d) => d.path === loop.path)!;
+        expect(listed.identity).toEqual({
+          serial: null,
+          model: expect.stringContaining(file) as unknown,
+          size: 8 * 2 ** 20,
+        });
+        await expect(api.backUpNow({ path: loop.path })).rejects.toMatchObject({
+          info: { code: 'not-found' },
+        });
+        const folder = join(dir.path, 'plan-folder');
+        await sh(`mkdir -p ${q(folder)}`);
+        const plan = {
+          drive: listed.identity,
+          destination: folder,
+          codec: 'zstd' as const,
+          level: 3,
+          mode: 'raw' as const,
+          keep: null,
+          autoStart: false,
+        };
+        await api.savePlan(plan);
+
+        // The first: nothing to start from; the new image is verified.
+        const first = await api.backUpNow({ path: loop.path });
+        expect(first.base).toBeNull();
+        expect(first.image.startsWith(folder + '/')).toBe(true);
+        expect((await jobEnd(api, first.jobId)).at(-1)).toMatchObject({
+          type: 'done',
+          result: { kind: 'backup', image: first.image, planned: { verified: true, deleted: [] } },
+        });
+        expect(await api.listImages({})).toMatchObject([
+          { path: first.image, verified: true, drive: listed.identity },
+        ]);
+
+        // The second starts from the first, and takes every frame from it (nothing changed).
+        const second = await api.backUpNow({ path: loop.path });
+        expect(second.base).toBe(first.image);
+        const end = (await jobEnd(api, second.jobId)).at(-1);
+        expect(end).toMatchObject({
+          type: 'done',
+          result: {
+            base: { image: first.image, framesReused: 2, framesDamaged: 0 },
+            planned: { verified: true },
+          },
+        });
+        expect(end?.type === 'done' && end.result.kind === 'backup' && end.result.base).toEqual({
+          image: first.image,
+          framesReused: 2,
+          framesDamaged: 0,
+        });
+        await sh(`zstd -dc ${q(second.image)} | cmp - ${q(file)}`);
+
+        // Another level: the engine refuses the base, says why, and compresses every frame.
+        await api.savePlan({ ...plan, level: 5 });
+        const third = await api.backUpNow({ path: loop.path });
+        expect(third.base).toBe(second.image);
+        const events = await jobEnd(api, third.jobId);
+        expect(events.at(-1)).toMatchObject({
+          type: 'done',
+          result: {
+            base: { refused: 'other-level', framesReused: 0 },
+            planned: { verified: true },
+          },
+        });
+        expect(events).toContainEqual(
+          expect.objectContaining({
+            type: 'warning',
+            message: expect.stringMatching(/is not used: .*Every frame is compressed/) as unknown,
+          }),
+        );
+        await sh(`zstd -dc ${q(third.image)} | cmp - ${q(file)}`);
+      } finally {
+        await loop.detach();
+      }
+    },
+  );
+  it.skipIf(noLoopReason)(
+    `says before a planned backup when the folder may be too small, and what keeping N frees (${noLoopReason ?? 'root'})`,
+    async () => {
+      const file = join(dir.path, 'roomy.bin');
+      await randomFile(file, 12 * 2 ** 20, 'roomy');
+      const folder = join(dir.path, 'small-folder');
+      await sh(`mkdir -p ${q(folder)}`);
+      // 36 MiB, of which a backup leaves 16 MiB unused: room for one image of this 12 MiB
+      // drive of random bytes, not two.
+      await sh(`mount -t tmpfs -o size=36m tmpfs ${q(folder)}`);
+      const loop = await attachLoop(file);
+      try {
+        const listed = (await api.listDrives({ all: true })).find((d) => d.path === loop.path)!;
+        await api.savePlan({
+          drive: listed.identity,
+          destination: folder,
+          codec: 'zstd',
+          level: 1,
+          mode: 'raw',
+          keep: 1,
+          autoStart: false,
+        });
+        const first = await api.backUpNow({ path: loop.path });
+        const firstEvents = await jobEnd(api, first.jobId);
+        expect(firstEvents.at(-1)).toMatchObject({ type: 'done' });
+        expect(firstEvents.some((e) => e.type === 'warning')).toBe(false);
+
+        // The note goes out as the job starts, before backUpNow answers: listen from before.
+        const all: Array<[string, JobEvent]> = [];
+        const stop = api.onJobEvent((id, event) => all.push([id, event]));
+        const second = await api.backUpNow({ path: loop.path });
+        await jobEnd(api, second.jobId);
+        stop();
+        const events = all.filter(([id]) => id === second.jobId).map(([, event]) => event);
+        expect(events).toContainEqual(
+          expect.objectContaining({
+            type: 'warning',
+            message: expect.stringMatching(
+              /has 24\.\d+ MiB free, of which a backup leaves 16\.0 MiB unused, and this drive's last image took 12\.\d+ MiB: the new one may not fit\. Once it is made and verified, deleting this drive's oldest images there frees 12\.\d+ MiB\./,
+            ) as unknown,
+          }),
+        );
+        // However the second ended, the first is still there unless the second verified.
+        const end = events.at(-1);
+        const verified =
+          end?.type === 'done' && end.result.kind === 'backup' && end.result.planned?.verified;
+        expect(existsSync(first.image)).toBe(!verified);
+      } finally {
+        await loop.detach();
+        await sh(`umount ${q(folder)}`);
+      }
+    },
+  );
+});

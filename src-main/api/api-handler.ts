@@ -5,6 +5,7 @@
 // its `send`, and a UI that goes away cancels the jobs it started.
 
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import {
   RequestSchema,
   type Call,
@@ -13,10 +14,25 @@ import {
   type Response,
 } from '../../src-shared/api.js';
 import type { ErrorInfo } from '../../src-shared/errors.js';
+import { CODEC_EXTENSIONS } from '../../src-shared/codec-facts.js';
+import type { DriveIdentity, DrivePlan } from '../../src-shared/drive-plan.js';
+import { uniqueImageName } from '../../src-shared/image-names.js';
 import type { DoneEvent, ErrorEvent, JobEvent } from '../../src-shared/protocol/events.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 
 type EndEvent = DoneEvent | ErrorEvent;
+
+/** The size of the volume holding `folder`; 0 when it cannot be told from here. */
+async function volumeBytes(folder: string): Promise<number> {
+  const fs = await statfs(folder).catch(() => null);
+  return fs ? fs.blocks * fs.bsize : 0;
+}
+
+/** What a job is beside its request: the listed drive it reads, and its plan when planned. */
+interface JobContext {
+  drive?: DriveIdentity;
+  plan?: DrivePlan;
+}
 import { classifyDrives } from '../drives/classify-drives.js';
 import { listDrives } from '../drives/list-drives.js';
 import { SpillwayError, toErrorInfo } from '../engine/index.js';
@@ -24,6 +40,13 @@ import { imageExists } from '../files/image-exists.js';
 import { historyEntry } from '../store/history-entry.js';
 import { imageRecords } from '../store/image-records.js';
 import type { HistoryStore } from '../store/history-store.js';
+import type { PlanStore } from '../store/plan-store.js';
+import { afterPlannedBackup } from '../plans/after-backup.js';
+import { keptImages, lastVerifiedImage } from '../plans/drive-images.js';
+import { spaceNote } from '../plans/space-note.js';
+import { destinationReserve } from '../engine/backup/destination-space.js';
+import { statfs } from 'node:fs/promises';
+import type { DestinationCheck, FolderListing } from '../../src-shared/api.js';
 import type { SettingsStore } from '../store/settings-store.js';
 import type { JobRequest } from './job-requests.js';
 import type { JobRunner } from './job-runner.js';
@@ -33,6 +56,8 @@ export interface ApiBackend {
   runner: JobRunner;
   history: HistoryStore;
   settings: SettingsStore;
+  /** The plans per drive. */
+  plans: PlanStore;
   /** Opens the system's file manager at a file (the desktop app only). */
   reveal?: (path: string) => void;
   /** The app's log (in the data folder); unexpected errors say where it is. */
@@ -57,17 +82,50 @@ export function createApiHandler(
   send: (message: JobMessage) => void,
 ): ApiHandler {
   const jobs = new Set<string>();
+  /** A job's id in the runner when it is not the job's own (a planned backup's verify). */
+  const runnerIds = new Map<string, string>();
+  const runnerId = (jobId: string) => runnerIds.get(jobId) ?? jobId;
   const log = backend.log ?? silentLogger;
 
   /** The job's end: into the history (or, failing that, a warning saying so), then sent. */
-  const ended = async (jobId: string, request: JobRequest, startedAt: number, event: EndEvent) => {
+  const ended = async (
+    jobId: string,
+    request: JobRequest,
+    startedAt: number,
+    event: EndEvent,
+    context: JobContext,
+  ) => {
     if (event.type === 'error') {
       log.warn(`${request.kind} ${jobId} failed: ${event.error.message}`);
       event = { ...event, error: withLogHint(event.error, log) };
     } else log.info(`${request.kind} ${jobId} done`);
+    let entries = [
+      {
+        ...historyEntry(jobId, request, startedAt, event),
+        ...(context.drive ? { drive: context.drive } : {}),
+      },
+    ];
+    if (context.plan && event.type === 'done' && event.result.kind === 'backup') {
+      const after = await afterPlannedBackup(
+        entries[0]!,
+        { ...event, result: event.result },
+        {
+          runner: backend.runner,
+          history: backend.history,
+          plan: context.plan,
+          send: (e) => send({ jobId, event: e }),
+          running: (id) => (id === null ? runnerIds.delete(jobId) : runnerIds.set(jobId, id)),
+        },
+      );
+      entries = after.entries;
+      event = after.done;
+      const deleted = entries[0]!.deleted ?? [];
+      if (deleted.length > 0) log.info(`backup ${jobId}: deleted ${deleted.join(', ')}`);
+    }
+    jobs.delete(jobId);
     try {
       // History first, so a UI that lists it on 'done' finds the entry.
-      await backend.history.add(historyEntry(jobId, request, startedAt, event));
+      for (const entry of entries) await backend.history.add(entry);
     } catch (error) {
       log.error(`could not add ${request.kind} ${jobId} to the history`, error);
       const where = log.file !== null ? ` The details are in ${log.file}.` : '';
@@ -86,15 +144,14 @@ export function createApiHandler(
     send({ jobId, event });
   };
 
-  const startJob = async (request: JobRequest) => {
+  const startJob = async (request: JobRequest, context: JobContext = {}) => {
     const jobId = randomUUID();
     const startedAt = Date.now();
     jobs.add(jobId);
     log.info(`${request.kind} ${jobId} starting`);
     const started = backend.runner.start(jobId, request, (event: JobEvent) => {
       if (event.type === 'done' || event.type === 'error') {
-        jobs.delete(jobId);
-        void ended(jobId, request, startedAt, event);
+        void ended(jobId, request, startedAt, event, context);
         return;
       }
       send({ jobId, event });
@@ -106,6 +163,73 @@ export function createApiHandler(
       throw error;
     });
     return { jobId };
+  };
+
+  /** "Back up now": the drive's plan, from its last verified image when there is one. */
+  const backUpNow = async (path: string) => {
+    const drive = (await listDrives({ all: true })).find((d) => d.path === path);
+    if (!drive) throw new SpillwayError('not-found', `${path} is not a drive.`);
+    const plan = await backend.plans.get(drive.identity);
+    if (!plan) {
+      throw new SpillwayError('not-found', `There are no remembered settings for ${path}.`);
+    }
+    const records = imageRecords(await backend.history.list());
+    const present = await Promise.all(
+      records.map(async (r) => ({ ...r, exists: await imageExists(r.path) })),
+    );
+    const base = lastVerifiedImage(present, drive.identity);
+    // The folder is read by the helper: it may hold images written as root.
+    const listing = (await backend.runner.ask({
+      method: 'listFolder',
+      params: { path: plan.destination },
+    })) as FolderListing;
+    const name = uniqueImageName(
+      drive.path,
+      CODEC_EXTENSIONS[plan.codec],
+      new Date(),
+      new Set(listing.entries.map((e) => e.name)),
+      drive.description,
+    );
+    const image = join(plan.destination, name);
+    // Room for an image like the last one (measured before this one writes)? If not, say so,
+    // and what keeping the last N will free once the new one verified.
+    const check = (await backend.runner
+      .ask({ method: 'checkDestination', params: { folder: plan.destination } })
+      // A folder that cannot be checked gets no note: the backup's own checks say why.
+      .catch(() => null)) as DestinationCheck | null;
+    const note =
+      check?.usable === true
+        ? spaceNote({
+            folder: plan.destination,
+            free: check.free,
+            reserve: destinationReserve(await volumeBytes(plan.destination)),
+            images: keptImages(present, drive.identity),
+            keep: plan.keep,
+          })
+        : null;
+    const { spillDir } = await backend.settings.get();
+    const started = await startJob(
+      {
+        kind: 'backup',
+        params: {
+          source: drive.path,
+          destination: image,
+          codec: plan.codec,
+          level: plan.level,
+          mode: plan.mode,
+          ...(base !== null ? { base } : {}),
+          ...(spillDir !== null ? { spillDir } : {}),
+        },
+      },
+      { drive: drive.identity, plan },
+    );
+    if (note !== null && jobs.has(started.jobId)) {
+      send({
+        jobId: started.jobId,
+        event: { type: 'warning', t: Date.now(), job: 'backup', message: note },
+      });
+    }
+    return { ...started, image, base };
   };
 
   const call = async (request: Call): Promise<unknown> => {
@@ -144,7 +268,25 @@ export function createApiHandler(
           ...request.params,
           ...(request.params.spillDir === undefined && spillDir !== null ? { spillDir } : {}),
         };
-        return startJob({ kind: 'backup', params });
+        // A listed drive's images are found again by what the drive is known by.
+        const drive = request.params.source.startsWith('/dev/')
+          ? (await listDrives({ all: true })).find((d) => d.path === request.params.source)
+          : undefined;
+        return startJob({ kind: 'backup', params }, drive ? { drive: drive.identity } : {});
+      }
+      case 'backUpNow':
+        return backUpNow(request.params.path);
+      case 'listPlans':
+        return backend.plans.list();
+      case 'getPlan':
+        return backend.plans.get(request.params.drive);
+      case 'savePlan':
+        await backend.plans.put(request.params);
+        return request.params;
+      case 'deletePlan': {
+        const had = (await backend.plans.get(request.params.drive)) !== null;
+        await backend.plans.remove(request.params.drive);
+        return { deleted: had };
       }
       case 'startRestore':
         return startJob({ kind: 'restore', params: request.params });
@@ -155,7 +297,7 @@ export function createApiHandler(
       case 'startExtract':
         return startJob({ kind: 'extract', params: request.params });
       case 'cancel': {
-        if (!backend.runner.cancel(request.params.jobId)) {
+        if (!backend.runner.cancel(runnerId(request.params.jobId))) {
           throw new SpillwayError('not-found', 'There is no such job running.');
         }
         return { cancelled: true };
@@ -210,7 +352,7 @@ export function createApiHandler(
       }
     },
     cancelAll() {
-      for (const jobId of jobs) backend.runner.cancel(jobId);
+      for (const jobId of jobs) backend.runner.cancel(runnerId(jobId));
     },
   };
 }

@@ -4,6 +4,7 @@
 
 import { openHistory } from '../store/history-store.js';
 import { openSettings } from '../store/settings-store.js';
+import { openPlans } from '../store/plan-store.js';
 import { startHelper } from '../helper/start-helper.js';
 import type { HelperHost } from '../helper/helper-host.js';
 import type { ApiBackend } from './api-handler.js';
@@ -63,6 +64,7 @@ export function appBackend(
     runner: typeof runner === 'function' ? runner(log) : runner,
     history: openHistory(dataDir),
     settings: openSettings(dataDir),
+    plans: openPlans(dataDir),
     log,
   };
 }

@@ -22,6 +22,7 @@ const drive = (over: Partial<Drive>): Drive => ({
   system: false,
   virtual: false,
   mountpoints: [],
+  identity: { serial: null, model: 'USB stick', size: 8e9 },
   ...over,
 });
 

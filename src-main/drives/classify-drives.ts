@@ -23,7 +23,10 @@ export interface ClassifiedDrive extends Drive {
  * drivelist calls every fixed disk "system", the kernel only the one the computer runs
  * from (the others' mounted partitions are cautions of their own). Elsewhere, drivelist's.
  */
-export function listedDriveFacts(drive: Drive, kernel: TargetFacts | null): TargetFacts {
+export function listedDriveFacts(
+  drive: Omit<Drive, 'identity'>,
+  kernel: TargetFacts | null,
+): TargetFacts {
   if (kernel) return kernel;
   return {
     size: drive.size,

@@ -6,6 +6,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import drivelist from 'drivelist';
 import { blockDeviceAt } from '../engine/device/block-device.js';
+import type { DriveIdentity } from '../../src-shared/drive-plan.js';
+import { driveIdentity, serialsAndModels } from './drive-identity.js';
 import { driveName } from './drive-name.js';
 
 const run = promisify(execFile);
@@ -24,6 +26,8 @@ export interface Drive {
   /** A loop, RAM or other virtual device. */
   virtual: boolean;
   mountpoints: string[];
+  /** What it is known by across plug-ins (its plan's key). */
+  identity: DriveIdentity;
 }
 
 interface LsblkDevice {
@@ -38,7 +42,7 @@ interface LsblkDevice {
 }
 
 /** Loop devices that are attached (lsblk lists detached ones with size 0). */
-export async function listLoopDevices(): Promise<Drive[]> {
+export async function listLoopDevices(): Promise<Array<Omit<Drive, 'identity'>>> {
   const { stdout } = await run('lsblk', [
     '--json',
     '--bytes',
@@ -75,7 +79,7 @@ type DrivelistRecord = Awaited<ReturnType<typeof drivelist.list>>[number];
 
 /** One of drivelist's records as a Drive: named by its words (drive-name.ts); a virtual
  *  device is not "removable" (drivelist says so of every one: there is nothing to unplug). */
-export function driveFromRecord(d: DrivelistRecord, index: number): Drive {
+export function driveFromRecord(d: DrivelistRecord, index: number): Omit<Drive, 'identity'> {
   const virtual = d.isVirtual ?? false;
   return {
     path: d.device,
@@ -92,10 +96,11 @@ export function driveFromRecord(d: DrivelistRecord, index: number): Drive {
 
 export async function listDrives(options: { all?: boolean } = {}): Promise<Drive[]> {
   const found = await drivelist.list();
-  const drives: Drive[] = found.map(driveFromRecord).filter((d) => options.all || d.size > 0);
+  const drives = found.map(driveFromRecord).filter((d) => options.all || d.size > 0);
   if (options.all) {
     const known = new Set(drives.map((d) => d.path));
     drives.push(...(await listLoopDevices()).filter((d) => !known.has(d.path)));
   }
-  return drives;
+  const ids = await serialsAndModels();
+  return drives.map((d) => ({ ...d, identity: driveIdentity(d, ids.get(d.path)) }));
 }

@@ -52,6 +52,8 @@ export function imageRecords(entries: readonly HistoryEntry[]): ImageFacts[] {
         verified: null,
         verifiedAt: null,
       });
+      if (entry.drive) record.drive = entry.drive;
+      else delete record.drive;
     } else if (entry.kind === 'verify' && entry.outcome === 'done') {
       record.verified = entry.verified;
       record.verifiedAt = entry.endedAt;

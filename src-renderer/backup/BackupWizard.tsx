@@ -16,7 +16,7 @@ import { WizardFrame } from '../components/WizardFrame.js';
 import { JobLiveView } from '../jobs/JobLiveView.js';
 import { JobOutcomeNote } from '../jobs/JobOutcomeNote.js';
 import { useJobs } from '../jobs/jobs-store.js';
-import { useLiveDrives } from '../store/drives-store.js';
+import { useDrives, useLiveDrives } from '../store/drives-store.js';
 import {
   BACKUP_STEPS,
   BACKUP_STEP_TITLES,
@@ -88,7 +88,12 @@ export function BackupWizard() {
       onBack={wizard.back}
       onNext={wizard.next}
       finish={
-        <button type="button" className="primary" onClick={() => void wizard.start(api)}>
+        <button
+          type="button"
+          className="primary"
+          disabled={blocked !== null}
+          onClick={() => void wizard.start(api)}
+        >
           Start backup
         </button>
       }
@@ -379,7 +384,9 @@ function TextSetting(props: {
 }
 
 function SummaryStep() {
-  const { draft, setVerifyAfter } = useBackupWizard();
+  const { draft, setVerifyAfter, setRemember, setKeep, setAutoStart } = useBackupWizard();
+  const drives = useDrives((s) => s.drives);
+  const listed = drives.some((d) => d.path === draft.source);
   const read = bytesToRead(draft);
   const rows: Array<[string, string]> = [
     ['Source', draft.source ?? ''],
@@ -420,6 +427,44 @@ function SummaryStep() {
         />
         Verify the image when the backup is done (you can also verify later from Images)
       </label>
+      {listed && (
+        <fieldset className="remember">
+          <label className="choice">
+            <input
+              type="checkbox"
+              checked={draft.remember}
+              onChange={(e) => setRemember(e.target.checked)}
+            />
+            Remember these settings for this drive (the Drives screen then offers “Back up now”)
+          </label>
+          {draft.remember && (
+            <label>
+              Keep the newest{' '}
+              <input
+                type="number"
+                min={1}
+                max={1000}
+                inputMode="numeric"
+                aria-label="Images to keep"
+                value={draft.keep}
+                onChange={(e) => setKeep(e.target.value)}
+              />{' '}
+              images of this drive in {draft.folder || 'that folder'}. After “Back up now” makes a
+              new one and it verifies, older ones there are deleted. Leave empty to keep them all.
+            </label>
+          )}
+          {draft.remember && (
+            <label className="choice">
+              <input
+                type="checkbox"
+                checked={draft.autoStart}
+                onChange={(e) => setAutoStart(e.target.checked)}
+              />
+              When this drive is plugged in while Spillway is open, back it up without asking
+            </label>
+          )}
+        </fieldset>
+      )}
     </>
   );
 }

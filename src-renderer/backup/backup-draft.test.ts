@@ -4,7 +4,9 @@ import {
   advancedProblem,
   backupParams,
   defaultFileName,
+  drivePlanOf,
   expectedImageBytes,
+  keepCount,
   newBackupDraft,
   roomWarning,
   stepProblem,
@@ -153,5 +155,42 @@ describe('the backup wizard’s rules', () => {
     };
     expect(stepProblem(draft)).toBe('mine.img.zst is already in that folder: choose another name.');
     expect(stepProblem({ ...draft, fileName: 'other.img.zst' })).toBeNull();
+  });
+});
+
+describe('remembering the settings for the drive', () => {
+  const drive = { serial: 'S1', model: 'T7', size: 500e9 };
+
+  it('saves the folder, codec, level, mode, how many to keep and whether to start by itself', () => {
+    const settings = draft({ folder: '/media/b/', codec: 'xz', level: 6, mode: 'raw', keep: '4' });
+    expect(drivePlanOf({ ...settings, autoStart: true }, drive)).toEqual({
+      drive,
+      destination: '/media/b',
+      codec: 'xz',
+      level: 6,
+      mode: 'raw',
+      keep: 4,
+      autoStart: true,
+    });
+    expect(drivePlanOf(draft({ folder: '/', keep: '' }), drive)).toMatchObject({
+      destination: '/',
+      keep: null,
+    });
+  });
+
+  it('keeps 1 to 1000 images, or all; anything else stops the summary', () => {
+    expect(['1', ' 1000 ', '', '0', '2.5', 'x', '1001'].map(keepCount)).toEqual([
+      1,
+      1000,
+      null,
+      'invalid',
+      'invalid',
+      'invalid',
+      'invalid',
+    ]);
+    const summary = draft({ step: 'summary', remember: true, keep: '0' });
+    expect(stepProblem(summary)).toMatch(/between 1 and 1000/);
+    expect(stepProblem({ ...summary, remember: false })).toBeNull();
+    expect(drivePlanOf(summary, drive)).toBeNull();
   });
 });

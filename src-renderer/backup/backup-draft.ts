@@ -4,6 +4,7 @@
 
 import type { BackupParams, CompressionSample, DestinationCheck } from '../../src-shared/api.js';
 import type { BackupPlan } from '../../src-shared/protocol/plans.js';
+import type { DriveIdentity, DrivePlan } from '../../src-shared/drive-plan.js';
 import { CODEC_EXTENSIONS, CODEC_LEVELS } from '../../src-shared/codec-facts.js';
 import type { CodecName } from '../../src-shared/manifest.js';
 import { formatBytes, parseSize } from '../../src-shared/units.js';
@@ -49,6 +50,12 @@ export interface BackupDraft {
   split: boolean;
   advanced: AdvancedSettings;
   verifyAfter: boolean;
+  /** Remember these settings for the drive (its plan), for "Back up now". */
+  remember: boolean;
+  /** The plan's "keep the newest N images", as typed; empty keeps them all. */
+  keep: string;
+  /** The plan's backup starts by itself when the drive is plugged in (else it is offered). */
+  autoStart: boolean;
 }
 
 export const DEFAULT_ADVANCED: AdvancedSettings = {
@@ -78,6 +85,32 @@ export function newBackupDraft(): BackupDraft {
     split: false,
     advanced: DEFAULT_ADVANCED,
     verifyAfter: true,
+    remember: false,
+    keep: '3',
+    autoStart: false,
+  };
+}
+
+/** The keep count as typed: a whole number from 1 to 1000, or empty for "keep them all". */
+export function keepCount(text: string): number | null | 'invalid' {
+  const trimmed = text.trim();
+  if (trimmed === '') return null;
+  const n = Number(trimmed);
+  return Number.isInteger(n) && n >= 1 && n <= 1000 ? n : 'invalid';
+}
+
+/** The plan "Remember these settings for this drive" saves (null when it cannot). */
+export function drivePlanOf(draft: BackupDraft, drive: DriveIdentity): DrivePlan | null {
+  const keep = keepCount(draft.keep);
+  if (keep === 'invalid' || draft.folder.trim() === '') return null;
+  return {
+    drive,
+    destination: draft.folder.replace(/(.)\/+$/, '$1'),
+    codec: draft.codec,
+    level: draft.level,
+    mode: draft.mode,
+    keep,
+    autoStart: draft.autoStart,
   };
 }
 
@@ -204,6 +237,9 @@ export function stepProblem(draft: BackupDraft): string | null {
       }
       return advancedProblem(draft.advanced);
     case 'summary':
+      if (draft.remember && keepCount(draft.keep) === 'invalid') {
+        return 'Keep between 1 and 1000 images, or leave it empty to keep them all.';
+      }
       return null;
   }
 }

@@ -13,6 +13,7 @@ import { problemOf, type Problem } from '../words/error-words.js';
 import {
   backupParams,
   defaultFileName,
+  drivePlanOf,
   newBackupDraft,
   nextStep,
   previousStep,
@@ -42,6 +43,9 @@ export interface BackupWizardState {
   setSplit(on: boolean): void;
   setAdvanced(change: Partial<AdvancedSettings>): void;
   setVerifyAfter(on: boolean): void;
+  setRemember(on: boolean): void;
+  setKeep(text: string): void;
+  setAutoStart(on: boolean): void;
   next(): void;
   back(): void;
   start(api: ApiClient): Promise<void>;
@@ -172,6 +176,9 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
     setSplit: (split) => update({ split }),
     setAdvanced: (change) => update({ advanced: { ...get().draft.advanced, ...change } }),
     setVerifyAfter: (verifyAfter) => update({ verifyAfter }),
+    setRemember: (remember) => update({ remember }),
+    setKeep: (keep) => update({ keep }),
+    setAutoStart: (autoStart) => update({ autoStart }),
     next() {
       const { draft } = get();
       if (stepProblem(draft) === null) update({ step: nextStep(draft.step) });
@@ -181,6 +188,10 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
       const { draft } = get();
       set({ problem: null });
       try {
+        // The plan first: "Back up now" finds this backup's image as the drive's latest.
+        const drive = useDrives.getState().drives.find((d) => d.path === draft.source);
+        const plan = draft.remember && drive ? drivePlanOf(draft, drive.identity) : null;
+        if (plan) await api.savePlan(plan);
         const { jobId } = await api.startBackup(backupParams(draft));
         useJobs
           .getState()

@@ -5,6 +5,7 @@ import { formatBytes, formatDuration } from '../../src-shared/units.js';
 import { ProblemNote } from '../components/ProblemNote.js';
 import { problemFromInfo } from '../words/error-words.js';
 import type {
+  BackupResult,
   RestoreCheck,
   UnusedOutcome,
   UnusedRangeOutcome,
@@ -37,6 +38,20 @@ export function unusedDoneWords(unused: readonly UnusedRangeOutcome[]): string |
   if (totals.size === 0) return null;
   const parts = [...totals].map(([done, n]) => `${formatBytes(n)} ${UNUSED_DONE[done]}`);
   return `Space not used by any filesystem: ${parts.join(', ')}.`;
+}
+
+/** After "Back up now": the new image's verify, and the old images deleted (keep last N). */
+export function plannedWords(planned: NonNullable<BackupResult['planned']>): string {
+  const verified = planned.verified
+    ? ' Verified: the image is intact.'
+    : ' The new image did not verify, so no older image was deleted.';
+  if (planned.deleted.length === 0) return verified;
+  const names = planned.deleted.map((path) => path.split('/').pop()).join(', ');
+  const n = planned.deleted.length;
+  return (
+    `${verified} Deleted ${n} older image${n === 1 ? '' : 's'} of this drive ` +
+    `(${names}), freeing ${formatBytes(planned.freed)}.`
+  );
 }
 
 export function JobOutcomeNote({ view }: { view: JobView }) {
@@ -72,6 +87,10 @@ export function JobOutcomeNote({ view }: { view: JobView }) {
           {result.parts !== undefined && ` Split into ${result.parts} parts.`}
           {result.badRanges.length > 0 &&
             ` ${result.badRanges.length} unreadable areas were stored as zeros.`}
+          {result.base &&
+            result.base.refused === undefined &&
+            ` ${result.base.framesReused} of ${result.frames} frames were unchanged and taken from ${result.base.image}.`}
+          {result.planned && plannedWords(result.planned)}
         </p>
       );
     case 'verify':

@@ -158,6 +158,17 @@ export const BackupResultSchema = z.object({
   parts: z.number().int().min(1).optional(),
   /** The earlier image it was based on (backup --base), and what it took from it. */
   base: BaseUseSchema.optional(),
+  /** A planned backup (the app's "Back up now"): the new image's verify, and the drive's
+   *  older images deleted after it (the plan's "keep the last N"). */
+  planned: z
+    .object({
+      verified: z.boolean(),
+      deleted: z.array(z.string()),
+      freed: bytes,
+      /** Why nothing was deleted, when that was a rule and not a lack of old images. */
+      held: z.enum(['new-image-not-verified', 'keep-all']).optional(),
+    })
+    .optional(),
 });
 export type BackupResult = z.infer<typeof BackupResultSchema>;
 
