@@ -93,6 +93,7 @@ function drive(change: Partial<ApiDrive>): ApiDrive {
     system: false,
     virtual: false,
     mountpoints: [],
+    identity: { serial: 'S1', model: 'Big SSD', size: 320 * MiB },
     cautions: [],
     canRestoreTo: true,
     ...change,
