@@ -2,9 +2,10 @@
 // a case names the peer it is compared with. Later capabilities add suites here.
 
 import { execFile } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { attachLoop } from '../src-main/test-support/loop-devices.js';
 import { REPO_ROOT } from '../src-main/test-support/paths.js';
 import { q } from '../src-main/test-support/shell.js';
 
@@ -314,7 +315,134 @@ export const SUITES: Suite[] = [
       ];
     }),
   },
+  {
+    // A second backup of a drive changed in a few places (issue 19): the fixture copied into a
+    // file, backed up once (used blocks and raw), then 3% of the disk's size written as a new file on its
+    // ext4. The repeat backup with --base against the first backup of the
+    // changed drive and against zstd of it; "cat" is the time to read what it reads.
+    name: 'repeat',
+    async setup(c) {
+      const drive = `${c.work}/drive.img`;
+      const shell = (command: string) => run('bash', ['-c', command]);
+      await shell(`cp ${q(c.source)} ${q(drive)}`);
+      await shell(spillway(`backup ${q(drive)} ${at(c, 'base.img.zst')} 2>/dev/null`));
+      await shell(
+        spillway(`backup --mode raw ${q(drive)} ${at(c, 'base-raw.img.zst')} 2>/dev/null`),
+      );
+      const root = await largestPartition(drive);
+      await shell(
+        `mkdir -p ${at(c, 'mnt')} && mount -o loop,offset=${root.offset},sizelimit=${root.size} ${q(drive)} ${at(c, 'mnt')} && ` +
+          `head -c ${Math.round((await stat(drive)).size * 0.03)} /dev/urandom > ${at(c, 'mnt/changed.bin')}; umount ${at(c, 'mnt')}`,
+      );
+      await shell(`cat ${q(drive)} > /dev/null`);
+    },
+    cases: [
+      backupCase(
+        'spillway backup --base (used blocks)',
+        'repeat.img.zst',
+        (c, out) =>
+          `${spillway(`backup --base ${at(c, 'base.img.zst')} ${at(c, 'drive.img')} ${out}`)} 2>/dev/null`,
+        ['spillway backup (used blocks, first)', 'zstd -3 -T0 of the drive; sync file'],
+      ),
+      backupCase(
+        'spillway backup (used blocks, first)',
+        'fresh.img.zst',
+        (c, out) => `${spillway(`backup ${at(c, 'drive.img')} ${out}`)} 2>/dev/null`,
+      ),
+      backupCase(
+        'spillway backup --mode raw --base',
+        'repeat-raw.img.zst',
+        (c, out) =>
+          `${spillway(`backup --mode raw --base ${at(c, 'base-raw.img.zst')} ${at(c, 'drive.img')} ${out}`)} 2>/dev/null`,
+        [
+          'spillway backup --mode raw (first)',
+          'zstd -3 -T0 of the drive; sync file',
+          'cat drive > /dev/null (reading every byte)',
+        ],
+      ),
+      backupCase(
+        'spillway backup --mode raw (first)',
+        'fresh-raw.img.zst',
+        (c, out) => `${spillway(`backup --mode raw ${at(c, 'drive.img')} ${out}`)} 2>/dev/null`,
+      ),
+      backupCase(
+        'zstd -3 -T0 of the drive; sync file',
+        'ref.zst',
+        (c, out) => `zstd -3 -T0 -q -f ${at(c, 'drive.img')} -o ${out}; sync ${out}`,
+      ),
+      {
+        name: 'cat drive > /dev/null (reading every byte)',
+        command: (c) => `cat ${at(c, 'drive.img')} > /dev/null`,
+      },
+    ],
+  },
+  {
+    // A drive copied onto another of the same size (issue 20): Spillway's clone (what the
+    // filesystems use, then read back; and without the read-back) against partclone's
+    // device-to-device copy of each filesystem after copying the table (swap made anew, as
+    // Clonezilla does), and against dd of every byte. Each ends with the data on the target.
+    name: 'clone',
+    async setup(c) {
+      await run('bash', ['-c', `partx -a ${q(c.source)} 2>/dev/null || true`]);
+      // The same size as the source (a block device: stat says 0 bytes).
+      await run('bash', [
+        '-c',
+        `truncate -s $(blockdev --getsize64 ${q(c.source)}) ${at(c, 'target.img')}`,
+      ]);
+      cloneTarget = (await attachLoop(`${c.work}/target.img`)).path;
+    },
+    cases: [
+      cloneCase('spillway clone (read back)', (c, t) =>
+        spillway(`clone ${q(c.source)} ${q(t)} --yes 2>/dev/null`),
+      ),
+      cloneCase('spillway clone --no-verify', (c, t) =>
+        spillway(`clone ${q(c.source)} ${q(t)} --yes --no-verify 2>/dev/null`),
+      ),
+      cloneCase(
+        'sfdisk + partclone -b of each filesystem + mkswap',
+        (c, t) =>
+          `sfdisk -d ${q(c.source)} | sfdisk -q ${q(t)} && partx -a ${q(t)} 2>/dev/null; ` +
+          `partclone.vfat -b -q -s ${q(c.source)}p1 -o ${q(t)}p1 2>/dev/null && ` +
+          `partclone.ext4 -b -q -s ${q(c.source)}p2 -o ${q(t)}p2 2>/dev/null && ` +
+          `mkswap -q -U $(blkid -s UUID -o value ${q(c.source)}p3) ${q(t)}p3 && sync`,
+      ),
+      cloneCase(
+        'dd bs=4M conv=fsync',
+        (c, t) => `dd if=${q(c.source)} of=${q(t)} bs=4M conv=fsync status=none`,
+      ),
+    ],
+  },
 ];
+
+/** The clone suite's target: a loop device over a file in its work folder. */
+let cloneTarget = '';
+
+/** A clone onto the clone suite's target, whose table and partition nodes are removed first. */
+function cloneCase(name: string, command: (c: Context, target: string) => string): Case {
+  const peers = ['sfdisk + partclone -b of each filesystem + mkswap', 'dd bs=4M conv=fsync'];
+  return {
+    name,
+    command: (c) => command(c, cloneTarget),
+    ...(name.startsWith('spillway') ? { peer: peers } : {}),
+    async before() {
+      await run('bash', [
+        '-c',
+        `partx -d ${q(cloneTarget)} 2>/dev/null; wipefs -q -a ${q(cloneTarget)} >/dev/null; sync`,
+      ]);
+    },
+  };
+}
+
+/** The largest partition of a disk image: where its ext4 root is on the fixture. */
+async function largestPartition(disk: string): Promise<{ offset: number; size: number }> {
+  const { stdout } = await run('sfdisk', ['--json', disk]);
+  const table = JSON.parse(stdout) as {
+    partitiontable: { sectorsize?: number; partitions: { start: number; size: number }[] };
+  };
+  const sector = table.partitiontable.sectorsize ?? 512;
+  const largest = [...table.partitiontable.partitions].sort((a, b) => b.size - a.size)[0]!;
+  return { offset: largest.start * sector, size: largest.size * sector };
+}
 
 /** A restore into out.img of the work folder, removed and synced (untimed) before each run. */
 function restoreCase(name: string, command: Case['command'], peer?: string[]): Case {
