@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloneResult } from '../../src-shared/protocol/events.js';
 import { spawn } from 'node:child_process';
 import { jsonEvents, SPILLWAY, spillway } from '../test-support/cli.js';
-import { treeFromKernel } from '../test-support/compare-tree.js';
+import { extBytes, extTree } from '../test-support/ext-drive.js';
 import { fixtureDisk } from '../test-support/fixtures.js';
 import { attachLoop, detachAll, type LoopDevice } from '../test-support/loop-devices.js';
 import { noLoopReason } from '../test-support/root.js';
@@ -17,22 +17,6 @@ import { q, sh } from '../test-support/shell.js';
 import { tempDir } from '../test-support/temp-dir.js';
 
 const DISK_MIB = 160;
-
-async function treeOf(device: string, dir: string, name: string) {
-  const mountPoint = join(dir, name);
-  await sh(`mkdir -p ${q(mountPoint)} && mount -o ro,noload ${q(device)} ${q(mountPoint)}`);
-  try {
-    return await treeFromKernel(mountPoint);
-  } finally {
-    await sh(`umount ${q(mountPoint)}`);
-  }
-}
-
-async function extBytes(device: string): Promise<number> {
-  const header = await sh(`dumpe2fs -h ${q(device)} 2>/dev/null`);
-  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(header)![1]);
-  return field('Block count') * field('Block size');
-}
 
 const sha256 = async (path: string) => (await sh(`sha256sum ${q(path)}`)).split(' ')[0]!;
 /** Bytes of `path` that are not zero in its first MiB (0: nothing was written there). */
@@ -88,8 +72,8 @@ describe.skipIf(noLoopReason)(`spillway clone (${noLoopReason ?? 'root'})`, () =
       await sh(`fsck.vfat -n ${q(part(1))}`);
       expect(await extBytes(part(2))).toBe(root.size * 512);
       expect((await sh(`blkid -o value -s TYPE ${q(part(3))}`)).trim()).toBe('swap');
-      expect(await treeOf(part(2), dir.path, 'target')).toEqual(
-        await treeOf(`${source.path}p2`, dir.path, 'source'),
+      expect(await extTree(part(2), dir.path, 'target')).toEqual(
+        await extTree(`${source.path}p2`, dir.path, 'source'),
       );
       expect(await sha256(source.path)).toBe(sourceHash);
     } finally {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RestoreResult } from '../../src-shared/protocol/events.js';
 import { jsonEvents, spillway } from '../test-support/cli.js';
-import { treeFromKernel } from '../test-support/compare-tree.js';
+import { extBytes, extTree } from '../test-support/ext-drive.js';
 import { fixtureDisk } from '../test-support/fixtures.js';
 import { attachLoop, detachAll, type LoopDevice } from '../test-support/loop-devices.js';
 import { noLoopReason } from '../test-support/root.js';
@@ -21,23 +21,6 @@ const DISK_MIB = 160;
 type SfdiskTable = Awaited<ReturnType<typeof sfdiskJson>>['partitiontable'];
 
 /** Mounts `device` read-only (no journal replay) at a new folder; returns its tree. */
-async function treeOf(device: string, dir: string, name: string) {
-  const mountPoint = join(dir, name);
-  await sh(`mkdir -p ${q(mountPoint)} && mount -o ro,noload ${q(device)} ${q(mountPoint)}`);
-  try {
-    return await treeFromKernel(mountPoint);
-  } finally {
-    await sh(`umount ${q(mountPoint)}`);
-  }
-}
-
-/** Block count × block size of an ext filesystem, as dumpe2fs reads it. */
-async function extBytes(device: string): Promise<number> {
-  const header = await sh(`dumpe2fs -h ${q(device)} 2>/dev/null`);
-  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(header)![1]);
-  return field('Block count') * field('Block size');
-}
-
 /** sfdisk -V of a drive: clean, and nothing it warns about. */
 async function tableIsClean(device: string) {
   const out = await sh(`sfdisk -V ${q(device)} 2>&1`);
@@ -114,8 +97,8 @@ describe.skipIf(noLoopReason)(`restore onto a larger drive (${noLoopReason ?? 'r
       expect(await extBytes(part(2))).toBe(root!.size * 512);
       expect(result.layout?.grown?.to).toBe(root!.size * 512);
       expect((await sh(`blkid -o value -s TYPE ${q(part(3))}`)).trim()).toBe('swap');
-      expect(await treeOf(part(2), dir.path, 'target-root')).toEqual(
-        await treeOf(`${source.path}p2`, dir.path, 'source-root'),
+      expect(await extTree(part(2), dir.path, 'target-root')).toEqual(
+        await extTree(`${source.path}p2`, dir.path, 'source-root'),
       );
     } finally {
       await target.detach();
