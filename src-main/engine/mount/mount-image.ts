@@ -193,8 +193,11 @@ async function checkFolder(dir: string): Promise<void> {
 /** nbdfuse in the foreground as our child; resolves once its file is there. */
 async function startNbdfuse(state: MountState, socket: string): Promise<ChildProcess> {
   const pidFile = join(state.runtime, 'nbdfuse.pid');
+  // In its own process group: Ctrl-C on the terminal reaches this process, which undoes the
+  // mount in order, not nbdfuse, which would pull the file from under the loop devices.
   const child = spawn('nbdfuse', ['-r', '-P', pidFile, state.driveFile, '--unix', socket], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
   });
   let said = '';
   child.stderr!.on('data', (d: Buffer) => (said += d.toString()).slice(-4000));
