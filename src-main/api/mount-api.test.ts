@@ -7,7 +7,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,6 +132,27 @@ describe.skipIf(canMount !== null)(`mounting through the API (${canMount ?? 'roo
     await backend.runner.close();
     await nothingLeft(mount);
   }, 120_000);
+
+  it('without nbdfuse: says which program to install, and leaves no folder', async () => {
+    const runner = inProcessRunner();
+    const { api } = connect(runner);
+    const path = process.env.PATH;
+    process.env.PATH = join(dir.path, 'files'); // no nbdfuse there
+    try {
+      await expect(api.mountImage({ image })).rejects.toMatchObject({
+        info: {
+          code: 'not-found',
+          facts: { program: 'nbdfuse', package: 'libnbd-bin' },
+          remedy: 'install-program',
+        },
+      });
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(await readdir(join(dir.path, 'run', 'spillway-mounts'))).toEqual([]);
+    expect(await api.listMounts({})).toEqual([]);
+    await runner.close();
+  }, 60_000);
 
   it('closing an in-process runner undoes its mounts too', async () => {
     const runner = inProcessRunner();

@@ -202,7 +202,17 @@ async function startNbdfuse(state: MountState, socket: string): Promise<ChildPro
   let said = '';
   child.stderr!.on('data', (d: Buffer) => (said += d.toString()).slice(-4000));
   const exited = new Promise<never>((_, reject) => {
-    child.once('error', (e) => reject(new Error(`nbdfuse could not start: ${e.message}`)));
+    child.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        e.code === 'ENOENT'
+          ? new SpillwayError(
+              'not-found',
+              'Mounting an image needs nbdfuse, which is not installed on this computer.',
+              { facts: { program: 'nbdfuse', package: 'libnbd-bin' }, remedy: 'install-program' },
+            )
+          : new Error(`nbdfuse could not start: ${e.message}`),
+      ),
+    );
     child.once('exit', (code) => reject(new Error(`nbdfuse stopped (${code}): ${said.trim()}`)));
   });
   exited.catch(() => {});
