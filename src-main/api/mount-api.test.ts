@@ -22,6 +22,7 @@ import { tempDir } from '../test-support/temp-dir.js';
 import { serveApi, type ApiBackend } from './api-handler.js';
 import { appBackend } from './app-backend.js';
 import { inProcessRunner } from './in-process-runner.js';
+import { STATE_FILE } from '../engine/mount/mount-image.js';
 
 const canMount =
   noLoopReason ??
@@ -130,6 +131,27 @@ describe.skipIf(canMount !== null)(`mounting through the API (${canMount ?? 'roo
       photo.length,
     );
     await backend.runner.close();
+    await nothingLeft(mount);
+  }, 120_000);
+
+  it('a mount whose helper was killed is undone by the next helper, from its record', async () => {
+    const { api } = connect();
+    const mount = await api.mountImage({ image });
+    const record = JSON.parse(await readFile(join(mount.folder, STATE_FILE), 'utf8')) as {
+      pid: number;
+    };
+    // The helper serving it (ours: its pid is in our folder's record) dies without undoing.
+    process.kill(record.pid, 'SIGKILL');
+    for (
+      let i = 0;
+      i < 100 && (await sh(`ps -o stat= -p ${record.pid} || true`)).match(/^[RSD]/);
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await readFile('/proc/self/mountinfo', 'utf8')).includes(mount.folder)).toBe(true);
+    expect(await api.listMounts({})).toEqual([mount]);
+    expect(await api.unmountImage({ folder: mount.folder })).toEqual({ folder: mount.folder });
     await nothingLeft(mount);
   }, 120_000);
 

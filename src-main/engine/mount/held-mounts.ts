@@ -6,6 +6,7 @@ import { rmdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SpillwayError } from '../errors.js';
 import { mountImage, type Mounted } from './mount-image.js';
+import { unmountFolder } from './unmount-folder.js';
 
 /** What a UI is told about a mount: facts, worded by the UI. */
 export interface HeldMount {
@@ -51,13 +52,19 @@ export class HeldMounts {
     return [...this.held.values()].map((h) => h.facts);
   }
 
-  /** Undoes the mount in `folderGiven` and removes the folder. */
+  /**
+   * Undoes the mount in `folderGiven` and removes the folder. A mount this process does not
+   * hold (made by a helper that died) is undone from the record it left in the folder.
+   */
   async unmount(folderGiven: string): Promise<void> {
     const folder = resolve(folderGiven);
     const held = this.held.get(folder);
-    if (!held) throw new SpillwayError('not-found', `No image is mounted at ${folder}.`);
-    await held.mount.unmount();
-    this.held.delete(folder);
+    if (held) {
+      await held.mount.unmount();
+      this.held.delete(folder);
+    } else {
+      await unmountFolder(folder);
+    }
     await rmdir(folder).catch(() => {});
   }
 
