@@ -129,14 +129,15 @@ async function start(): Promise<void> {
     if (!window) open();
   });
   // Quitting stops the helper first: it undoes the images it mounted (nothing is left
-  // mounted or attached), then the app quits.
+  // mounted or attached), then the app quits. On 'will-quit' rather than 'before-quit': it
+  // comes once the windows closed, so a running job's question is asked first.
   let helperClosed = false;
   const closeThenQuit = () =>
     void backend.runner.close().finally(() => {
       helperClosed = true;
       app.quit();
     });
-  app.on('before-quit', (event) => {
+  app.on('will-quit', (event) => {
     if (helperClosed) return;
     event.preventDefault();
     closeThenQuit();
