@@ -134,6 +134,19 @@ describe.skipIf(canMount !== null)(`mounting through the API (${canMount ?? 'roo
     await nothingLeft(mount);
   }, 120_000);
 
+  it('Ctrl-C on the server’s terminal (SIGINT to the helper too) undoes its mounts', async () => {
+    const { api } = connect();
+    const mount = await api.mountImage({ image });
+    const record = JSON.parse(await readFile(join(mount.folder, STATE_FILE), 'utf8')) as {
+      pid: number;
+    };
+    process.kill(record.pid, 'SIGINT');
+    for (let i = 0; i < 300 && (await stat(mount.folder).catch(() => null)); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await nothingLeft(mount);
+  }, 120_000);
+
   it('a mount whose helper was killed is undone by the next helper, from its record', async () => {
     const { api } = connect();
     const mount = await api.mountImage({ image });
