@@ -5,7 +5,7 @@
 // page cannot name another folder. The runner undoes its mounts and removes their folders
 // when it stops (the app quitting, the server's shutdown).
 
-import { mkdir, readdir, rmdir, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rmdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { ImageMount } from '../../src-shared/api.js';
@@ -46,6 +46,7 @@ export class AppMounts {
     const already = [...this.book.values()].find((m) => m.image === image);
     if (already && (await this.stillMounted(already))) return already;
     await mkdir(this.root, { recursive: true, mode: 0o700 });
+    await checkPrivate(this.root);
     const folder = join(
       this.root,
       mountFolderName(image, new Set(await readdir(this.root).catch(() => []))),
@@ -106,6 +107,23 @@ export class AppMounts {
   /** Its folder is there: the runner removes it when the mount is undone. */
   private async stillMounted(mount: ImageMount): Promise<boolean> {
     return (await stat(mount.folder).catch(() => null))?.isDirectory() ?? false;
+  }
+}
+
+/**
+ * The helper mounts as root into this folder: it must be a real folder of this user's that no
+ * one else can enter, or another user could swap a folder in it for a link to /etc between
+ * the check and the mount (the fallback lives in the shared temp folder).
+ */
+async function checkPrivate(root: string): Promise<void> {
+  const info = await lstat(root);
+  const uid = process.getuid?.();
+  if (!info.isDirectory() || (uid !== undefined && info.uid !== uid) || (info.mode & 0o077) !== 0) {
+    throw new SpillwayError(
+      'permission-denied',
+      `${root} is not a private folder of this user's, so nothing is mounted in it.`,
+      { facts: { folder: root } },
+    );
   }
 }
 

@@ -7,7 +7,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -167,6 +167,22 @@ describe.skipIf(canMount !== null)(`mounting through the API (${canMount ?? 'roo
     expect(await api.unmountImage({ folder: mount.folder })).toEqual({ folder: mount.folder });
     await nothingLeft(mount);
   }, 120_000);
+
+  it('refuses a mounts folder others can enter (a link could be swapped in)', async () => {
+    const shared = join(dir.path, 'run-shared');
+    await mkdir(join(shared, 'spillway-mounts'), { recursive: true });
+    await chmod(join(shared, 'spillway-mounts'), 0o777);
+    process.env.XDG_RUNTIME_DIR = shared;
+    try {
+      const { api } = connect(inProcessRunner());
+      await expect(api.mountImage({ image })).rejects.toMatchObject({
+        info: { code: 'permission-denied' },
+      });
+    } finally {
+      process.env.XDG_RUNTIME_DIR = join(dir.path, 'run');
+    }
+    expect(await readdir(join(shared, 'spillway-mounts'))).toEqual([]);
+  }, 60_000);
 
   it('without nbdfuse: says which program to install, and leaves no folder', async () => {
     const runner = inProcessRunner();
