@@ -412,7 +412,44 @@ export const SUITES: Suite[] = [
       ),
     ],
   },
+  {
+    // Files out of an image (issue 17): the used-blocks image of the fixture, a partition's
+    // root listed, a folder of small files and one photo extracted, against the way without
+    // browsing (restore the whole image into a file, loop-mount its ext4, copy the folder).
+    name: 'browse',
+    async setup(c) {
+      await run('bash', ['-c', spillway(`backup ${q(c.source)} ${at(c, 'img.zst')} 2>/dev/null`)]);
+    },
+    cases: [
+      {
+        name: 'spillway ls 2:/',
+        command: (c) => spillway(`ls ${at(c, 'img.zst')} 2:/ > /dev/null`),
+      },
+      extractCase('spillway extract 2:/usr/share/doc', '2:/usr/share/doc'),
+      extractCase('spillway extract of one photo', '2:/home/user/Pictures/IMG_0001.jpg'),
+      {
+        name: 'restore the image, mount it, copy /usr/share/doc',
+        command: (c) =>
+          `rm -rf ${at(c, 'out')} ${at(c, 'whole.img')}; mkdir -p ${at(c, 'out')} ${at(c, 'mnt')}; ` +
+          `${spillway(`restore ${at(c, 'img.zst')} ${at(c, 'whole.img')} --yes --no-verify 2>/dev/null`)} && ` +
+          `offset=$(sfdisk --json ${at(c, 'whole.img')} | node -e 'const t=JSON.parse(require("fs").readFileSync(0)).partitiontable;console.log(t.partitions[1].start*(t.sectorsize??512))') && ` +
+          `mount -o loop,ro,offset=$offset ${at(c, 'whole.img')} ${at(c, 'mnt')} && ` +
+          `cp -a ${at(c, 'mnt/usr/share/doc')} ${at(c, 'out')}/; umount ${at(c, 'mnt')}`,
+      },
+    ],
+  },
 ];
+
+/** `spillway extract` of `path` into a fresh folder, compared with restoring everything. */
+function extractCase(name: string, path: string): Case {
+  return {
+    name,
+    peer: 'restore the image, mount it, copy /usr/share/doc',
+    command: (c) =>
+      `rm -rf ${at(c, 'out')}; mkdir -p ${at(c, 'out')}; ` +
+      spillway(`extract ${at(c, 'img.zst')} ${q(path)} ${at(c, 'out')} 2>/dev/null`),
+  };
+}
 
 /** The clone suite's target: a loop device over a file in its work folder. */
 let cloneTarget = '';

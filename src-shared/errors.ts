@@ -2,6 +2,7 @@
 // class) across boundaries; the UI and the CLI choose words and exit codes from it.
 
 import { z } from 'zod';
+import { formatBytes } from './units.js';
 
 export const ERROR_CODES = [
   // what the user asked for cannot be understood
@@ -158,6 +159,18 @@ export const FactsSchema = z.record(
   z.union([z.string().max(4096), z.number(), z.boolean()]),
 );
 export type Facts = z.infer<typeof FactsSchema>;
+
+/** A fact as words for a message, or `otherwise` when the engine did not give it. */
+export function factText(facts: Facts, key: string, otherwise: string): string {
+  const value = facts[key];
+  return value === undefined ? otherwise : String(value);
+}
+
+/** A fact that is a byte count, as "1.50 GiB"; null when the engine did not give it. */
+export function factBytes(facts: Facts, key: string): string | null {
+  const value = facts[key];
+  return typeof value === 'number' ? formatBytes(value) : null;
+}
 
 /** The shape an error takes when it crosses a process boundary (events, API replies);
  *  whoever receives one from another process validates it with this schema. */

@@ -2,8 +2,13 @@
 // about, when it is about one) and its remedy, which here may name flags and commands. The
 // app words the same codes for people without a command line (src-renderer/words/).
 
-import type { ErrorInfo, Facts, Remedy } from '../../src-shared/errors.js';
-import { formatBytes } from '../../src-shared/units.js';
+import {
+  factBytes,
+  factText,
+  type ErrorInfo,
+  type Facts,
+  type Remedy,
+} from '../../src-shared/errors.js';
 
 /** The flag each option the engine names in `facts.option` is set with. */
 const OPTION_FLAGS: Record<string, string> = {
@@ -14,15 +19,8 @@ const OPTION_FLAGS: Record<string, string> = {
   base: '--base',
 };
 
-const text = (facts: Facts, key: string, otherwise: string): string => {
-  const value = facts[key];
-  return value === undefined ? otherwise : String(value);
-};
-
-const bytes = (facts: Facts, key: string): string | null => {
-  const value = facts[key];
-  return typeof value === 'number' ? formatBytes(value) : null;
-};
+const text = factText;
+const bytes = factBytes;
 
 /** What to do next, on the command line. */
 export function cliRemedy(remedy: Remedy, facts: Facts = {}): string {

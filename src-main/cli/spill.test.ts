@@ -195,8 +195,8 @@ describe('spill buffer', () => {
     await sh(
       `for i in $(seq 40); do head -c ${MiB} /dev/urandom; head -c ${3 * MiB} /dev/zero; done > ${q(compressible)}`,
     );
-    const random = join(dir.path, 'random-64.img');
-    await randomFile(random, 64 * MiB, 'spill-compress');
+    const random = join(dir.path, 'random-32.img');
+    await randomFile(random, 32 * MiB, 'spill-compress');
     const peakOf = async (source: string, extra: string[]) => {
       const image = join(dir.path, 'spill-compress.img.zst');
       const run = await spillway([
@@ -207,8 +207,10 @@ describe('spill buffer', () => {
         '--json',
         '--spill-dir',
         spillDir,
+        // Slow enough that the compressor, held back by the writer, falls well behind the
+        // reader even on a loaded machine (at 24M a loaded run spilled only 24 MiB).
         '--max-write-rate',
-        '24M',
+        '8M',
         ...extra,
       ]);
       expect(run.code, run.stderr).toBe(0);

@@ -3,23 +3,21 @@
 // command line: buttons, settings and places in the app, never flags or commands.
 
 import { ApiError } from '../../src-shared/api-client.js';
-import type { ErrorInfo, Facts, Remedy } from '../../src-shared/errors.js';
-import { formatBytes } from '../../src-shared/units.js';
+import {
+  factBytes,
+  factText,
+  type ErrorInfo,
+  type Facts,
+  type Remedy,
+} from '../../src-shared/errors.js';
 
 export interface Problem {
   message: string;
   hint: string | null;
 }
 
-const text = (facts: Facts, key: string, otherwise: string): string => {
-  const value = facts[key];
-  return value === undefined ? otherwise : String(value);
-};
-
-const bytes = (facts: Facts, key: string): string | null => {
-  const value = facts[key];
-  return typeof value === 'number' ? formatBytes(value) : null;
-};
+const text = factText;
+const bytes = factBytes;
 
 /** What to do next, in the app. */
 export function appRemedy(remedy: Remedy, facts: Facts = {}): string {

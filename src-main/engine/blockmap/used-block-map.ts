@@ -53,18 +53,28 @@ export async function rawBlockMapWithTable(
   if (!table || 'distrust' in table) return rawBlockMap(size);
   const partitions: Partition[] = [];
   for (const found of table.partitions) {
-    const { partition } = await partitionRow(read, found);
-    partitions.push({ ...partition, mode: 'raw', reason: 'raw mode' });
+    partitions.push({ ...(await rawPartitionFacts(read, found)), mode: 'raw', reason: 'raw mode' });
   }
   return { ...rawBlockMap(size), partitionTable: { ...table.header, partitions } };
 }
 
 /** A partition's manifest row and the ranges of the drive it lets the backup skip. */
-async function partitionRow(
-  read: ReadAt,
-  found: FoundPartition,
-): Promise<{ partition: Partition; unused: ByteRange[] }> {
-  const base: Partition = {
+/**
+ * What a partition holds, for raw mode, where these are facts to show and not what is copied:
+ * a sector of its filesystem that cannot be read (the copy records it as a bad range and goes
+ * on) leaves them unknown instead of failing the backup.
+ */
+async function rawPartitionFacts(read: ReadAt, found: FoundPartition): Promise<Partition> {
+  try {
+    return (await partitionRow(read, found)).partition;
+  } catch {
+    return tableRow(found);
+  }
+}
+
+/** A partition as the table describes it, before its filesystem is read. */
+function tableRow(found: FoundPartition): Partition {
+  return {
     index: found.index,
     start: found.start,
     size: found.size,
@@ -76,6 +86,13 @@ async function partitionRow(
     filesystem: null,
     mode: 'raw',
   };
+}
+
+async function partitionRow(
+  read: ReadAt,
+  found: FoundPartition,
+): Promise<{ partition: Partition; unused: ByteRange[] }> {
+  const base = tableRow(found);
   if (found.container) {
     return {
       partition: { ...base, reason: 'extended partition: holds the logical ones' },
