@@ -209,6 +209,14 @@ export const CallSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('ejectDrive'), params: z.object({ path }) }),
   /** Shows a file in the system's file manager (the desktop app only). */
   z.object({ method: z.literal('revealInFolder'), params: z.object({ path }) }),
+  /** Mounts an image's partitions read-only (Linux), each in its own folder inside one folder
+   *  the app chooses; undone by unmountImage, and when the app or the server stops. */
+  z.object({ method: z.literal('mountImage'), params: z.object({ image: path }) }),
+  z.object({ method: z.literal('unmountImage'), params: z.object({ folder: path }) }),
+  /** The images mounted by this app now. */
+  z.object({ method: z.literal('listMounts'), params: z.object({}) }),
+  /** Opens a folder of a mounted image in the system's file manager (the desktop app only). */
+  z.object({ method: z.literal('openMountFolder'), params: z.object({ folder: path }) }),
   z.object({ method: z.literal('listHistory'), params: z.object({}) }),
   /** The images in the history, one entry each, newest first. */
   z.object({ method: z.literal('listImages'), params: z.object({}) }),
@@ -250,6 +258,20 @@ export const StartedJobSchema = z.object({ jobId: z.string().min(1).max(64) });
 export type StartedJob = z.infer<typeof StartedJobSchema>;
 
 // ---- results -------------------------------------------------------------------------------
+
+/** An image mounted by the app: the folder holding one folder per partition mounted. */
+export const ImageMountSchema = z.object({
+  image: path,
+  folder: path,
+  partitions: z
+    .array(z.object({ index: z.number().int().min(1), filesystem: text.nullable(), folder: path }))
+    .max(4096),
+  /** Partitions not mounted, and why (swap, no driver for its filesystem…). */
+  skipped: z
+    .array(z.object({ index: z.number().int().min(1), filesystem: text.nullable(), reason: text }))
+    .max(4096),
+});
+export type ImageMount = z.infer<typeof ImageMountSchema>;
 
 /** Every reason a drive should not be a restore target; src-shared/target-rules.ts decides
  *  them and words them, for the list, the API's refusals and the CLI alike. */
@@ -498,6 +520,10 @@ export const RESULT_SCHEMAS = {
   deleteImage: z.object({ removed: z.array(path) }),
   ejectDrive: z.object({ ejected: z.boolean(), message: text }),
   revealInFolder: z.object({ shown: z.boolean() }),
+  mountImage: ImageMountSchema,
+  unmountImage: z.object({ folder: path }),
+  listMounts: z.array(ImageMountSchema).max(1000),
+  openMountFolder: z.object({ opened: z.boolean() }),
   listHistory: z.array(HistoryEntrySchema),
   listImages: z.array(ImageRecordSchema),
   getSettings: SettingsSchema,

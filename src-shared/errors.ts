@@ -140,6 +140,8 @@ export const REMEDIES = [
   // a mounted image
   'unmount-image-first',
   'close-and-unmount-again',
+  // a program the system needs for it is not installed (facts: program, package)
+  'install-program',
   // an encrypted image
   'give-passphrase',
   'give-age-key',

@@ -50,6 +50,7 @@ import type { DestinationCheck, FolderListing } from '../../src-shared/api.js';
 import type { SettingsStore } from '../store/settings-store.js';
 import type { JobRequest } from './job-requests.js';
 import type { JobRunner } from './job-runner.js';
+import { appMountsOf } from './app-mounts.js';
 
 /** What every connection shares: where jobs run, the history, the settings. */
 export interface ApiBackend {
@@ -60,6 +61,9 @@ export interface ApiBackend {
   plans: PlanStore;
   /** Opens the system's file manager at a file (the desktop app only). */
   reveal?: (path: string) => void;
+  /** Opens a folder in the system's file manager (the desktop app only); resolves to an
+   *  error's words, or '' when it opened. */
+  openFolder?: (path: string) => Promise<string>;
   /** The app's log (in the data folder); unexpected errors say where it is. */
   log?: Logger;
 }
@@ -320,6 +324,25 @@ export function createApiHandler(
         }
         backend.reveal(request.params.path);
         return { shown: true };
+      }
+      case 'mountImage':
+        return appMountsOf(backend).mount(request.params.image);
+      case 'unmountImage':
+        return appMountsOf(backend).unmount(request.params.folder);
+      case 'listMounts':
+        return appMountsOf(backend).list();
+      case 'openMountFolder': {
+        const folder = appMountsOf(backend).ownFolder(request.params.folder);
+        if (!backend.openFolder) {
+          throw new SpillwayError('usage', 'Only the desktop app can open a folder window.');
+        }
+        const failed = await backend.openFolder(folder);
+        if (failed) {
+          throw new SpillwayError('internal', `The file manager did not open: ${failed}`, {
+            facts: { folder },
+          });
+        }
+        return { opened: true };
       }
       case 'listHistory':
         return backend.history.list();

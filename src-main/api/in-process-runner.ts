@@ -1,7 +1,7 @@
 // Jobs run by the engine in this process: for a CLI already running as root and for tests
 // of the transports. The app and `spillway ui` use the helper instead.
 
-import { answerQuestion, runJobRequest } from './job-requests.js';
+import { answerQuestion, runJobRequest, unmountEverything } from './job-requests.js';
 import type { JobRunner } from './job-runner.js';
 import { toErrorInfo } from '../engine/errors.js';
 import { silentLogger, type Logger } from '../log/logger.js';
@@ -32,6 +32,8 @@ export function inProcessRunner(log: Logger = silentLogger): JobRunner {
     ask: answerQuestion,
     async close() {
       for (const job of jobs.values()) job.abort(new Error('closing'));
+      // What it mounted for a UI is undone with it, as the helper does when it ends.
+      await unmountEverything();
     },
   };
 }

@@ -16,6 +16,7 @@ import { planBackup } from '../engine/backup/plan-backup.js';
 import { clone } from '../engine/clone/clone.js';
 import { planCloneOf } from '../engine/clone/clone-plan.js';
 import { BrowserCache } from '../engine/browse/browser-cache.js';
+import { HeldMounts } from '../engine/mount/held-mounts.js';
 import { findInImage, imageFolder, partitionListing } from '../engine/browse/image-questions.js';
 import { sampleCompression } from '../engine/sample/sample-compression.js';
 import { checkDestination } from '../files/check-destination.js';
@@ -53,6 +54,15 @@ export const QuestionSchema = z.discriminatedUnion('method', [
   z.object({
     method: z.literal('ejectDrive'),
     params: z.object({ path: z.string().min(1).max(4096), virtual: z.boolean() }),
+  }),
+  /** Mounts into a folder the API handler chose and made (never one a UI named). */
+  z.object({
+    method: z.literal('mountImage'),
+    params: z.object({ image: z.string().min(1).max(4096), folder: z.string().min(1).max(4096) }),
+  }),
+  z.object({
+    method: z.literal('unmountImage'),
+    params: z.object({ folder: z.string().min(1).max(4096) }),
   }),
 ]);
 export type Question = z.infer<typeof QuestionSchema>;
@@ -145,6 +155,14 @@ const describe = (parts: Array<string | null | undefined>) =>
 /** Images kept open between questions about them (a UI browsing folder after folder). */
 const browsers = new BrowserCache();
 
+/** Images mounted for a UI, kept by this process until asked, or until it ends. */
+const mounts = new HeldMounts();
+
+/** Undoes every mount made here: the process (helper, runner) is ending. */
+export function unmountEverything(): Promise<void> {
+  return mounts.unmountAll();
+}
+
 export async function answerQuestion(question: Question): Promise<unknown> {
   switch (question.method) {
     case 'listPartitions':
@@ -169,6 +187,11 @@ export async function answerQuestion(question: Question): Promise<unknown> {
       return { removed: await deleteImage(question.params.image) };
     case 'ejectDrive':
       return ejectDrive(question.params.path, question.params.virtual);
+    case 'mountImage':
+      return mounts.mount(question.params.image, question.params.folder);
+    case 'unmountImage':
+      await mounts.unmount(question.params.folder);
+      return { folder: question.params.folder };
     case 'planBackup':
       return planBackup(question.params.source);
     case 'inspectImage':

@@ -44,6 +44,7 @@ async function start(): Promise<void> {
       lazyHelperRunner(() => startHelper({ linuxLauncher: LINUX_LAUNCHER, log })),
     ),
     reveal: (path: string) => shell.showItemInFolder(path),
+    openFolder: (path: string) => shell.openPath(path),
   };
   const watch = new JobWatch();
   let window: BrowserWindow | null = null;
@@ -127,8 +128,20 @@ async function start(): Promise<void> {
   app.on('activate', () => {
     if (!window) open();
   });
-  app.on('window-all-closed', () => {
-    void backend.runner.close().finally(() => app.quit());
+  // Quitting stops the helper first: it undoes the images it mounted (nothing is left
+  // mounted or attached), then the app quits. On 'will-quit' rather than 'before-quit': it
+  // comes once the windows closed, so a running job's question is asked first.
+  let helperClosed = false;
+  const closeThenQuit = () =>
+    void backend.runner.close().finally(() => {
+      helperClosed = true;
+      app.quit();
+    });
+  app.on('will-quit', (event) => {
+    if (helperClosed) return;
+    event.preventDefault();
+    closeThenQuit();
   });
+  app.on('window-all-closed', closeThenQuit);
   open();
 }

@@ -112,6 +112,8 @@ export function cliRemedy(remedy: Remedy, facts: Facts = {}): string {
       return `Unmount it first: spillway unmount ${text(facts, 'folder', 'FOLDER')}`;
     case 'close-and-unmount-again':
       return 'Close the program using it, then unmount again.';
+    case 'install-program':
+      return `Install ${text(facts, 'program', 'it')} (Debian and Ubuntu: apt install ${text(facts, 'package', 'PACKAGE')}), then try again.`;
     case 'give-passphrase':
       return 'Give its passphrase with --passphrase-file FILE, or run the command on a terminal to type it.';
     case 'give-age-key':

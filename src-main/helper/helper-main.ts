@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { toErrorInfo } from '../engine/errors.js';
-import { answerQuestion, runJobRequest } from '../api/job-requests.js';
+import { answerQuestion, runJobRequest, unmountEverything } from '../api/job-requests.js';
 import { cleanUpDeadRuns } from '../engine/spill/spill-dir.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { HostMessageSchema, MAX_LOG_ENTRY, type HelperMessage } from './helper-protocol.js';
@@ -73,6 +73,8 @@ async function main(): Promise<void> {
   const secret = await readSecret();
   const jobs = new Map<string, AbortController>();
   let ending = false;
+  /** The mounts made for the UI are undone (only then may the helper exit). */
+  let mountsUndone = false;
 
   const socket = createConnection(socketPath);
   const send = (message: HelperMessage) => writeJsonLine(socket, message);
@@ -95,8 +97,18 @@ async function main(): Promise<void> {
       rmSync(folder, { recursive: true, force: true });
     }
     for (const job of jobs.values()) job.abort();
-    if (jobs.size === 0) process.exit(code);
+    // Images mounted for the UI are undone (and their folders removed) before exiting.
+    void unmountEverything()
+      .catch((error: unknown) => log.error('could not undo every mount', error))
+      .finally(() => {
+        mountsUndone = true;
+        if (jobs.size === 0) process.exit(code);
+      });
     setTimeout(() => process.exit(code), CLEANUP_GRACE_MS).unref();
+  }
+  // Ctrl-C on `spillway ui`'s terminal reaches the helper too: end as when the parent goes.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => end(0));
   }
   // The lifeline: stdin ends when the parent process is gone, however it died.
   process.stdin.on('end', () => end(0));
@@ -155,7 +167,7 @@ async function main(): Promise<void> {
           .finally(() => {
             jobs.delete(jobId);
             send({ type: 'job-ended', jobId });
-            if (ending && jobs.size === 0) process.exit(0);
+            if (ending && jobs.size === 0 && mountsUndone) process.exit(0);
           });
         return;
       }

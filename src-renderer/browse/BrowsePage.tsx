@@ -56,12 +56,71 @@ export function BrowsePage() {
       {listing && jobId && <CopyJob jobId={jobId} />}
       {listing && !jobId && (
         <>
+          <MountImage />
           <PartitionChoice partitions={listing.partitions} problem={listing.problem} />
           <PartitionView />
           <RestoreToFolder />
         </>
       )}
     </section>
+  );
+}
+
+/**
+ * The image's partitions mounted read-only, for any program to open. The desktop app opens
+ * the folder in the file manager; in a browser the server cannot open a window on the
+ * viewer's machine, so the screen says where the partitions are.
+ */
+function MountImage() {
+  const api = useApi();
+  const desktop = useTransport() === 'electron';
+  const { mount, mountProblem, mountImage, openMounted, unmountImage } = useBrowse();
+  const busy = mount.state === 'mounting' || mount.state === 'unmounting';
+  return (
+    <div className="mount" aria-label="Mount">
+      {(mount.state === 'none' || mount.state === 'mounting') && (
+        <p>
+          <button type="button" disabled={busy} onClick={() => void mountImage(api, desktop)}>
+            {desktop ? 'Open in file manager' : 'Mount the partitions'}
+          </button>
+          {mount.state === 'mounting' && <span aria-live="polite"> Mounting…</span>}
+          {mount.state === 'none' && mount.said && <span role="status"> {mount.said}</span>}
+        </p>
+      )}
+      {(mount.state === 'mounted' || mount.state === 'unmounting') && (
+        <>
+          <p role="status">
+            Mounted read-only at <strong className="path">{mount.mount.folder}</strong>
+          </p>
+          <ul aria-label="Mounted partitions">
+            {mount.mount.partitions.map((p) => (
+              <li key={p.index}>
+                Partition {p.index}
+                {p.filesystem ? ` (${p.filesystem})` : ''}: <span className="path">{p.folder}</span>
+              </li>
+            ))}
+            {mount.mount.skipped.map((p) => (
+              <li key={p.index}>
+                Partition {p.index}
+                {p.filesystem ? ` (${p.filesystem})` : ''} is not mounted: {p.reason}.
+              </li>
+            ))}
+          </ul>
+          <p>
+            {desktop && (
+              <button type="button" disabled={busy} onClick={() => void openMounted(api)}>
+                Open in file manager
+              </button>
+            )}{' '}
+            <button type="button" disabled={busy} onClick={() => void unmountImage(api)}>
+              Unmount
+            </button>
+            {mount.state === 'unmounting' && <span aria-live="polite"> Unmounting…</span>}
+          </p>
+        </>
+      )}
+      <ProblemNote problem={mountProblem} />
+    </div>
   );
 }
 

@@ -4,7 +4,12 @@
 // out ("Restore to…"): where to, the room there, and the job.
 
 import { create } from 'zustand';
-import type { DestinationCheck, FindResult, ImageFolder } from '../../src-shared/api.js';
+import type {
+  DestinationCheck,
+  FindResult,
+  ImageFolder,
+  ImageMount,
+} from '../../src-shared/api.js';
 import type { PartitionListing } from '../../src-shared/api.js';
 import type { ApiClient } from '../../src-shared/api-client.js';
 import { useJobs } from '../jobs/jobs-store.js';
@@ -38,6 +43,13 @@ export type RoomCheck =
   | { state: 'ready'; folder: string; free: number; makesFolder: boolean }
   | { state: 'problem'; problem: Problem };
 
+/** The image's partitions mounted read-only (Linux), for any program to open. */
+export type MountView =
+  | { state: 'none'; said: string | null }
+  | { state: 'mounting' }
+  | { state: 'mounted'; mount: ImageMount }
+  | { state: 'unmounting'; mount: ImageMount };
+
 export interface BrowseState {
   image: string | null;
   /** Where the user came from, to go back to. */
@@ -53,6 +65,8 @@ export interface BrowseState {
   room: RoomCheck | null;
   problem: Problem | null;
   jobId: string | null;
+  mount: MountView;
+  mountProblem: Problem | null;
 
   openImage(api: ApiClient, image: string, from: BrowseState['from']): Promise<void>;
   choosePartition(api: ApiClient, partition: number): Promise<void>;
@@ -66,6 +80,11 @@ export interface BrowseState {
   cancel(api: ApiClient): Promise<void>;
   /** Back to choosing, after a copy ended. */
   finishCopy(): void;
+  /** Mounts the image; the desktop app then opens the folder in the file manager. */
+  mountImage(api: ApiClient, openFolder: boolean): Promise<void>;
+  /** Opens the mounted image's folder in the file manager (the desktop app). */
+  openMounted(api: ApiClient): Promise<void>;
+  unmountImage(api: ApiClient): Promise<void>;
 }
 
 const fresh = {
@@ -79,6 +98,7 @@ const fresh = {
   room: null,
   problem: null,
   jobId: null,
+  mountProblem: null,
 } satisfies Partial<BrowseState>;
 
 export const useBrowse = create<BrowseState>((set, get) => {
@@ -105,6 +125,7 @@ export const useBrowse = create<BrowseState>((set, get) => {
     image: null,
     from: 'images',
     destination: '',
+    mount: { state: 'none', said: null },
     ...fresh,
 
     async openImage(api, image, from) {
@@ -113,11 +134,16 @@ export const useBrowse = create<BrowseState>((set, get) => {
         set({ from });
         return;
       }
-      set({ image, from, ...fresh });
+      // Another image: the one mounted for this screen is undone first.
+      if (get().mount.state === 'mounted') await get().unmountImage(api);
+      set({ image, from, ...fresh, mount: { state: 'none', said: null } });
       try {
         const listing = await api.listPartitions({ image });
         if (get().image !== image) return;
         set({ listing });
+        // Mounted earlier (the screen was left meanwhile): shown as mounted.
+        const mounted = (await api.listMounts({}).catch(() => [])).find((m) => m.image === image);
+        if (mounted && get().image === image) set({ mount: { state: 'mounted', mount: mounted } });
         const browsable = listing.partitions.filter((p) => p.browsable);
         if (browsable.length > 0) await get().choosePartition(api, browsable[0]!.index);
       } catch (error) {
@@ -188,6 +214,46 @@ export const useBrowse = create<BrowseState>((set, get) => {
     },
 
     finishCopy: () => set({ jobId: null, problem: null }),
+
+    async mountImage(api, openFolder) {
+      const { image } = get();
+      if (!image || get().mount.state !== 'none') return;
+      set({ mount: { state: 'mounting' }, mountProblem: null });
+      let mount: ImageMount;
+      try {
+        mount = await api.mountImage({ image });
+      } catch (error) {
+        if (get().image === image) {
+          set({ mount: { state: 'none', said: null }, mountProblem: problemOf(error) });
+        }
+        return;
+      }
+      set({ mount: { state: 'mounted', mount } });
+      if (openFolder) await get().openMounted(api);
+    },
+
+    async openMounted(api) {
+      const now = get().mount;
+      if (now.state !== 'mounted') return;
+      set({ mountProblem: null });
+      try {
+        await api.openMountFolder({ folder: now.mount.folder });
+      } catch (error) {
+        set({ mountProblem: problemOf(error) });
+      }
+    },
+
+    async unmountImage(api) {
+      const now = get().mount;
+      if (now.state !== 'mounted') return;
+      set({ mount: { state: 'unmounting', mount: now.mount }, mountProblem: null });
+      try {
+        await api.unmountImage({ folder: now.mount.folder });
+        set({ mount: { state: 'none', said: `Unmounted ${now.mount.folder}.` } });
+      } catch (error) {
+        set({ mount: now, mountProblem: problemOf(error) });
+      }
+    },
   };
 });
 

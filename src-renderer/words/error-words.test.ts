@@ -52,6 +52,12 @@ describe('the app’s words for engine errors', () => {
     });
   });
 
+  it('name the program to install and its package', () => {
+    expect(appRemedy('install-program', { program: 'nbdfuse', package: 'libnbd-bin' })).toBe(
+      'Install nbdfuse (on Debian and Ubuntu: the libnbd-bin package), then try again.',
+    );
+  });
+
   it('say the log’s place for an unexpected error', () => {
     expect(appRemedy('read-log', FACTS)).toBe(`The details are in ${FACTS.log}.`);
   });

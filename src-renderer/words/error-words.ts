@@ -105,6 +105,8 @@ export function appRemedy(remedy: Remedy, facts: Facts = {}): string {
       return 'Choose an empty folder, or close the image mounted there first.';
     case 'close-and-unmount-again':
       return 'Close the program using it, then try again.';
+    case 'install-program':
+      return `Install ${text(facts, 'program', 'it')} (on Debian and Ubuntu: the ${text(facts, 'package', 'package of that name')} package), then try again.`;
     case 'give-passphrase':
       return 'Opening it needs its passphrase; this app cannot ask for one yet.';
     case 'give-age-key':

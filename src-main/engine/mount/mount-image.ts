@@ -193,13 +193,26 @@ async function checkFolder(dir: string): Promise<void> {
 /** nbdfuse in the foreground as our child; resolves once its file is there. */
 async function startNbdfuse(state: MountState, socket: string): Promise<ChildProcess> {
   const pidFile = join(state.runtime, 'nbdfuse.pid');
+  // In its own process group: Ctrl-C on the terminal reaches this process, which undoes the
+  // mount in order, not nbdfuse, which would pull the file from under the loop devices.
   const child = spawn('nbdfuse', ['-r', '-P', pidFile, state.driveFile, '--unix', socket], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
   });
   let said = '';
   child.stderr!.on('data', (d: Buffer) => (said += d.toString()).slice(-4000));
   const exited = new Promise<never>((_, reject) => {
-    child.once('error', (e) => reject(new Error(`nbdfuse could not start: ${e.message}`)));
+    child.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        e.code === 'ENOENT'
+          ? new SpillwayError(
+              'not-found',
+              'Mounting an image needs nbdfuse, which is not installed on this computer.',
+              { facts: { program: 'nbdfuse', package: 'libnbd-bin' }, remedy: 'install-program' },
+            )
+          : new Error(`nbdfuse could not start: ${e.message}`),
+      ),
+    );
     child.once('exit', (code) => reject(new Error(`nbdfuse stopped (${code}): ${said.trim()}`)));
   });
   exited.catch(() => {});
