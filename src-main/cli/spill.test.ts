@@ -195,8 +195,8 @@ describe('spill buffer', () => {
     await sh(
       `for i in $(seq 40); do head -c ${MiB} /dev/urandom; head -c ${3 * MiB} /dev/zero; done > ${q(compressible)}`,
     );
-    const random = join(dir.path, 'random-32.img');
-    await randomFile(random, 32 * MiB, 'spill-compress');
+    const random = join(dir.path, 'random-64.img');
+    await randomFile(random, 64 * MiB, 'spill-compress');
     const peakOf = async (source: string, extra: string[]) => {
       const image = join(dir.path, 'spill-compress.img.zst');
       const run = await spillway([
