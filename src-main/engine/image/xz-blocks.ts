@@ -9,8 +9,8 @@
 // output slots the caller may still hold; all within BLOCK_BUDGET. `xz -T0 -6` makes blocks of
 // 24 MiB (three times its 8 MiB dictionary): three in flight on 2 cores, 5 × 24 MiB of output
 // and at most 3 × 24 MiB of input slots. Files whose blocks do not fit two in flight (blocks
-// over about 42 MiB: `xz -T0 -7` and stronger) or that hold one block (`xz -6` without -T)
-// stream through one decoder instead (stream-decoder.ts).
+// over about 42 MiB that do not compress: `xz -T0 -7` and stronger) or that hold one block
+// (`xz -6` without -T) stream through one decoder instead (stream-decoder.ts).
 
 import { settledLater } from '../async/settled-later.js';
 import { FrameCorruptError } from '../codecs/frame-codec.js';
