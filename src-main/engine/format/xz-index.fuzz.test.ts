@@ -6,6 +6,7 @@
 // refused with a FormatError; the reader reads only inside the file.
 
 import { readFile, writeFile } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SidecarSchema } from '../../../src-shared/sidecar.js';
@@ -22,6 +23,7 @@ import {
 } from '../../test-support/fuzz.js';
 import { tempDir } from '../../test-support/temp-dir.js';
 import { FormatError } from './format-error.js';
+import { xzSingleBlockTail, xzStreamHeader } from './xz-block-stream.js';
 import { readXzIndex, readXzIndexSync, type XzIndex } from './xz-index.js';
 
 const RUNS = 1500;
@@ -129,6 +131,72 @@ describe('xz index fuzz', () => {
     );
     console.log(tally.summary('xz index'));
     tally.checkDepth('xz index');
+  });
+});
+
+describe('xz index fuzz: garbage and made-up blocks', () => {
+  it('garbage ending like a stream (magic, footer, index) is sound or FormatError', async () => {
+    // Random bytes with, at random, the stream header's magic at the start and a footer's
+    // "YZ" at the end, so the reader goes past its first check.
+    const garbage = fc
+      .record({
+        body: fc.uint8Array({ minLength: 0, maxLength: 2048, size: 'max' }),
+        magic: fc.boolean(),
+        footer: fc.boolean(),
+        backward: fc.integer({ min: 0, max: 600 }),
+      })
+      .map(({ body, magic, footer, backward }) => {
+        const file = Buffer.from(body);
+        if (magic && file.length >= 6) file.set([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], 0);
+        if (footer && file.length >= 12) {
+          // A footer that passes its CRC, with the header's flags when both are there.
+          const end = file.length;
+          if (magic) file.copy(file, end - 4, 6, 8);
+          file.writeUInt32LE(backward, end - 8);
+          file.writeUInt32LE(crc32(file.subarray(end - 8, end - 2)), end - 12);
+          file.set([0x59, 0x5a], end - 2);
+          if (magic) file.writeUInt32LE(crc32(file.subarray(6, 8)), 8);
+        }
+        return file;
+      });
+    const tally = new Tally();
+    await fc.assert(
+      fc.asyncProperty(garbage, async (file) => {
+        const device = new FuzzDevice(file);
+        const { read } = boundedRead(device, { outside: 'fail' });
+        const outcome = await outcomeOf(() => readXzIndex(device.size, read), [FormatError]);
+        tally.add(outcome);
+        if (outcome.kind === 'result') checkIndex(outcome.value, device.size);
+      }),
+      fuzzOptions(500, 1),
+    );
+    console.log(tally.summary('xz index, garbage'));
+  });
+
+  it('a stream of one made-up block (the tail xz-block-stream writes) reads back', async () => {
+    const sizes = fc.record({
+      unpaddedSize: fc.integer({ min: 5, max: 2 ** 45 }),
+      uncompressedSize: fc.maxSafeNat(),
+      check: fc.constantFrom(0x00, 0x01, 0x04, 0x0a),
+    });
+    await fc.assert(
+      fc.asyncProperty(sizes, async ({ unpaddedSize, uncompressedSize, check }) => {
+        const block = { fileOffset: 12, unpaddedSize, uncompressedSize, streamFlags: check << 8 };
+        const header = xzStreamHeader(block.streamFlags);
+        const tail = xzSingleBlockTail(block);
+        const tailAt = 12 + Math.ceil(unpaddedSize / 4) * 4;
+        // The block's bytes (zeros here) are read only as part of the reader's padding check.
+        const file = (position: number) =>
+          position < 12 ? header[position]! : position < tailAt ? 0 : tail[position - tailAt]!;
+        const read = async (position: number, length: number) => {
+          if (length > 2 ** 20) throw new Error(`a read of ${length} bytes`);
+          return Buffer.from(Array.from({ length }, (_, i) => file(position + i)));
+        };
+        const index = await readXzIndex(tailAt + tail.byteLength, read);
+        expect(index).toEqual({ uncompressedSize, blocks: [block] });
+      }),
+      fuzzOptions(300, 2),
+    );
   });
 });
 

@@ -2,7 +2,11 @@
 // read backwards from the end of the file, stream by stream. It tells the exact uncompressed
 // size before decoding, and a file whose end is missing has no footer at all, so a truncated
 // .xz is caught here (the decoder binding itself stops quietly at a truncated end).
+// Where each block starts and ends also lets blocks be decoded apart, on several threads
+// (image/xz-blocks.ts): so the header, footer and index are checked here as xz checks them
+// (their CRC32s, the header's flags against the footer's), since that decoder never sees them.
 
+import { crc32 } from 'node:zlib';
 import { FormatError } from './format-error.js';
 
 export interface XzBlock {
@@ -10,6 +14,8 @@ export interface XzBlock {
   fileOffset: number;
   unpaddedSize: number;
   uncompressedSize: number;
+  /** Its stream's flags (two bytes, little-endian; the second names the check). */
+  streamFlags: number;
 }
 
 export interface XzIndex {
@@ -24,7 +30,10 @@ const STREAM_FOOTER_BYTES = 12;
 /** No sane file has an index this large (it would describe millions of blocks). */
 const MAX_INDEX_BYTES = 256 * 2 ** 20;
 
-const round4 = (n: number) => Math.ceil(n / 4) * 4;
+export const round4 = (n: number) => Math.ceil(n / 4) * 4;
+
+const u32 = (bytes: Uint8Array, at: number) =>
+  new DataView(bytes.buffer, bytes.byteOffset + at, 4).getUint32(0, true);
 
 /** Reads one xz varint (at most 9 bytes, 63 bits) at `at`; returns [value, next offset]. */
 export function readVarint(bytes: Uint8Array, at: number): [number, number] {
@@ -59,6 +68,9 @@ export function parseIndexField(index: Uint8Array): Array<[unpadded: number, siz
   }
   if (round4(at) + 4 !== index.byteLength) {
     throw new FormatError('its xz index has the wrong length');
+  }
+  if (crc32(index.subarray(0, index.byteLength - 4)) !== u32(index, index.byteLength - 4)) {
+    throw new FormatError('its xz index is damaged (its CRC32 does not match)');
   }
   return records;
 }
@@ -116,8 +128,11 @@ function* xzIndexSteps(size: number): Generator<ReadRequest, XzIndex, Uint8Array
     if (footer[10] !== 0x59 || footer[11] !== 0x5a) {
       throw new FormatError('the file ends before its xz stream does (truncated?)');
     }
-    const view = new DataView(footer.buffer, footer.byteOffset, footer.byteLength);
-    const indexBytes = (view.getUint32(4, true) + 1) * 4;
+    if (crc32(footer.subarray(4, 10)) !== u32(footer, 0)) {
+      throw new FormatError('its xz stream footer is damaged (its CRC32 does not match)');
+    }
+    const streamFlags = footer[8]! | (footer[9]! << 8);
+    const indexBytes = (u32(footer, 4) + 1) * 4;
     const indexStart = end - STREAM_FOOTER_BYTES - indexBytes;
     if (indexBytes > MAX_INDEX_BYTES || indexStart < STREAM_HEADER_BYTES) {
       throw new FormatError('its xz footer points outside the file');
@@ -126,13 +141,19 @@ function* xzIndexSteps(size: number): Generator<ReadRequest, XzIndex, Uint8Array
     const blockBytes = records.reduce((sum, [unpadded]) => sum + round4(unpadded), 0);
     const streamStart = indexStart - blockBytes - STREAM_HEADER_BYTES;
     if (streamStart < 0) throw new FormatError('its xz index describes more than the file holds');
-    const header = yield [streamStart, HEADER_MAGIC.length];
+    const header = yield [streamStart, STREAM_HEADER_BYTES];
     if (!HEADER_MAGIC.every((b, i) => header[i] === b)) {
       throw new FormatError('its xz index does not match the stream it ends');
     }
+    if (header[6] !== footer[8] || header[7] !== footer[9]) {
+      throw new FormatError('its xz stream header and footer disagree');
+    }
+    if (crc32(header.subarray(6, 8)) !== u32(header, 8)) {
+      throw new FormatError('its xz stream header is damaged (its CRC32 does not match)');
+    }
     let at = streamStart + STREAM_HEADER_BYTES;
     const streamBlocks = records.map(([unpaddedSize, uncompressedSize]) => {
-      const block = { fileOffset: at, unpaddedSize, uncompressedSize };
+      const block = { fileOffset: at, unpaddedSize, uncompressedSize, streamFlags };
       at += round4(unpaddedSize);
       total += uncompressedSize;
       return block;

@@ -1,14 +1,18 @@
 // Sequential decoding of images made by other tools (dd | zstd, gzip, xz) and of plain .img
 // files: one pass from start to end, in blocks of a fixed size for writing and hashing. The
 // codecs' own checksums (zstd's XXH64, gzip's CRC32, xz's CRC64) are checked as they decode.
+// Multi-block xz files (xz -T0) read from local files are decoded several blocks at once on
+// the worker pool instead (xz-blocks.ts), still handed out in order.
 
 import { Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { createUnxz } from 'node-liblzma';
 import { SpillwayError } from '../errors.js';
 import { FormatError } from '../format/format-error.js';
-import { readXzIndex } from '../format/xz-index.js';
+import { readXzIndex, type XzIndex } from '../format/xz-index.js';
 import type { RawImage, StreamImage } from '../format/image-layout.js';
+import type { CodecPool } from '../pool/codec-pool.js';
+import { decodeXzBlocks, planXzBlocks, XzBlockDamage } from './xz-blocks.js';
 import { ZstdBlockDecoder } from './zstd-stream-decoder.js';
 
 /** Output buffers of zlib and liblzma: 16 KiB by default, many calls and small buffers; 256 KiB
@@ -22,16 +26,19 @@ export async function knownPayloadSize(image: StreamImage | RawImage): Promise<n
   return null;
 }
 
-async function xzIndexOf(image: StreamImage) {
+async function xzIndexOf(image: StreamImage): Promise<XzIndex> {
   try {
     return await readXzIndex(image.input.size, (position, length) =>
       image.input.read(position, length),
     );
   } catch (error) {
     if (error instanceof FormatError) {
+      // A CRC that does not match is damage; anything else at the end, a file cut short.
+      const damaged = /CRC32/.test(error.message);
       throw new SpillwayError(
-        'image-truncated',
-        `${image.input.path}: ${error.message}. The file was cut short while copying.`,
+        damaged ? 'image-damaged' : 'image-truncated',
+        `${image.input.path}: ${error.message}.` +
+          (damaged ? '' : ' The file was cut short while copying.'),
         { facts: { image: image.input.path }, remedy: 'use-another-copy' },
       );
     }
@@ -57,6 +64,12 @@ function decodeError(
   error: unknown,
 ): SpillwayError {
   if (error instanceof SpillwayError) return error;
+  if (error instanceof XzBlockDamage) {
+    return new SpillwayError('image-damaged', `${image.input.path} is damaged: ${error.message}.`, {
+      facts: { image: image.input.path, decoded: error.decoded },
+      remedy: 'use-another-copy',
+    });
+  }
   const message = (error as Error).message;
   const truncated = /end|truncat|premature|Z_BUF_ERROR/i.test(
     `${message} ${(error as NodeJS.ErrnoException).code ?? ''}`,
@@ -84,7 +97,8 @@ class BlockRing {
 }
 
 /**
- * The image's uncompressed bytes in blocks of exactly `blockSize` (the last may be shorter).
+ * The image's uncompressed bytes in blocks of exactly `blockSize` (the last may be shorter),
+ * or, for xz files decoded by block on `pool`, in their xz blocks.
  * A block is reused: it stays as yielded until two more blocks have been taken after it (so a
  * caller can write one while the next is decoded). `onInput` reports compressed bytes
  * consumed, for progress.
@@ -94,8 +108,30 @@ export async function* decodeBlocks(
   blockSize: number,
   onInput: (bytes: number) => void,
   signal: AbortSignal,
+  pool?: CodecPool,
 ): AsyncGenerator<Buffer> {
-  const expected = await knownPayloadSize(image);
+  const xzIndex = image.layout === 'stream' && image.codec === 'xz' ? await xzIndexOf(image) : null;
+  // Local files only: blocks are read by position, cheap there, not through ssh or age.
+  const local = image.input.files.length > 0 && !image.encrypted;
+  const plan = xzIndex && pool && local ? planXzBlocks(xzIndex, pool.size) : null;
+  if (plan && 'blocks' in plan) {
+    let total = 0;
+    try {
+      for await (const block of decodeXzBlocks(image as StreamImage, plan, {
+        pool: pool!,
+        signal,
+        onRead: onInput,
+      })) {
+        total += block.byteLength;
+        yield block;
+      }
+    } catch (error) {
+      signal.throwIfAborted();
+      throw decodeError(image, total, error);
+    }
+    return;
+  }
+  const expected = xzIndex ? xzIndex.uncompressedSize : await knownPayloadSize(image);
   const input = image.input.stream();
   input.on('data', (chunk: Buffer) => onInput(chunk.byteLength));
   // The decoder's errors reach the loop below through its iterator, which throws them; the

@@ -199,7 +199,7 @@ async function runRestore(
             stored,
             layout: grow,
           })
-        : await writeSequential(image, target, progress, context.signal, log);
+        : await writeSequential(image, target, pool, progress, context.signal, log);
     // One pass: the codec's checksums were checked as each byte was written.
     if (image.layout === 'stream' && !options.skipCheck) checked = 'codec-checksums';
     await target.setLength(size);
@@ -435,11 +435,13 @@ function incompleteRestore(target: RestoreTarget, error: SpillwayError, written:
 /**
  * Writes an image without frames of its own, in one decode pass; returns its size. One write
  * stays in flight while the next block is decoded (the decoder hands out blocks in turn and
- * leaves a block alone until two more were taken).
+ * leaves a block alone until two more were taken). Multi-block xz files are decoded several
+ * blocks at once on the pool, in order.
  */
 async function writeSequential(
   image: Exclude<OpenedImage, IndexedImage>,
   target: RestoreTarget,
+  pool: CodecPool,
   progress: ProgressTracker,
   signal: AbortSignal,
   log: WrittenLog,
@@ -453,6 +455,7 @@ async function writeSequential(
       STREAM_BLOCK,
       (n) => (c.bytesRead += n),
       signal,
+      pool,
     )) {
       log.add(block, offset);
       await writing;

@@ -101,6 +101,7 @@ export async function checkImage(
       STREAM_BLOCK,
       (bytes) => (counters.bytesRead += bytes),
       signal,
+      pool,
     )) {
       if (streamHash) hash.update(block);
       size += block.byteLength;
