@@ -73,7 +73,7 @@ describe.skipIf(noLoopReason)(
         if (end.type !== 'done' || end.result.kind !== 'backup') {
           throw new Error(`the backup did not end well: ${JSON.stringify(end)}`);
         }
-        return { path: loop.path, identity: drive.identity, result: end.result };
+        return { identity: drive.identity, result: end.result };
       } finally {
         await loop.detach();
       }
@@ -98,7 +98,9 @@ describe.skipIf(noLoopReason)(
         } finally {
           await handle.close();
         }
-        // The drive comes back under another /dev name: a loop device holds the one it had.
+        // The drive comes back under another /dev name: a loop device holds the one it had
+        // (other processes attaching loop devices at the same time may shuffle the names, so
+        // that is not asserted; the drive's identity is, below).
         const holder = join(dir.path, 'holder.bin');
         await randomFile(holder, MiB, 'holder');
         const held = await attachLoop(holder, { readOnly: true });
@@ -108,7 +110,6 @@ describe.skipIf(noLoopReason)(
         } finally {
           await held.detach();
         }
-        expect(again.path).not.toBe(made.path);
         const frames = DRIVE / FRAME;
         const unchanged = frames - touchedFrames(WRITES).size;
         expect(unchanged).toBe(12);
