@@ -12,6 +12,7 @@ import { ALL_LEVELS } from './codec-facts.js';
 import { DriveIdentitySchema, DrivePlanSchema } from './drive-plan.js';
 import { ErrorInfoSchema } from './errors.js';
 import { CODEC_NAMES } from './manifest.js';
+import { SharedWithPreviousSchema } from './shared-frames.js';
 import { JOB_KINDS, JobEventSchema, type JobEvent } from './protocol/events.js';
 import {
   BackupPlanSchema,
@@ -366,8 +367,14 @@ export const ImageRecordSchema = z.object({
   lastUsedAt: z.number(),
   /** Whether the file is there now: false when it was deleted or moved; null unknown. */
   exists: z.boolean().nullable(),
-  /** The drive it was made from, when that was a listed drive. */
+  /** The drive it was made from: as the drive list knew it when that was a listed drive
+   *  (what its plan is kept by), else as its manifest records it (serial number or model, and
+   *  size); absent for a file, or when neither says. */
   drive: DriveIdentitySchema.optional(),
+  /** How much it shares with `image`, the image made before it of the same drive (the next
+   *  older one that is still there), or why they cannot be compared; null when there is no
+   *  such image, or it is not one made here. */
+  sharedWithPrevious: SharedWithPreviousSchema.nullable(),
 });
 export type ImageRecord = z.infer<typeof ImageRecordSchema>;
 

@@ -35,3 +35,29 @@ export function driveKey(drive: DriveIdentity): string {
     ? `serial:${drive.serial}:${drive.size}`
     : `model:${drive.model ?? ''}:${drive.size}`;
 }
+
+/**
+ * What the images made of one drive are kept together by (the Images screen's groups, and the
+ * image each is compared with): the drive's key; for an image without a drive (of a file, or
+ * of a drive neither listed nor named in its manifest), the path it was read from.
+ */
+export function imageGroupKey(image: { drive?: DriveIdentity; source: string | null }): string {
+  return image.drive ? driveKey(image.drive) : `path:${image.source ?? ''}`;
+}
+
+/**
+ * The drive an image's manifest names (its source's serial number, model and size), or null
+ * when it names neither serial nor model: a file, a stream, a loop device (whose backing
+ * file the manifest does not record), where size alone would mix up different drives.
+ */
+export function manifestDrive(source: {
+  kind: string;
+  serial?: string;
+  model?: string;
+  size: number;
+}): DriveIdentity | null {
+  const serial = source.serial?.trim() || null;
+  const model = source.model?.trim() || null;
+  if (source.kind !== 'device' || (serial === null && model === null)) return null;
+  return { serial, model, size: source.size };
+}

@@ -37,6 +37,7 @@ import { classifyDrives } from '../drives/classify-drives.js';
 import { listDrives } from '../drives/list-drives.js';
 import { SpillwayError, toErrorInfo } from '../engine/index.js';
 import { imageExists } from '../files/image-exists.js';
+import { ImageSharing } from '../files/image-sharing.js';
 import { historyEntry } from '../store/history-entry.js';
 import { imageRecords } from '../store/image-records.js';
 import type { HistoryStore } from '../store/history-store.js';
@@ -59,6 +60,9 @@ export interface ApiBackend {
   settings: SettingsStore;
   /** The plans per drive. */
   plans: PlanStore;
+  /** What the listed images' manifests say (their drive, what each shares with the one
+   *  before), kept between listings; default: kept per connection. */
+  images?: ImageSharing;
   /** Opens the system's file manager at a file (the desktop app only). */
   reveal?: (path: string) => void;
   /** Opens a folder in the system's file manager (the desktop app only); resolves to an
@@ -90,6 +94,7 @@ export function createApiHandler(
   const runnerIds = new Map<string, string>();
   const runnerId = (jobId: string) => runnerIds.get(jobId) ?? jobId;
   const log = backend.log ?? silentLogger;
+  const images = backend.images ?? new ImageSharing();
 
   /** The job's end: into the history (or, failing that, a warning saying so), then sent. */
   const ended = async (
@@ -348,7 +353,10 @@ export function createApiHandler(
         return backend.history.list();
       case 'listImages': {
         const records = imageRecords(await backend.history.list());
-        return Promise.all(records.map(async (r) => ({ ...r, exists: await imageExists(r.path) })));
+        const present = await Promise.all(
+          records.map(async (r) => ({ ...r, exists: await imageExists(r.path) })),
+        );
+        return images.annotate(present);
       }
       case 'getSettings':
         return backend.settings.get();

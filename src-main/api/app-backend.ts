@@ -5,6 +5,7 @@
 import { openHistory } from '../store/history-store.js';
 import { openSettings } from '../store/settings-store.js';
 import { openPlans } from '../store/plan-store.js';
+import { ImageSharing } from '../files/image-sharing.js';
 import { startHelper } from '../helper/start-helper.js';
 import type { HelperHost } from '../helper/helper-host.js';
 import type { ApiBackend } from './api-handler.js';
@@ -65,6 +66,7 @@ export function appBackend(
     history: openHistory(dataDir),
     settings: openSettings(dataDir),
     plans: openPlans(dataDir),
+    images: new ImageSharing(),
     log,
   };
 }

@@ -9,7 +9,6 @@ import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClient } from '../../src-shared/api-client.js';
 import type { ApiDrive } from '../../src-shared/api.js';
-import type { JobEvent } from '../../src-shared/protocol/events.js';
 import { cautionWords } from '../../src-shared/target-rules.js';
 import { serveApi, type ApiBackend } from '../api/api-handler.js';
 import { appBackend } from '../api/app-backend.js';
@@ -18,6 +17,7 @@ import { spillway } from '../test-support/cli.js';
 import { randomFile } from '../test-support/fixtures.js';
 import { attachLoop, detachAll, type LoopDevice } from '../test-support/loop-devices.js';
 import { portLink } from '../test-support/port-link.js';
+import { jobEnd } from '../test-support/api-session.js';
 import { noLoopReason } from '../test-support/root.js';
 import { q, sh, shStatus } from '../test-support/shell.js';
 import { tempDir } from '../test-support/temp-dir.js';
@@ -26,17 +26,6 @@ const MiB = 2 ** 20;
 
 async function sha256Of(path: string): Promise<string> {
   return (await sh(`sha256sum ${q(path)}`)).split(' ')[0]!;
-}
-
-function jobEnd(api: ApiClient, jobId: string): Promise<JobEvent> {
-  return new Promise((resolve) => {
-    const stop = api.onJobEvent((id, event) => {
-      if (id === jobId && (event.type === 'done' || event.type === 'error')) {
-        stop();
-        resolve(event);
-      }
-    });
-  });
 }
 
 describe.skipIf(noLoopReason)(

@@ -6,7 +6,7 @@ import type { ImageRecord } from '../../src-shared/api.js';
 import { driveKey, type DriveIdentity } from '../../src-shared/drive-plan.js';
 import type { KeptImage } from './keep-last.js';
 
-type Record_ = Omit<ImageRecord, 'exists'> & { exists?: boolean | null };
+type Record_ = Omit<ImageRecord, 'exists' | 'sharedWithPrevious'> & { exists?: boolean | null };
 
 /** The drive's images made here and not known to be gone, newest first. */
 export function imagesOfDrive(records: readonly Record_[], drive: DriveIdentity): Record_[] {

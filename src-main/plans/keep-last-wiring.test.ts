@@ -6,49 +6,29 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobEvent } from '../../src-shared/protocol/events.js';
-import { createApiClient, type ApiClient } from '../../src-shared/api-client.js';
-import { serveApi, type ApiBackend } from '../api/api-handler.js';
+import type { ApiClient } from '../../src-shared/api-client.js';
 import { appBackend, lazyHelperRunner } from '../api/app-backend.js';
 import { randomFile } from '../test-support/fixtures.js';
 import { attachLoop, type LoopDevice } from '../test-support/loop-devices.js';
-import { portLink } from '../test-support/port-link.js';
+import { apiSession, jobEnd, type ApiSession } from '../test-support/api-session.js';
 import { noLoopReason } from '../test-support/root.js';
 import { tempDir } from '../test-support/temp-dir.js';
 
-function jobEnd(api: ApiClient, jobId: string): Promise<JobEvent> {
-  return new Promise((resolve) => {
-    const stop = api.onJobEvent((id, event) => {
-      if (id === jobId && (event.type === 'done' || event.type === 'error')) {
-        stop();
-        resolve(event);
-      }
-    });
-  });
-}
-
 describe.skipIf(noLoopReason)(`keep the last N (${noLoopReason ?? 'root'})`, () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
-  let backend: ApiBackend;
+  let session: ApiSession;
   let api: ApiClient;
-  let stop: () => void;
   let loop: LoopDevice | undefined;
-  const ports = new MessageChannel();
 
   beforeAll(async () => {
     dir = await tempDir();
-    backend = appBackend(join(dir.path, 'data'), lazyHelperRunner());
-    stop = serveApi(backend, portLink(ports.port2));
-    api = createApiClient(portLink(ports.port1));
+    session = apiSession(appBackend(join(dir.path, 'data'), lazyHelperRunner()));
+    api = session.api;
   });
 
   afterAll(async () => {
-    api?.close();
-    stop?.();
-    ports.port1.close();
-    await backend?.runner.close();
+    await session?.close();
     await loop?.detach();
     await dir?.remove();
   });

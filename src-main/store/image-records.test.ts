@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { HistoryEntry } from '../../src-shared/api.js';
-import { imageRecords } from './image-records.js';
+import { imageRecords, previousOfSameDrive } from './image-records.js';
 
 let clock = 1_000;
 function entry(kind: HistoryEntry['kind'], fields: Partial<HistoryEntry>): HistoryEntry {
@@ -79,5 +79,32 @@ describe('the images of the history', () => {
       ['/b/a.img.zst', again.endedAt, null],
       ['/b/b.img.zst', other.endedAt, null],
     ]);
+  });
+});
+
+describe('the image each is compared with', () => {
+  const a = { serial: 'A1', model: 'Stick', size: 8e9 };
+  const b = { serial: 'B2', model: 'Stick', size: 8e9 };
+  it('the next older one of the same drive that is there, whatever /dev name it had', () => {
+    // Newest first. The two drives swapped /dev names between their backups.
+    const records = [
+      { madeHere: true, drive: a, source: '/dev/sdc' },
+      { madeHere: true, drive: b, source: '/dev/sdb' },
+      { madeHere: true, drive: a, source: '/dev/sdb' },
+      { madeHere: true, drive: a, source: '/dev/sdb' },
+      { madeHere: true, drive: b, source: '/dev/sdc' },
+      { madeHere: false, source: null },
+    ];
+    const present = [true, true, false, true, true, true];
+    expect(previousOfSameDrive(records, present)).toEqual([3, 4, null, null, null, null]);
+  });
+
+  it('without a drive, by the path it was read from', () => {
+    const records = [
+      { madeHere: true, source: '/srv/disk.img' },
+      { madeHere: true, source: '/srv/other.img' },
+      { madeHere: true, source: '/srv/disk.img' },
+    ];
+    expect(previousOfSameDrive(records, [true, true, true])).toEqual([2, null, null]);
   });
 });

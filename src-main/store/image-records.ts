@@ -3,8 +3,9 @@
 // Images screen lists images.
 
 import type { HistoryEntry, ImageRecord } from '../../src-shared/api.js';
+import { imageGroupKey, type DriveIdentity } from '../../src-shared/drive-plan.js';
 
-export type ImageFacts = Omit<ImageRecord, 'exists'>;
+export type ImageFacts = Omit<ImageRecord, 'exists' | 'sharedWithPrevious'>;
 
 /** The image a job read or made, or null when it touched none (a failed backup). */
 function imageOf(entry: HistoryEntry): string | null {
@@ -63,4 +64,25 @@ export function imageRecords(entries: readonly HistoryEntry[]): ImageFacts[] {
   // Newest first: when it was made, or for another tool's image when it was first used here.
   const when = (r: ImageFacts) => r.madeAt ?? r.lastUsedAt;
   return [...records.values()].sort((a, b) => when(b) - when(a));
+}
+
+/**
+ * For each record (newest first, as imageRecords gives them), the index of the image it is
+ * compared with: the next older one made here of the same drive that is `present`; null when
+ * there is none, or the record itself is not made here or not present.
+ */
+export function previousOfSameDrive(
+  records: ReadonlyArray<{ madeHere: boolean; drive?: DriveIdentity; source: string | null }>,
+  present: readonly boolean[],
+): Array<number | null> {
+  const previous: Array<number | null> = records.map(() => null);
+  const olderPresent = new Map<string, number>();
+  for (let i = records.length - 1; i >= 0; i--) {
+    const record = records[i]!;
+    if (!record.madeHere || !present[i]) continue;
+    const key = imageGroupKey(record);
+    previous[i] = olderPresent.get(key) ?? null;
+    olderPresent.set(key, i);
+  }
+  return previous;
 }

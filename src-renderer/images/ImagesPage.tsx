@@ -1,5 +1,7 @@
 // Images: every image the history knows of, one row each, grouped by the drive it was made
-// from (inspect, verify, browse files, restore; delete for those made here), then the jobs run.
+// from (its name and capacity; each image with its size, date, verify and what it shares with
+// the one before), with inspect, verify, browse files, restore, and delete for those made
+// here; then the jobs run.
 
 import { useEffect, useState } from 'react';
 import type { HistoryEntry, ImageRecord } from '../../src-shared/api.js';
@@ -15,6 +17,8 @@ import { useBrowse } from '../browse/browse-store.js';
 import { useRestoreWizard } from '../restore/restore-store.js';
 import { problemOf, type Problem } from '../words/error-words.js';
 import { useHistory } from './history-store.js';
+import { useDrives } from '../store/drives-store.js';
+import { groupHeading, sharingWords } from '../words/image-words.js';
 import { imageGroups } from './image-groups.js';
 
 const KIND_WORDS = {
@@ -28,22 +32,40 @@ const KIND_WORDS = {
 export function ImagesPage() {
   const api = useApi();
   const { entries, images, error, refresh } = useHistory();
+  const drives = useDrives((s) => s.drives);
   useEffect(() => void refresh(api), [api, refresh]);
+  // The drives plugged in now, for their names in the headings (else the model recorded).
+  useEffect(() => void useDrives.getState().refresh(api), [api]);
   return (
     <section aria-labelledby="images-title">
       <h1 id="images-title">Images</h1>
       {error && <p role="alert">{error}</p>}
       {images.length === 0 && <p>No images yet: back up a drive and it is listed here.</p>}
-      {imageGroups(images).map((group) => (
-        <section key={group.source ?? ''} aria-label={groupTitle(group.source)}>
-          <h2>{groupTitle(group.source)}</h2>
-          <ul className="history" aria-label={`Images ${groupTitle(group.source)}`}>
-            {group.images.map((image) => (
-              <ImageRow key={image.path} image={image} />
-            ))}
-          </ul>
-        </section>
-      ))}
+      {imageGroups(images).map((group) => {
+        const { name, capacity, serial } = groupHeading(group, drives);
+        const title = capacity ? `${name}, ${capacity}` : name;
+        return (
+          <section key={group.key ?? ''} aria-label={title}>
+            <h2>
+              {name}
+              {capacity && <span className="muted image-capacity"> · {capacity}</span>}
+              {serial && <span className="muted image-serial"> · serial number {serial}</span>}
+            </h2>
+            <ul
+              className="history"
+              aria-label={group.key === null ? 'Images made by other tools' : `Images of ${title}`}
+            >
+              {group.images.map((image, i) => (
+                <ImageRow
+                  key={image.path}
+                  image={image}
+                  before={group.images[i + 1]?.path ?? null}
+                />
+              ))}
+            </ul>
+          </section>
+        );
+      })}
       {entries.length > 0 && (
         <details>
           <summary>Jobs run ({entries.length})</summary>
@@ -56,10 +78,6 @@ export function ImagesPage() {
       )}
     </section>
   );
-}
-
-function groupTitle(source: string | null): string {
-  return source === null ? 'Made by other tools' : `Made from ${source}`;
 }
 
 function verifiedWords(image: ImageRecord): string {
@@ -96,7 +114,8 @@ function HistoryLine({ entry }: { entry: HistoryEntry }) {
   );
 }
 
-function ImageRow({ image: record }: { image: ImageRecord }) {
+/** One image: what and when, its verify, what it shares with `before` (the row below it). */
+function ImageRow({ image: record, before }: { image: ImageRecord; before: string | null }) {
   const api = useApi();
   const transport = useTransport();
   const refresh = useHistory((s) => s.refresh);
@@ -109,6 +128,7 @@ function ImageRow({ image: record }: { image: ImageRecord }) {
   const verifyJob = useJobs((s) => (verifyJobId ? s.jobs[verifyJobId] : undefined));
   // Actions only for a file that is there (or that cannot be told from here).
   const image = record.exists === false ? null : record.path;
+  const shares = record.sharedWithPrevious && sharingWords(record.sharedWithPrevious, before);
 
   useEffect(() => {
     if (verifyJob && verifyJob.outcome.state !== 'running') void refresh(api);
@@ -136,6 +156,7 @@ function ImageRow({ image: record }: { image: ImageRecord }) {
           {verifiedWords(record)}
         </span>
       </div>
+      {shares && <span className="history-line muted image-shares">{shares}</span>}
       {image && (
         <div className="actions">
           <button
