@@ -35,6 +35,18 @@ describe('the restore wizard', () => {
     real = realApi(dir.path);
   });
 
+  /** A fresh wizard on screen, and a user to drive it. */
+  const startWizard = () => {
+    cleanup();
+    useRestoreWizard.getState().reset();
+    render(
+      <ApiProvider value={{ api: real.api, transport: 'browser' }}>
+        <RestoreWizard />
+      </ApiProvider>,
+    );
+    return userEvent.setup();
+  };
+
   afterAll(async () => {
     cleanup();
     real?.close();
@@ -102,14 +114,7 @@ describe('the restore wizard', () => {
     const encrypted = join(dir.path, 'disk.img.zst.age');
     const made = await spillway(['backup', source, encrypted, '--passphrase-file', passFile]);
     expect(made.code, made.stderr).toBe(0);
-    cleanup();
-    useRestoreWizard.getState().reset();
-    const user = userEvent.setup();
-    render(
-      <ApiProvider value={{ api: real.api, transport: 'browser' }}>
-        <RestoreWizard />
-      </ApiProvider>,
-    );
+    const user = startWizard();
     const next = () => screen.getByRole('button', { name: 'Next' });
     await user.type(screen.getByLabelText('Image file'), encrypted);
     const password = await screen.findByLabelText(`${encrypted} is encrypted: its password`);
@@ -155,14 +160,7 @@ describe('the restore wizard', () => {
     const encrypted = join(dir.path, 'for-key.img.zst.age');
     const made = await spillway(['backup', source, encrypted, '--recipient', recipient]);
     expect(made.code, made.stderr).toBe(0);
-    cleanup();
-    useRestoreWizard.getState().reset();
-    const user = userEvent.setup();
-    render(
-      <ApiProvider value={{ api: real.api, transport: 'browser' }}>
-        <RestoreWizard />
-      </ApiProvider>,
-    );
+    const user = startWizard();
     await user.type(screen.getByLabelText('Image file'), encrypted);
     await screen.findByText(/was encrypted for an age key, not a password/);
     expect(screen.queryByLabelText(/its password/)).toBeNull();
