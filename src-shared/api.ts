@@ -29,6 +29,19 @@ const text = z.string().max(4096);
 const bytes = z.number().min(0);
 const level = z.number().int().min(ALL_LEVELS.min).max(ALL_LEVELS.max);
 
+/** A passphrase as the user typed it. It travels in memory only: the handler and the helper
+ *  pass it to the engine and nowhere else (no history, plan, log, argv or answer holds it). */
+const passphrase = z.string().min(1).max(1024);
+
+/** What opens an encrypted (age) image: its passphrase, or an age identity file (the key it
+ *  was encrypted to) on this machine, which the helper reads. Absent for a plain image. */
+export const ImageKeySchema = z.object({
+  passphrase: passphrase.optional(),
+  identityFile: path.optional(),
+});
+export type ImageKey = z.infer<typeof ImageKeySchema>;
+const key = ImageKeySchema.optional();
+
 export const BackupParamsSchema = z.object({
   source: path,
   destination: path,
@@ -68,6 +81,8 @@ export const BackupParamsSchema = z.object({
       z.literal(false),
     ])
     .optional(),
+  /** Encrypt the image (age) with this passphrase: zstd and lz4 images only, named .age. */
+  encrypt: z.object({ passphrase }).optional(),
 });
 export type BackupParams = z.infer<typeof BackupParamsSchema>;
 
@@ -85,6 +100,7 @@ export const RestoreParamsSchema = z.object({
   /** Images made by other tools: decode the whole image once before writing anything (a
    *  second decode; default false: one pass, their own checksums checked as they are written). */
   checkForeignFirst: z.boolean().optional(),
+  key,
 });
 export type RestoreParams = z.infer<typeof RestoreParamsSchema>;
 
@@ -105,7 +121,7 @@ export const CloneParamsSchema = z.object({
 });
 export type CloneParams = z.infer<typeof CloneParamsSchema>;
 
-export const VerifyParamsSchema = z.object({ image: path });
+export const VerifyParamsSchema = z.object({ image: path, key });
 export type VerifyParams = z.infer<typeof VerifyParamsSchema>;
 
 /** A partition of an image, as listPartitions numbers them (null: the one holding files). */
@@ -124,6 +140,7 @@ export const ExtractParamsSchema = z.object({
   destination: path,
   /** Replace files already there and merge into folders already there. */
   replace: z.boolean().optional(),
+  key,
 });
 export type ExtractParams = z.infer<typeof ExtractParamsSchema>;
 
@@ -144,10 +161,10 @@ export const DEFAULT_SETTINGS: Settings = { showAllDevices: false, spillDir: nul
  *  handler passes them on to it as they are. */
 export const READING_CALLS = [
   z.object({ method: z.literal('planBackup'), params: z.object({ source: path }) }),
-  z.object({ method: z.literal('inspectImage'), params: z.object({ image: path }) }),
+  z.object({ method: z.literal('inspectImage'), params: z.object({ image: path, key }) }),
   z.object({
     method: z.literal('planRestore'),
-    params: z.object({ image: path, target: path }),
+    params: z.object({ image: path, target: path, key }),
   }),
   /** What a clone of one drive onto another would copy, where its partitions would go, and
    *  every reason not to. */
@@ -168,11 +185,11 @@ export const READING_CALLS = [
   z.object({ method: z.literal('checkDestination'), params: z.object({ folder: path }) }),
   z.object({ method: z.literal('listFolder'), params: z.object({ path }) }),
   /** The partitions of an image's drive, and which of them hold files that can be read. */
-  z.object({ method: z.literal('listPartitions'), params: z.object({ image: path }) }),
+  z.object({ method: z.literal('listPartitions'), params: z.object({ image: path, key }) }),
   /** A folder of a partition inside an image (listFolder lists this machine's folders). */
   z.object({
     method: z.literal('listImageFolder'),
-    params: z.object({ image: path, partition: partitionNumber, path: imagePath }),
+    params: z.object({ image: path, partition: partitionNumber, path: imagePath, key }),
   }),
   /** Names in a partition of an image matching a pattern (*, ?, [a-z]; ** across folders). */
   z.object({
@@ -183,6 +200,7 @@ export const READING_CALLS = [
       pattern: z.string().min(1).max(1024),
       /** The folder to search under (default: the whole partition). */
       path: imagePath.optional(),
+      key,
     }),
   }),
   /** Removes an image the history lists as made here (all its parts and its sidecar). */
@@ -212,7 +230,7 @@ export const CallSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('revealInFolder'), params: z.object({ path }) }),
   /** Mounts an image's partitions read-only (Linux), each in its own folder inside one folder
    *  the app chooses; undone by unmountImage, and when the app or the server stops. */
-  z.object({ method: z.literal('mountImage'), params: z.object({ image: path }) }),
+  z.object({ method: z.literal('mountImage'), params: z.object({ image: path, key }) }),
   z.object({ method: z.literal('unmountImage'), params: z.object({ folder: path }) }),
   /** The images mounted by this app now. */
   z.object({ method: z.literal('listMounts'), params: z.object({}) }),

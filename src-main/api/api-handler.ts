@@ -331,7 +331,7 @@ export function createApiHandler(
         return { shown: true };
       }
       case 'mountImage':
-        return appMountsOf(backend).mount(request.params.image);
+        return appMountsOf(backend).mount(request.params.image, request.params.key);
       case 'unmountImage':
         return appMountsOf(backend).unmount(request.params.folder);
       case 'listMounts':
@@ -374,6 +374,9 @@ export function createApiHandler(
       if (!request.success) {
         return { id, ok: false, error: { code: 'usage', message: 'The request is not valid.' } };
       }
+      // A passphrase typed in the UI is never written to the log, whatever line it turns up in.
+      const secret = passphraseIn(request.data.call);
+      if (secret !== null) log.keepSecret(secret);
       try {
         return { id, ok: true, result: await call(request.data.call) };
       } catch (error) {
@@ -386,6 +389,15 @@ export function createApiHandler(
       for (const jobId of jobs) backend.runner.cancel(runnerId(jobId));
     },
   };
+}
+
+/** The passphrase a call carries (to encrypt a backup or open an image), if any. */
+function passphraseIn(call: Call): string | null {
+  const params = call.params as {
+    encrypt?: { passphrase?: string };
+    key?: { passphrase?: string };
+  };
+  return params.encrypt?.passphrase ?? params.key?.passphrase ?? null;
 }
 
 /** Serves the API on one link until the returned function is called (the link closed). */

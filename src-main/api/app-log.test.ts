@@ -6,79 +6,36 @@
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobMessage } from '../../src-shared/api.js';
-import type { JobEvent } from '../../src-shared/protocol/events.js';
-import { HelperHost } from '../helper/helper-host.js';
-import { helperScriptPath } from '../helper/start-helper.js';
+import type { HelperHost } from '../helper/helper-host.js';
+import { watchedHelperBackend } from '../test-support/watched-helper.js';
 import { APP_LOG_NAME } from '../log/app-log.js';
 import { randomFile } from '../test-support/fixtures.js';
 import { isRoot } from '../test-support/root.js';
 import { tempDir } from '../test-support/temp-dir.js';
-import { createApiHandler, type ApiBackend } from './api-handler.js';
-import { appBackend, lazyHelperRunner } from './app-backend.js';
+import { type ApiBackend } from './api-handler.js';
+import { apiJobs, ended } from '../test-support/api-jobs.js';
+import { appBackend } from './app-backend.js';
 import { inProcessRunner } from './in-process-runner.js';
 
 const MiB = 2 ** 20;
-
-/** Starts jobs through the API handler and collects what it sends, per job. */
-function jobsOf(backend: ApiBackend) {
-  const events = new Map<string, JobEvent[]>();
-  const handler = createApiHandler(backend, (message: JobMessage) => {
-    events.set(message.jobId, [...(events.get(message.jobId) ?? []), message.event]);
-  });
-  let id = 1;
-  return {
-    events,
-    async backup(params: Record<string, unknown>): Promise<string> {
-      const response = await handler.handle({ id: id++, call: { method: 'startBackup', params } });
-      if (!response.ok) throw new Error(JSON.stringify(response.error));
-      return (response.result as { jobId: string }).jobId;
-    },
-    async until(jobId: string, check: (events: JobEvent[]) => boolean): Promise<JobEvent[]> {
-      for (let waited = 0; !check(events.get(jobId) ?? []); waited += 50) {
-        if (waited > 120_000) throw new Error(`job ${jobId}: ${JSON.stringify(events.get(jobId))}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      return events.get(jobId)!;
-    },
-  };
-}
-const ended = (events: JobEvent[]) => events.some((e) => e.type === 'done' || e.type === 'error');
 
 describe.skipIf(!isRoot)(
   `the app’s log, with the helper (${isRoot ? 'root' : 'needs root: the helper starts without a password prompt only as root'})`,
   () => {
     let dir: Awaited<ReturnType<typeof tempDir>>;
     let backend: ApiBackend;
-    let host: HelperHost | null = null;
+    let host: () => HelperHost | null = () => null;
     const secretFile = () => join(dir.path, 'secret-seen-by-helper');
 
     beforeAll(async () => {
       dir = await tempDir();
       await randomFile(join(dir.path, 'source.img'), 48 * MiB, 'app-log');
       await mkdir(join(dir.path, 'out'));
-      // The helper as the app starts it, but its stdin (the secret) copied to a file on the
-      // way, so the test knows the secret to look for.
-      backend = appBackend(join(dir.path, 'data'), (log) =>
-        lazyHelperRunner(async () => {
-          host = await HelperHost.start({
-            log,
-            command: (socket) => ({
-              file: 'bash',
-              args: [
-                '-c',
-                'tee "$1" | exec "$2" "$3" "$4"',
-                'helper',
-                secretFile(),
-                process.execPath,
-                helperScriptPath(),
-                socket,
-              ],
-            }),
-          });
-          return host;
-        }),
-      );
+      // The helper as the app starts it, its stdin (the secret) copied on the way, so the
+      // test knows the secret to look for.
+      const watched = watchedHelperBackend(join(dir.path, 'data'), secretFile());
+      backend = watched.backend;
+      host = watched.host;
     });
     afterAll(async () => {
       await backend?.runner.close();
@@ -88,7 +45,7 @@ describe.skipIf(!isRoot)(
     const logText = () => readFile(join(dir.path, 'data', APP_LOG_NAME), 'utf8');
 
     it('after a job: what the main process and the helper did', async () => {
-      const jobs = jobsOf(backend);
+      const jobs = apiJobs(backend);
       const jobId = await jobs.backup({
         source: join(dir.path, 'source.img'),
         destination: join(dir.path, 'out', 'done.img.zst'),
@@ -104,7 +61,7 @@ describe.skipIf(!isRoot)(
     });
 
     it('after the helper is killed mid-job: why the job ended, where the log is, no secret', async () => {
-      const jobs = jobsOf(backend);
+      const jobs = apiJobs(backend);
       const jobId = await jobs.backup({
         source: join(dir.path, 'source.img'),
         destination: join(dir.path, 'out', 'killed.img.zst'),
@@ -114,7 +71,7 @@ describe.skipIf(!isRoot)(
       await jobs.until(jobId, (events) =>
         events.some((e) => e.type === 'progress' && e.bytesWritten > 0),
       );
-      process.kill(host!.pid, 'SIGKILL');
+      process.kill(host()!.pid, 'SIGKILL');
       const end = (await jobs.until(jobId, ended)).at(-1)!;
       const logFile = join(dir.path, 'data', APP_LOG_NAME);
       expect(end).toMatchObject({
@@ -154,7 +111,7 @@ describe('a history that cannot be written', () => {
     const source = join(dir.path, 'source.img');
     await writeFile(source, Buffer.alloc(MiB));
     const backend = appBackend(data, inProcessRunner());
-    const jobs = jobsOf(backend);
+    const jobs = apiJobs(backend);
     const jobId = await jobs.backup({ source, destination: join(dir.path, 'x.img.zst') });
     const events = await jobs.until(jobId, ended);
     const warning = events.find((e) => e.type === 'warning');

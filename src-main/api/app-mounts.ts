@@ -8,7 +8,7 @@
 import { lstat, mkdir, readdir, rmdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import type { ImageMount } from '../../src-shared/api.js';
+import type { ImageKey, ImageMount } from '../../src-shared/api.js';
 import { SpillwayError } from '../engine/errors.js';
 import type { JobRunner } from './job-runner.js';
 
@@ -39,7 +39,7 @@ export class AppMounts {
     private readonly root: string = mountsRoot(),
   ) {}
 
-  async mount(image: string): Promise<ImageMount> {
+  async mount(image: string, key?: ImageKey): Promise<ImageMount> {
     if (process.platform !== 'linux') {
       throw new SpillwayError('usage', 'Mounting images works on Linux only, for now.');
     }
@@ -55,7 +55,7 @@ export class AppMounts {
     try {
       const mount = (await this.runner.ask({
         method: 'mountImage',
-        params: { image, folder },
+        params: { image, folder, ...(key ? { key } : {}) },
       })) as ImageMount;
       this.book.set(folder, mount);
       return mount;

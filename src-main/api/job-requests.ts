@@ -6,6 +6,7 @@ import {
   BackupParamsSchema,
   CloneParamsSchema,
   ExtractParamsSchema,
+  ImageKeySchema,
   READING_CALLS,
   RestoreParamsSchema,
   VerifyParamsSchema,
@@ -24,6 +25,9 @@ import { deleteImage } from '../files/delete-image.js';
 import { ejectDrive } from '../files/eject-drive.js';
 import { listFolder } from '../files/list-folder.js';
 import { formatBytes } from '../../src-shared/units.js';
+import type { ImageKey } from '../../src-shared/api.js';
+import { identitiesIn, type AgeKeys } from '../engine/endpoints/age/age-keys.js';
+import { readFile } from 'node:fs/promises';
 import {
   SpillwayError,
   backup,
@@ -58,7 +62,11 @@ export const QuestionSchema = z.discriminatedUnion('method', [
   /** Mounts into a folder the API handler chose and made (never one a UI named). */
   z.object({
     method: z.literal('mountImage'),
-    params: z.object({ image: z.string().min(1).max(4096), folder: z.string().min(1).max(4096) }),
+    params: z.object({
+      image: z.string().min(1).max(4096),
+      folder: z.string().min(1).max(4096),
+      key: ImageKeySchema.optional(),
+    }),
   }),
   z.object({
     method: z.literal('unmountImage'),
@@ -67,8 +75,40 @@ export const QuestionSchema = z.discriminatedUnion('method', [
 ]);
 export type Question = z.infer<typeof QuestionSchema>;
 
+/**
+ * What opens an encrypted image, from what the UI gave: the passphrase as typed, the keys
+ * of an identity file read here (the helper may read what the user cannot). Undefined for
+ * none: an encrypted image then says what it needs ('image-locked').
+ */
+async function ageKeysOf(key: ImageKey | undefined): Promise<AgeKeys | undefined> {
+  if (!key) return undefined;
+  const keys: AgeKeys = {};
+  if (key.passphrase !== undefined) keys.passphrase = key.passphrase;
+  if (key.identityFile !== undefined) {
+    const text = await readFile(key.identityFile, 'utf8').catch((error: unknown) => {
+      throw new SpillwayError('not-found', `${key.identityFile} cannot be read.`, {
+        cause: error,
+        facts: { file: key.identityFile! },
+      });
+    });
+    keys.identities = identitiesIn(text);
+    if (keys.identities.length === 0) {
+      throw new SpillwayError('usage', `${key.identityFile} holds no age secret key.`, {
+        facts: { file: key.identityFile },
+      });
+    }
+  }
+  return keys;
+}
+
+/** `{ age }` for an engine call's options, or nothing for a plain image. */
+async function ageOption(key: ImageKey | undefined): Promise<{ age?: AgeKeys }> {
+  const age = await ageKeysOf(key);
+  return age ? { age } : {};
+}
+
 function backupOptions(params: BackupParams): BackupOptions {
-  const { spillDir, spillMax, spillCompress, ...rest } = params;
+  const { spillDir, spillMax, spillCompress, encrypt, ...rest } = params;
   const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
   const spill = {
     ...(spillDir !== undefined ? { dir: spillDir } : {}),
@@ -78,26 +118,35 @@ function backupOptions(params: BackupParams): BackupOptions {
   return {
     ...(defined as typeof rest),
     ...(Object.keys(spill).length > 0 ? { spill } : {}),
+    ...(encrypt
+      ? { encrypt: { kind: 'passphrase' as const, passphrase: encrypt.passphrase } }
+      : {}),
   };
 }
 
-export function runJobRequest(request: JobRequest, context: JobContext): Promise<JobResult> {
+export async function runJobRequest(request: JobRequest, context: JobContext): Promise<JobResult> {
   switch (request.kind) {
     case 'backup':
       return backup(backupOptions(request.params), context);
-    case 'verify':
-      return verify({ image: request.params.image }, context);
+    case 'verify': {
+      const { image, key } = request.params;
+      return verify({ image, ...(await ageOption(key)) }, context);
+    }
     case 'extract': {
-      const { image, items, destination, replace } = request.params;
-      return extract({ image, items, destination, replace: replace ?? false }, context);
+      const { image, items, destination, replace, key } = request.params;
+      return extract(
+        { image, items, destination, replace: replace ?? false, ...(await ageOption(key)) },
+        context,
+      );
     }
     case 'restore': {
-      const { image, target, confirmName, expect, readBack, unused, checkForeignFirst } =
+      const { image, target, confirmName, expect, readBack, unused, checkForeignFirst, key } =
         request.params;
       return restore(
         {
           image,
           target,
+          ...(await ageOption(key)),
           ...(readBack !== undefined ? { readBack } : {}),
           ...(unused !== undefined ? { unused } : {}),
           ...(checkForeignFirst !== undefined ? { checkForeignFirst } : {}),
@@ -166,14 +215,26 @@ export function unmountEverything(): Promise<void> {
 export async function answerQuestion(question: Question): Promise<unknown> {
   switch (question.method) {
     case 'listPartitions':
-      return browsers.use(question.params.image, partitionListing);
+      return browsers.use(
+        question.params.image,
+        partitionListing,
+        await ageKeysOf(question.params.key),
+      );
     case 'listImageFolder': {
-      const { image, partition, path } = question.params;
-      return browsers.use(image, (browser) => imageFolder(browser, partition, path));
+      const { image, partition, path, key } = question.params;
+      return browsers.use(
+        image,
+        (browser) => imageFolder(browser, partition, path),
+        await ageKeysOf(key),
+      );
     }
     case 'findInImage': {
-      const { image, partition, pattern, path } = question.params;
-      return browsers.use(image, (browser) => findInImage(browser, partition, pattern, path));
+      const { image, partition, pattern, path, key } = question.params;
+      return browsers.use(
+        image,
+        (browser) => findInImage(browser, partition, pattern, path),
+        await ageKeysOf(key),
+      );
     }
     case 'sampleCompression': {
       const { source, codec, level, threads } = question.params;
@@ -188,20 +249,24 @@ export async function answerQuestion(question: Question): Promise<unknown> {
     case 'ejectDrive':
       return ejectDrive(question.params.path, question.params.virtual);
     case 'mountImage':
-      return mounts.mount(question.params.image, question.params.folder);
+      return mounts.mount(
+        question.params.image,
+        question.params.folder,
+        await ageOption(question.params.key),
+      );
     case 'unmountImage':
       await mounts.unmount(question.params.folder);
       return { folder: question.params.folder };
     case 'planBackup':
       return planBackup(question.params.source);
     case 'inspectImage':
-      return inspectImage(question.params.image);
+      return inspectImage(question.params.image, undefined, await ageKeysOf(question.params.key));
     case 'planClone': {
       const { source, target, grow } = question.params;
       return planCloneOf(source, target, grow ?? 'largest');
     }
     case 'planRestore': {
-      const image = await openImage(question.params.image);
+      const image = await openImage(question.params.image, await ageOption(question.params.key));
       try {
         return await planRestore(image, await describeTarget(question.params.target));
       } finally {

@@ -4,6 +4,7 @@
 // up by the real CLI; through the mount a file reads back byte for byte; unmount leaves
 // nothing mounted, attached or running, and no folder. Stopping the helper (the app quitting,
 // the server's shutdown) undoes a mount the same way, as does closing an in-process runner.
+// An encrypted image mounts with its passphrase, and without it (or with a wrong one) says so.
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -122,6 +123,38 @@ describe.skipIf(canMount !== null)(`mounting through the API (${canMount ?? 'roo
     expect(await api.unmountImage({ folder: mount.folder })).toEqual({ folder: mount.folder });
     await nothingLeft(mount);
     expect(await api.listMounts({})).toEqual([]);
+  }, 120_000);
+
+  it('mounts an encrypted image with its passphrase; without it, or with a wrong one, says so', async () => {
+    const passFile = join(dir.path, 'pass.txt');
+    await writeFile(passFile, 'lighthouse 1904 fog\n');
+    const encrypted = join(dir.path, 'locked.img.zst.age');
+    const made = await spillway([
+      'backup',
+      join(dir.path, 'disk.img'),
+      encrypted,
+      '--passphrase-file',
+      passFile,
+    ]);
+    expect(made.code, made.stderr).toBe(0);
+    const { api, backend } = connect();
+    await expect(api.mountImage({ image: encrypted })).rejects.toMatchObject({
+      info: { code: 'image-locked', remedy: 'give-passphrase' },
+    });
+    await expect(
+      api.mountImage({ image: encrypted, key: { passphrase: 'lighthouse 1904' } }),
+    ).rejects.toMatchObject({ info: { code: 'wrong-key' } });
+    // Refused before anything was mounted: no folder left behind.
+    expect(await readdir(join(dir.path, 'run', 'spillway-mounts'))).not.toContain('locked');
+    const mount = await api.mountImage({
+      image: encrypted,
+      key: { passphrase: 'lighthouse 1904 fog' },
+    });
+    const part = mount.partitions[0]!.folder;
+    expect(readFileSync(join(part, 'photos', 'beach.jpg')).equals(photo)).toBe(true);
+    await api.unmountImage({ folder: mount.folder });
+    await nothingLeft(mount);
+    await backend.runner.close();
   }, 120_000);
 
   it('stopping the helper (the app quits, the server shuts down) undoes its mounts', async () => {

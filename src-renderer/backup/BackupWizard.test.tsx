@@ -2,12 +2,14 @@
 // The backup wizard as a user drives it, over a real API (the engine in this process) and a
 // real source file: the plan, the compression sample, the destination checks (a missing
 // folder, a wrong advanced setting keep Next disabled, with the reason said), then the
-// backup and the verify after it.
+// backup and the verify after it. "Encrypt with a password": Start waits for the password
+// typed twice alike and the tick that it is stored; the image is then an age file named .age
+// that opens with that password only.
 
 import { cleanup, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { existsSync } from 'node:fs';
-import { mkdir, truncate } from 'node:fs/promises';
+import { mkdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomFile } from '../../src-main/test-support/fixtures.js';
@@ -16,6 +18,8 @@ import { tempDir } from '../../src-main/test-support/temp-dir.js';
 import { ApiProvider } from '../api/api-context.js';
 import { realApi, type RealApi } from '../test-support/real-api.js';
 import { BackupWizard } from './BackupWizard.js';
+import { useBackupWizard } from './backup-store.js';
+import { spillway } from '../../src-main/test-support/cli.js';
 
 describe('the backup wizard', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -32,6 +36,19 @@ describe('the backup wizard', () => {
     real = realApi(dir.path);
   });
 
+  /** A fresh wizard on screen, and a user to drive it. */
+  const startWizard = () => {
+    cleanup();
+    useBackupWizard.getState().reset();
+    render(
+      <ApiProvider value={{ api: real.api, transport: 'browser' }}>
+        <BackupWizard />
+      </ApiProvider>,
+    );
+    return userEvent.setup();
+  };
+  const next = () => screen.getByRole('button', { name: 'Next' });
+
   afterAll(async () => {
     cleanup();
     real?.close();
@@ -39,13 +56,7 @@ describe('the backup wizard', () => {
   });
 
   it('checks each step, says why Next is disabled, then backs up and verifies', async () => {
-    const user = userEvent.setup();
-    render(
-      <ApiProvider value={{ api: real.api, transport: 'browser' }}>
-        <BackupWizard />
-      </ApiProvider>,
-    );
-    const next = () => screen.getByRole('button', { name: 'Next' });
+    const user = startWizard();
     expect(next()).toHaveProperty('disabled', true);
     expect(screen.getByText('Choose a drive or an image file to back up.')).toBeTruthy();
 
@@ -102,4 +113,93 @@ describe('the backup wizard', () => {
     expect(existsSync(image)).toBe(true);
     await sh(`zstd -dc ${q(image)} | cmp - ${q(source)}`);
   });
+
+  it('encrypts with a password: typed twice, a strength hint, the tick; then it opens with it only', async () => {
+    const user = startWizard();
+    await user.type(screen.getByLabelText('Or an image file'), source);
+    await screen.findByText(`${source}: 12.0 MiB.`);
+    await user.click(next());
+    await user.click(next());
+    // gzip cannot be encrypted: the box says why and cannot be ticked.
+    await user.click(screen.getByRole('radio', { name: /^gzip/ }));
+    await user.click(next());
+    await user.type(screen.getByLabelText('Folder for the image'), join(dir.path, 'out'));
+    await screen.findByText(/free there; the image needs about/);
+    expect(screen.getByRole('checkbox', { name: 'Encrypt with a password' })).toHaveProperty(
+      'disabled',
+      true,
+    );
+    expect(screen.getByText(/Only zstd and lz4 images can be encrypted/)).toBeTruthy();
+    await user.click(screen.getByRole('button', { name: 'Back' }));
+    await user.click(screen.getByRole('radio', { name: /^zstd/ }));
+    await user.click(next());
+
+    const fileName = screen.getByLabelText('File name') as HTMLInputElement;
+    expect(fileName.value).toMatch(/\.img\.zst$/);
+    await user.click(screen.getByRole('checkbox', { name: 'Encrypt with a password' }));
+    expect(fileName.value).toMatch(/^stick-.*\.img\.zst\.age$/);
+    expect(screen.getByText('Type a password for the image.')).toBeTruthy();
+    expect(next()).toHaveProperty('disabled', true);
+
+    // A short password is called weak; two that differ are said to differ.
+    const password = screen.getByLabelText('Password');
+    await user.type(password, 'tulip');
+    expect(screen.getByText(/^Weak: 5 characters \(lower case\)/)).toBeTruthy();
+    await user.clear(password);
+    const chosen = 'Seven tulips, 4 herons & one kettle';
+    await user.type(password, chosen);
+    expect(screen.getByText(/^Strong: 35 characters/)).toBeTruthy();
+    const again = screen.getByLabelText('The same password again');
+    await user.type(again, chosen.slice(0, -1));
+    expect(screen.getByRole('alert', { name: '' }).textContent).toMatch(/differ/);
+    expect(next()).toHaveProperty('disabled', true);
+    await user.type(again, 'e');
+    // Both alike, but not yet stored: still blocked, and said why.
+    expect(
+      screen.getByText(
+        'Tick “I have stored this password”: without it the image cannot be opened.',
+      ),
+    ).toBeTruthy();
+    expect(next()).toHaveProperty('disabled', true);
+    await user.click(
+      screen.getByRole('checkbox', {
+        name: 'I have stored this password: without it the image cannot be opened',
+      }),
+    );
+    await waitFor(() => expect(next()).toHaveProperty('disabled', false));
+    await user.click(next());
+
+    expect(screen.getByText('with a password (age)')).toBeTruthy();
+    const image = join(dir.path, 'out', fileName.value);
+    await user.click(screen.getByRole('button', { name: 'Start backup' }));
+    await screen.findByText(/^Backup done: /, {}, { timeout: 60_000 });
+    // The verify after it opens the image with the password the wizard still held.
+    await screen.findByText(/^Verified: the image is intact/, {}, { timeout: 60_000 });
+    // The password is not kept once the verify has it.
+    expect(useBackupWizard.getState().draft.encryption.password).toBe('');
+
+    const raw = await readFile(image);
+    expect(raw.subarray(0, 22).toString('latin1')).toBe('age-encryption.org/v1\n');
+    expect(raw.includes(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))).toBe(false);
+    await expect(real.api.inspectImage({ image })).rejects.toMatchObject({
+      info: { code: 'image-locked', remedy: 'give-passphrase' },
+    });
+    await expect(
+      real.api.inspectImage({ image, key: { passphrase: 'Seven tulips' } }),
+    ).rejects.toMatchObject({ info: { code: 'wrong-key' } });
+    // The password opens it, and it holds the source's bytes.
+    const passFile = join(dir.path, 'pass.txt');
+    await writeFile(passFile, `${chosen}\n`);
+    const restored = join(dir.path, 'restored.bin');
+    const run = await spillway([
+      'restore',
+      image,
+      restored,
+      '--yes',
+      '--passphrase-file',
+      passFile,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    await sh(`cmp ${q(restored)} ${q(source)}`);
+  }, 120_000);
 });

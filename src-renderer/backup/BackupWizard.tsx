@@ -22,10 +22,12 @@ import {
   BACKUP_STEP_TITLES,
   bytesToRead,
   expectedImageBytes,
+  encryptable,
   imagePath,
   roomWarning,
   stepProblem,
 } from './backup-draft.js';
+import { passwordStrength } from './password-strength.js';
 import { useBackupWizard } from './backup-store.js';
 
 export const CODEC_WORDS: Record<CodecName, string> = {
@@ -311,6 +313,7 @@ function DestinationStep() {
           hold files of 4 GiB or more
         </label>
       )}
+      <EncryptionFields />
       <details className="advanced">
         <summary>Advanced</summary>
         <PathPicker
@@ -364,6 +367,78 @@ function DestinationStep() {
   );
 }
 
+/** "Encrypt with a password": typed twice, a strength hint, and the tick that it is stored. */
+function EncryptionFields() {
+  const { draft, setEncryption } = useBackupWizard();
+  const { on, password, again, stored } = draft.encryption;
+  const possible = encryptable(draft.codec);
+  const hint = password !== '' ? passwordStrength(password) : null;
+  return (
+    <fieldset className="pw-encryption">
+      <label className="choice">
+        <input
+          type="checkbox"
+          checked={on}
+          disabled={!possible && !on}
+          onChange={(e) => setEncryption({ on: e.target.checked })}
+        />
+        Encrypt with a password
+      </label>
+      {!possible && (
+        <p className="muted">
+          Only zstd and lz4 images can be encrypted (a {draft.codec} image keeps its index in a
+          second file beside it).
+        </p>
+      )}
+      {on && (
+        <>
+          <p className="muted">
+            The image becomes an age file ({draft.fileName || 'NAME.img.zst.age'}): Spillway and the
+            age tool open it with this password; nobody can without it.
+          </p>
+          <div className="field">
+            <label htmlFor="new-password">Password</label>
+            <input
+              id="new-password"
+              type="password"
+              autoComplete="new-password"
+              value={password}
+              onChange={(e) => setEncryption({ password: e.target.value })}
+              aria-describedby="password-strength"
+            />
+          </div>
+          <p id="password-strength" className={`pw-strength pw-${hint?.strength ?? 'none'}`}>
+            {hint?.words}
+          </p>
+          <div className="field">
+            <label htmlFor="new-password-again">The same password again</label>
+            <input
+              id="new-password-again"
+              type="password"
+              autoComplete="new-password"
+              value={again}
+              onChange={(e) => setEncryption({ again: e.target.value })}
+            />
+          </div>
+          {again !== '' && again !== password && (
+            <p role="alert" className="warning">
+              The two passwords differ.
+            </p>
+          )}
+          <label className="choice">
+            <input
+              type="checkbox"
+              checked={stored}
+              onChange={(e) => setEncryption({ stored: e.target.checked })}
+            />
+            I have stored this password: without it the image cannot be opened
+          </label>
+        </>
+      )}
+    </fieldset>
+  );
+}
+
 function TextSetting(props: {
   id: string;
   label: string;
@@ -403,6 +478,7 @@ function SummaryStep() {
     ['Image', imagePath(draft)],
     ['Expected size', formatBytes(expectedImageBytes(draft) ?? 0)],
   ];
+  if (draft.encryption.on) rows.push(['Encryption', 'with a password (age)']);
   if (draft.advanced.maxWriteRate) rows.push(['Write limit', `${draft.advanced.maxWriteRate}/s`]);
   return (
     <>
@@ -427,7 +503,13 @@ function SummaryStep() {
         />
         Verify the image when the backup is done (you can also verify later from Images)
       </label>
-      {listed && (
+      {listed && draft.encryption.on && (
+        <p className="muted">
+          Settings of an encrypted backup are not remembered for this drive: the password is never
+          stored, so “Back up now” could not encrypt.
+        </p>
+      )}
+      {listed && !draft.encryption.on && (
         <fieldset className="remember">
           <label className="choice">
             <input

@@ -194,3 +194,51 @@ describe('remembering the settings for the drive', () => {
     expect(drivePlanOf(summary, drive)).toBeNull();
   });
 });
+
+describe('encrypting with a password', () => {
+  const fine = { folder: '/mnt', usable: true as const, free: 10 ** 12, splitAt: null };
+  const base = draft({
+    step: 'destination',
+    source: '/dev/sdb',
+    plan,
+    folder: '/mnt',
+    destination: fine,
+    fileName: 'sdb.img.zst.age',
+  });
+  const on = (change: Partial<BackupDraft['encryption']>) => ({
+    ...base,
+    encryption: { on: true, password: 'pw', again: 'pw', stored: true, ...change },
+  });
+
+  it('holds the way until the password is typed twice alike and its keeping is ticked', () => {
+    expect(stepProblem(on({ password: '', again: '' }))).toBe('Type a password for the image.');
+    expect(stepProblem(on({ again: 'pW' }))).toMatch(/two passwords differ/);
+    expect(stepProblem(on({ stored: false }))).toMatch(/^Tick “I have stored this password”/);
+    expect(stepProblem(on({}))).toBeNull();
+    // The summary holds the same rule (Start stays disabled).
+    expect(stepProblem({ ...on({ stored: false }), step: 'summary' })).toMatch(/^Tick/);
+  });
+
+  it('only for zstd and lz4, with a name that ends .age', () => {
+    expect(stepProblem({ ...on({}), codec: 'xz' })).toMatch(/Only zstd and lz4/);
+    expect(stepProblem({ ...on({}), codec: 'lz4' })).toBeNull();
+    expect(stepProblem({ ...on({}), fileName: 'sdb.img.zst' })).toMatch(/ends with \.age/);
+  });
+
+  it('adds .age to the name, swaps the codec under it, and takes it off again', () => {
+    expect(withExtension('sdb.img.zst', 'zstd', true)).toBe('sdb.img.zst.age');
+    expect(withExtension('sdb.img.zst.age', 'lz4', true)).toBe('sdb.img.lz4.age');
+    expect(withExtension('sdb.img.lz4.age', 'lz4', false)).toBe('sdb.img.lz4');
+    expect(defaultFileName('/dev/sdb', 'zstd', new Date(2026, 11, 6, 1, 2), [], 'sdb', true)).toBe(
+      'sdb-2026-12-06-0102.img.zst.age',
+    );
+  });
+
+  it('sends the password only as the backup’s encryption, and never remembers such a backup', () => {
+    expect(backupParams(on({ password: 'a secret', again: 'a secret' })).encrypt).toEqual({
+      passphrase: 'a secret',
+    });
+    expect(backupParams(base).encrypt).toBeUndefined();
+    expect(drivePlanOf(on({}), { serial: 'S1', model: 'T7', size: 500e9 })).toBeNull();
+  });
+});

@@ -56,6 +56,45 @@ export interface BackupDraft {
   keep: string;
   /** The plan's backup starts by itself when the drive is plugged in (else it is offered). */
   autoStart: boolean;
+  /** "Encrypt with a password": the password typed twice, and the tick that it is stored.
+   *  Held in this draft (memory) only, until the backup and its verify have started. */
+  encryption: Encryption;
+}
+
+export interface Encryption {
+  on: boolean;
+  password: string;
+  again: string;
+  stored: boolean;
+}
+
+export const NO_ENCRYPTION: Encryption = { on: false, password: '', again: '', stored: false };
+
+/** The codecs whose images can be encrypted: the index is inside the image, so the one
+ *  age file holds everything (gzip, xz and uncompressed images keep it in a second file). */
+export function encryptable(codec: CodecName): boolean {
+  return codec === 'zstd' || codec === 'lz4';
+}
+
+/** What an encrypted image's name ends with after its codec's (disk.img.zst.age). */
+export const ENCRYPTED_EXTENSION = '.age';
+
+/** Why the encryption chosen cannot be used yet, or null when it can (or is off). */
+export function encryptionProblem(draft: BackupDraft): string | null {
+  const { on, password, again, stored } = draft.encryption;
+  if (!on) return null;
+  if (!encryptable(draft.codec)) {
+    return 'Only zstd and lz4 images can be encrypted: choose one of them under Compression.';
+  }
+  if (password === '') return 'Type a password for the image.';
+  if (again !== password) return 'The two passwords differ: type the same one twice.';
+  if (!stored) {
+    return 'Tick “I have stored this password”: without it the image cannot be opened.';
+  }
+  if (!draft.fileName.trim().endsWith(ENCRYPTED_EXTENSION)) {
+    return `An encrypted image’s name ends with ${ENCRYPTED_EXTENSION}.`;
+  }
+  return null;
 }
 
 export const DEFAULT_ADVANCED: AdvancedSettings = {
@@ -88,6 +127,7 @@ export function newBackupDraft(): BackupDraft {
     remember: false,
     keep: '3',
     autoStart: false,
+    encryption: NO_ENCRYPTION,
   };
 }
 
@@ -102,7 +142,8 @@ export function keepCount(text: string): number | null | 'invalid' {
 /** The plan "Remember these settings for this drive" saves (null when it cannot). */
 export function drivePlanOf(draft: BackupDraft, drive: DriveIdentity): DrivePlan | null {
   const keep = keepCount(draft.keep);
-  if (keep === 'invalid' || draft.folder.trim() === '') return null;
+  // The password is never stored, so a remembered backup could not encrypt: none is made.
+  if (keep === 'invalid' || draft.folder.trim() === '' || draft.encryption.on) return null;
   return {
     drive,
     destination: draft.folder.replace(/(.)\/+$/, '$1'),
@@ -126,8 +167,10 @@ export function defaultFileName(
   taken: readonly string[] = [],
   /** The listed drive's name; a file (or an unlisted drive) is named by its path. */
   name: string = source,
+  encrypted = false,
 ): string {
-  return uniqueImageName(source, CODEC_EXTENSIONS[codec], now, new Set(taken), name);
+  const extension = CODEC_EXTENSIONS[codec] + (encrypted ? ENCRYPTED_EXTENSION : '');
+  return uniqueImageName(source, extension, now, new Set(taken), name);
 }
 
 /** The chosen name is already in the folder (as an image, its first part, or one being
@@ -137,11 +180,15 @@ export function fileNameTaken(draft: BackupDraft): boolean {
 }
 
 /** Swaps the file name's codec extension when the codec changes (a name the user typed
- *  without a known extension is left alone). */
-export function withExtension(fileName: string, codec: CodecName): string {
+ *  without a known extension keeps it), and ends it with .age when encrypted, not when not. */
+export function withExtension(fileName: string, codec: CodecName, encrypted = false): string {
+  const plain = fileName.endsWith(ENCRYPTED_EXTENSION)
+    ? fileName.slice(0, -ENCRYPTED_EXTENSION.length)
+    : fileName;
   const known = Object.values(CODEC_EXTENSIONS).sort((a, b) => b.length - a.length);
-  const current = known.find((ext) => fileName.endsWith(ext));
-  return current ? fileName.slice(0, -current.length) + CODEC_EXTENSIONS[codec] : fileName;
+  const current = known.find((ext) => plain.endsWith(ext));
+  const named = current ? plain.slice(0, -current.length) + CODEC_EXTENSIONS[codec] : plain;
+  return encrypted ? named + ENCRYPTED_EXTENSION : named;
 }
 
 /** Bytes the backup reads: used blocks, or the whole drive for an exact copy. */
@@ -235,8 +282,9 @@ export function stepProblem(draft: BackupDraft): string | null {
       if (fileNameTaken(draft)) {
         return `${draft.fileName.trim()} is already in that folder: choose another name.`;
       }
-      return advancedProblem(draft.advanced);
+      return encryptionProblem(draft) ?? advancedProblem(draft.advanced);
     case 'summary':
+      if (encryptionProblem(draft) !== null) return encryptionProblem(draft);
       if (draft.remember && keepCount(draft.keep) === 'invalid') {
         return 'Keep between 1 and 1000 images, or leave it empty to keep them all.';
       }
@@ -288,6 +336,7 @@ export function backupParams(draft: BackupDraft): BackupParams {
       : {}),
     ...(advanced.threads.trim() !== '' ? { threads: Number(advanced.threads) } : {}),
     ...(advanced.frameSizeMiB !== 4 ? { frameSize: advanced.frameSizeMiB * 2 ** 20 } : {}),
+    ...(draft.encryption.on ? { encrypt: { passphrase: draft.encryption.password } } : {}),
   };
   return params;
 }

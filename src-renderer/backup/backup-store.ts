@@ -19,8 +19,10 @@ import {
   previousStep,
   stepProblem,
   withExtension,
+  NO_ENCRYPTION,
   type AdvancedSettings,
   type BackupDraft,
+  type Encryption,
 } from './backup-draft.js';
 
 export interface BackupWizardState {
@@ -46,6 +48,9 @@ export interface BackupWizardState {
   setRemember(on: boolean): void;
   setKeep(text: string): void;
   setAutoStart(on: boolean): void;
+  /** "Encrypt with a password": on or off (the name gains or loses .age), the two
+   *  passwords, the tick that it is stored. */
+  setEncryption(change: Partial<Encryption>): void;
   next(): void;
   back(): void;
   start(api: ApiClient): Promise<void>;
@@ -63,6 +68,9 @@ const driveName = (source: string) => nameOf(source, useDrives.getState().drives
 export const useBackupWizard = create<BackupWizardState>((set, get) => {
   const update = (change: Partial<BackupDraft>) =>
     set((state) => ({ draft: { ...state.draft, ...change } }));
+  /** The password is dropped once nothing needs it; the next backup asks for one anew. */
+  const forgetPassword = () =>
+    update({ encryption: { ...NO_ENCRYPTION, on: get().draft.encryption.on } });
 
   return {
     draft: newBackupDraft(),
@@ -83,7 +91,14 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
           plan,
           fileName: fileNameChosen
             ? fileName
-            : defaultFileName(source, codec, new Date(), taken ?? [], driveName(source)),
+            : defaultFileName(
+                source,
+                codec,
+                new Date(),
+                taken ?? [],
+                driveName(source),
+                get().draft.encryption.on,
+              ),
         });
       } catch (error) {
         // An answer about a source the user has since changed is no longer news.
@@ -101,13 +116,14 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
         adaptive: codec === 'zstd' && draft.adaptive,
         fileName:
           draft.fileNameChosen || !draft.source
-            ? withExtension(draft.fileName, codec)
+            ? withExtension(draft.fileName, codec, draft.encryption.on)
             : defaultFileName(
                 draft.source,
                 codec,
                 new Date(),
                 draft.taken ?? [],
                 driveName(draft.source),
+                draft.encryption.on,
               ),
         sample: null,
       });
@@ -165,6 +181,7 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
                   new Date(),
                   taken,
                   driveName(draft.source),
+                  draft.encryption.on,
                 ),
               }),
         });
@@ -179,6 +196,16 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
     setRemember: (remember) => update({ remember }),
     setKeep: (keep) => update({ keep }),
     setAutoStart: (autoStart) => update({ autoStart }),
+    setEncryption(change) {
+      const { draft } = get();
+      const encryption = { ...draft.encryption, ...change };
+      update({
+        encryption,
+        ...(encryption.on !== draft.encryption.on
+          ? { fileName: withExtension(draft.fileName, draft.codec, encryption.on) }
+          : {}),
+      });
+    },
     next() {
       const { draft } = get();
       if (stepProblem(draft) === null) update({ step: nextStep(draft.step) });
@@ -193,6 +220,8 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
         const plan = draft.remember && drive ? drivePlanOf(draft, drive.identity) : null;
         if (plan) await api.savePlan(plan);
         const { jobId } = await api.startBackup(backupParams(draft));
+        // Not kept longer than needed: the verify after the backup is the last use.
+        if (!draft.verifyAfter) forgetPassword();
         useJobs
           .getState()
           .track(
@@ -209,8 +238,13 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
       const { jobId: backupJob, verifyAskedFor } = get();
       if (!backupJob || verifyAskedFor === backupJob) return;
       set({ verifyAskedFor: backupJob });
+      const { encryption } = get().draft;
       try {
-        const { jobId } = await api.startVerify({ image });
+        const { jobId } = await api.startVerify({
+          image,
+          ...(encryption.on ? { key: { passphrase: encryption.password } } : {}),
+        });
+        forgetPassword();
         useJobs.getState().track(jobId, 'verify', `Verify ${image}`);
         set({ verifyJobId: jobId });
       } catch (error) {
@@ -227,6 +261,7 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
       const { draft } = get();
       set({ problem: null, jobId: null, verifyJobId: null, verifyAskedFor: null });
       update({ step: 'source', fileNameChosen: false });
+      forgetPassword();
       if (draft.folder.trim() !== '') await get().setFolder(api, draft.folder);
     },
     reset: () =>

@@ -23,12 +23,14 @@ import {
   type EntryKind,
 } from './browse-selection.js';
 import { useBrowse } from './browse-store.js';
+import { UnlockImage } from '../unlock/UnlockImage.js';
 
 /** Entries drawn at first in one folder; more on request (a folder may hold 100 000). */
 const SHOWN_AT_FIRST = 300;
 
 export function BrowsePage() {
-  const { image, from, listing, listingProblem, jobId } = useBrowse();
+  const { image, from, listing, listingProblem, jobId, unlocking, unlock } = useBrowse();
+  const api = useApi();
   const go = useNav((s) => s.go);
   const back = (
     <button type="button" onClick={() => go(from)}>
@@ -52,7 +54,10 @@ export function BrowsePage() {
       </header>
       <p className="path">{image}</p>
       <ProblemNote problem={listingProblem} />
-      {!listing && !listingProblem && <p aria-live="polite">Opening the image…</p>}
+      {unlocking && (
+        <UnlockImage image={image} {...unlocking} onUnlock={(key) => void unlock(api, key)} />
+      )}
+      {!listing && !listingProblem && !unlocking && <p aria-live="polite">Opening the image…</p>}
       {listing && jobId && <CopyJob jobId={jobId} />}
       {listing && !jobId && (
         <>

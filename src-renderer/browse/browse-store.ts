@@ -8,8 +8,10 @@ import type {
   DestinationCheck,
   FindResult,
   ImageFolder,
+  ImageKey,
   ImageMount,
 } from '../../src-shared/api.js';
+import { lockOf, unlockProblem, withKey, type ImageLock } from '../unlock/image-lock.js';
 import type { PartitionListing } from '../../src-shared/api.js';
 import type { ApiClient } from '../../src-shared/api-client.js';
 import { useJobs } from '../jobs/jobs-store.js';
@@ -67,8 +69,19 @@ export interface BrowseState {
   jobId: string | null;
   mount: MountView;
   mountProblem: Problem | null;
+  /** What opened the image, when it is encrypted (in memory only). */
+  key: ImageKey | null;
+  /** The image is encrypted and waits for its password or key file. */
+  unlocking: { lock: ImageLock; problem: Problem | null; busy: boolean } | null;
 
-  openImage(api: ApiClient, image: string, from: BrowseState['from']): Promise<void>;
+  openImage(
+    api: ApiClient,
+    image: string,
+    from: BrowseState['from'],
+    key?: ImageKey | null,
+  ): Promise<void>;
+  /** Opens the encrypted image with a password or key file the user gave. */
+  unlock(api: ApiClient, key: ImageKey): Promise<void>;
   choosePartition(api: ApiClient, partition: number): Promise<void>;
   toggleFolder(api: ApiClient, partition: number, path: string): Promise<void>;
   tick(entry: Ticked): void;
@@ -99,6 +112,7 @@ const fresh = {
   problem: null,
   jobId: null,
   mountProblem: null,
+  unlocking: null,
 } satisfies Partial<BrowseState>;
 
 export const useBrowse = create<BrowseState>((set, get) => {
@@ -112,7 +126,12 @@ export const useBrowse = create<BrowseState>((set, get) => {
     try {
       next = {
         state: 'ready',
-        folder: await api.listImageFolder({ image: image!, partition, path }),
+        folder: await api.listImageFolder({
+          image: image!,
+          partition,
+          path,
+          ...withKey(get().key),
+        }),
       };
     } catch (error) {
       next = { state: 'problem', problem: browseProblemOf(error) };
@@ -121,14 +140,39 @@ export const useBrowse = create<BrowseState>((set, get) => {
     set((s) => ({ folders: { ...s.folders, [key]: next } }));
   }
 
+  /** Lists the image's partitions with `key`; a locked image asks for its key instead. */
+  async function listImage(api: ApiClient, image: string, key: ImageKey | null): Promise<void> {
+    let listing: PartitionListing;
+    try {
+      listing = await api.listPartitions({ image, ...withKey(key) });
+    } catch (error) {
+      if (get().image !== image) return;
+      const asked = get().unlocking;
+      const lock = lockOf(error);
+      if (lock !== null) set({ unlocking: { lock, problem: null, busy: false } });
+      else if (asked && key) {
+        set({ unlocking: { ...asked, busy: false, problem: unlockProblem(error, asked.lock) } });
+      } else set({ listingProblem: browseProblemOf(error) });
+      return;
+    }
+    if (get().image !== image) return;
+    set({ listing, key, unlocking: null });
+    // Mounted earlier (the screen was left meanwhile): shown as mounted.
+    const mounted = (await api.listMounts({}).catch(() => [])).find((m) => m.image === image);
+    if (mounted && get().image === image) set({ mount: { state: 'mounted', mount: mounted } });
+    const browsable = listing.partitions.filter((p) => p.browsable);
+    if (browsable.length > 0) await get().choosePartition(api, browsable[0]!.index);
+  }
+
   return {
     image: null,
     from: 'images',
     destination: '',
     mount: { state: 'none', said: null },
+    key: null,
     ...fresh,
 
-    async openImage(api, image, from) {
+    async openImage(api, image, from, key = null) {
       // The same image again keeps what was opened and ticked.
       if (get().image === image && get().listing) {
         set({ from });
@@ -136,19 +180,15 @@ export const useBrowse = create<BrowseState>((set, get) => {
       }
       // Another image: the one mounted for this screen is undone first.
       if (get().mount.state === 'mounted') await get().unmountImage(api);
-      set({ image, from, ...fresh, mount: { state: 'none', said: null } });
-      try {
-        const listing = await api.listPartitions({ image });
-        if (get().image !== image) return;
-        set({ listing });
-        // Mounted earlier (the screen was left meanwhile): shown as mounted.
-        const mounted = (await api.listMounts({}).catch(() => [])).find((m) => m.image === image);
-        if (mounted && get().image === image) set({ mount: { state: 'mounted', mount: mounted } });
-        const browsable = listing.partitions.filter((p) => p.browsable);
-        if (browsable.length > 0) await get().choosePartition(api, browsable[0]!.index);
-      } catch (error) {
-        if (get().image === image) set({ listingProblem: browseProblemOf(error) });
-      }
+      set({ image, from, key, ...fresh, mount: { state: 'none', said: null } });
+      await listImage(api, image, key);
+    },
+
+    async unlock(api, key) {
+      const { image, unlocking } = get();
+      if (!image || !unlocking) return;
+      set({ unlocking: { ...unlocking, busy: true, problem: null } });
+      await listImage(api, image, key);
     },
 
     async choosePartition(api, partition) {
@@ -175,7 +215,7 @@ export const useBrowse = create<BrowseState>((set, get) => {
       let result: FindResult | null = null;
       let problem: Problem | null = null;
       try {
-        result = await api.findInImage({ image, partition, pattern });
+        result = await api.findInImage({ image, partition, pattern, ...withKey(get().key) });
       } catch (error) {
         problem = browseProblemOf(error);
       }
@@ -199,7 +239,12 @@ export const useBrowse = create<BrowseState>((set, get) => {
       if (!image || items.length === 0 || room?.state !== 'ready') return;
       set({ problem: null });
       try {
-        const { jobId } = await api.startExtract({ image, items, destination });
+        const { jobId } = await api.startExtract({
+          image,
+          items,
+          destination,
+          ...withKey(get().key),
+        });
         useJobs.getState().track(jobId, 'extract', `Copy files to ${destination}`);
         set({ jobId });
       } catch (error) {
@@ -221,7 +266,7 @@ export const useBrowse = create<BrowseState>((set, get) => {
       set({ mount: { state: 'mounting' }, mountProblem: null });
       let mount: ImageMount;
       try {
-        mount = await api.mountImage({ image });
+        mount = await api.mountImage({ image, ...withKey(get().key) });
       } catch (error) {
         if (get().image === image) {
           set({ mount: { state: 'none', said: null }, mountProblem: problemOf(error) });

@@ -3,7 +3,7 @@
 // the one before), with inspect, verify, browse files, restore, and delete for those made
 // here; then the jobs run.
 
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { HistoryEntry, ImageRecord } from '../../src-shared/api.js';
 import type { ImageInfo } from '../../src-shared/protocol/plans.js';
 import { formatBytes, formatDuration } from '../../src-shared/units.js';
@@ -20,6 +20,9 @@ import { useHistory } from './history-store.js';
 import { useDrives } from '../store/drives-store.js';
 import { groupHeading, sharingWords } from '../words/image-words.js';
 import { imageGroups } from './image-groups.js';
+import { UnlockImage } from '../unlock/UnlockImage.js';
+import { useImageKey } from '../unlock/use-image-key.js';
+import { withKey } from '../unlock/image-lock.js';
 
 const KIND_WORDS = {
   backup: 'Backup',
@@ -138,6 +141,13 @@ function ImageRow({ image: record, before }: { image: ImageRecord; before: strin
     setProblem(null);
     action().catch((error: unknown) => setProblem(problemOf(error)));
   };
+  // An encrypted image asks for its password (or key file) before inspect and verify.
+  const showProblem = useCallback((error: unknown) => setProblem(problemOf(error)), []);
+  const locked = useImageKey(api, image, showProblem);
+  const guarded = (action: Parameters<typeof locked.guarded>[0]) => {
+    setProblem(null);
+    void locked.guarded(action);
+  };
 
   return (
     <li className="history-entry">
@@ -161,15 +171,17 @@ function ImageRow({ image: record, before }: { image: ImageRecord; before: strin
         <div className="actions">
           <button
             type="button"
-            onClick={() => run(async () => setInfo(await api.inspectImage({ image })))}
+            onClick={() =>
+              guarded(async (key) => setInfo(await api.inspectImage({ image, ...withKey(key) })))
+            }
           >
             Inspect
           </button>
           <button
             type="button"
             onClick={() =>
-              run(async () => {
-                const { jobId } = await api.startVerify({ image });
+              guarded(async (key) => {
+                const { jobId } = await api.startVerify({ image, ...withKey(key) });
                 useJobs.getState().track(jobId, 'verify', `Verify ${image}`);
                 setVerifyJobId(jobId);
               })
@@ -180,7 +192,7 @@ function ImageRow({ image: record, before }: { image: ImageRecord; before: strin
           <button
             type="button"
             onClick={() => {
-              void useBrowse.getState().openImage(api, image, 'images');
+              void useBrowse.getState().openImage(api, image, 'images', locked.key);
               go('browse');
             }}
           >
@@ -227,6 +239,9 @@ function ImageRow({ image: record, before }: { image: ImageRecord; before: strin
             </span>
           )}
         </div>
+      )}
+      {image && locked.asking && (
+        <UnlockImage image={image} {...locked.asking} onUnlock={(key) => void locked.unlock(key)} />
       )}
       <ProblemNote problem={problem} />
       {info && (

@@ -34,6 +34,8 @@ import {
   type OfferedUnusedChoice,
 } from './restore-draft.js';
 import { useRestoreWizard } from './restore-store.js';
+import { UnlockImage } from '../unlock/UnlockImage.js';
+import { withKey } from '../unlock/image-lock.js';
 import { mergedRows, needsImageRead } from './image-partition-rows.js';
 import type { Partition } from '../../src-shared/manifest.js';
 
@@ -113,7 +115,7 @@ function EjectButton({ target }: { target: string | null }) {
 
 function ImageStep() {
   const api = useApi();
-  const { draft, chooseImage } = useRestoreWizard();
+  const { draft, chooseImage, unlock } = useRestoreWizard();
   const { entries, refresh } = useHistory();
   useEffect(() => void refresh(api), [api, refresh]);
   const [typed, setTyped] = useState(draft.image);
@@ -154,8 +156,16 @@ function ImageStep() {
           </ul>
         </fieldset>
       )}
+      {draft.unlocking && (
+        <UnlockImage
+          image={draft.image}
+          {...draft.unlocking}
+          onUnlock={(key) => void unlock(api, key)}
+        />
+      )}
       {draft.info && (
         <p>
+          {draft.info.encrypted && 'Encrypted '}
           {draft.info.codec} image, {formatBytes(draft.info.fileSize)}
           {draft.info.payloadSize !== null &&
             ` for a drive of ${formatBytes(draft.info.payloadSize)}`}
@@ -184,7 +194,7 @@ function ContentsStep() {
   useEffect(() => {
     if (info.layout === 'stream' || !needsImageRead(manifest)) return;
     let live = true;
-    api.listPartitions({ image: info.path }).then(
+    api.listPartitions({ image: info.path, ...withKey(draft.key) }).then(
       (listing) =>
         live && setRead({ path: info.path, rows: mergedRows(manifest, listing.partitions) }),
       () => undefined, // the manifest's rows stay: nothing more could be read
@@ -192,7 +202,7 @@ function ContentsStep() {
     return () => {
       live = false;
     };
-  }, [api, info.path, info.layout, manifest]);
+  }, [api, info.path, info.layout, manifest, draft.key]);
   const partitions =
     read?.path === info.path ? read.rows : (manifest?.partitionTable?.partitions ?? []);
   useEffect(() => {
@@ -243,7 +253,7 @@ function ContentsStep() {
         <button
           type="button"
           onClick={() => {
-            void useBrowse.getState().openImage(api, info.path, 'restore');
+            void useBrowse.getState().openImage(api, info.path, 'restore', draft.key);
             useNav.getState().go('browse');
           }}
         >

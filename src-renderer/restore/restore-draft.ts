@@ -2,7 +2,9 @@
 // rule is the one that matters most: nothing starts until the user has typed the target's
 // name exactly as the plan shows it.
 
-import type { HistoryEntry, RestoreParams } from '../../src-shared/api.js';
+import type { HistoryEntry, ImageKey, RestoreParams } from '../../src-shared/api.js';
+import type { Problem } from '../words/error-words.js';
+import type { ImageLock } from '../unlock/image-lock.js';
 import type {
   ImageInfo,
   RestorePlan,
@@ -35,6 +37,10 @@ export interface RestoreDraft {
   readBack: boolean;
   /** What to do with the target's space no filesystem of the image uses. */
   unused: UnusedChoice;
+  /** What opened the image, when it is encrypted: in memory only, for this restore. */
+  key: ImageKey | null;
+  /** The image is encrypted and waits for its password (or key file). */
+  unlocking: { lock: ImageLock; problem: Problem | null; busy: boolean } | null;
 }
 
 export function newRestoreDraft(): RestoreDraft {
@@ -49,6 +55,8 @@ export function newRestoreDraft(): RestoreDraft {
     typedName: '',
     readBack: true,
     unused: 'auto',
+    key: null,
+    unlocking: null,
   };
 }
 
@@ -62,6 +70,11 @@ export function stepProblem(draft: RestoreDraft): string | null {
     case 'image':
       if (draft.image.trim() === '') return 'Choose an image to restore.';
       if (draft.openFailed) return 'Choose an image that can be opened.';
+      if (draft.unlocking) {
+        return draft.unlocking.lock === 'passphrase'
+          ? 'The image is encrypted: type its password and choose Open.'
+          : 'The image is encrypted for a key: choose its key file and choose Open.';
+      }
       if (!draft.info || draft.info.path !== draft.image) return 'Opening the image…';
       return null;
     case 'contents':
@@ -104,6 +117,7 @@ export function restoreParams(draft: RestoreDraft): RestoreParams | null {
     },
     readBack: draft.readBack,
     unused: draft.unused,
+    ...(draft.key ? { key: draft.key } : {}),
   };
 }
 

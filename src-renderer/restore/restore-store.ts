@@ -3,7 +3,9 @@
 
 import { create } from 'zustand';
 import type { ApiClient } from '../../src-shared/api-client.js';
+import type { ImageKey } from '../../src-shared/api.js';
 import type { UnusedChoice } from '../../src-shared/protocol/plans.js';
+import { lockOf, unlockProblem, withKey } from '../unlock/image-lock.js';
 import { useJobs } from '../jobs/jobs-store.js';
 import { useDrives } from '../store/drives-store.js';
 import { jobTitle } from '../words/drive-words.js';
@@ -23,6 +25,8 @@ export interface RestoreWizardState {
   verifyJobId: string | null;
   jobId: string | null;
   chooseImage(api: ApiClient, image: string): Promise<void>;
+  /** Opens the encrypted image with the password or key file the user gave. */
+  unlock(api: ApiClient, key: ImageKey): Promise<void>;
   verifyNow(api: ApiClient): Promise<void>;
   verified(ok: boolean): void;
   chooseTarget(api: ApiClient, target: string): Promise<void>;
@@ -40,6 +44,39 @@ export const useRestoreWizard = create<RestoreWizardState>((set, get) => {
   const update = (change: Partial<RestoreDraft>) =>
     set((state) => ({ draft: { ...state.draft, ...change } }));
 
+  /** Opens the image (with `key` when encrypted); a locked one asks for its key instead. */
+  async function open(api: ApiClient, image: string, key: ImageKey | null): Promise<void> {
+    try {
+      const [info, history] = await Promise.all([
+        api.inspectImage({ image, ...withKey(key) }),
+        api.listHistory({}),
+      ]);
+      if (get().draft.image !== image) return;
+      // The last verify of this image, if any, says whether it was intact.
+      const lastVerify = history
+        .filter((h) => h.kind === 'verify' && h.source === image && h.outcome === 'done')
+        .at(-1);
+      update({
+        info: { ...info, path: image },
+        verified: lastVerify?.verified ?? null,
+        key,
+        unlocking: null,
+      });
+    } catch (error) {
+      if (get().draft.image !== image) return;
+      const asked = get().draft.unlocking;
+      const lock = lockOf(error);
+      if (lock !== null) update({ unlocking: { lock, problem: null, busy: false } });
+      else if (asked && key) {
+        // A wrong password: said at the field, which stays for another try.
+        update({ unlocking: { ...asked, busy: false, problem: unlockProblem(error, asked.lock) } });
+      } else {
+        update({ openFailed: true, unlocking: null });
+        set({ problem: problemOf(error) });
+      }
+    }
+  }
+
   return {
     draft: newRestoreDraft(),
     problem: null,
@@ -55,31 +92,23 @@ export const useRestoreWizard = create<RestoreWizardState>((set, get) => {
         target: null,
         plan: null,
         typedName: '',
+        key: null,
+        unlocking: null,
       });
       set({ problem: null, verifyJobId: null });
       if (image.trim() === '') return;
-      try {
-        const [info, history] = await Promise.all([
-          api.inspectImage({ image }),
-          api.listHistory({}),
-        ]);
-        if (get().draft.image !== image) return;
-        // The last verify of this image, if any, says whether it was intact.
-        const lastVerify = history
-          .filter((h) => h.kind === 'verify' && h.source === image && h.outcome === 'done')
-          .at(-1);
-        update({ info: { ...info, path: image }, verified: lastVerify?.verified ?? null });
-      } catch (error) {
-        if (get().draft.image === image) {
-          update({ openFailed: true });
-          set({ problem: problemOf(error) });
-        }
-      }
+      await open(api, image, null);
+    },
+    async unlock(api, key) {
+      const { image, unlocking } = get().draft;
+      if (!unlocking) return;
+      update({ unlocking: { ...unlocking, busy: true, problem: null } });
+      await open(api, image, key);
     },
     async verifyNow(api) {
-      const { image } = get().draft;
+      const { image, key } = get().draft;
       try {
-        const { jobId } = await api.startVerify({ image });
+        const { jobId } = await api.startVerify({ image, ...withKey(key) });
         useJobs.getState().track(jobId, 'verify', `Verify ${image}`);
         set({ verifyJobId: jobId });
       } catch (error) {
@@ -91,7 +120,8 @@ export const useRestoreWizard = create<RestoreWizardState>((set, get) => {
       update({ target, plan: null, typedName: '' });
       set({ problem: null });
       try {
-        const plan = await api.planRestore({ image: get().draft.image, target });
+        const { image, key } = get().draft;
+        const plan = await api.planRestore({ image, target, ...withKey(key) });
         if (get().draft.target === target)
           update({ plan: { ...plan, target: { ...plan.target, path: target } } });
       } catch (error) {

@@ -108,9 +108,9 @@ export function appRemedy(remedy: Remedy, facts: Facts = {}): string {
     case 'install-program':
       return `Install ${text(facts, 'program', 'it')} (on Debian and Ubuntu: the ${text(facts, 'package', 'package of that name')} package), then try again.`;
     case 'give-passphrase':
-      return 'Opening it needs its passphrase; this app cannot ask for one yet.';
+      return 'It is encrypted with a password: type the password in the field Spillway shows for it, then choose Open.';
     case 'give-age-key':
-      return 'Opening it needs the age secret key it was encrypted to; this app cannot take one yet.';
+      return 'It was encrypted for an age key, not a password: choose that key’s file (made by age-keygen) in the field Spillway shows for it, then choose Open.';
     case 'image-cut-short':
       return 'The file was cut while being copied, or the backup did not finish: use another copy if you have one.';
     case 'start-again':

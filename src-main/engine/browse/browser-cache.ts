@@ -1,9 +1,13 @@
 // Images kept open between questions about them: a UI lists folder after folder of one image,
 // and opening it each time would read its index again and start a codec pool again. An image
 // left alone for IDLE_MS is closed; at most MAX_OPEN are open at once; a file changed since
-// it was opened (another size, time or inode) is opened again.
+// it was opened (another size, time or inode) is opened again. An encrypted image is kept
+// under what opened it too: another passphrase (or none) opens it again, so a wrong one is
+// always refused and an image opened once is not readable without its key afterwards.
 
+import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
+import type { AgeKeys } from '../endpoints/age/age-keys.js';
 import { isSshUrl } from '../endpoints/ssh/url.js';
 import { ImageBrowser } from './image-browser.js';
 
@@ -32,22 +36,32 @@ export class BrowserCache {
     private readonly maxOpen = MAX_OPEN,
   ) {}
 
-  /** Runs `work` with the image at `path` open for browsing. */
-  async use<T>(path: string, work: (browser: ImageBrowser) => Promise<T>): Promise<T> {
-    const identity = await identityOf(path);
-    let kept = this.kept.get(path);
+  /** Runs `work` with `image` open for browsing (`age`: what opens it). */
+  async use<T>(
+    image: string,
+    work: (browser: ImageBrowser) => Promise<T>,
+    age?: AgeKeys,
+  ): Promise<T> {
+    const identity = await identityOf(image);
+    const slot = age ? `${image}\0${keysDigest(age)}` : image;
+    let kept = this.kept.get(slot);
     if (kept && kept.identity !== identity && kept.users === 0) {
-      void this.drop(path, kept);
+      void this.drop(slot, kept);
       kept = undefined;
     }
     if (!kept) {
       this.makeRoom();
-      kept = { browser: ImageBrowser.open(path), identity, users: 0, timer: null };
-      this.kept.set(path, kept);
+      kept = {
+        browser: ImageBrowser.open(image, age ? { age } : {}),
+        identity,
+        users: 0,
+        timer: null,
+      };
+      this.kept.set(slot, kept);
       const opened = kept;
       // An image that failed to open is not kept.
       opened.browser.catch(() => {
-        if (this.kept.get(path) === opened) this.kept.delete(path);
+        if (this.kept.get(slot) === opened) this.kept.delete(slot);
       });
     }
     kept.users++;
@@ -57,9 +71,9 @@ export class BrowserCache {
       return await work(await kept.browser);
     } finally {
       kept.users--;
-      if (kept.users === 0 && this.kept.get(path) === kept) {
+      if (kept.users === 0 && this.kept.get(slot) === kept) {
         const idle = kept;
-        idle.timer = setTimeout(() => this.drop(path, idle), this.idleMs);
+        idle.timer = setTimeout(() => this.drop(slot, idle), this.idleMs);
         idle.timer.unref();
       }
     }
@@ -83,4 +97,11 @@ export class BrowserCache {
     const browser = await kept.browser.catch(() => null);
     await browser?.close();
   }
+}
+
+/** What opened an image, as a digest: the cache's key holds no passphrase. */
+function keysDigest(age: AgeKeys): string {
+  return createHash('sha256')
+    .update(JSON.stringify([age.passphrase ?? null, age.identities ?? []]))
+    .digest('hex');
 }

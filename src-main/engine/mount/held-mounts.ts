@@ -4,6 +4,7 @@
 
 import { rmdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { AgeKeys } from '../endpoints/age/age-keys.js';
 import { SpillwayError } from '../errors.js';
 import { mountImage, type Mounted } from './mount-image.js';
 import { unmountFolder } from './unmount-folder.js';
@@ -23,13 +24,13 @@ export class HeldMounts {
   async mount(
     image: string,
     folderGiven: string,
-    onReadError?: (error: unknown) => void,
+    options: { onReadError?: (error: unknown) => void; age?: AgeKeys } = {},
   ): Promise<HeldMount> {
     if (process.platform !== 'linux') {
       throw new SpillwayError('usage', 'Mounting images works on Linux only, for now.');
     }
     const folder = resolve(folderGiven);
-    const mount = await mountImage(image, folder, onReadError ? { onReadError } : {});
+    const mount = await mountImage(image, folder, options);
     const facts: HeldMount = {
       image,
       folder: mount.dir,

@@ -12,6 +12,7 @@
 // unmount DIR` can undo what was done even if this process died; undoing is the same code
 // either way and only touches what the state file names and still is ours.
 
+import type { AgeKeys } from '../endpoints/age/age-keys.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -76,7 +77,7 @@ export interface Mounted {
 export async function mountImage(
   image: string,
   dirGiven: string,
-  options: { threads?: number; onReadError?(error: unknown): void } = {},
+  options: { threads?: number; onReadError?(error: unknown): void; age?: AgeKeys } = {},
 ): Promise<Mounted> {
   const dir = resolve(dirGiven);
   await checkFolder(dir);
@@ -88,6 +89,7 @@ export async function mountImage(
   }
   const browser = await ImageBrowser.open(image, {
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    ...(options.age ? { age: options.age } : {}),
   });
   const runtime = await mkdtemp(join(tmpdir(), 'spillway-mount-'));
   const state: MountState = {
