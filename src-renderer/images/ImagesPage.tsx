@@ -16,6 +16,7 @@ import { useRestoreWizard } from '../restore/restore-store.js';
 import { problemOf, type Problem } from '../words/error-words.js';
 import { useHistory } from './history-store.js';
 import { imageGroups } from './image-groups.js';
+import { NoImagesYet } from './NoImagesYet.js';
 
 const KIND_WORDS = {
   backup: 'Backup',
@@ -33,7 +34,7 @@ export function ImagesPage() {
     <section aria-labelledby="images-title">
       <h1 id="images-title">Images</h1>
       {error && <p role="alert">{error}</p>}
-      {images.length === 0 && <p>No images yet: back up a drive and it is listed here.</p>}
+      {images.length === 0 && <NoImagesYet />}
       {imageGroups(images).map((group) => (
         <section key={group.source ?? ''} aria-label={groupTitle(group.source)}>
           <h2>{groupTitle(group.source)}</h2>
