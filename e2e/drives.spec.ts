@@ -53,7 +53,7 @@ test('Home lists a loop device the test attached, with its size, live', async ({
     await expect(row.locator('.size')).toHaveText('48.0 MiB');
     // A fine restore target: no cautions.
     await expect(row.locator('.cautions li')).toHaveCount(0);
-    // Home reads its partitions when it shows it; unplugged once that read let go of it ...
+    // Home reads its partitions as it shows it: that read over (it holds the device open),
     await expect(row.getByText('Reading its partitions…')).toHaveCount(0);
     // Unplugged (detached) while the page is open: it goes from the list by itself ...
     await loop.detach();
