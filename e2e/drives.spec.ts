@@ -1,5 +1,5 @@
 // Browser mode end to end: `spillway ui` serves the built renderer, real Chromium opens the
-// printed URL, and the Drives screen lists this machine's drives, including a loop device the
+// printed URL, and Home lists this machine's drives, including a loop device the
 // test attaches once "Show all devices" is ticked. A wrong token gets nothing.
 
 import { writeFile, truncate } from 'node:fs/promises';
@@ -33,9 +33,7 @@ test('a wrong token gets no page', async ({ page }) => {
   await expect(page.getByText('Refused: wrong token.')).toBeVisible();
 });
 
-test('the Drives screen lists a loop device the test attached, with its size, live', async ({
-  page,
-}) => {
+test('Home lists a loop device the test attached, with its size, live', async ({ page }) => {
   test.skip(noLoopReason !== null, noLoopReason ?? '');
   const file = join(dir.path, 'disk.bin');
   await writeFile(file, '');
@@ -55,6 +53,8 @@ test('the Drives screen lists a loop device the test attached, with its size, li
     await expect(row.locator('.size')).toHaveText('48.0 MiB');
     // A fine restore target: no cautions.
     await expect(row.locator('.cautions li')).toHaveCount(0);
+    // Home reads its partitions as it shows it: that read over (it holds the device open),
+    await expect(row.getByText('Reading its partitions…')).toHaveCount(0);
     // Unplugged (detached) while the page is open: it goes from the list by itself ...
     await loop.detach();
     await expect(row).toHaveCount(0, { timeout: 10_000 });

@@ -131,6 +131,9 @@ test('a drive with remembered settings plugged in while the app runs gets the of
   const rowOf = (path: string) =>
     drives.locator(':scope > li').filter({ hasText: drivePath(path) });
   await expect(rowOf(source.path)).toBeVisible();
+  // Home reads each drive's partitions when it shows it: unplugged while that read holds it
+  // open, a loop device stays until the read ends.
+  await expect(rowOf(source.path).getByText('Reading its partitions…')).toHaveCount(0);
   const offers = page.getByRole('list', { name: 'Drives plugged in' });
   // Unplugged, and seen gone, then plugged in again (under whatever /dev name it gets), with
   // a drive that has no remembered settings.
@@ -183,6 +186,7 @@ test('a drive whose settings say "without asking" is backed up when plugged in, 
   const rowOf = (path: string) =>
     drives.locator(':scope > li').filter({ hasText: drivePath(path) });
   await expect(rowOf(source.path)).toBeVisible();
+  await expect(rowOf(source.path).getByText('Reading its partitions…')).toHaveCount(0);
   const before = (await readdir(folder)).length;
   await source.detach();
   await expect(rowOf(source.path)).toHaveCount(0);

@@ -60,6 +60,11 @@ test('a backup through the wizard: live figures rise, the spill fills, the image
   test.setTimeout(240_000);
   await page.setViewportSize({ width: 1440, height: 900 });
   await page.goto(ui.url);
+  // Images before any backup: says what to do next.
+  await page.getByRole('navigation').getByRole('button', { name: 'Images' }).click();
+  await expect(page.getByText('No images yet')).toBeVisible();
+  await shoot(page, '00-images-empty');
+  await page.getByRole('navigation').getByRole('button', { name: 'Home' }).click();
   await expect(page.getByRole('heading', { name: 'Drives' })).toBeVisible();
   await page.getByLabel('Show all devices').check();
   const sourceRow = page
@@ -76,7 +81,10 @@ test('a backup through the wizard: live figures rise, the spill fills, the image
   await expect(partitions.getByRole('row')).toHaveCount(4, { timeout: 30_000 });
   await expect(partitions).toContainText('ext4');
   await expect(partitions).toContainText('root');
-  await shoot(page, '01-drives');
+  // Home: the card of the drive, its partitions' use read by itself, never backed up.
+  await expect(sourceRow.getByRole('list', { name: `Space used on ${source.path}` })).toBeVisible();
+  await expect(sourceRow).toContainText('Never backed up');
+  await shoot(page, '01-home');
 
   await page.getByRole('navigation').getByRole('button', { name: 'Back up' }).click();
   const wizard = page.getByRole('region', { name: 'Back up a drive' });

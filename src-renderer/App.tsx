@@ -1,6 +1,15 @@
-// The window's content: connects to the API once, then the screens — Drives, Back up,
-// Restore, Clone, Images — under one navigation bar, and Browse files, opened from an image.
+// The window's content: connects to the API once, then the screens — Home (the two big
+// actions and the drives plugged in), Back up, Restore, Clone, Images — under one navigation
+// bar, and Browse files, opened from an image.
 
+import {
+  ArchiveRestore,
+  Copy,
+  HardDriveDownload,
+  House,
+  Images,
+  type LucideIcon,
+} from 'lucide-react';
 import { useEffect, useState } from 'react';
 import type { ApiClient } from '../src-shared/api-client.js';
 import { ApiProvider } from './api/api-context.js';
@@ -9,8 +18,8 @@ import { BackupWizard } from './backup/BackupWizard.js';
 import { BrowsePage } from './browse/BrowsePage.js';
 import { CloneWizard } from './clone/CloneWizard.js';
 import { ImagesPage } from './images/ImagesPage.js';
-import { SCREENS, SCREEN_TITLES, useNav } from './nav-store.js';
-import { DrivesPage } from './pages/DrivesPage.js';
+import { HomePage } from './home/HomePage.js';
+import { SCREENS, SCREEN_TITLES, useNav, type Screen } from './nav-store.js';
 import { PlugInOffers } from './plans/PlugInOffers.js';
 import { RestoreWizard } from './restore/RestoreWizard.js';
 
@@ -26,8 +35,13 @@ export function App() {
     );
   }, []);
 
-  if (error) return <p role="alert">{error}</p>;
-  if (!connection) return <p>Connecting…</p>;
+  if (error)
+    return (
+      <p role="alert" className="connect-note">
+        {error}
+      </p>
+    );
+  if (!connection) return <p className="connect-note">Connecting…</p>;
   return (
     <ApiProvider value={connection}>
       <Shell transport={connection.transport} />
@@ -35,26 +49,38 @@ export function App() {
   );
 }
 
+const SCREEN_ICONS: Record<Exclude<Screen, 'browse'>, LucideIcon> = {
+  home: House,
+  backup: HardDriveDownload,
+  restore: ArchiveRestore,
+  clone: Copy,
+  images: Images,
+};
+
 export function Shell({ transport }: { transport: Transport }) {
   const { screen, go } = useNav();
   return (
     <div className="shell" data-transport={transport}>
       <nav aria-label="Screens">
         <span className="brand">Spillway</span>
-        {SCREENS.map((s) => (
-          <button
-            key={s}
-            type="button"
-            aria-current={s === screen ? 'page' : undefined}
-            onClick={() => go(s)}
-          >
-            {SCREEN_TITLES[s]}
-          </button>
-        ))}
+        {SCREENS.map((s) => {
+          const Icon = SCREEN_ICONS[s];
+          return (
+            <button
+              key={s}
+              type="button"
+              aria-current={s === screen ? 'page' : undefined}
+              onClick={() => go(s)}
+            >
+              <Icon aria-hidden="true" size={18} />
+              {SCREEN_TITLES[s]}
+            </button>
+          );
+        })}
       </nav>
       <main data-transport={transport}>
         <PlugInOffers />
-        {screen === 'drives' && <DrivesPage />}
+        {screen === 'home' && <HomePage />}
         {screen === 'backup' && <BackupWizard />}
         {screen === 'restore' && <RestoreWizard />}
         {screen === 'clone' && <CloneWizard />}

@@ -1,15 +1,15 @@
-// Which screen is shown. A store, not App state, so a screen can send the user on (Images →
-// "Restore…" opens the restore wizard with that image; "Browse files" opens the Browse screen,
+// Which screen is shown, Home first. A store, not App state, so a screen can send the user on
+// (Images → "Restore…" opens the restore wizard with that image; "Browse files" opens the Browse screen,
 // which has no button of its own in the bar: it always shows one image, chosen elsewhere).
 
 import { create } from 'zustand';
 
-export const SCREENS = ['drives', 'backup', 'restore', 'clone', 'images'] as const;
+export const SCREENS = ['home', 'backup', 'restore', 'clone', 'images'] as const;
 export type Screen = (typeof SCREENS)[number] | 'browse';
 
 export const SCREEN_TITLES: Record<Screen, string> = {
   browse: 'Browse files',
-  drives: 'Drives',
+  home: 'Home',
   backup: 'Back up',
   restore: 'Restore',
   clone: 'Clone',
@@ -17,6 +17,6 @@ export const SCREEN_TITLES: Record<Screen, string> = {
 };
 
 export const useNav = create<{ screen: Screen; go(screen: Screen): void }>((set) => ({
-  screen: 'drives',
+  screen: 'home',
   go: (screen) => set({ screen }),
 }));

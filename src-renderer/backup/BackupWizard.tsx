@@ -12,6 +12,7 @@ import { PartitionTable } from '../components/PartitionTable.js';
 import { estimateWords } from './estimate-words.js';
 import { PathPicker } from '../components/PathPicker.js';
 import { ProblemNote } from '../components/ProblemNote.js';
+import { SideSummary } from '../components/SideSummary.js';
 import { WizardFrame } from '../components/WizardFrame.js';
 import { JobLiveView } from '../jobs/JobLiveView.js';
 import { JobOutcomeNote } from '../jobs/JobOutcomeNote.js';
@@ -28,6 +29,7 @@ import {
   stepProblem,
 } from './backup-draft.js';
 import { passwordStrength } from './password-strength.js';
+import { backupSideRows } from './backup-side-rows.js';
 import { useBackupWizard } from './backup-store.js';
 
 export const CODEC_WORDS: Record<CodecName, string> = {
@@ -80,6 +82,8 @@ export function BackupWizard() {
   }
 
   const blocked = stepProblem(draft);
+  // Read, not watched: the names of drives already chosen (the source step watches the list).
+  const drives = useDrives.getState().drives;
   return (
     <WizardFrame
       label="Back up a drive"
@@ -89,6 +93,7 @@ export function BackupWizard() {
       blocked={blocked}
       onBack={wizard.back}
       onNext={wizard.next}
+      aside={<SideSummary title="This backup" rows={backupSideRows(draft, drives)} />}
       finish={
         <button
           type="button"

@@ -1,6 +1,8 @@
 // The frame every wizard step sits in: where you are among the steps, the step itself, and
-// Back / Next with the reason Next is disabled said next to it.
+// Back / Next with the reason Next is disabled said next to it; on a wide window, the
+// choices so far beside it.
 
+import { Check } from 'lucide-react';
 import type { ReactNode } from 'react';
 
 interface Props<S extends string> {
@@ -14,6 +16,8 @@ interface Props<S extends string> {
   onNext(): void;
   /** The last step's button ("Start backup"); without it the last step has none. */
   finish?: ReactNode;
+  /** The choices so far, shown beside the step where the window is wide enough. */
+  aside?: ReactNode;
   children: ReactNode;
 }
 
@@ -21,7 +25,7 @@ export function WizardFrame<S extends string>(props: Props<S>) {
   const index = props.steps.indexOf(props.step);
   const last = index === props.steps.length - 1;
   return (
-    <section className="wizard" aria-label={props.label}>
+    <section className={props.aside ? 'wizard with-aside' : 'wizard'} aria-label={props.label}>
       <ol className="steps" aria-label="Steps">
         {props.steps.map((s, i) => (
           <li
@@ -29,6 +33,9 @@ export function WizardFrame<S extends string>(props: Props<S>) {
             className={i === index ? 'current' : i < index ? 'done' : ''}
             aria-current={i === index ? 'step' : undefined}
           >
+            <span className="step-number" aria-hidden="true">
+              {i < index ? <Check size={14} strokeWidth={3} /> : i + 1}
+            </span>
             {props.titles[s]}
           </li>
         ))}
@@ -37,6 +44,11 @@ export function WizardFrame<S extends string>(props: Props<S>) {
         <h2>{props.titles[props.step]}</h2>
         {props.children}
       </div>
+      {props.aside && (
+        <aside className="wizard-aside" aria-label="Your choices so far">
+          {props.aside}
+        </aside>
+      )}
       <footer className="wizard-actions">
         {index > 0 && (
           <button type="button" onClick={props.onBack}>

@@ -23,6 +23,7 @@ import { imageGroups } from './image-groups.js';
 import { UnlockImage } from '../unlock/UnlockImage.js';
 import { useImageKey } from '../unlock/use-image-key.js';
 import { withKey } from '../unlock/image-lock.js';
+import { NoImagesYet } from './NoImagesYet.js';
 
 const KIND_WORDS = {
   backup: 'Backup',
@@ -43,7 +44,7 @@ export function ImagesPage() {
     <section aria-labelledby="images-title">
       <h1 id="images-title">Images</h1>
       {error && <p role="alert">{error}</p>}
-      {images.length === 0 && <p>No images yet: back up a drive and it is listed here.</p>}
+      {images.length === 0 && <NoImagesYet />}
       {imageGroups(images).map((group) => {
         const { name, capacity, serial } = groupHeading(group, drives);
         const title = capacity ? `${name}, ${capacity}` : name;

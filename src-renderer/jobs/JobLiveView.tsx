@@ -1,9 +1,12 @@
-// A running job, live: the pipeline as stages (read → spill → compress → write) with each
-// stage's rate and the bottleneck marked, charts of the rates and of the spill buffer's disk
-// use, and the figures a user asks about (how much, how fast, how long).
+// A running job, live, readable from across the room: one big percent and the time left at
+// the top, with what is happening now; below, the figures a user asks about (how much, how
+// fast, how long), the pipeline as stages (read → spill → compress → write) with each stage's
+// rate and the bottleneck marked, and charts of the rates and of the spill buffer's disk use.
+// Compact (inside a drive's card): the headline, the bar and the figures only.
 
 import type { ProgressEvent, Stage } from '../../src-shared/protocol/events.js';
 import { formatBytes, formatDuration, formatRate } from '../../src-shared/units.js';
+import { headline } from './headline.js';
 import { useJobs } from './jobs-store.js';
 import { liveStatus, type JobView, type LiveStatus } from './job-view.js';
 import { LiveChart } from './LiveChart.js';
@@ -14,14 +17,27 @@ const STAGE_WORDS: Record<Stage, string> = {
   write: 'writing',
 };
 
-export function JobLiveView({ jobId, onCancel }: { jobId: string; onCancel?: () => void }) {
+export function JobLiveView({
+  jobId,
+  onCancel,
+  compact = false,
+}: {
+  jobId: string;
+  onCancel?: () => void;
+  compact?: boolean;
+}) {
   const view = useJobs((state) => state.jobs[jobId]);
   if (!view) return <p>Starting…</p>;
   const { progress } = view;
   const status = liveStatus(view);
   const running = status.state === 'running';
+  const { percent, timeLeft } = headline(status, progress?.eta ?? null);
   return (
-    <section className="live" aria-label={`${view.title}: live view`} data-state={status.state}>
+    <section
+      className={compact ? 'live compact' : 'live'}
+      aria-label={`${view.title}: live view`}
+      data-state={status.state}
+    >
       <header className="bar">
         <h2>{view.title}</h2>
         {running && onCancel && (
@@ -30,17 +46,25 @@ export function JobLiveView({ jobId, onCancel }: { jobId: string; onCancel?: () 
           </button>
         )}
       </header>
-      <p className="phase" aria-live="polite">
-        {status.line}
-      </p>
+      <div className="headline">
+        <p className="big-percent">{percent}</p>
+        <div className="headline-words">
+          {timeLeft && <p className="time-left">{timeLeft}</p>}
+          <p className="phase" aria-live="polite">
+            {status.line}
+          </p>
+        </div>
+      </div>
       <progress
         aria-label="Progress"
         max={1}
         {...(status.fraction !== null ? { value: status.fraction } : {})}
       />
       {progress && <Figures progress={progress} status={status} />}
-      {progress && view.kind === 'backup' && <Pipeline progress={progress} status={status} />}
-      {view.points.length > 1 && <Charts view={view} writes={status.writes} />}
+      {!compact && progress && view.kind === 'backup' && (
+        <Pipeline progress={progress} status={status} />
+      )}
+      {!compact && view.points.length > 1 && <Charts view={view} writes={status.writes} />}
       {view.warnings.length > 0 && (
         <ul className="warnings" aria-label="Warnings">
           {view.warnings.map((w, i) => (

@@ -13,7 +13,7 @@ export function PlugInOffers() {
   const backUpNow = usePlans((s) => s.backUpNow);
   const go = useNav((s) => s.go);
   useEffect(() => {
-    // A look that fails (the server restarting) is tried again at the next tick; the Drives
+    // A look that fails (the server restarting) is tried again at the next tick; the Home
     // screen shows listing errors itself.
     const tryLook = () => void look(api).catch(() => {});
     tryLook();
@@ -33,7 +33,7 @@ export function PlugInOffers() {
             className="primary"
             onClick={() => {
               dismiss(drive);
-              go('drives');
+              go('home');
               void backUpNow(api, drive);
             }}
           >

@@ -1,5 +1,5 @@
 // The plans per drive (what "Remember these settings for this drive" saved) and the
-// "Back up now" jobs started from the Drives screen, by drive: a job keeps running, and is
+// "Back up now" jobs started from the Home screen's drive cards, by drive: a job keeps running, and is
 // shown again, when the user goes to another screen and back.
 
 import { create } from 'zustand';

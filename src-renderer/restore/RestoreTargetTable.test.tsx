@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 // The restore wizard's target step says how many partitions a drive holds from the drive's own
-// partition table, as the Drives screen does, not from the kernel's partition nodes: a loop
+// partition table, as Home's drive cards do, not from the kernel's partition nodes: a loop
 // device attached without a partition scan has three partitions and no nodes.
 
 import { cleanup, render, screen } from '@testing-library/react';
@@ -14,7 +14,7 @@ import { noLoopReason } from '../../src-main/test-support/root.js';
 import { sfdiskFile } from '../../src-main/test-support/sfdisk-table.js';
 import { tempDir } from '../../src-main/test-support/temp-dir.js';
 import { ApiProvider } from '../api/api-context.js';
-import { DrivesPage } from '../pages/DrivesPage.js';
+import { HomePage } from '../home/HomePage.js';
 import { realApi, type RealApi } from '../test-support/real-api.js';
 import { RestoreWizard } from './RestoreWizard.js';
 
@@ -44,7 +44,7 @@ describe.skipIf(noLoopReason !== null)('partitions of a restore target', () => {
     await dir?.remove();
   });
 
-  it('says "3 partitions" for a drive whose table lists three, as the Drives screen shows', async () => {
+  it('says "3 partitions" for a drive whose table lists three, as Home shows', async () => {
     const device = loop!.path;
     const user = userEvent.setup();
     render(
@@ -64,10 +64,10 @@ describe.skipIf(noLoopReason !== null)('partitions of a restore target', () => {
     expect(erase.textContent).not.toContain('no partitions');
     cleanup();
 
-    // The Drives screen, for the same drive: three rows.
+    // Home, for the same drive: three rows.
     render(
       <ApiProvider value={{ api: real.api, transport: 'browser' }}>
-        <DrivesPage />
+        <HomePage />
       </ApiProvider>,
     );
     await user.click(await screen.findByRole('checkbox', { name: 'Show all devices' }));

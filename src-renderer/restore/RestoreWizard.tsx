@@ -11,6 +11,7 @@ import { PathPicker } from '../components/PathPicker.js';
 import { ProblemNote } from '../components/ProblemNote.js';
 import { nameOf } from '../words/drive-words.js';
 import { problemFromInfo, problemOf } from '../words/error-words.js';
+import { SideSummary } from '../components/SideSummary.js';
 import { WizardFrame } from '../components/WizardFrame.js';
 import { useBrowse } from '../browse/browse-store.js';
 import { useHistory } from '../images/history-store.js';
@@ -33,6 +34,7 @@ import {
   unusedSentence,
   type OfferedUnusedChoice,
 } from './restore-draft.js';
+import { restoreSideRows } from './restore-side-rows.js';
 import { useRestoreWizard } from './restore-store.js';
 import { UnlockImage } from '../unlock/UnlockImage.js';
 import { withKey } from '../unlock/image-lock.js';
@@ -69,6 +71,12 @@ export function RestoreWizard() {
       blocked={stepProblem(draft)}
       onBack={wizard.back}
       onNext={wizard.next}
+      aside={
+        <SideSummary
+          title="This restore"
+          rows={restoreSideRows(draft, useDrives.getState().drives)}
+        />
+      }
       finish={
         <button
           type="button"

@@ -1,0 +1,180 @@
+// @vitest-environment happy-dom
+// Home's drive cards and its empty state: a card shows the drive's name, capacity, its kind
+// in words (USB drive, SD card, NVMe drive, disk, virtual disk), each partition's use and the
+// last backup in words; with no drive, the screen says to plug one in. The drives are records
+// as the API lists them; the last one is a real loop device over the real API.
+
+import { cleanup, render, screen, within } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ApiDrive, ImageRecord } from '../../src-shared/api.js';
+import { DriveCard } from './DriveCard.js';
+import { driveKind } from './drive-kind.js';
+import { lastBackupWords, lastImageOf, timeAgo } from './last-backup.js';
+import { EmptyState } from '../components/EmptyState.js';
+
+const GiB = 2 ** 30;
+const DAY = 86_400_000;
+
+function drive(change: Partial<ApiDrive>): ApiDrive {
+  return {
+    path: '/dev/sdb',
+    description: 'SanDisk Cruzer Blade',
+    size: 32 * GiB,
+    busType: 'USB',
+    removable: true,
+    readOnly: false,
+    system: false,
+    virtual: false,
+    mountpoints: [],
+    identity: { serial: 'S123', model: 'Cruzer Blade', size: 32 * GiB },
+    cautions: [],
+    canRestoreTo: true,
+    ...change,
+  };
+}
+
+function image(change: Partial<ImageRecord>): ImageRecord {
+  return {
+    path: '/backups/a.img.zst',
+    madeHere: true,
+    source: '/dev/sdb',
+    madeAt: 0,
+    size: 32 * GiB,
+    imageBytes: GiB,
+    ratio: 32,
+    verified: true,
+    verifiedAt: 0,
+    lastUsedAt: 0,
+    exists: true,
+    drive: { serial: 'S123', model: 'Cruzer Blade', size: 32 * GiB },
+    ...change,
+  };
+}
+
+afterEach(cleanup);
+
+describe('the kind of a drive', () => {
+  it('is read from its bus and path', () => {
+    expect(driveKind(drive({}))).toBe('usb');
+    expect(driveKind(drive({ busType: 'SATA' }))).toBe('disk');
+    expect(driveKind(drive({ busType: 'NVME', path: '/dev/nvme0n1' }))).toBe('nvme');
+    expect(driveKind(drive({ busType: 'UNKNOWN', path: '/dev/nvme1n1' }))).toBe('nvme');
+    expect(driveKind(drive({ busType: 'UNKNOWN', path: '/dev/mmcblk0' }))).toBe('sd');
+    expect(driveKind(drive({ busType: 'LOOP', virtual: true }))).toBe('virtual');
+  });
+});
+
+describe('the last backup in words', () => {
+  const now = 100 * DAY;
+  it('names the newest image of this drive still there, and whether it verified', () => {
+    const images = [
+      image({ path: '/b/old.img.zst', madeAt: now - 10 * DAY }),
+      image({ path: '/b/new.img.zst', madeAt: now - 3 * DAY }),
+      image({ path: '/b/gone.img.zst', madeAt: now - DAY, exists: false }),
+      image({
+        path: '/b/other.img.zst',
+        madeAt: now,
+        drive: { serial: 'X', model: null, size: 1 },
+      }),
+    ];
+    const last = lastImageOf(drive({}).identity, images);
+    expect(last?.path).toBe('/b/new.img.zst');
+    expect(lastBackupWords(last, now).line).toBe('3 days ago, verified');
+    expect(lastBackupWords(image({ madeAt: now - 2 * 3600_000, verified: null }), now).line).toBe(
+      '2 hours ago, not verified yet',
+    );
+    expect(lastBackupWords(null, now).line).toBe('Never backed up');
+    expect(timeAgo(now - 30_000, now)).toBe('just now');
+    expect(timeAgo(now - 1.5 * DAY, now)).toBe('yesterday');
+  });
+});
+
+describe('a drive card', () => {
+  it('shows name, capacity, kind, partition use and last backup', () => {
+    render(
+      <ul>
+        <DriveCard
+          drive={drive({})}
+          facts={{
+            state: 'read',
+            plan: {
+              source: '/dev/sdb',
+              size: 32 * GiB,
+              partitionTable: null,
+              bytesToRead: GiB,
+              expectedImage: [0, 0],
+              partitions: [
+                {
+                  index: 1,
+                  start: 2 ** 20,
+                  size: 16 * GiB,
+                  type: '0x0c',
+                  filesystem: 'vfat',
+                  label: 'PHOTOS',
+                  usedBytes: 4 * GiB,
+                  mode: 'used',
+                },
+                {
+                  index: 2,
+                  start: 17 * GiB,
+                  size: 8 * GiB,
+                  type: '0x83',
+                  filesystem: null,
+                  mode: 'raw',
+                },
+              ],
+            },
+          }}
+          lastBackup={{ line: '3 days ago, verified', tone: 'ok' }}
+          plan={null}
+          onBackUp={() => {}}
+        />
+      </ul>,
+    );
+    const card = document.querySelector<HTMLElement>('li.drive.card')!;
+    expect(within(card).getByRole('heading', { name: 'SanDisk Cruzer Blade' })).toBeTruthy();
+    expect(card.querySelector('.size')?.textContent).toBe('32.0 GiB');
+    expect(card.querySelector('[data-kind="usb"]')?.textContent).toBe('USB drive');
+    const uses = within(card).getByRole('list', { name: 'Space used on /dev/sdb' });
+    expect(uses.textContent).toContain('PHOTOS');
+    expect(uses.textContent).toContain('4.00 GiB of 16.0 GiB used');
+    expect(uses.textContent).toContain('8.00 GiB, use not known');
+    expect(card.querySelector('.use-fill')?.getAttribute('style')).toContain('width: 25%');
+    expect(card.textContent).toContain('Last backup: 3 days ago, verified');
+    expect(within(card).getByRole('button', { name: 'Back up…' })).toBeTruthy();
+    expect(within(card).queryByRole('button', { name: 'Back up now' })).toBeNull();
+  });
+
+  it('an SD card and an NVMe drive say so', () => {
+    render(
+      <ul>
+        <DriveCard
+          drive={drive({ path: '/dev/mmcblk0', busType: 'UNKNOWN', description: 'SD card' })}
+          facts={undefined}
+          lastBackup={{ line: 'Never backed up', tone: 'none' }}
+          plan={null}
+          onBackUp={() => {}}
+        />
+        <DriveCard
+          drive={drive({ path: '/dev/nvme0n1', busType: 'NVME', description: 'Samsung 980' })}
+          facts={undefined}
+          lastBackup={{ line: 'Never backed up', tone: 'none' }}
+          plan={null}
+          onBackUp={() => {}}
+        />
+      </ul>,
+    );
+    expect(document.querySelector('[data-kind="sd"]')?.textContent).toBe('SD card');
+    expect(document.querySelector('[data-kind="nvme"]')?.textContent).toBe('NVMe drive');
+    expect(screen.getAllByText('Never backed up')).toHaveLength(2);
+  });
+});
+
+describe('an empty state', () => {
+  it('says what is missing and what to do', () => {
+    render(<EmptyState icon={null} title="No drives plugged in" words="Plug in a drive." />);
+    const status = screen.getByRole('status');
+    expect(status.textContent).toContain('No drives plugged in');
+    expect(status.textContent).toContain('Plug in a drive.');
+  });
+});
