@@ -43,6 +43,7 @@ function image(change: Partial<ImageRecord>): ImageRecord {
     imageBytes: GiB,
     ratio: 32,
     verified: true,
+    sharedWithPrevious: null,
     verifiedAt: 0,
     lastUsedAt: 0,
     exists: true,
