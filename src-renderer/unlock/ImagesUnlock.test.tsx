@@ -50,7 +50,7 @@ describe('an encrypted image under Images and Browse files', () => {
 
   it('Verify asks for the password, refuses a wrong one, verifies with the right one', async () => {
     const user = show(<ImagesPage />);
-    const images = await screen.findByRole('list', { name: /^Images Made from / });
+    const images = await screen.findByRole('list', { name: /^Images of / });
     const row = within(images).getByText(image).closest('li')!;
     await user.click(within(row).getByRole('button', { name: 'Verify' }));
     const password = await within(row).findByLabelText(`${image} is encrypted: its password`);
