@@ -240,6 +240,8 @@ export const CallSchema = z.discriminatedUnion('method', [
   /** The images in the history, one entry each, newest first. */
   z.object({ method: z.literal('listImages'), params: z.object({}) }),
   z.object({ method: z.literal('getSettings'), params: z.object({}) }),
+  /** Whether reading a drive now would make the system ask for a password (AccessSchema). */
+  z.object({ method: z.literal('getAccess'), params: z.object({}) }),
   z.object({ method: z.literal('updateSettings'), params: SettingsSchema.partial() }),
   /** Plans per drive (src-shared/drive-plan.ts): every one, one drive's, save, delete. */
   z.object({ method: z.literal('listPlans'), params: z.object({}) }),
@@ -524,6 +526,15 @@ export const FindResultSchema = z.object({
 });
 export type FindResult = z.infer<typeof FindResultSchema>;
 
+/** What reading drives costs the user right now. */
+export const AccessSchema = z.object({
+  /** true: the next call that reads a drive or an image starts the privileged helper, and the
+   *  system asks for an administrator's password (once per session). false: it runs already,
+   *  or the app is root. */
+  passwordPrompt: z.boolean(),
+});
+export type Access = z.infer<typeof AccessSchema>;
+
 export const RESULT_SCHEMAS = {
   listDrives: z.array(DriveSchema),
   planBackup: BackupPlanSchema,
@@ -552,6 +563,7 @@ export const RESULT_SCHEMAS = {
   listHistory: z.array(HistoryEntrySchema),
   listImages: z.array(ImageRecordSchema),
   getSettings: SettingsSchema,
+  getAccess: AccessSchema,
   updateSettings: SettingsSchema,
   listPlans: z.array(DrivePlanSchema),
   getPlan: DrivePlanSchema.nullable(),

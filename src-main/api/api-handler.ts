@@ -360,6 +360,8 @@ export function createApiHandler(
       }
       case 'getSettings':
         return backend.settings.get();
+      case 'getAccess':
+        return { passwordPrompt: !backend.runner.runsWithoutPrompt() };
       case 'updateSettings':
         return backend.settings.update(request.params);
     }

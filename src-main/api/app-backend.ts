@@ -13,16 +13,24 @@ import type { JobRunner } from './job-runner.js';
 import { openAppLog } from '../log/app-log.js';
 import type { Logger } from '../log/logger.js';
 
-/** A runner that starts the helper the first time it is needed, and again if it died. */
+/**
+ * A runner that starts the helper the first time it is needed, and again if it died.
+ * `startPrompts`: whether starting it makes the system ask for a password (pkexec), which is
+ * so unless this process is root already (elevation.ts).
+ */
 export function lazyHelperRunner(
   start: () => Promise<HelperHost> = () => startHelper(),
+  startPrompts: boolean = process.getuid?.() !== 0,
 ): JobRunner {
   let helper: Promise<HelperHost> | null = null;
+  let running: HelperHost | null = null;
   const get = () => {
     helper ??= start().then(
       (host) => {
+        running = host;
         host.onExit(() => {
           helper = null;
+          running = null;
         });
         return host;
       },
@@ -44,6 +52,7 @@ export function lazyHelperRunner(
       current = await get();
       return current.ask(question);
     },
+    runsWithoutPrompt: () => !startPrompts || (running?.runsWithoutPrompt() ?? false),
     async close() {
       // A helper that failed to start has nothing to close (the failure went to its job).
       if (helper) await (await helper.catch(() => null))?.close();

@@ -30,6 +30,7 @@ export function inProcessRunner(log: Logger = silentLogger): JobRunner {
       return job !== undefined;
     },
     ask: answerQuestion,
+    runsWithoutPrompt: () => true,
     async close() {
       for (const job of jobs.values()) job.abort(new Error('closing'));
       // What it mounted for a UI is undone with it, as the helper does when it ends.

@@ -10,5 +10,10 @@ export interface JobRunner {
   /** false when no such job is running. */
   cancel(jobId: string): boolean;
   ask(question: Question): Promise<unknown>;
+  /** true when a job or question can run now without the system asking the user for an
+   *  administrator's password first (no helper is needed, or it already runs). Screens that
+   *  would read drives just to decorate themselves ask this first, so that opening the app is
+   *  not a password prompt. */
+  runsWithoutPrompt(): boolean;
   close(): Promise<void>;
 }

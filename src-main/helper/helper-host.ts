@@ -217,6 +217,11 @@ export class HelperHost implements JobRunner {
     });
   }
 
+  /** It runs already: asking it prompts for nothing. */
+  runsWithoutPrompt(): boolean {
+    return this.gone === null;
+  }
+
   /** Stops the helper (its jobs are cancelled and clean up) and removes the socket folder. */
   async close(): Promise<void> {
     if (this.gone !== null) return;

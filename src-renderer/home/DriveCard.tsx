@@ -26,11 +26,20 @@ interface Props {
   lastBackup: LastBackupWords;
   plan: DrivePlan | null;
   onBackUp(): void;
+  /** Set while partitions are read only on request (reading would prompt for a password). */
+  onReadPartitions?: (() => void) | null;
 }
 
 const TONE_ICONS = { ok: CircleCheck, warn: CircleAlert, none: Clock };
 
-export function DriveCard({ drive, facts, lastBackup, plan, onBackUp }: Props) {
+export function DriveCard({
+  drive,
+  facts,
+  lastBackup,
+  plan,
+  onBackUp,
+  onReadPartitions = null,
+}: Props) {
   const [open, setOpen] = useState(false);
   const name = drive.description || drive.path;
   const ToneIcon = TONE_ICONS[lastBackup.tone];
@@ -51,6 +60,15 @@ export function DriveCard({ drive, facts, lastBackup, plan, onBackUp }: Props) {
         </div>
       </div>
       {facts?.state === 'reading' && <p className="muted">Reading its partitions…</p>}
+      {!facts && onReadPartitions && (
+        <p className="muted read-partitions">
+          Its partitions and the space they use are read from the drive, which needs your
+          administrator password (asked once while Spillway is open).{' '}
+          <button type="button" className="link" onClick={onReadPartitions}>
+            Read partitions
+          </button>
+        </p>
+      )}
       {read && read.partitions.length > 0 && (
         <PartitionUse path={drive.path} partitions={read.partitions} />
       )}
@@ -71,7 +89,15 @@ export function DriveCard({ drive, facts, lastBackup, plan, onBackUp }: Props) {
         <button type="button" className={plan ? '' : 'primary'} onClick={onBackUp}>
           Back up…
         </button>
-        <button type="button" className="link" aria-expanded={open} onClick={() => setOpen(!open)}>
+        <button
+          type="button"
+          className="link"
+          aria-expanded={open}
+          onClick={() => {
+            if (!open && !facts) onReadPartitions?.();
+            setOpen(!open);
+          }}
+        >
           {open ? 'Hide partitions' : 'Partitions'}
         </button>
       </div>

@@ -1,9 +1,12 @@
 // The Home screen, the first thing the app shows: the two things people come for, as two
 // large actions (back up a drive; get files or a drive back), and the drives plugged in,
-// one card each, refreshed as drives come and go.
+// one card each, refreshed as drives come and go. Each drive's partitions are read from the
+// drive itself, which needs the privileged helper: where starting it would make the system
+// ask for a password, Home waits until the person asks for the partitions (or the helper
+// runs for another reason), so that opening the app is not a password prompt.
 
 import { ArchiveRestore, HardDriveDownload, Plug } from 'lucide-react';
-import { useEffect, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { driveKey } from '../../src-shared/drive-plan.js';
 import { useApi } from '../api/api-context.js';
 import { EmptyState } from '../components/EmptyState.js';
@@ -23,15 +26,23 @@ export function HomePage() {
   const { plans, load } = usePlans();
   const { images, refresh } = useHistory();
   const { facts, read, keepOnly } = usePartitionFacts();
+  /** Read every drive's partitions as it appears: null until the API said whether that
+   *  would prompt for a password. */
+  const [readDrives, setReadDrives] = useState<boolean | null>(null);
   useEffect(() => {
     // Without the plans the cards just lack "Back up now"; the plug-in watch loads them again.
     void load(api).catch(() => {});
     void refresh(api);
+    // Once the helper runs (for a job, or the person asked here), reading prompts for nothing.
+    api.getAccess({}).then(
+      (access) => setReadDrives(!access.passwordPrompt),
+      () => setReadDrives(true),
+    );
   }, [api, load, refresh]);
   useEffect(() => {
     keepOnly(drives);
-    for (const drive of drives) read(api, drive);
-  }, [api, drives, read, keepOnly]);
+    if (readDrives) for (const drive of drives) read(api, drive);
+  }, [api, drives, read, keepOnly, readDrives]);
   const now = Date.now();
 
   return (
@@ -88,6 +99,7 @@ export function HomePage() {
             lastBackup={lastBackupWords(lastImageOf(drive.identity, images), now)}
             plan={plans[driveKey(drive.identity)] ?? null}
             onBackUp={() => void openBackupOf(api, drive.path)}
+            onReadPartitions={readDrives === false ? () => setReadDrives(true) : null}
           />
         ))}
       </ul>

@@ -7,6 +7,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { serveApi } from '../../src-main/api/api-handler.js';
 import { appBackend } from '../../src-main/api/app-backend.js';
 import { inProcessRunner } from '../../src-main/api/in-process-runner.js';
+import type { JobRunner } from '../../src-main/api/job-runner.js';
 import { portLink } from '../../src-main/test-support/port-link.js';
 import { createApiClient, type ApiClient } from '../../src-shared/api-client.js';
 
@@ -15,8 +16,9 @@ export interface RealApi {
   close(): void;
 }
 
-export function realApi(dataDir: string): RealApi {
-  const backend = appBackend(join(dataDir, 'data'), inProcessRunner());
+/** `runner`: where jobs run (default: in this process, as root needs no helper). */
+export function realApi(dataDir: string, runner: JobRunner = inProcessRunner()): RealApi {
+  const backend = appBackend(join(dataDir, 'data'), runner);
   const { port1, port2 } = new MessageChannel();
   const stop = serveApi(backend, portLink(port2));
   const api = createApiClient(portLink(port1));
