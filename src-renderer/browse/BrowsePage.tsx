@@ -3,6 +3,7 @@
 // checked first, live progress, cancel, and where the files are at the end. A name search
 // per partition lists matches that can be ticked the same way. Calls live in browse-store.ts.
 
+import { ChevronDown, ChevronRight, FileText, Folder, Link2 } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import type { ImageEntry, ImagePartition } from '../../src-shared/api.js';
 import { formatBytes } from '../../src-shared/units.js';
@@ -357,7 +358,11 @@ function EntryRow({ partition, path, name, kind, size, mtimeMs, target, expandab
             aria-label={`Show what is in ${name}`}
             onClick={() => void toggleFolder(api, partition, path)}
           >
-            {open ? '▾' : '▸'}
+            {open ? (
+              <ChevronDown aria-hidden="true" size={16} />
+            ) : (
+              <ChevronRight aria-hidden="true" size={16} />
+            )}
           </button>
         ) : (
           <span className="twisty" />
@@ -370,6 +375,7 @@ function EntryRow({ partition, path, name, kind, size, mtimeMs, target, expandab
           onChange={() => tick({ partition, path, kind, size })}
         />
         <label htmlFor={id} className="entry-name">
+          <EntryIcon kind={kind} />
           {name}
           {kind === 'folder' && '/'}
           {target !== null && <span className="muted"> → {target}</span>}
@@ -475,4 +481,10 @@ function CopyJob({ jobId }: { jobId: string }) {
       )}
     </div>
   );
+}
+
+/** A folder, a link or a file, as the file managers people know draw them. */
+function EntryIcon({ kind }: { kind: ImageEntry['kind'] }) {
+  const Icon = kind === 'folder' ? Folder : kind === 'symlink' ? Link2 : FileText;
+  return <Icon className="entry-icon" aria-hidden="true" size={16} />;
 }
