@@ -189,47 +189,55 @@ describe('spill buffer', () => {
     await sh(`zstd -dc ${q(image)} | cmp - ${q(source)}`);
   });
 
-  it('--spill-compress: a compressible source spills far less disk; random bytes still pass', async () => {
-    // 160 MiB that compresses about 4:1 (1 MiB of random bytes, then 3 MiB of zeros).
-    const compressible = join(dir.path, 'compressible.img');
-    await sh(
-      `for i in $(seq 40); do head -c ${MiB} /dev/urandom; head -c ${3 * MiB} /dev/zero; done > ${q(compressible)}`,
-    );
-    const random = join(dir.path, 'random-64.img');
-    await randomFile(random, 64 * MiB, 'spill-compress');
-    const peakOf = async (source: string, extra: string[]) => {
-      const image = join(dir.path, 'spill-compress.img.zst');
-      const run = await spillway([
-        'backup',
-        source,
-        image,
-        '--force',
-        '--json',
-        '--spill-dir',
-        spillDir,
-        // Slow enough that the compressor, held back by the writer, falls well behind the
-        // reader even on a loaded machine (at 24M a loaded run spilled only 24 MiB).
-        '--max-write-rate',
-        '8M',
-        ...extra,
-      ]);
-      expect(run.code, run.stderr).toBe(0);
-      await sh(`zstd -dc ${q(image)} | cmp - ${q(source)}`);
-      const spill = progressOf(events(run.stdout)).map((e) => e.spill!);
-      expect(spill.at(-1)!.bytes).toBe(0);
-      return Math.max(...spill.map((s) => s.peak));
-    };
-    const plain = await peakOf(compressible, []);
-    const packed = await peakOf(compressible, ['--spill-compress']);
-    console.log(
-      `spill peak: ${plain / MiB} MiB as frames, ${(packed / MiB).toFixed(1)} MiB compressed`,
-    );
-    expect(plain).toBeGreaterThan(32 * MiB);
-    expect(packed).toBeLessThan(plain * 0.6);
-    // Frames that do not shrink are stored as they are: the spill still works, the image too.
-    expect(await peakOf(random, ['--spill-compress'])).toBeGreaterThan(0);
-    expect(await spillRuns(spillDir)).toEqual([]);
-  });
+  it(
+    '--spill-compress: a compressible source spills far less disk; random bytes still pass',
+    {
+      timeout: 180_000,
+    },
+    async () => {
+      // 160 MiB that compresses about 4:1 (1 MiB of random bytes, then 3 MiB of zeros).
+      const compressible = join(dir.path, 'compressible.img');
+      await sh(
+        `for i in $(seq 40); do head -c ${MiB} /dev/urandom; head -c ${3 * MiB} /dev/zero; done > ${q(compressible)}`,
+      );
+      const random = join(dir.path, 'random-64.img');
+      await randomFile(random, 64 * MiB, 'spill-compress');
+      // The rate limits the image's (compressed) bytes: the compressible source's 160 MiB make
+      // about 40 MiB of image, 20 s at 2M, while the drive is read in a few seconds even on a
+      // loaded machine, so the backlog is well over 100 MiB. (At 8M a run at load 13 spilled
+      // only 24 MiB: the reader, starved of CPU, was barely ahead of the writer.)
+      const peakOf = async (source: string, extra: string[], rate = '2M') => {
+        const image = join(dir.path, 'spill-compress.img.zst');
+        const run = await spillway([
+          'backup',
+          source,
+          image,
+          '--force',
+          '--json',
+          '--spill-dir',
+          spillDir,
+          '--max-write-rate',
+          rate,
+          ...extra,
+        ]);
+        expect(run.code, run.stderr).toBe(0);
+        await sh(`zstd -dc ${q(image)} | cmp - ${q(source)}`);
+        const spill = progressOf(events(run.stdout)).map((e) => e.spill!);
+        expect(spill.at(-1)!.bytes).toBe(0);
+        return Math.max(...spill.map((s) => s.peak));
+      };
+      const plain = await peakOf(compressible, []);
+      const packed = await peakOf(compressible, ['--spill-compress']);
+      console.log(
+        `spill peak: ${plain / MiB} MiB as frames, ${(packed / MiB).toFixed(1)} MiB compressed`,
+      );
+      expect(plain).toBeGreaterThan(32 * MiB);
+      expect(packed).toBeLessThan(plain * 0.6);
+      // Frames that do not shrink are stored as they are: the spill still works, the image too.
+      expect(await peakOf(random, ['--spill-compress'], '16M')).toBeGreaterThan(0);
+      expect(await spillRuns(spillDir)).toEqual([]);
+    },
+  );
 
   it('holds 1 GiB in the spill with a peak RSS under 300 MiB, and cleans up when cancelled', async () => {
     const source = join(dir.path, 'random-1280.img');
