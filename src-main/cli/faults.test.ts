@@ -35,52 +35,58 @@ describe.skipIf(noLoopReason)(`faults (${noLoopReason ?? 'root'})`, () => {
     await dir?.remove();
   });
 
-  it('records unreadable sectors, rounded out to whole sectors, and copies every other byte exactly', async () => {
-    // In the ESP, in the middle of the root filesystem, and straddling a frame boundary.
-    const bad: Array<[number, number]> = [
-      [1_048_576 + 100, 1_048_576 + 300],
-      [60_000_000, 60_200_000],
-      [8 * MiB - 5000, 8 * MiB + 5000],
-    ];
-    const drive = await faultyDrive(disk, { bad });
-    try {
-      const image = join(dir.path, 'bad.img.zst');
-      // Raw mode: every sector is read, the bad ones in free space too.
-      const result = await spillway(['backup', drive.path, image, '--json', '--mode', 'raw']);
-      expect(result.code, result.stderr).toBe(0);
-      expect(result.stderr).toMatch(
-        /WARNING: .* could not be read and are zeros in the image \(3 ranges/,
-      );
-      const info = JSON.parse((await spillway(['inspect', image, '--json'])).stdout) as {
-        manifest: { badRanges: Array<[number, number]> };
-      };
-      // Bad ranges are rounded out to whole sectors (scraped with direct reads; the page cache
-      // alone would fail whole pages around them).
-      expect(info.manifest.badRanges).toEqual(bad.map(roundOut).sort((a, b) => a[0] - b[0]));
-      const done = jsonEvents(result.stdout).find((e) => e.type === 'done') as unknown as {
-        result: { badRanges: unknown };
-      };
-      expect(done.result.badRanges).toEqual(info.manifest.badRanges);
-
-      // Every byte outside those ranges is the drive's; inside them, zeros.
-      const expected = join(dir.path, 'expected.img');
-      await sh(`cp ${q(disk)} ${q(expected)}`);
-      for (const [a, b] of info.manifest.badRanges) {
-        await sh(
-          `head -c ${b - a} /dev/zero | dd of=${q(expected)} bs=${SECTOR} seek=${a / SECTOR} conv=notrunc status=none`,
+  it(
+    'records unreadable sectors, rounded out to whole sectors, and copies every other byte exactly',
+    {
+      timeout: 300_000,
+    },
+    async () => {
+      // In the ESP, in the middle of the root filesystem, and straddling a frame boundary.
+      const bad: Array<[number, number]> = [
+        [1_048_576 + 100, 1_048_576 + 300],
+        [60_000_000, 60_200_000],
+        [8 * MiB - 5000, 8 * MiB + 5000],
+      ];
+      const drive = await faultyDrive(disk, { bad });
+      try {
+        const image = join(dir.path, 'bad.img.zst');
+        // Raw mode: every sector is read, the bad ones in free space too.
+        const result = await spillway(['backup', drive.path, image, '--json', '--mode', 'raw']);
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.stderr).toMatch(
+          /WARNING: .* could not be read and are zeros in the image \(3 ranges/,
         );
-      }
-      await sh(`zstd -dc ${q(image)} | cmp - ${q(expected)}`);
+        const info = JSON.parse((await spillway(['inspect', image, '--json'])).stdout) as {
+          manifest: { badRanges: Array<[number, number]> };
+        };
+        // Bad ranges are rounded out to whole sectors (scraped with direct reads; the page cache
+        // alone would fail whole pages around them).
+        expect(info.manifest.badRanges).toEqual(bad.map(roundOut).sort((a, b) => a[0] - b[0]));
+        const done = jsonEvents(result.stdout).find((e) => e.type === 'done') as unknown as {
+          result: { badRanges: unknown };
+        };
+        expect(done.result.badRanges).toEqual(info.manifest.badRanges);
 
-      // Restore says so before asking.
-      const restore = await spillway(['restore', image, join(dir.path, 'restored.img')], 'no\n');
-      expect(restore.stderr).toMatch(
-        /could not be read when this image was made: those bytes are zeros/,
-      );
-    } finally {
-      await drive.stop();
-    }
-  });
+        // Every byte outside those ranges is the drive's; inside them, zeros.
+        const expected = join(dir.path, 'expected.img');
+        await sh(`cp ${q(disk)} ${q(expected)}`);
+        for (const [a, b] of info.manifest.badRanges) {
+          await sh(
+            `head -c ${b - a} /dev/zero | dd of=${q(expected)} bs=${SECTOR} seek=${a / SECTOR} conv=notrunc status=none`,
+          );
+        }
+        await sh(`zstd -dc ${q(image)} | cmp - ${q(expected)}`);
+
+        // Restore says so before asking.
+        const restore = await spillway(['restore', image, join(dir.path, 'restored.img')], 'no\n');
+        expect(restore.stderr).toMatch(
+          /could not be read when this image was made: those bytes are zeros/,
+        );
+      } finally {
+        await drive.stop();
+      }
+    },
+  );
 
   it('--on-read-error stop ends at the first unreadable sector, leaving nothing', async () => {
     const drive = await faultyDrive(disk, { bad: [[60_000_000, 60_004_096]] });
@@ -99,9 +105,21 @@ describe.skipIf(noLoopReason)(`faults (${noLoopReason ?? 'root'})`, () => {
     const drive = await faultyDrive(disk, { vanishAfter: 60 * MiB });
     try {
       const image = join(dir.path, 'gone.img.zst');
-      const started = Date.now();
-      const result = await spillway(['backup', drive.path, image, '--spill-dir', dir.path]);
-      const seconds = (Date.now() - started) / 1000;
+      const result = await spillway([
+        ...['backup', drive.path, image, '--spill-dir', dir.path, '--json'],
+      ]);
+      const ended = Date.now();
+      // From the last progress of reading (the drive vanished just after) to the process's
+      // end, on the same clock: the job's own reaction, not the machine's speed before it.
+      const progress = jsonEvents(result.stdout).filter(
+        (e) => e.type === 'progress',
+      ) as unknown as Array<{
+        t: number;
+        bytesRead: number;
+      }>;
+      const mostRead = Math.max(...progress.map((e) => e.bytesRead));
+      const vanished = progress.find((e) => e.bytesRead === mostRead)!.t;
+      const seconds = (ended - vanished) / 1000;
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(
         /stopped answering at byte \d+: it was unplugged or has failed/,
@@ -240,9 +258,15 @@ describe.skipIf(noLoopReason)(`faults (${noLoopReason ?? 'root'})`, () => {
     const other = join(dir.path, 'other.img');
     await randomFile(other, 160 * MiB, 'other');
     const image = join(dir.path, 'refuse.img.zst');
+    // Killed once a few frames are in the partial image (a fixed sleep was too short on a
+    // loaded machine: nothing was written yet, and there was nothing to resume).
+    const partial = `${image}.incomplete`;
     await sh(
-      `${q(SPILLWAY)} backup ${q(disk)} ${q(image)} --keep-partial --max-write-rate 8M & pid=$!; sleep 2; kill -9 $pid; wait $pid || true`,
+      `${q(SPILLWAY)} backup ${q(disk)} ${q(image)} --keep-partial --max-write-rate 8M & pid=$!; ` +
+        `for i in $(seq 300); do [ "$(stat -c %s ${q(partial)} 2>/dev/null || echo 0)" -gt ${12 * MiB} ] && break; sleep 0.1; done; ` +
+        `kill -9 $pid; wait $pid || true`,
     );
+    expect((await stat(partial)).size).toBeGreaterThan(12 * MiB);
     const result = await spillway(['backup', other, image, '--resume']);
     expect(result.code).toBe(4);
     expect(result.stderr).toMatch(/changed since the interrupted backup/);
