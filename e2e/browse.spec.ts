@@ -11,18 +11,14 @@ import { expect, test } from '@playwright/test';
 import { spillway } from '../src-main/test-support/cli.js';
 import { makeExtDisk } from '../src-main/test-support/ext-disk.js';
 import { seededStream } from '../src-main/test-support/seeded-bytes.js';
-import { tempDir } from '../src-main/test-support/temp-dir.js';
 import { shoot } from './screens.js';
-import { startUi, type UiServer } from './ui-server.js';
+import { uiFixture } from './ui-fixture.js';
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
-let ui: UiServer;
 let files: string;
 let image: string;
 
-test.beforeAll(async () => {
-  dir = await tempDir();
-  files = join(dir.path, 'files');
+const spec = uiFixture(async ({ dir }) => {
+  files = join(dir, 'files');
   await mkdir(join(files, 'Documents', 'Letters'), { recursive: true });
   await mkdir(join(files, 'Photos'), { recursive: true });
   await writeFile(join(files, 'Documents', 'letter to Anna.txt'), 'Dear Anna,\n'.repeat(300));
@@ -33,27 +29,19 @@ test.beforeAll(async () => {
   await writeFile(join(files, 'Documents', 'Letters', 'old.txt'), 'old letter\n');
   await writeFile(join(files, 'Photos', 'beach.jpg'), seededStream('browse', 'beach')(700_000));
   await writeFile(join(files, 'readme.txt'), 'top level\n');
-  const disk = join(dir.path, 'disk.bin');
+  const disk = join(dir, 'disk.bin');
   await makeExtDisk(disk, 64, [{ sizeMiB: 40, files, label: 'home' }]);
-  await mkdir(join(dir.path, 'images'));
-  image = join(dir.path, 'images', 'disk.img.zst');
+  await mkdir(join(dir, 'images'));
+  image = join(dir, 'images', 'disk.img.zst');
   const made = await spillway(['backup', disk, image]);
   expect(made.code, made.stderr).toBe(0);
-  ui = await startUi(join(dir.path, 'data'));
-});
-
-test.afterAll(async () => {
-  await ui?.stop();
-  await dir?.remove();
 });
 
 test('browse an image from the restore wizard, restore two files to a folder, compare', async ({
   page,
 }) => {
   test.setTimeout(120_000);
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await page.goto(ui.url);
-  await page.getByRole('navigation').getByRole('button', { name: 'Restore' }).click();
+  await spec.open(page, 'Restore');
   const wizard = page.getByRole('region', { name: 'Restore an image' });
   await wizard.getByLabel('Image file').fill(image);
   await expect(wizard.getByText(/^zstd image, /)).toBeVisible();
@@ -96,7 +84,7 @@ test('browse an image from the restore wizard, restore two files to a folder, co
   await expect(documents.getByRole('checkbox', { name: 'taxes 2025.bin' })).toBeChecked();
 
   // Restore to a folder not there yet: its free space is checked first.
-  const out = join(dir.path, 'restored');
+  const out = join(spec.dir, 'restored');
   await browse.getByLabel('Restore to folder').fill(out);
   await expect(browse.getByText(/The folder will be made\. .* free there/)).toBeVisible();
   await shoot(page, '33-browse-restore-to');

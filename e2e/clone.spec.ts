@@ -8,14 +8,13 @@
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { fixtureDisk } from '../src-main/test-support/fixtures.js';
-import { attachLoop, type LoopDevice } from '../src-main/test-support/loop-devices.js';
+import type { LoopDevice } from '../src-main/test-support/loop-devices.js';
 import { noLoopReason } from '../src-main/test-support/root.js';
 import { sfdiskJson } from '../src-main/test-support/sfdisk-table.js';
 import { q, sh } from '../src-main/test-support/shell.js';
-import { tempDir } from '../src-main/test-support/temp-dir.js';
 import { drivePath } from './drive-path.js';
 import { shoot } from './screens.js';
-import { startUi, type UiServer } from './ui-server.js';
+import { uiFixture } from './ui-fixture.js';
 
 const DISK_MIB = 160;
 const MiB = 2 ** 20;
@@ -23,8 +22,6 @@ const MiB = 2 ** 20;
 test.describe.configure({ mode: 'serial' });
 test.skip(noLoopReason !== null, noLoopReason ?? '');
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
-let ui: UiServer;
 let source: LoopDevice | undefined;
 let target: LoopDevice | undefined;
 let disk: string;
@@ -32,23 +29,13 @@ let targetFile: string;
 
 const sha256 = async (path: string) => (await sh(`sha256sum ${q(path)}`)).split(' ')[0]!;
 
-test.beforeAll(async () => {
-  dir = await tempDir();
+const spec = uiFixture(async ({ dir, attach }) => {
   disk = await fixtureDisk({ sizeMiB: DISK_MIB });
-  targetFile = join(dir.path, 'clone-target.bin');
+  targetFile = join(dir, 'clone-target.bin');
   await sh(`truncate -s ${2 * DISK_MIB}M ${q(targetFile)}`);
   // The source is attached read-only: a clone only reads it.
-  source = await attachLoop(disk, { readOnly: true, partitions: true });
-  target = await attachLoop(targetFile, { partitions: true });
-  ui = await startUi(join(dir.path, 'data'));
-});
-
-test.afterAll(async () => {
-  await ui?.stop();
-  // Exactly the two devices this test attached.
-  await target?.detach();
-  await source?.detach();
-  await dir?.remove();
+  source = await attach(disk, { readOnly: true, partitions: true });
+  target = await attach(targetFile, { partitions: true });
 });
 
 test('a clone through the wizard onto a drive twice the size grows ext4', async ({ page }) => {
@@ -56,9 +43,7 @@ test('a clone through the wizard onto a drive twice the size grows ext4', async 
   const src = source!;
   const dst = target!;
   const before = await sha256(src.path);
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await page.goto(ui.url);
-  await page.getByRole('navigation').getByRole('button', { name: 'Clone' }).click();
+  await spec.open(page, 'Clone');
   const wizard = page.getByRole('region', { name: 'Clone a drive' });
   const next = wizard.getByRole('button', { name: 'Next' });
   await expect(next).toBeDisabled();

@@ -5,29 +5,16 @@
 import { writeFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { attachLoop, detachAll, type LoopDevice } from '../src-main/test-support/loop-devices.js';
+import type { LoopDevice } from '../src-main/test-support/loop-devices.js';
 import { noLoopReason } from '../src-main/test-support/root.js';
 import { q, sh } from '../src-main/test-support/shell.js';
-import { tempDir } from '../src-main/test-support/temp-dir.js';
 import { drivePath } from './drive-path.js';
-import { startUi, type UiServer } from './ui-server.js';
+import { uiFixture } from './ui-fixture.js';
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
-let ui: UiServer;
-
-test.beforeAll(async () => {
-  dir = await tempDir();
-  ui = await startUi(join(dir.path, 'data'));
-});
-
-test.afterAll(async () => {
-  await ui?.stop();
-  detachAll();
-  await dir?.remove();
-});
+const spec = uiFixture();
 
 test('a wrong token gets no page', async ({ page }) => {
-  const wrong = ui.url.replace(/token=\w+/, 'token=guess');
+  const wrong = spec.ui.url.replace(/token=\w+/, 'token=guess');
   const response = await page.goto(wrong);
   expect(response?.status()).toBe(403);
   await expect(page.getByText('Refused: wrong token.')).toBeVisible();
@@ -35,12 +22,12 @@ test('a wrong token gets no page', async ({ page }) => {
 
 test('Home lists a loop device the test attached, with its size, live', async ({ page }) => {
   test.skip(noLoopReason !== null, noLoopReason ?? '');
-  const file = join(dir.path, 'disk.bin');
+  const file = join(spec.dir, 'disk.bin');
   await writeFile(file, '');
   await truncate(file, 48 * 2 ** 20);
-  const loop: LoopDevice = await attachLoop(file);
+  const loop: LoopDevice = await spec.attach(file);
   try {
-    await page.goto(ui.url);
+    await page.goto(spec.ui.url);
     await expect(page.getByRole('heading', { name: 'Drives' })).toBeVisible();
     await expect(page.locator('main')).toHaveAttribute('data-transport', 'browser');
     // Hidden by default (drivelist leaves loop devices out) ...
@@ -59,7 +46,7 @@ test('Home lists a loop device the test attached, with its size, live', async ({
     await loop.detach();
     await expect(row).toHaveCount(0, { timeout: 10_000 });
     // ... and a drive plugged in later appears without a click.
-    const again = await attachLoop(file);
+    const again = await spec.attach(file);
     await expect(page.getByRole('listitem').filter({ hasText: drivePath(again.path) })).toBeVisible(
       {
         timeout: 10_000,
@@ -75,7 +62,7 @@ test('the drive the computer runs from is shown as such, never as a target', asy
   const root = (await sh('findmnt -no SOURCE /')).trim();
   const disk = (await sh(`lsblk -no PKNAME ${q(root)} 2>/dev/null || true`)).trim();
   const systemDrive = disk ? `/dev/${disk}` : root;
-  await page.goto(ui.url);
+  await page.goto(spec.ui.url);
   // The list has arrived once it shows any drive (this machine has at least its own).
   const drives = page.getByRole('list', { name: 'Drives' });
   const rows = drives.locator(':scope > li');

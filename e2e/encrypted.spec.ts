@@ -9,11 +9,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { fixtureDisk, randomFile } from '../src-main/test-support/fixtures.js';
-import { attachLoop, detachAll, type LoopDevice } from '../src-main/test-support/loop-devices.js';
+import type { LoopDevice } from '../src-main/test-support/loop-devices.js';
 import { noLoopReason } from '../src-main/test-support/root.js';
 import { q, sh } from '../src-main/test-support/shell.js';
-import { tempDir } from '../src-main/test-support/temp-dir.js';
-import { startUi, type UiServer } from './ui-server.js';
+import { uiFixture } from './ui-fixture.js';
 
 const DISK_MIB = 160;
 const PASSWORD = 'Seven herons, 4 kettles & a lantern';
@@ -21,25 +20,15 @@ const PASSWORD = 'Seven herons, 4 kettles & a lantern';
 test.describe.configure({ mode: 'serial' });
 test.skip(noLoopReason !== null, noLoopReason ?? '');
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
-let ui: UiServer;
 let source: LoopDevice;
 let target: LoopDevice;
 
-test.beforeAll(async () => {
-  dir = await tempDir();
-  source = await attachLoop(await fixtureDisk({ sizeMiB: DISK_MIB }), { readOnly: true });
-  const targetFile = join(dir.path, 'target.bin');
+const spec = uiFixture(async ({ dir, attach }) => {
+  source = await attach(await fixtureDisk({ sizeMiB: DISK_MIB }), { readOnly: true });
+  const targetFile = join(dir, 'target.bin');
   await randomFile(targetFile, DISK_MIB * 2 ** 20, 'e2e-encrypted-target');
-  target = await attachLoop(targetFile);
-  await mkdir(join(dir.path, 'images'));
-  ui = await startUi(join(dir.path, 'data'));
-});
-
-test.afterAll(async () => {
-  await ui?.stop();
-  detachAll();
-  await dir?.remove();
+  target = await attach(targetFile);
+  await mkdir(join(dir, 'images'));
 });
 
 const sha = async (path: string) => (await sh(`sha256sum < ${q(path)}`)).split(' ')[0];
@@ -48,9 +37,7 @@ test('an encrypted backup from the wizard, restored by typing its password (a wr
   page,
 }) => {
   test.setTimeout(300_000);
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await page.goto(ui.url);
-  await page.getByRole('navigation').getByRole('button', { name: 'Back up' }).click();
+  await spec.open(page, 'Back up');
   const backup = page.getByRole('region', { name: 'Back up a drive' });
   const next = backup.getByRole('button', { name: 'Next' });
   await backup.getByLabel('Show all devices (virtual disks too)').check();
@@ -64,7 +51,7 @@ test('an encrypted backup from the wizard, restored by typing its password (a wr
   await expect(backup.getByRole('radio', { name: /^zstd/ })).toBeChecked();
   await next.click();
 
-  await backup.getByLabel('Folder for the image').fill(join(dir.path, 'images'));
+  await backup.getByLabel('Folder for the image').fill(join(spec.dir, 'images'));
   await expect(backup.getByText(/free there; the image needs about/)).toBeVisible();
   await backup.getByLabel('Encrypt with a password').check();
   await expect(backup.getByLabel('File name')).toHaveValue(/\.img\.zst\.age$/);
@@ -78,7 +65,7 @@ test('an encrypted backup from the wizard, restored by typing its password (a wr
   await expect(backup.getByText('with a password (age)')).toBeVisible();
   await backup.getByRole('button', { name: 'Start backup' }).click();
   await expect(page.getByText(/^Verified: the image is intact/)).toBeVisible({ timeout: 180_000 });
-  const image = join(dir.path, 'images', (await sh(`ls ${q(join(dir.path, 'images'))}`)).trim());
+  const image = join(spec.dir, 'images', (await sh(`ls ${q(join(spec.dir, 'images'))}`)).trim());
   expect(image).toMatch(/\.img\.zst\.age$/);
   expect((await sh(`head -c 21 ${q(image)}`)).toString()).toBe('age-encryption.org/v1');
 

@@ -10,40 +10,26 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { fixtureDisk } from '../src-main/test-support/fixtures.js';
-import { attachLoop, detachAll, type LoopDevice } from '../src-main/test-support/loop-devices.js';
+import type { LoopDevice } from '../src-main/test-support/loop-devices.js';
 import { noLoopReason } from '../src-main/test-support/root.js';
 import { q, sh } from '../src-main/test-support/shell.js';
-import { tempDir } from '../src-main/test-support/temp-dir.js';
-import { startUi, type UiServer } from './ui-server.js';
+import { uiFixture } from './ui-fixture.js';
 
 test.describe.configure({ mode: 'serial' });
 test.skip(noLoopReason !== null, noLoopReason ?? '');
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
-let ui: UiServer;
 let source: LoopDevice;
 let images: string;
 let tiny: string;
-let tinyMounted = false;
 
-test.beforeAll(async () => {
-  dir = await tempDir();
-  source = await attachLoop(await fixtureDisk({ sizeMiB: 160 }), { readOnly: true });
-  images = join(dir.path, 'images');
+const spec = uiFixture(async ({ dir, attach, atEnd }) => {
+  source = await attach(await fixtureDisk({ sizeMiB: 160 }), { readOnly: true });
+  images = join(dir, 'images');
   await mkdir(images);
-  tiny = join(dir.path, 'tiny');
+  tiny = join(dir, 'tiny');
   await mkdir(tiny);
   await sh(`mount -t tmpfs -o size=2m spillway-e2e-tiny ${q(tiny)}`);
-  tinyMounted = true;
-  ui = await startUi(join(dir.path, 'data'));
-});
-
-test.afterAll(async () => {
-  await ui?.stop();
-  if (tinyMounted) await sh(`umount ${q(tiny)}`);
-  await source?.detach();
-  detachAll();
-  await dir?.remove();
+  atEnd(() => sh(`umount ${q(tiny)}`));
 });
 
 /** Through the backup wizard's steps up to the destination, `folder` typed there. */
@@ -82,9 +68,7 @@ test('finished jobs say so and stand still; a second backup in the same minute s
   page,
 }) => {
   test.setTimeout(300_000);
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await page.goto(ui.url);
-  await page.getByRole('navigation').getByRole('button', { name: 'Back up' }).click();
+  await spec.open(page, 'Back up');
   let wizard = await toDestination(page, images, true);
   const firstName = await wizard.getByLabel('File name').inputValue();
   expect(firstName).toMatch(/-\d{4}-\d\d-\d\d-\d{4}\.img\.zst$/);
@@ -124,9 +108,7 @@ test('a failed job stops its bar, shows no phase under the error and cites no fl
   page,
 }) => {
   test.setTimeout(180_000);
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await page.goto(ui.url);
-  await page.getByRole('navigation').getByRole('button', { name: 'Back up' }).click();
+  await spec.open(page, 'Back up');
   const wizard = await toDestination(page, tiny, true);
   await wizard.getByRole('button', { name: 'Next' }).click();
   await wizard.getByRole('button', { name: 'Start backup' }).click();

@@ -13,9 +13,8 @@ import { makeExtDisk } from '../src-main/test-support/ext-disk.js';
 import { noLoopReason } from '../src-main/test-support/root.js';
 import { seededStream } from '../src-main/test-support/seeded-bytes.js';
 import { sh } from '../src-main/test-support/shell.js';
-import { tempDir } from '../src-main/test-support/temp-dir.js';
 import { shoot } from './screens.js';
-import { startUi, type UiServer } from './ui-server.js';
+import { uiFixture } from './ui-fixture.js';
 
 const canMount =
   noLoopReason ??
@@ -24,39 +23,31 @@ const canMount =
     () => 'needs /dev/fuse and nbdfuse (libnbd-bin)',
   ));
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
-let ui: UiServer | null = null;
 let files: string;
 let image: string;
 let runtime: string;
-const runtimeBefore = process.env.XDG_RUNTIME_DIR;
 
 test.skip(canMount !== null, canMount ?? '');
 
-test.beforeAll(async () => {
-  if (canMount !== null) return;
-  dir = await tempDir();
-  files = join(dir.path, 'files');
+const spec = uiFixture(async ({ dir, atEnd }) => {
+  files = join(dir, 'files');
   await mkdir(join(files, 'Photos'), { recursive: true });
   await writeFile(join(files, 'Photos', 'beach.jpg'), seededStream('mount', 'beach')(900_000));
   await writeFile(join(files, 'readme.txt'), 'top level\n');
-  const disk = join(dir.path, 'disk.bin');
+  const disk = join(dir, 'disk.bin');
   await makeExtDisk(disk, 48, [{ sizeMiB: 40, files, label: 'home' }]);
-  image = join(dir.path, 'holiday.img.zst');
+  image = join(dir, 'holiday.img.zst');
   const made = await spillway(['backup', disk, image]);
   expect(made.code, made.stderr).toBe(0);
   // The server's mount folders go in the runtime folder it is given: the test's own.
-  runtime = join(dir.path, 'run');
+  runtime = join(dir, 'run');
   await mkdir(runtime);
+  const runtimeBefore = process.env.XDG_RUNTIME_DIR;
   process.env.XDG_RUNTIME_DIR = runtime;
-  ui = await startUi(join(dir.path, 'data'));
-});
-
-test.afterAll(async () => {
-  await ui?.stop();
-  if (runtimeBefore === undefined) delete process.env.XDG_RUNTIME_DIR;
-  else process.env.XDG_RUNTIME_DIR = runtimeBefore;
-  await dir?.remove();
+  atEnd(async () => {
+    if (runtimeBefore === undefined) delete process.env.XDG_RUNTIME_DIR;
+    else process.env.XDG_RUNTIME_DIR = runtimeBefore;
+  });
 });
 
 /** Nothing of a mount at `folder` is left: no mount, loop device, nbdfuse, or folder. */
@@ -73,9 +64,7 @@ test('mount an image’s partitions from Browse files, read a file, unmount; sto
   page,
 }) => {
   test.setTimeout(180_000);
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await page.goto(ui!.url);
-  await page.getByRole('navigation').getByRole('button', { name: 'Restore' }).click();
+  await spec.open(page, 'Restore');
   const wizard = page.getByRole('region', { name: 'Restore an image' });
   await wizard.getByLabel('Image file').fill(image);
   await expect(wizard.getByText(/^zstd image, /)).toBeVisible();
@@ -109,7 +98,6 @@ test('mount an image’s partitions from Browse files, read a file, unmount; sto
     timeout: 60_000,
   });
   expect((await readdir(mounted)).length).toBeGreaterThan(0);
-  await ui!.stop();
-  ui = null;
+  await spec.ui.stop();
   await nothingLeft(folder);
 });

@@ -12,45 +12,33 @@ import { WebSocket } from 'ws';
 import { createApiClient } from '../src-shared/api-client.js';
 import { webSocketClientLink } from '../src-shared/websocket-link.js';
 import { randomFile } from '../src-main/test-support/fixtures.js';
-import { attachLoop, detachAll, type LoopDevice } from '../src-main/test-support/loop-devices.js';
+import type { LoopDevice } from '../src-main/test-support/loop-devices.js';
 import { noLoopReason } from '../src-main/test-support/root.js';
 import { q, sh } from '../src-main/test-support/shell.js';
-import { tempDir } from '../src-main/test-support/temp-dir.js';
 import { drivePath } from './drive-path.js';
 import { shoot } from './screens.js';
-import { startUi, type UiServer } from './ui-server.js';
+import { uiFixture } from './ui-fixture.js';
 
 test.describe.configure({ mode: 'serial' });
 test.skip(noLoopReason !== null, noLoopReason ?? '');
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
-let ui: UiServer | undefined;
 let source: LoopDevice;
 let folder: string;
 let file: string;
 
-test.beforeAll(async () => {
-  dir = await tempDir();
-  file = join(dir.path, 'drive.bin');
+const spec = uiFixture(async ({ dir, attach }) => {
+  file = join(dir, 'drive.bin');
   await randomFile(file, 16 * 2 ** 20, 'e2e-plans');
-  source = await attachLoop(file);
-  folder = join(dir.path, 'images');
+  source = await attach(file);
+  folder = join(dir, 'images');
   await mkdir(folder);
-});
-
-test.afterAll(async () => {
-  await ui?.stop();
-  detachAll();
-  await dir?.remove();
 });
 
 test('remember a drive’s settings, restart, then “Back up now” makes a verified image', async ({
   page,
 }) => {
   test.setTimeout(180_000);
-  const data = join(dir.path, 'data');
-  ui = await startUi(data);
-  await page.goto(ui.url);
+  await page.goto(spec.ui.url);
   await page.getByLabel('Show all devices').check();
   const drives = page.getByRole('list', { name: 'Drives' });
   const row = drives.locator(':scope > li').filter({ hasText: drivePath(source.path) });
@@ -82,9 +70,8 @@ test('remember a drive’s settings, restart, then “Back up now” makes a ver
   expect(first).toHaveLength(1);
 
   // A restart: the plan is in the data folder, not in the server's memory.
-  await ui.stop();
-  ui = await startUi(data);
-  await page.goto(ui.url);
+  await spec.restartUi();
+  await page.goto(spec.ui.url);
   const again = page
     .getByRole('list', { name: 'Drives' })
     .locator(':scope > li')
@@ -126,7 +113,7 @@ test('a drive with remembered settings plugged in while the app runs gets the of
   page,
 }) => {
   test.setTimeout(180_000);
-  await page.goto(ui!.url);
+  await page.goto(spec.ui.url);
   const drives = page.getByRole('list', { name: 'Drives' });
   const rowOf = (path: string) =>
     drives.locator(':scope > li').filter({ hasText: drivePath(path) });
@@ -140,10 +127,10 @@ test('a drive with remembered settings plugged in while the app runs gets the of
   await source.detach();
   await expect(rowOf(source.path)).toHaveCount(0);
   await page.waitForTimeout(4000);
-  const otherFile = join(dir.path, 'other.bin');
+  const otherFile = join(spec.dir, 'other.bin');
   await randomFile(otherFile, 8 * 2 ** 20, 'e2e-plans-other');
-  const other = await attachLoop(otherFile);
-  source = await attachLoop(file);
+  const other = await spec.attach(otherFile);
+  source = await spec.attach(file);
   const offer = offers.getByRole('listitem').filter({ hasText: drivePath(source.path) });
   await expect(offer).toContainText(`Back up Loop device (${file}) (${source.path}) now?`, {
     timeout: 20_000,
@@ -170,7 +157,7 @@ test('a drive whose settings say "without asking" is backed up when plugged in, 
 }) => {
   test.setTimeout(180_000);
   // The choice as the wizard saves it, through the same API the page uses.
-  const url = new URL(ui!.url);
+  const url = new URL(spec.ui.url);
   const ws = new WebSocket(`ws://${url.host}/api?token=${url.searchParams.get('token')}`, {
     origin: url.origin,
   });
@@ -181,7 +168,7 @@ test('a drive whose settings say "without asking" is backed up when plugged in, 
   api.close();
   ws.close();
 
-  await page.goto(ui!.url);
+  await page.goto(spec.ui.url);
   const drives = page.getByRole('list', { name: 'Drives' });
   const rowOf = (path: string) =>
     drives.locator(':scope > li').filter({ hasText: drivePath(path) });
@@ -191,7 +178,7 @@ test('a drive whose settings say "without asking" is backed up when plugged in, 
   await source.detach();
   await expect(rowOf(source.path)).toHaveCount(0);
   await page.waitForTimeout(4000);
-  source = await attachLoop(file);
+  source = await spec.attach(file);
   await expect(rowOf(source.path).getByText(/^Backup done: /)).toContainText(
     'Verified: the image is intact.',
     { timeout: 60_000 },

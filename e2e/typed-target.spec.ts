@@ -6,49 +6,36 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { spillway } from '../src-main/test-support/cli.js';
 import { randomFile } from '../src-main/test-support/fixtures.js';
-import { attachLoop, detachAll, type LoopDevice } from '../src-main/test-support/loop-devices.js';
+import type { LoopDevice } from '../src-main/test-support/loop-devices.js';
 import { noLoopReason } from '../src-main/test-support/root.js';
 import { q, sh } from '../src-main/test-support/shell.js';
-import { tempDir } from '../src-main/test-support/temp-dir.js';
 import { shoot } from './screens.js';
-import { startUi, type UiServer } from './ui-server.js';
+import { uiFixture } from './ui-fixture.js';
 
 const MiB = 2 ** 20;
 
 test.describe.configure({ mode: 'serial' });
 test.skip(noLoopReason !== null, noLoopReason ?? '');
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
-let ui: UiServer;
 let readOnly: LoopDevice;
 let image: string;
 
-test.beforeAll(async () => {
-  dir = await tempDir();
-  const source = join(dir.path, 'source.bin');
+const spec = uiFixture(async ({ dir, attach }) => {
+  const source = join(dir, 'source.bin');
   await randomFile(source, 8 * MiB, 'typed-e2e-source');
-  image = join(dir.path, 'disk.img.zst');
+  image = join(dir, 'disk.img.zst');
   const backup = await spillway(['backup', source, image]);
   expect(backup.code, backup.stderr).toBe(0);
-  const file = join(dir.path, 'read-only.bin');
+  const file = join(dir, 'read-only.bin');
   await randomFile(file, 16 * MiB, 'typed-e2e-ro');
-  readOnly = await attachLoop(file, { readOnly: true });
-  ui = await startUi(join(dir.path, 'data'));
-});
-
-test.afterAll(async () => {
-  await ui?.stop();
-  detachAll();
-  await dir?.remove();
+  readOnly = await attach(file, { readOnly: true });
 });
 
 test('a disabled drive typed as a path shows the list’s reason and cannot be chosen', async ({
   page,
 }) => {
   const before = (await sh(`sha256sum ${q(readOnly.path)}`)).split(' ')[0];
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await page.goto(ui.url);
-  await page.getByRole('navigation').getByRole('button', { name: 'Restore' }).click();
+  await spec.open(page, 'Restore');
   const wizard = page.getByRole('region', { name: 'Restore an image' });
   const next = wizard.getByRole('button', { name: 'Next' });
   await wizard.getByLabel('Image file').fill(image);

@@ -10,42 +10,31 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test, type Locator } from '@playwright/test';
 import { fixtureDisk, randomFile } from '../src-main/test-support/fixtures.js';
-import { attachLoop, detachAll, type LoopDevice } from '../src-main/test-support/loop-devices.js';
+import type { LoopDevice } from '../src-main/test-support/loop-devices.js';
 import { noLoopReason } from '../src-main/test-support/root.js';
 import { q, sh } from '../src-main/test-support/shell.js';
-import { tempDir } from '../src-main/test-support/temp-dir.js';
 import { drivePath } from './drive-path.js';
 import { shoot } from './screens.js';
-import { startUi, type UiServer } from './ui-server.js';
+import { uiFixture } from './ui-fixture.js';
 
 const DISK_MIB = 160;
 
 test.describe.configure({ mode: 'serial' });
 test.skip(noLoopReason !== null, noLoopReason ?? '');
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
-let ui: UiServer;
 let source: LoopDevice;
 let target: LoopDevice;
 let image: string;
 
-test.beforeAll(async () => {
-  dir = await tempDir();
+const spec = uiFixture(async ({ dir, attach }) => {
   const disk = await fixtureDisk({ sizeMiB: DISK_MIB });
   // The source is attached read-only: the backup never writes it, and the restore step
   // must show it as no target.
-  source = await attachLoop(disk, { readOnly: true });
-  const targetFile = join(dir.path, 'target.bin');
+  source = await attach(disk, { readOnly: true });
+  const targetFile = join(dir, 'target.bin');
   await randomFile(targetFile, DISK_MIB * 2 ** 20, 'e2e-target');
-  target = await attachLoop(targetFile);
-  await mkdir(join(dir.path, 'images'));
-  ui = await startUi(join(dir.path, 'data'));
-});
-
-test.afterAll(async () => {
-  await ui?.stop();
-  detachAll();
-  await dir?.remove();
+  target = await attach(targetFile);
+  await mkdir(join(dir, 'images'));
 });
 
 /** The number a figure of one live view shows, from its data-value. (The page may hold
@@ -58,8 +47,7 @@ test('a backup through the wizard: live figures rise, the spill fills, the image
   page,
 }) => {
   test.setTimeout(240_000);
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await page.goto(ui.url);
+  await spec.open(page);
   // Images before any backup: says what to do next.
   await page.getByRole('navigation').getByRole('button', { name: 'Images' }).click();
   await expect(page.getByText('No images yet')).toBeVisible();
@@ -114,7 +102,7 @@ test('a backup through the wizard: live figures rise, the spill fills, the image
 
   // Destination: a folder, and the write speed limited so the compressor falls behind the
   // reader and the spill buffer fills.
-  await wizard.getByLabel('Folder for the image').fill(join(dir.path, 'images'));
+  await wizard.getByLabel('Folder for the image').fill(join(spec.dir, 'images'));
   await expect(wizard.getByText(/free there; the image needs about/)).toBeVisible();
   await wizard.getByText('Advanced').click();
   await wizard.getByLabel(/Limit write speed/).fill('12M');
@@ -156,7 +144,7 @@ test('a backup through the wizard: live figures rise, the spill fills, the image
     timeout: 60_000,
   });
   await shoot(page, '08-backup-done');
-  image = join(dir.path, 'images', (await sh(`ls ${q(join(dir.path, 'images'))}`)).trim());
+  image = join(spec.dir, 'images', (await sh(`ls ${q(join(spec.dir, 'images'))}`)).trim());
   // Named after the drive (what the list calls it), not "loop2".
   expect(image).toMatch(/\/Loop-device-\d{4}-\d\d-\d\d-\d{4}\.img\.zst$/);
   // The real zstd reads it back as the drive, byte for byte.
@@ -165,9 +153,7 @@ test('a backup through the wizard: live figures rise, the spill fills, the image
 
 test('a restore through the wizard onto a second loop device, then cmp', async ({ page }) => {
   test.setTimeout(180_000);
-  await page.setViewportSize({ width: 1440, height: 900 });
-  await page.goto(ui.url);
-  await page.getByRole('navigation').getByRole('button', { name: 'Restore' }).click();
+  await spec.open(page, 'Restore');
   const wizard = page.getByRole('region', { name: 'Restore an image' });
   const next = wizard.getByRole('button', { name: 'Next' });
 

@@ -6,42 +6,25 @@
 import { existsSync } from 'node:fs';
 import { stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { JobEvent } from '../../src-shared/protocol/events.js';
 import { createApiClient, type ApiClient } from '../../src-shared/api-client.js';
+import type { JobEvent } from '../../src-shared/protocol/events.js';
 import { webSocketClientLink } from '../../src-shared/websocket-link.js';
 import { openHistory } from '../store/history-store.js';
 import { fixtureDisk, randomFile } from '../test-support/fixtures.js';
 import { attachLoop, detachAll } from '../test-support/loop-devices.js';
-import { portLink } from '../test-support/port-link.js';
+import { apiSession, jobEnd, jobEvents, type ApiSession } from '../test-support/api-session.js';
 import { noLoopReason } from '../test-support/root.js';
 import { q, sh } from '../test-support/shell.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { startWebServer } from '../web/web-server.js';
-import { serveApi, type ApiBackend } from './api-handler.js';
+import type { ApiBackend } from './api-handler.js';
 import { appBackend, lazyHelperRunner } from './app-backend.js';
 
-interface Connection {
-  api: ApiClient;
-  close(): Promise<void>;
-}
-
-const TRANSPORTS: Record<string, (backend: ApiBackend) => Promise<Connection>> = {
-  'IPC (structured clones over a MessageChannel)': async (backend) => {
-    const { port1, port2 } = new MessageChannel();
-    const stop = serveApi(backend, portLink(port2));
-    const api = createApiClient(portLink(port1));
-    return {
-      api,
-      async close() {
-        api.close();
-        stop();
-        port1.close();
-      },
-    };
-  },
+/** An API session over one transport; its close also closes the backend's runner. */
+const TRANSPORTS: Record<string, (backend: ApiBackend) => Promise<ApiSession>> = {
+  'IPC (structured clones over a MessageChannel)': async (backend) => apiSession(backend),
   'WebSocket (spillway ui on 127.0.0.1)': async (backend) => {
     const server = await startWebServer({ backend });
     const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, {
@@ -55,30 +38,16 @@ const TRANSPORTS: Record<string, (backend: ApiBackend) => Promise<Connection>> =
         api.close();
         ws.close();
         await server.close();
+        await backend.runner.close();
       },
     };
   },
 };
 
-/** Resolves with a job's events once it reports done or error. */
-function jobEnd(api: ApiClient, jobId: string): Promise<JobEvent[]> {
-  const events: JobEvent[] = [];
-  return new Promise((resolve) => {
-    const stop = api.onJobEvent((id, event) => {
-      if (id !== jobId) return;
-      events.push(event);
-      if (event.type === 'done' || event.type === 'error') {
-        stop();
-        resolve(events);
-      }
-    });
-  });
-}
-
 describe.each(Object.entries(TRANSPORTS))('the API over %s', (_name, connect) => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let backend: ApiBackend;
-  let connection: Connection;
+  let connection: ApiSession;
   let api: ApiClient;
 
   beforeAll(async () => {
@@ -89,8 +58,8 @@ describe.each(Object.entries(TRANSPORTS))('the API over %s', (_name, connect) =>
   });
 
   afterAll(async () => {
-    await connection?.close();
-    await backend?.runner.close();
+    // The session closes the runner; without one (connecting failed), the runner is closed here.
+    await (connection ? connection.close() : backend?.runner.close());
     detachAll();
     await dir?.remove();
   });
@@ -152,7 +121,7 @@ describe.each(Object.entries(TRANSPORTS))('the API over %s', (_name, connect) =>
     const image = join(dir.path, 'disk.img.zst');
 
     const backup = await api.startBackup({ source, destination: image });
-    const backupEvents = await jobEnd(api, backup.jobId);
+    const backupEvents = await jobEvents(api, backup.jobId);
     expect(backupEvents.some((e) => e.type === 'phase')).toBe(true);
     expect(backupEvents.at(-1)).toMatchObject({
       type: 'done',
@@ -163,7 +132,7 @@ describe.each(Object.entries(TRANSPORTS))('the API over %s', (_name, connect) =>
     expect(info).toMatchObject({ layout: 'indexed', payloadSize: 8 * 2 ** 20 });
 
     const verify = await api.startVerify({ image });
-    expect((await jobEnd(api, verify.jobId)).at(-1)).toMatchObject({
+    expect(await jobEnd(api, verify.jobId)).toMatchObject({
       type: 'done',
       result: { kind: 'verify', ok: true },
     });
@@ -173,7 +142,7 @@ describe.each(Object.entries(TRANSPORTS))('the API over %s', (_name, connect) =>
     expect(plan.target.name).toBe('restored.bin');
     expect(plan.refusals).toEqual([]);
     const refused = await api.startRestore({ image, target, confirmName: 'disk.bin' });
-    expect((await jobEnd(api, refused.jobId)).at(-1)).toMatchObject({
+    expect(await jobEnd(api, refused.jobId)).toMatchObject({
       type: 'error',
       error: { code: 'not-confirmed' },
     });
@@ -187,7 +156,7 @@ describe.each(Object.entries(TRANSPORTS))('the API over %s', (_name, connect) =>
       confirmName: 'other.bin',
       expect: { size: 4 * 2 ** 20 },
     });
-    expect((await jobEnd(api, changed.jobId)).at(-1)).toMatchObject({
+    expect(await jobEnd(api, changed.jobId)).toMatchObject({
       type: 'error',
       error: {
         code: 'not-confirmed',
@@ -201,7 +170,7 @@ describe.each(Object.entries(TRANSPORTS))('the API over %s', (_name, connect) =>
       confirmName: plan.target.name,
       expect: { size: plan.target.size },
     });
-    expect((await jobEnd(api, restore.jobId)).at(-1)).toMatchObject({
+    expect(await jobEnd(api, restore.jobId)).toMatchObject({
       type: 'done',
       result: { kind: 'restore', checked: 'stored-frames', readBack: true },
     });
@@ -278,7 +247,7 @@ describe.each(Object.entries(TRANSPORTS))('the API over %s', (_name, connect) =>
           target: target.path,
           confirmName: 'sdz',
         });
-        expect((await jobEnd(api, refused.jobId)).at(-1)).toMatchObject({
+        expect(await jobEnd(api, refused.jobId)).toMatchObject({
           type: 'error',
           error: { code: 'not-confirmed' },
         });
@@ -293,7 +262,7 @@ describe.each(Object.entries(TRANSPORTS))('the API over %s', (_name, connect) =>
           confirmName: plan.target.name,
           expect: { size: plan.target.size },
         });
-        expect((await jobEnd(api, cloned.jobId)).at(-1)).toMatchObject({
+        expect(await jobEnd(api, cloned.jobId)).toMatchObject({
           type: 'done',
           result: {
             kind: 'clone',
@@ -358,19 +327,19 @@ describe.each(Object.entries(TRANSPORTS))('the API over %s', (_name, connect) =>
 describe('plans per drive, and "Back up now"', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let backend: ApiBackend;
-  let connection: Connection;
+  let connection: ApiSession;
   let api: ApiClient;
 
   beforeAll(async () => {
     dir = await tempDir();
     backend = appBackend(join(dir.path, 'data'), lazyHelperRunner());
-    connection = await TRANSPORTS['IPC (structured clones over a MessageChannel)']!(backend);
+    connection = apiSession(backend);
     api = connection.api;
   });
 
   afterAll(async () => {
-    await connection?.close();
-    await backend?.runner.close();
+    // The session closes the runner; without one (connecting failed), the runner is closed here.
+    await (connection ? connection.close() : backend?.runner.close());
     detachAll();
     await dir?.remove();
   });
@@ -433,7 +402,7 @@ describe('plans per drive, and "Back up now"', () => {
         const first = await api.backUpNow({ path: loop.path });
         expect(first.base).toBeNull();
         expect(first.image.startsWith(folder + '/')).toBe(true);
-        expect((await jobEnd(api, first.jobId)).at(-1)).toMatchObject({
+        expect(await jobEnd(api, first.jobId)).toMatchObject({
           type: 'done',
           result: { kind: 'backup', image: first.image, planned: { verified: true, deleted: [] } },
         });
@@ -444,7 +413,7 @@ describe('plans per drive, and "Back up now"', () => {
         // The second starts from the first, and takes every frame from it (nothing changed).
         const second = await api.backUpNow({ path: loop.path });
         expect(second.base).toBe(first.image);
-        const end = (await jobEnd(api, second.jobId)).at(-1);
+        const end = await jobEnd(api, second.jobId);
         expect(end).toMatchObject({
           type: 'done',
           result: {
@@ -463,7 +432,7 @@ describe('plans per drive, and "Back up now"', () => {
         await api.savePlan({ ...plan, level: 5 });
         const third = await api.backUpNow({ path: loop.path });
         expect(third.base).toBe(second.image);
-        const events = await jobEnd(api, third.jobId);
+        const events = await jobEvents(api, third.jobId);
         expect(events.at(-1)).toMatchObject({
           type: 'done',
           result: {
@@ -506,7 +475,7 @@ describe('plans per drive, and "Back up now"', () => {
           autoStart: false,
         });
         const first = await api.backUpNow({ path: loop.path });
-        const firstEvents = await jobEnd(api, first.jobId);
+        const firstEvents = await jobEvents(api, first.jobId);
         expect(firstEvents.at(-1)).toMatchObject({ type: 'done' });
         expect(firstEvents.some((e) => e.type === 'warning')).toBe(false);
 

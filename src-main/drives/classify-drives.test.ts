@@ -6,25 +6,12 @@ import { mkdir, writeFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachLoop, detachAll, type LoopDevice } from '../test-support/loop-devices.js';
+import { listedDrive } from '../test-support/records.js';
 import { noLoopReason } from '../test-support/root.js';
 import { q, sh } from '../test-support/shell.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { classifyDrives, listedDriveFacts } from './classify-drives.js';
-import { listDrives, type Drive } from './list-drives.js';
-
-const drive = (over: Partial<Drive>): Drive => ({
-  path: '/dev/sdb',
-  description: 'USB stick',
-  size: 8e9,
-  busType: 'USB',
-  removable: true,
-  readOnly: false,
-  system: false,
-  virtual: false,
-  mountpoints: [],
-  identity: { serial: null, model: 'USB stick', size: 8e9 },
-  ...over,
-});
+import { listDrives } from './list-drives.js';
 
 describe('a listed drive’s facts (pure)', () => {
   const kernel = {
@@ -37,12 +24,17 @@ describe('a listed drive’s facts (pure)', () => {
 
   it('are the kernel’s when it gives them: the ones a restore’s plan judges by', () => {
     // drivelist calls a fixed disk "system"; the kernel knows the computer does not run from it.
-    expect(listedDriveFacts(drive({ system: true, removable: false }), kernel)).toEqual(kernel);
+    expect(listedDriveFacts(listedDrive({ system: true, removable: false }), kernel)).toEqual(
+      kernel,
+    );
   });
 
   it('are drivelist’s where the kernel gives none', () => {
     expect(
-      listedDriveFacts(drive({ system: true, readOnly: true, mountpoints: ['/m'], size: 0 }), null),
+      listedDriveFacts(
+        listedDrive({ system: true, readOnly: true, mountpoints: ['/m'], size: 0 }),
+        null,
+      ),
     ).toEqual({
       size: 0,
       readOnly: true,

@@ -29,14 +29,22 @@ export function apiSession(backend: ApiBackend): ApiSession {
   };
 }
 
-/** The job's last event: done or error. */
-export function jobEnd(api: ApiClient, jobId: string): Promise<JobEvent> {
+/** The job's events, from now until its last one: done or error. */
+export function jobEvents(api: ApiClient, jobId: string): Promise<JobEvent[]> {
+  const events: JobEvent[] = [];
   return new Promise((resolve) => {
     const stop = api.onJobEvent((id, event) => {
-      if (id === jobId && (event.type === 'done' || event.type === 'error')) {
+      if (id !== jobId) return;
+      events.push(event);
+      if (event.type === 'done' || event.type === 'error') {
         stop();
-        resolve(event);
+        resolve(events);
       }
     });
   });
+}
+
+/** The job's last event: done or error. */
+export async function jobEnd(api: ApiClient, jobId: string): Promise<JobEvent> {
+  return (await jobEvents(api, jobId)).at(-1)!;
 }

@@ -292,14 +292,6 @@ export function stepProblem(draft: BackupDraft): string | null {
   }
 }
 
-export function nextStep(step: BackupStep): BackupStep {
-  return BACKUP_STEPS[Math.min(BACKUP_STEPS.indexOf(step) + 1, BACKUP_STEPS.length - 1)]!;
-}
-
-export function previousStep(step: BackupStep): BackupStep {
-  return BACKUP_STEPS[Math.max(BACKUP_STEPS.indexOf(step) - 1, 0)]!;
-}
-
 export function imagePath(draft: BackupDraft): string {
   const folder = draft.folder.replace(/\/+$/, '');
   return `${folder}/${draft.fileName}`;

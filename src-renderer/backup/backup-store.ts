@@ -9,28 +9,25 @@ import type { CodecName } from '../../src-shared/manifest.js';
 import { useJobs } from '../jobs/jobs-store.js';
 import { useDrives } from '../store/drives-store.js';
 import { jobTitle, nameOf } from '../words/drive-words.js';
-import { problemOf, type Problem } from '../words/error-words.js';
+import { problemOf } from '../words/error-words.js';
+import { wizardCore, type WizardCoreActions, type WizardCoreState } from '../store/wizard-core.js';
 import {
   backupParams,
   defaultFileName,
   drivePlanOf,
   newBackupDraft,
-  nextStep,
-  previousStep,
-  stepProblem,
   withExtension,
+  stepProblem,
+  BACKUP_STEPS,
   NO_ENCRYPTION,
   type AdvancedSettings,
   type BackupDraft,
   type Encryption,
 } from './backup-draft.js';
 
-export interface BackupWizardState {
-  draft: BackupDraft;
-  problem: Problem | null;
+export interface BackupWizardState extends WizardCoreState<BackupDraft>, WizardCoreActions {
   sampling: boolean;
-  /** The backup job, then the verify job after it. */
-  jobId: string | null;
+  /** The verify of the image the backup job (`jobId`) made. */
   verifyJobId: string | null;
   /** The backup whose verify has been asked for: asked once, however often it renders. */
   verifyAskedFor: string | null;
@@ -51,23 +48,18 @@ export interface BackupWizardState {
   /** "Encrypt with a password": on or off (the name gains or loses .age), the two
    *  passwords, the tick that it is stored. */
   setEncryption(change: Partial<Encryption>): void;
-  next(): void;
-  back(): void;
-  start(api: ApiClient): Promise<void>;
   /** After a backup ends: verify the image it made (unless skipped). */
   verify(api: ApiClient, image: string): Promise<void>;
-  cancel(api: ApiClient): Promise<void>;
   /** Another backup with the same settings: a new default name, the folder listed again. */
   again(api: ApiClient): Promise<void>;
-  reset(): void;
 }
 
 /** What the drive list calls the source (its path when the list does not show it). */
 const driveName = (source: string) => nameOf(source, useDrives.getState().drives);
 
 export const useBackupWizard = create<BackupWizardState>((set, get) => {
-  const update = (change: Partial<BackupDraft>) =>
-    set((state) => ({ draft: { ...state.draft, ...change } }));
+  const core = wizardCore(set, get, { steps: BACKUP_STEPS, stepProblem });
+  const { update } = core;
   /** The password is dropped once nothing needs it; the next backup asks for one anew. */
   const forgetPassword = () =>
     update({ encryption: { ...NO_ENCRYPTION, on: get().draft.encryption.on } });
@@ -206,33 +198,27 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
           : {}),
       });
     },
-    next() {
-      const { draft } = get();
-      if (stepProblem(draft) === null) update({ step: nextStep(draft.step) });
-    },
-    back: () => update({ step: previousStep(get().draft.step) }),
+    next: core.next,
+    back: core.back,
     async start(api) {
       const { draft } = get();
-      set({ problem: null });
-      try {
-        // The plan first: "Back up now" finds this backup's image as the drive's latest.
-        const drive = useDrives.getState().drives.find((d) => d.path === draft.source);
-        const plan = draft.remember && drive ? drivePlanOf(draft, drive.identity) : null;
-        if (plan) await api.savePlan(plan);
-        const { jobId } = await api.startBackup(backupParams(draft));
-        // Not kept longer than needed: the verify after the backup is the last use.
-        if (!draft.verifyAfter) forgetPassword();
-        useJobs
-          .getState()
-          .track(
-            jobId,
-            'backup',
-            jobTitle('backup', draft.source ?? '', useDrives.getState().drives),
-          );
-        set({ jobId, verifyJobId: null });
-      } catch (error) {
-        set({ problem: problemOf(error) });
-      }
+      await core.startJob(
+        'backup',
+        async () => {
+          // The plan first: "Back up now" finds this backup's image as the drive's latest.
+          const drive = useDrives.getState().drives.find((d) => d.path === draft.source);
+          const plan = draft.remember && drive ? drivePlanOf(draft, drive.identity) : null;
+          if (plan) await api.savePlan(plan);
+          const { jobId } = await api.startBackup(backupParams(draft));
+          const title = jobTitle('backup', draft.source ?? '', useDrives.getState().drives);
+          return { jobId, title };
+        },
+        () => {
+          // Not kept longer than needed: the verify after the backup is the last use.
+          if (!draft.verifyAfter) forgetPassword();
+          set({ verifyJobId: null });
+        },
+      );
     },
     async verify(api, image) {
       const { jobId: backupJob, verifyAskedFor } = get();
@@ -251,12 +237,8 @@ export const useBackupWizard = create<BackupWizardState>((set, get) => {
         set({ problem: problemOf(error) });
       }
     },
-    async cancel(api) {
-      const { jobId, verifyJobId } = get();
-      const running = verifyJobId ?? jobId;
-      // 'not-found': the job ended meanwhile, which is what cancelling wants.
-      if (running) await api.cancel({ jobId: running }).catch(() => {});
-    },
+    // The verify after the backup, once there is one.
+    cancel: (api) => core.cancelJob(api, get().verifyJobId ?? get().jobId),
     async again(api) {
       const { draft } = get();
       set({ problem: null, jobId: null, verifyJobId: null, verifyAskedFor: null });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiDrive } from '../../src-shared/api.js';
 import type { ClonePlan, LayoutPlan } from '../../src-shared/protocol/plans.js';
+import { apiDrive } from '../../src-main/test-support/records.js';
 import {
   cloneParams,
   currentPlan,
@@ -82,23 +83,9 @@ function draft(change: Partial<CloneDraft>): CloneDraft {
   };
 }
 
-function drive(change: Partial<ApiDrive>): ApiDrive {
-  return {
-    path: '/dev/sdc',
-    description: 'Big SSD',
-    size: 320 * MiB,
-    busType: 'USB',
-    removable: true,
-    readOnly: false,
-    system: false,
-    virtual: false,
-    mountpoints: [],
-    identity: { serial: 'S1', model: 'Big SSD', size: 320 * MiB },
-    cautions: [],
-    canRestoreTo: true,
-    ...change,
-  };
-}
+/** A drive to copy onto (the source in these tests is /dev/sdb). */
+const drive = (change: Partial<ApiDrive>): ApiDrive =>
+  apiDrive({ path: '/dev/sdc', description: 'Big SSD', size: 320 * MiB, ...change });
 
 describe('choosing the drives', () => {
   it('never offers the drive being copied as the target, and says why', () => {

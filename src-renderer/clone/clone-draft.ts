@@ -94,14 +94,6 @@ export function stepProblem(draft: CloneDraft): string | null {
   }
 }
 
-export function nextStep(step: CloneStep): CloneStep {
-  return CLONE_STEPS[Math.min(CLONE_STEPS.indexOf(step) + 1, CLONE_STEPS.length - 1)]!;
-}
-
-export function previousStep(step: CloneStep): CloneStep {
-  return CLONE_STEPS[Math.max(CLONE_STEPS.indexOf(step) - 1, 0)]!;
-}
-
 /** The startClone call; only when every rule holds. */
 export function cloneParams(draft: CloneDraft): CloneParams | null {
   if (draft.step !== 'confirm' || stepProblem(draft) !== null) return null;

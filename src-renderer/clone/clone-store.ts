@@ -4,39 +4,30 @@
 import { create } from 'zustand';
 import type { ApiClient } from '../../src-shared/api-client.js';
 import type { GrowChoice } from '../../src-shared/protocol/plans.js';
-import { useJobs } from '../jobs/jobs-store.js';
 import { useDrives } from '../store/drives-store.js';
 import { nameOf } from '../words/drive-words.js';
-import { problemOf, type Problem } from '../words/error-words.js';
+import { problemOf } from '../words/error-words.js';
+import { wizardCore, type WizardCoreActions, type WizardCoreState } from '../store/wizard-core.js';
 import {
   cloneParams,
+  CLONE_STEPS,
   newCloneDraft,
-  nextStep,
-  previousStep,
   stepProblem,
   type CloneDraft,
 } from './clone-draft.js';
 
-export interface CloneWizardState {
-  draft: CloneDraft;
-  problem: Problem | null;
-  jobId: string | null;
+export interface CloneWizardState extends WizardCoreState<CloneDraft>, WizardCoreActions {
   chooseSource(source: string): void;
   chooseTarget(api: ApiClient, target: string): Promise<void>;
   chooseGrow(api: ApiClient, grow: GrowChoice): Promise<void>;
   setTypedName(name: string): void;
   setNewIds(on: boolean): void;
   setReadBack(on: boolean): void;
-  next(): void;
-  back(): void;
-  start(api: ApiClient): Promise<void>;
-  cancel(api: ApiClient): Promise<void>;
-  reset(): void;
 }
 
 export const useCloneWizard = create<CloneWizardState>((set, get) => {
-  const update = (change: Partial<CloneDraft>) =>
-    set((state) => ({ draft: { ...state.draft, ...change } }));
+  const core = wizardCore(set, get, { steps: CLONE_STEPS, stepProblem });
+  const { update } = core;
 
   /** Plans what the draft names now; an answer for an older choice is dropped. */
   const plan = async (api: ApiClient) => {
@@ -78,35 +69,19 @@ export const useCloneWizard = create<CloneWizardState>((set, get) => {
     setTypedName: (typedName) => update({ typedName }),
     setNewIds: (newIds) => update({ newIds }),
     setReadBack: (readBack) => update({ readBack }),
-    next() {
-      const { draft } = get();
-      if (stepProblem(draft) === null) update({ step: nextStep(draft.step) });
-    },
-    back: () => update({ step: previousStep(get().draft.step) }),
+    next: core.next,
+    back: core.back,
     async start(api) {
       const params = cloneParams(get().draft);
       if (!params) return;
-      set({ problem: null });
-      try {
+      await core.startJob('clone', async () => {
         const { jobId } = await api.startClone(params);
         const drives = useDrives.getState().drives;
-        useJobs
-          .getState()
-          .track(
-            jobId,
-            'clone',
-            `Copy ${nameOf(params.source, drives)} onto ${nameOf(params.target, drives)}`,
-          );
-        set({ jobId });
-      } catch (error) {
-        set({ problem: problemOf(error) });
-      }
+        const title = `Copy ${nameOf(params.source, drives)} onto ${nameOf(params.target, drives)}`;
+        return { jobId, title };
+      });
     },
-    async cancel(api) {
-      const { jobId } = get();
-      // 'not-found': the job ended meanwhile, which is what cancelling wants.
-      if (jobId) await api.cancel({ jobId }).catch(() => {});
-    },
+    cancel: (api) => core.cancelJob(api),
     reset: () => set({ draft: newCloneDraft(), problem: null, jobId: null }),
   };
 });

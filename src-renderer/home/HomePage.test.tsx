@@ -6,7 +6,7 @@
 
 import { cleanup, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ApiDrive, ImageRecord } from '../../src-shared/api.js';
+import { apiDrive, imageRecord } from '../../src-main/test-support/records.js';
 import { DriveCard } from './DriveCard.js';
 import { driveKind } from './drive-kind.js';
 import { lastBackupWords, lastImageOf, timeAgo } from './last-backup.js';
@@ -15,53 +15,16 @@ import { EmptyState } from '../components/EmptyState.js';
 const GiB = 2 ** 30;
 const DAY = 86_400_000;
 
-function drive(change: Partial<ApiDrive>): ApiDrive {
-  return {
-    path: '/dev/sdb',
-    description: 'SanDisk Cruzer Blade',
-    size: 32 * GiB,
-    busType: 'USB',
-    removable: true,
-    readOnly: false,
-    system: false,
-    virtual: false,
-    mountpoints: [],
-    identity: { serial: 'S123', model: 'Cruzer Blade', size: 32 * GiB },
-    cautions: [],
-    canRestoreTo: true,
-    ...change,
-  };
-}
-
-function image(change: Partial<ImageRecord>): ImageRecord {
-  return {
-    path: '/backups/a.img.zst',
-    madeHere: true,
-    source: '/dev/sdb',
-    madeAt: 0,
-    size: 32 * GiB,
-    imageBytes: GiB,
-    ratio: 32,
-    verified: true,
-    sharedWithPrevious: null,
-    verifiedAt: 0,
-    lastUsedAt: 0,
-    exists: true,
-    drive: { serial: 'S123', model: 'Cruzer Blade', size: 32 * GiB },
-    ...change,
-  };
-}
-
 afterEach(cleanup);
 
 describe('the kind of a drive', () => {
   it('is read from its bus and path', () => {
-    expect(driveKind(drive({}))).toBe('usb');
-    expect(driveKind(drive({ busType: 'SATA' }))).toBe('disk');
-    expect(driveKind(drive({ busType: 'NVME', path: '/dev/nvme0n1' }))).toBe('nvme');
-    expect(driveKind(drive({ busType: 'UNKNOWN', path: '/dev/nvme1n1' }))).toBe('nvme');
-    expect(driveKind(drive({ busType: 'UNKNOWN', path: '/dev/mmcblk0' }))).toBe('sd');
-    expect(driveKind(drive({ busType: 'LOOP', virtual: true }))).toBe('virtual');
+    expect(driveKind(apiDrive())).toBe('usb');
+    expect(driveKind(apiDrive({ busType: 'SATA' }))).toBe('disk');
+    expect(driveKind(apiDrive({ busType: 'NVME', path: '/dev/nvme0n1' }))).toBe('nvme');
+    expect(driveKind(apiDrive({ busType: 'UNKNOWN', path: '/dev/nvme1n1' }))).toBe('nvme');
+    expect(driveKind(apiDrive({ busType: 'UNKNOWN', path: '/dev/mmcblk0' }))).toBe('sd');
+    expect(driveKind(apiDrive({ busType: 'LOOP', virtual: true }))).toBe('virtual');
   });
 });
 
@@ -69,21 +32,21 @@ describe('the last backup in words', () => {
   const now = 100 * DAY;
   it('names the newest image of this drive still there, and whether it verified', () => {
     const images = [
-      image({ path: '/b/old.img.zst', madeAt: now - 10 * DAY }),
-      image({ path: '/b/new.img.zst', madeAt: now - 3 * DAY }),
-      image({ path: '/b/gone.img.zst', madeAt: now - DAY, exists: false }),
-      image({
+      imageRecord({ path: '/b/old.img.zst', madeAt: now - 10 * DAY }),
+      imageRecord({ path: '/b/new.img.zst', madeAt: now - 3 * DAY }),
+      imageRecord({ path: '/b/gone.img.zst', madeAt: now - DAY, exists: false }),
+      imageRecord({
         path: '/b/other.img.zst',
         madeAt: now,
         drive: { serial: 'X', model: null, size: 1 },
       }),
     ];
-    const last = lastImageOf(drive({}).identity, images);
+    const last = lastImageOf(apiDrive().identity, images);
     expect(last?.path).toBe('/b/new.img.zst');
     expect(lastBackupWords(last, now).line).toBe('3 days ago, verified');
-    expect(lastBackupWords(image({ madeAt: now - 2 * 3600_000, verified: null }), now).line).toBe(
-      '2 hours ago, not verified yet',
-    );
+    expect(
+      lastBackupWords(imageRecord({ madeAt: now - 2 * 3600_000, verified: null }), now).line,
+    ).toBe('2 hours ago, not verified yet');
     expect(lastBackupWords(null, now).line).toBe('Never backed up');
     expect(timeAgo(now - 30_000, now)).toBe('just now');
     expect(timeAgo(now - 1.5 * DAY, now)).toBe('yesterday');
@@ -95,7 +58,7 @@ describe('a drive card', () => {
     render(
       <ul>
         <DriveCard
-          drive={drive({})}
+          drive={apiDrive()}
           facts={{
             state: 'read',
             plan: {
@@ -150,14 +113,14 @@ describe('a drive card', () => {
     render(
       <ul>
         <DriveCard
-          drive={drive({ path: '/dev/mmcblk0', busType: 'UNKNOWN', description: 'SD card' })}
+          drive={apiDrive({ path: '/dev/mmcblk0', busType: 'UNKNOWN', description: 'SD card' })}
           facts={undefined}
           lastBackup={{ line: 'Never backed up', tone: 'none' }}
           plan={null}
           onBackUp={() => {}}
         />
         <DriveCard
-          drive={drive({ path: '/dev/nvme0n1', busType: 'NVME', description: 'Samsung 980' })}
+          drive={apiDrive({ path: '/dev/nvme0n1', busType: 'NVME', description: 'Samsung 980' })}
           facts={undefined}
           lastBackup={{ line: 'Never backed up', tone: 'none' }}
           plan={null}

@@ -2,28 +2,22 @@
 
 import { describe, expect, it } from 'vitest';
 import type { ImageRecord } from '../../src-shared/api.js';
+import { imageRecord } from '../../src-main/test-support/records.js';
 import { imageGroups } from './image-groups.js';
 
 const stickA = { serial: 'AA01', model: 'Cruzer Blade', size: 16e9 };
 const stickB = { serial: 'BB02', model: 'Cruzer Blade', size: 16e9 };
 
-function image(path: string, madeAt: number, fields: Partial<ImageRecord>): ImageRecord {
-  return {
+/** An image made here at `madeAt`, of no listed drive unless `fields` names one. */
+const image = (path: string, madeAt: number, fields: Partial<ImageRecord>): ImageRecord =>
+  imageRecord({
     path,
-    madeHere: true,
-    source: '/dev/sdb',
     madeAt,
-    size: 16e9,
-    imageBytes: 4e9,
-    ratio: 4,
-    verified: true,
     verifiedAt: madeAt + 1,
     lastUsedAt: madeAt + 1,
-    exists: true,
-    sharedWithPrevious: null,
+    drive: undefined,
     ...fields,
-  };
-}
+  });
 
 describe('the images grouped by drive', () => {
   it('two drives that swapped /dev names between backups: one group each', () => {

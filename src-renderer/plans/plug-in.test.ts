@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiDrive } from '../../src-shared/api.js';
 import { driveKey, type DrivePlan } from '../../src-shared/drive-plan.js';
+import { apiDrive } from '../../src-main/test-support/records.js';
 import { pluggedInWithPlan } from './plug-in.js';
 
-const drive = (path: string, serial: string | null): ApiDrive => ({
-  path,
-  description: 'USB SSD',
-  size: 500e9,
-  busType: 'USB',
-  removable: true,
-  readOnly: false,
-  system: false,
-  virtual: false,
-  mountpoints: [],
-  identity: { serial, model: 'T7', size: 500e9 },
-  cautions: [],
-  canRestoreTo: true,
-});
+const drive = (path: string, serial: string | null): ApiDrive =>
+  apiDrive({ path, identity: { serial, model: 'T7', size: 500e9 } });
 
 const planned = drive('/dev/sdb', 'S1');
 const plans: Record<string, DrivePlan> = {

@@ -94,14 +94,6 @@ export function stepProblem(draft: RestoreDraft): string | null {
   }
 }
 
-export function nextStep(step: RestoreStep): RestoreStep {
-  return RESTORE_STEPS[Math.min(RESTORE_STEPS.indexOf(step) + 1, RESTORE_STEPS.length - 1)]!;
-}
-
-export function previousStep(step: RestoreStep): RestoreStep {
-  return RESTORE_STEPS[Math.max(RESTORE_STEPS.indexOf(step) - 1, 0)]!;
-}
-
 /** The startRestore call; only when every rule holds. */
 export function restoreParams(draft: RestoreDraft): RestoreParams | null {
   if (draft.step !== 'confirm' || stepProblem(draft) !== null || !draft.target) return null;

@@ -9,21 +9,18 @@ import { lockOf, unlockProblem, withKey } from '../unlock/image-lock.js';
 import { useJobs } from '../jobs/jobs-store.js';
 import { useDrives } from '../store/drives-store.js';
 import { jobTitle } from '../words/drive-words.js';
-import { problemOf, type Problem } from '../words/error-words.js';
+import { problemOf } from '../words/error-words.js';
+import { wizardCore, type WizardCoreActions, type WizardCoreState } from '../store/wizard-core.js';
 import {
   newRestoreDraft,
-  nextStep,
-  previousStep,
   restoreParams,
+  RESTORE_STEPS,
   stepProblem,
   type RestoreDraft,
 } from './restore-draft.js';
 
-export interface RestoreWizardState {
-  draft: RestoreDraft;
-  problem: Problem | null;
+export interface RestoreWizardState extends WizardCoreState<RestoreDraft>, WizardCoreActions {
   verifyJobId: string | null;
-  jobId: string | null;
   chooseImage(api: ApiClient, image: string): Promise<void>;
   /** Opens the encrypted image with the password or key file the user gave. */
   unlock(api: ApiClient, key: ImageKey): Promise<void>;
@@ -33,16 +30,11 @@ export interface RestoreWizardState {
   setTypedName(name: string): void;
   setReadBack(on: boolean): void;
   setUnused(choice: UnusedChoice): void;
-  next(): void;
-  back(): void;
-  start(api: ApiClient): Promise<void>;
-  cancel(api: ApiClient): Promise<void>;
-  reset(): void;
 }
 
 export const useRestoreWizard = create<RestoreWizardState>((set, get) => {
-  const update = (change: Partial<RestoreDraft>) =>
-    set((state) => ({ draft: { ...state.draft, ...change } }));
+  const core = wizardCore(set, get, { steps: RESTORE_STEPS, stepProblem });
+  const { update } = core;
 
   /** Opens the image (with `key` when encrypted); a locked one asks for its key instead. */
   async function open(api: ApiClient, image: string, key: ImageKey | null): Promise<void> {
@@ -131,30 +123,17 @@ export const useRestoreWizard = create<RestoreWizardState>((set, get) => {
     setTypedName: (typedName) => update({ typedName }),
     setReadBack: (readBack) => update({ readBack }),
     setUnused: (unused) => update({ unused }),
-    next() {
-      const { draft } = get();
-      if (stepProblem(draft) === null) update({ step: nextStep(draft.step) });
-    },
-    back: () => update({ step: previousStep(get().draft.step) }),
+    next: core.next,
+    back: core.back,
     async start(api) {
       const params = restoreParams(get().draft);
       if (!params) return;
-      set({ problem: null });
-      try {
-        const { jobId } = await api.startRestore(params);
-        useJobs
-          .getState()
-          .track(jobId, 'restore', jobTitle('restore', params.target, useDrives.getState().drives));
-        set({ jobId });
-      } catch (error) {
-        set({ problem: problemOf(error) });
-      }
+      await core.startJob('restore', async () => ({
+        jobId: (await api.startRestore(params)).jobId,
+        title: jobTitle('restore', params.target, useDrives.getState().drives),
+      }));
     },
-    async cancel(api) {
-      const { jobId } = get();
-      // 'not-found': the job ended meanwhile, which is what cancelling wants.
-      if (jobId) await api.cancel({ jobId }).catch(() => {});
-    },
+    cancel: (api) => core.cancelJob(api),
     reset: () => set({ draft: newRestoreDraft(), problem: null, jobId: null, verifyJobId: null }),
   };
 });
