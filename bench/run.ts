@@ -180,6 +180,10 @@ async function main() {
       `### ${new Date().toISOString().slice(0, 10)} · ${hostname()} · nproc ${cpus().length} · ${cpu}\n\n` +
       `Source: ${loop ? 'read-only loop device over' : 'file'} the ${options.mib} MiB fixture disk, page cache warm` +
       suites
+        .filter((suite) => suite.cold)
+        .map((suite) => ` (${suite.name}: ${suite.cold})`)
+        .join('') +
+      suites
         .filter((suite) => suite.slice)
         .map((suite) => ` (${suite.name}: ${suite.slice![1]} MiB from MiB ${suite.slice![0]})`)
         .join('') +
