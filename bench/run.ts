@@ -24,7 +24,8 @@ import { measure, median } from './measure.js';
 import { SUITES, type Case, type Suite } from './suites.js';
 
 const ROOT = REPO_ROOT;
-const WORK = '/var/tmp/spillway-bench';
+/** Scratch folders, one per suite; SPILLWAY_BENCH_WORK moves them (several benches at once). */
+const WORK = process.env.SPILLWAY_BENCH_WORK ?? '/var/tmp/spillway-bench';
 
 interface Row {
   suite: string;
