@@ -24,7 +24,8 @@ import { measure, median } from './measure.js';
 import { SUITES, type Case, type Suite } from './suites.js';
 
 const ROOT = REPO_ROOT;
-const WORK = '/var/tmp/spillway-bench';
+/** Scratch folders, one per suite; SPILLWAY_BENCH_WORK moves them (several benches at once). */
+const WORK = process.env.SPILLWAY_BENCH_WORK ?? '/var/tmp/spillway-bench';
 
 interface Row {
   suite: string;
@@ -179,6 +180,10 @@ async function main() {
     const heading =
       `### ${new Date().toISOString().slice(0, 10)} · ${hostname()} · nproc ${cpus().length} · ${cpu}\n\n` +
       `Source: ${loop ? 'read-only loop device over' : 'file'} the ${options.mib} MiB fixture disk, page cache warm` +
+      suites
+        .filter((suite) => suite.cold)
+        .map((suite) => ` (${suite.name}: ${suite.cold})`)
+        .join('') +
       suites
         .filter((suite) => suite.slice)
         .map((suite) => ` (${suite.name}: ${suite.slice![1]} MiB from MiB ${suite.slice![0]})`)

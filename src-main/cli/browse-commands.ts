@@ -8,6 +8,7 @@ import { findNames } from '../engine/browse/find-names.js';
 import { entryError, ImageBrowser } from '../engine/browse/image-browser.js';
 import { parseImagePath, showImagePath, type ImagePath } from '../engine/browse/image-path.js';
 import { imageFolder, partitionListing } from '../engine/browse/image-questions.js';
+import type { ReadStats } from '../engine/random-access/image-reader.js';
 import type { SshOptions } from '../engine/endpoints/ssh/connection.js';
 import type { AgeKeys } from '../engine/endpoints/age/age-keys.js';
 import { extract, SpillwayError } from '../engine/index.js';
@@ -62,7 +63,7 @@ async function hinted<T>(partition: number | null, work: () => Promise<T>): Prom
 export async function lsCommand(
   image: string,
   where: string | undefined,
-  flags: BrowseFlags,
+  flags: BrowseFlags & { stats?: boolean },
 ): Promise<number> {
   const place = where === undefined ? null : imagePathArgument(where);
   return hinted(place?.partition ?? 0, () =>
@@ -70,12 +71,23 @@ export async function lsCommand(
       if (place === null) {
         const listing = await partitionListing(browser);
         process.stdout.write(flags.json ? JSON.stringify(listing) + '\n' : describeLayout(listing));
-        return EXIT.ok;
+      } else {
+        const folder = await imageFolder(browser, place.partition, place.path);
+        process.stdout.write(flags.json ? JSON.stringify(folder) + '\n' : describeFolder(folder));
       }
-      const folder = await imageFolder(browser, place.partition, place.path);
-      process.stdout.write(flags.json ? JSON.stringify(folder) + '\n' : describeFolder(folder));
+      if (flags.stats) process.stderr.write(describeReading(browser.reader.stats));
       return EXIT.ok;
     }),
+  );
+}
+
+/** What answering took from the image (ls --stats): the reader's own counters. */
+export function describeReading(stats: ReadStats): string {
+  const frames = (n: number) => `${n} frame${n === 1 ? '' : 's'}`;
+  return (
+    `${frames(stats.framesDecoded)} of the image decoded` +
+    (stats.framesReadAhead > 0 ? ` (${stats.framesReadAhead} of them read ahead)` : '') +
+    `, ${formatBytes(stats.imageBytesRead)} of it read.\n`
   );
 }
 

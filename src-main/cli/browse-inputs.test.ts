@@ -80,6 +80,21 @@ describe('browsing every kind of image from the command line', () => {
     await expectBrowsable(disk);
   });
 
+  it('ls --stats says how many frames answering decoded, and decodes only what it needs', async () => {
+    const image = await backUp('stats.img.zst');
+    const frames = (stderr: string) =>
+      Number(/^(\d+) frames? of the image decoded/m.exec(stderr)?.[1]);
+    const root = await spillway(['ls', image, '1:/', '--stats']);
+    expect(root.code, root.stderr).toBe(0);
+    expect(root.stdout).toMatch(/ photos\/$/m);
+    // The 48 MiB disk has 48 frames of 1 MiB: a folder listing needs a few of them.
+    expect(frames(root.stderr)).toBeGreaterThan(0);
+    expect(frames(root.stderr)).toBeLessThan(48);
+    expect(root.stderr).toMatch(/of it read\.$/m);
+    const plain = await spillway(['ls', image, '1:/']);
+    expect(plain.stderr).not.toMatch(/decoded/);
+  });
+
   it('a split image, named by its first part or by the name the parts share', async () => {
     const image = await backUp('split.img.zst', '--split', '1M');
     expect((await stat(`${image}.002`)).isFile()).toBe(true);

@@ -348,10 +348,13 @@ export function buildProgram(run: (work: Work) => void): Command {
           'N:/path: a folder (or file) of partition N; /path when one partition has files',
         )
         .addOption(threads())
-        .option('--json', 'print the listing as JSON'),
+        .option('--json', 'print the listing as JSON')
+        .option('--stats', 'also say on stderr how many frames of the image were decoded'),
     ),
   ).action((image: string, path: string | undefined, flags) =>
-    run(async () => lsCommand(image, path, await browseFlags(flags))),
+    run(async () =>
+      lsCommand(image, path, { ...(await browseFlags(flags)), stats: flags.stats === true }),
+    ),
   );
 
   addSshOptions(

@@ -94,6 +94,7 @@ export async function compressInOrder(
       bytes,
       outputSlot,
       stored && baseSlot ? { ...stored, stored: baseSlot, storedLength: stored.length } : undefined,
+      frame.zeros ?? false,
     );
     // A reused frame passed the codec stage too (hashed, its base frame decoded).
     options.onCompressed?.(bytes);

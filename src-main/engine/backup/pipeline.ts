@@ -99,7 +99,12 @@ export async function runPipeline(input: PipelineInput): Promise<number> {
       onFrame: async (frame) => {
         input.meters.write.begin();
         try {
-          await input.writer.addFrame(frame.bytes, frame.frameBytes, frame.checksum);
+          await input.writer.addFrame(
+            frame.bytes,
+            frame.frameBytes,
+            frame.checksum,
+            frame.storedXxh64,
+          );
         } finally {
           input.meters.write.end();
         }

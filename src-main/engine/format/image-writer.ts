@@ -11,8 +11,15 @@ export interface ImageWriter {
   /**
    * Appends the next frame: its compressed bytes, the uncompressed size, and the codec's
    * checksum of it. Zero compressed bytes mean a hole: `size` zero bytes stored as nothing.
+   * `storedXxh64`: the XXH64 of `compressed` when the caller has it already (the codec
+   * worker takes it); otherwise the writer computes it.
    */
-  addFrame(compressed: Uint8Array, size: number, checksum: number | null): Promise<void>;
+  addFrame(
+    compressed: Uint8Array,
+    size: number,
+    checksum: number | null,
+    storedXxh64?: bigint,
+  ): Promise<void>;
   /**
    * Writes index and manifest; the sink is committed by the caller afterwards. The manifest
    * written gains the storedFramesDigest of the frames as added (only the writer sees them).

@@ -103,7 +103,8 @@ export async function readPositioned(
     const data = slot.bytes(length);
     const read = await fillFrame(data, index, map, frameSize, readRange);
     progress.bytesRead += read;
-    return { frame: { index, offset, slot, data }, zeros: read === 0 };
+    const zeros = read === 0;
+    return { frame: { index, offset, slot, data, ...(zeros ? { zeros } : {}) }, zeros };
   };
 
   options.busy?.begin();

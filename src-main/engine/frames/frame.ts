@@ -15,6 +15,8 @@ export interface RawFrame {
   slot: Slot;
   /** The frame's uncompressed bytes: a view of the slot. */
   data: Buffer;
+  /** Nothing was read into it: it holds only zeros ("don't care"), so its hashes are known. */
+  zeros?: boolean;
 }
 
 export function checkFrameSize(size: number): void {

@@ -35,6 +35,8 @@ export type CodecRequest =
       output: SlotRef;
       /** When given, the frame is not compressed if the base's frame holds the same bytes. */
       base?: BaseFrameRef;
+      /** The input holds only zeros (nothing was read into it): its hash is known. */
+      zeros?: boolean;
     }
   | {
       id: number;
@@ -66,6 +68,11 @@ export type CodecReply =
       overflow?: Uint8Array;
       /** compress: the strong hash of the frame's uncompressed bytes (frame-hash.ts). */
       hash?: Uint8Array;
+      /**
+       * compress: the XXH64 of the bytes to store (the output, or the base's stored bytes when
+       * reused), taken here so that the image writer does not hash them again.
+       */
+      storedXxh64?: bigint;
       /**
        * compress with a base: 'reused' when the base's frame decodes to exactly these bytes
        * (nothing was compressed; the base's stored bytes and checksum stand for the frame);

@@ -107,4 +107,49 @@ describe('codec pool with a base frame', () => {
     expect(byDigest.bytes.equals(base)).toBe(true);
     inputs.release(input);
   });
+
+  it('gives the XXH64 of the bytes to store, compressed or reused, for the image writer', async () => {
+    const { input, base, checksum } = await frameAndBase();
+    const hash = frameHash(input.bytes(FRAME));
+    for (const recorded of [undefined, frameXxh64(base)]) {
+      const reused = await withBase(input, base, hash, checksum, recorded);
+      expect(reused.base).toBe('reused');
+      expect(reused.storedXxh64).toBe(frameXxh64(base));
+    }
+    const changed = await withBase(input, base, frameHash(Buffer.from('other')), checksum);
+    expect(changed.storedXxh64).toBe(frameXxh64(changed.bytes));
+    inputs.release(input);
+  });
+
+  it('a frame said to hold only zeros gets the hash of its zeros, and is reused by it', async () => {
+    const input = await inputs.acquire();
+    input.bytes().fill(0);
+    const zerosHash = frameHash(input.bytes(FRAME));
+    for (const size of [FRAME, FRAME / 4]) {
+      const out = await outputs.acquire();
+      const done = await pool.compress('zstd', 3, input, size, out, undefined, true);
+      outputs.release(out);
+      expect(Buffer.from(done.hash).equals(frameHash(input.bytes(size)))).toBe(true);
+    }
+    const out = await outputs.acquire();
+    const first = await pool.compress('zstd', 3, input, FRAME, out);
+    const base = Buffer.from(first.bytes);
+    outputs.release(out);
+    const slot = await stored.acquire();
+    slot.bytes().set(base);
+    const again = await outputs.acquire();
+    const reused = await pool.compress(
+      'zstd',
+      3,
+      input,
+      FRAME,
+      again,
+      { stored: slot, storedLength: base.byteLength, hash: zerosHash, checksum: first.checksum },
+      true,
+    );
+    expect(reused.base).toBe('reused');
+    outputs.release(again);
+    stored.release(slot);
+    inputs.release(input);
+  });
 });

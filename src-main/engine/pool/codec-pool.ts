@@ -32,6 +32,8 @@ export interface CompressedFrame {
   checksum: number | null;
   /** The strong hash of its uncompressed bytes. */
   hash: Uint8Array;
+  /** The XXH64 of `bytes`, when the worker took it (frame-digests.ts frameXxh64). */
+  storedXxh64?: bigint;
   /** With a base: whether the base's frame was used, damaged, or held other bytes. */
   base?: 'reused' | 'damaged' | 'changed';
 }
@@ -89,6 +91,8 @@ export class CodecPool {
       checksum: number | null;
       storedXxh64?: bigint;
     },
+    /** The input holds only zeros (nothing was read into it). */
+    zeros = false,
   ): Promise<CompressedFrame> {
     const reply = await this.submit({
       id: this.nextId++,
@@ -107,13 +111,16 @@ export class CodecPool {
             },
           }
         : {}),
+      ...(zeros ? { zeros } : {}),
     });
     if (!reply.hash) throw new Error('the codec worker did not hash the frame');
+    const storedXxh64 = reply.storedXxh64 !== undefined ? { storedXxh64: reply.storedXxh64 } : {};
     if (reply.base === 'reused') {
       return {
         bytes: base!.stored.bytes(base!.storedLength),
         checksum: base!.checksum,
         hash: reply.hash,
+        ...storedXxh64,
         base: 'reused',
       };
     }
@@ -124,6 +131,7 @@ export class CodecPool {
       bytes,
       checksum: reply.checksum,
       hash: reply.hash,
+      ...storedXxh64,
       ...(reply.base ? { base: reply.base } : {}),
     };
   }

@@ -31,44 +31,50 @@ function run(request: CodecRequest): CodecReply {
     codec.decompress(input, view(request.output), request.checksum);
     return { id: request.id, ok: true, length: request.output.length, checksum: null };
   }
-  // Hashed here, on the thread that compresses the frame, not on the main thread.
-  const hash = frameHash(input);
+  // Hashed here, on the thread that compresses the frame, not on the main thread. A frame of
+  // zeros (nothing read into it) has a known hash: most of a drive's free space in used mode.
+  const hash = request.zeros ? zeroFrameHash(input.byteLength) : frameHash(input);
   // Its own 32 bytes, so that posting it copies nothing else.
   const hashCopy = new Uint8Array(hash);
   const base = request.base ? compareWithBase(request.codec, input, hash, request.base) : undefined;
-  if (base === 'reused') {
+  if (base?.outcome === 'reused') {
     return {
       id: request.id,
       ok: true,
       length: 0,
       checksum: request.base!.checksum,
       hash: hashCopy,
-      base,
+      storedXxh64: base.storedXxh64,
+      base: 'reused',
     };
   }
   const bound = codec.bound(input.byteLength);
-  if (bound <= request.output.length) {
-    const { length, checksum } = codec.compress(input, request.level, view(request.output));
-    return {
-      id: request.id,
-      ok: true,
-      length,
-      checksum,
-      hash: hashCopy,
-      ...(base ? { base } : {}),
-    };
-  }
-  const overflow = new Uint8Array(bound);
-  const { length, checksum } = codec.compress(input, request.level, overflow);
+  const fits = bound <= request.output.length;
+  const overflow = fits ? null : new Uint8Array(bound);
+  const output = overflow ?? view(request.output);
+  const { length, checksum } = codec.compress(input, request.level, output);
   return {
     id: request.id,
     ok: true,
     length,
     checksum,
-    overflow,
     hash: hashCopy,
-    ...(base ? { base } : {}),
+    // The stored bytes' XXH64 while they are in this core's cache (the image writer needs it).
+    storedXxh64: frameXxh64(output.subarray(0, length)),
+    ...(overflow ? { overflow } : {}),
+    ...(base ? { base: base.outcome } : {}),
   };
+}
+
+/** The strong hash of a frame of `size` zeros, computed once per size. */
+const zeroHashes = new Map<number, Buffer>();
+function zeroFrameHash(size: number): Buffer {
+  let hash = zeroHashes.get(size);
+  if (!hash) {
+    hash = frameHash(new Uint8Array(size));
+    zeroHashes.set(size, hash);
+  }
+  return hash;
 }
 
 /** A frame's worth of memory to decode base frames into, kept for the thread's life. */
@@ -80,30 +86,35 @@ let scratch = new Uint8Array(0);
  * its storedFramesDigest), or, in images without that list, decoded (its codec checks its own
  * checksum and the index's) and compared byte for byte. Either way a damaged base frame is
  * caught here and the frame is compressed anew. Hashing the stored bytes costs next to
- * nothing; decoding, a fraction of compressing.
+ * nothing; decoding, a fraction of compressing. A reused frame comes with its stored bytes'
+ * XXH64, which the new image records too.
  */
 function compareWithBase(
   codecName: CodecRequest['codec'],
   input: Uint8Array,
   hash: Buffer,
   base: BaseFrameRef,
-): 'reused' | 'damaged' | 'changed' {
-  if (!hash.equals(base.hash)) return 'changed';
+): { outcome: 'reused'; storedXxh64: bigint } | { outcome: 'damaged' | 'changed' } {
+  if (!hash.equals(base.hash)) return { outcome: 'changed' };
+  const stored = view(base.stored);
+  const storedXxh64 = frameXxh64(stored);
   // The very bytes the base's backup wrote for a frame of this hash: nothing to decode.
   if (base.storedXxh64 !== undefined) {
-    return frameXxh64(view(base.stored)) === base.storedXxh64 ? 'reused' : 'damaged';
+    return storedXxh64 === base.storedXxh64
+      ? { outcome: 'reused', storedXxh64 }
+      : { outcome: 'damaged' };
   }
   if (scratch.byteLength < input.byteLength) scratch = new Uint8Array(input.byteLength);
   const decoded = scratch.subarray(0, input.byteLength);
   try {
-    frameCodec(codecName).decompress(view(base.stored), decoded, base.checksum);
+    frameCodec(codecName).decompress(stored, decoded, base.checksum);
   } catch (error) {
-    if (error instanceof FrameCorruptError) return 'damaged';
+    if (error instanceof FrameCorruptError) return { outcome: 'damaged' };
     throw error;
   }
   return Buffer.from(decoded.buffer, decoded.byteOffset, decoded.byteLength).equals(input)
-    ? 'reused'
-    : 'damaged';
+    ? { outcome: 'reused', storedXxh64 }
+    : { outcome: 'damaged' };
 }
 
 // Messages are handled one per turn of this thread's event loop, not straight from the

@@ -10,9 +10,15 @@ import { SpillBuffer } from './spill-buffer.js';
 async function frame(arena: SlotArena, index: number): Promise<RawFrame> {
   const slot = await arena.acquire();
   const data = slot.bytes(16);
-  data.fill(index);
-  return { index, offset: index * 16, slot, data };
+  // Frames 0, 5, 10… hold only zeros and say so, as the reader says of a frame it read
+  // nothing into; the others hold their index.
+  const zeros = index % 5 === 0;
+  data.fill(zeros ? 0 : index);
+  return { index, offset: index * 16, slot, data, ...(zeros ? { zeros } : {}) };
 }
+
+/** The byte `frame` fills frame `index` with. */
+const fillOf = (index: number) => (index % 5 === 0 ? 0 : index);
 
 const signal = new AbortController().signal;
 
@@ -32,7 +38,7 @@ describe('SpillBuffer', () => {
     expect(sent).toEqual([0, 1]);
     const received: number[] = [];
     for await (const f of buffer) {
-      expect(f.data[0]).toBe(f.index);
+      expect(f.data[0]).toBe(fillOf(f.index));
       received.push(f.index);
       arena.release(f.slot);
     }
@@ -58,7 +64,9 @@ describe('SpillBuffer', () => {
       expect(buffer.backlog).toBe(10);
       const received: number[] = [];
       for await (const f of buffer) {
-        expect([...f.data]).toEqual(new Array(16).fill(f.index));
+        expect([...f.data]).toEqual(new Array(16).fill(fillOf(f.index)));
+        // Spilled (5) or not (0), a frame of zeros is still known as one.
+        expect(f.zeros ?? false).toBe(f.index % 5 === 0);
         received.push(f.index);
         arena.release(f.slot);
       }

@@ -25,6 +25,8 @@ type Entry =
       length: number;
       /** Stored compressed, with the codec's checksum; null: stored as it is. */
       packed: { checksum: number | null } | null;
+      /** The frame holds only zeros (RawFrame.zeros). */
+      zeros?: boolean;
     };
 
 export interface SpillOptions {
@@ -114,6 +116,7 @@ export class SpillBuffer {
             stored,
             length: bytes,
             packed: packed?.compressed ? { checksum: packed.checksum } : null,
+            ...(frame.zeros ? { zeros: true } : {}),
           });
           this.notify();
           return;
@@ -159,7 +162,13 @@ export class SpillBuffer {
       await store!.consumed(entry.stored);
       this.diskRefused = false;
       this.notify();
-      return { index: entry.index, offset: entry.offset, slot, data };
+      return {
+        index: entry.index,
+        offset: entry.offset,
+        slot,
+        data,
+        ...(entry.zeros ? { zeros: true } : {}),
+      };
     }
   }
 

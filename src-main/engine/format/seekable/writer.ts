@@ -35,13 +35,18 @@ export class SeekableImageWriter implements ImageWriter {
     await this.writeSpillwayFrame(spillwayFrame(HEADER_TAG, JSON.stringify(header)));
   }
 
-  async addFrame(compressed: Uint8Array, size: number, checksum: number | null): Promise<void> {
+  async addFrame(
+    compressed: Uint8Array,
+    size: number,
+    checksum: number | null,
+    storedXxh64?: bigint,
+  ): Promise<void> {
     if (compressed.byteLength === 0 || checksum === null) {
       // Only uncompressed images have holes, and they keep their index in a sidecar.
       throw new Error('a seekable image needs every frame stored, with its checksum');
     }
     this.entries.push({ compressedSize: compressed.byteLength, decompressedSize: size, checksum });
-    this.stored.add(frameXxh64(compressed));
+    this.stored.add(storedXxh64 ?? frameXxh64(compressed));
     await this.sink.write(compressed);
   }
 

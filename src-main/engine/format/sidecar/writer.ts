@@ -34,7 +34,12 @@ export class SidecarImageWriter implements ImageWriter {
     this.header = header;
   }
 
-  async addFrame(compressed: Uint8Array, size: number, checksum: number | null): Promise<void> {
+  async addFrame(
+    compressed: Uint8Array,
+    size: number,
+    checksum: number | null,
+    storedXxh64?: bigint,
+  ): Promise<void> {
     if (compressed.byteLength === 0) {
       await this.sink.skip(size);
       this.frames.push([size, size, checksum]);
@@ -42,7 +47,7 @@ export class SidecarImageWriter implements ImageWriter {
     } else {
       await this.sink.write(compressed);
       this.frames.push([compressed.byteLength, size, checksum]);
-      this.stored.add(frameXxh64(compressed));
+      this.stored.add(storedXxh64 ?? frameXxh64(compressed));
     }
   }
 
