@@ -4,6 +4,8 @@
 //   npm run bench -- --runs 5 --only backup
 //   npm run bench -- --record           also append the results to docs/benchmarks.md
 //   npm run bench -- --only foreign --runs 1 --mib 160   a quick check on a smaller fixture
+//   npm run bench -- --only backup --case raw --case 'zstd -3 -T0'   only the cases whose
+//                                       names hold one of these (a peer left out has no ratio)
 //
 // The source is a read-only loop device over the 4096 MiB fixture disk (built once by
 // src-main/test-support/fixture-disk.ts and cached), or the fixture file when not root.
@@ -40,7 +42,13 @@ interface Row {
   peers: string[];
 }
 
-function args(): { runs: number; only: string[] | null; record: boolean; mib: number } {
+function args(): {
+  runs: number;
+  only: string[] | null;
+  cases: string[];
+  record: boolean;
+  mib: number;
+} {
   const argv = process.argv.slice(2);
   const value = (flag: string) => {
     const at = argv.indexOf(flag);
@@ -49,10 +57,17 @@ function args(): { runs: number; only: string[] | null; record: boolean; mib: nu
   return {
     runs: Number(value('--runs') ?? 3),
     only: value('--only')?.split(',') ?? null,
+    /** Every --case given (case names hold commas, so one flag per name part). */
+    cases: argv.flatMap((flag, i) => (flag === '--case' && argv[i + 1] ? [argv[i + 1]!] : [])),
     record: argv.includes('--record'),
     /** The fixture disk's size (the figures of record are on 4096 MiB). */
     mib: Number(value('--mib') ?? 4096),
   };
+}
+
+/** Whether a case is run: all of them, or those whose names hold one of `parts`. */
+function wanted(name: string, parts: string[]): boolean {
+  return parts.length === 0 || parts.some((part) => name.includes(part));
 }
 
 async function runCase(c: Case, context: { source: string; work: string }) {
@@ -140,8 +155,9 @@ function table(rows: Row[], runs: number): string {
     ),
   ];
   const ratios = rows.flatMap((r) =>
-    r.peers.map((name) => {
-      const peer = rows.find((p) => p.suite === r.suite && p.name === name)!;
+    r.peers.flatMap((name) => {
+      const peer = rows.find((p) => p.suite === r.suite && p.name === name);
+      if (!peer) return [];
       const speed = (peer.seconds / r.seconds).toFixed(2);
       const size =
         r.outputBytes !== null && peer.outputBytes
@@ -163,7 +179,9 @@ function table(rows: Row[], runs: number): string {
 
 async function main() {
   const options = args();
-  const suites = SUITES.filter((s) => !options.only || options.only.includes(s.name));
+  const suites = SUITES.filter((s) => !options.only || options.only.includes(s.name)).map(
+    (suite) => ({ ...suite, cases: suite.cases.filter((c) => wanted(c.name, options.cases)) }),
+  );
   process.stderr.write(
     `Preparing the ${options.mib} MiB fixture disk (built once, then cached)…\n`,
   );

@@ -40,6 +40,29 @@ export interface CompressedFrame {
 
 /** Jobs posted to one worker at a time. */
 const DEPTH = 2;
+/**
+ * A job over more bytes than this (uncompressed) is posted only to an idle worker; the rest
+ * wait here. Such a job runs long enough that a worker's wait for the main thread is nothing
+ * beside it, while one posted behind another can leave a second worker idle until the first
+ * is done: decoding xz -T0's 24 MiB blocks, one of two workers was idle for about half of the
+ * restore (node --cpu-prof).
+ */
+export const LARGE_JOB = 8 * 2 ** 20;
+
+/**
+ * Which worker takes a job of `bytes` (uncompressed), given how many jobs each holds: the
+ * least loaded, if it has room for it; otherwise none (the job waits).
+ */
+export function workerFor(loads: readonly number[], bytes: number): number | null {
+  let best = 0;
+  for (let i = 1; i < loads.length; i++) if (loads[i]! < loads[best]!) best = i;
+  const room = bytes > LARGE_JOB ? 1 : DEPTH;
+  return loads[best]! < room ? best : null;
+}
+
+/** The uncompressed bytes a job handles. */
+const jobBytes = (request: CodecRequest) =>
+  request.op === 'compress' ? request.input.length : request.output.length;
 
 export function defaultThreads(): number {
   return availableParallelism();
@@ -214,9 +237,10 @@ export class CodecPool {
 
   private dispatch(): void {
     while (this.queue.length > 0) {
-      // The least loaded worker takes the next job.
-      const worker = this.workers.reduce((a, b) => (b.jobs.length < a.jobs.length ? b : a));
-      if (worker.jobs.length >= DEPTH) return;
+      const loads = this.workers.map((w) => w.jobs.length);
+      const chosen = workerFor(loads, jobBytes(this.queue[0]!.request));
+      if (chosen === null) return;
+      const worker = this.workers[chosen]!;
       const job = this.queue.shift()!;
       if (worker.jobs.length === 0) this.busy.begin();
       worker.jobs.push(job);

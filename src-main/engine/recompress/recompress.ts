@@ -8,7 +8,7 @@ import type { CodecName, Manifest } from '../../../src-shared/manifest.js';
 import type { RecompressResult } from '../../../src-shared/protocol/events.js';
 import { checkEncryptable, checkLevel } from '../backup/options.js';
 import type { AgeKeys, AgeLock } from '../endpoints/age/age-keys.js';
-import { newAgeHeader } from '../endpoints/age/age-header.js';
+import { newAgeHeader } from '../endpoints/age/age-header-on-demand.js';
 import { encryptingSink } from '../endpoints/age/sink.js';
 import { maxFramesInFlight, compressInOrder } from '../backup/compress-stage.js';
 import { FrameHashList } from '../digest/frame-hash.js';

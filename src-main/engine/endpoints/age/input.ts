@@ -9,7 +9,8 @@ import { Readable } from 'node:stream';
 import { SpillwayError } from '../../errors.js';
 import { checkReadRange, type ImageInput } from '../image-input.js';
 import type { AgeKeys } from './age-keys.js';
-import { openAgeHeader, type OpenedAge } from './age-header.js';
+import type { OpenedAge } from './age-header.js';
+import { openAgeHeader } from './age-header-on-demand.js';
 import {
   CHUNK_SIZE,
   openChunk,
