@@ -152,6 +152,57 @@ export class CodecPool {
   }
 
   /**
+   * Seals `length` bytes of plaintext in the input slot as age payload chunks numbered from
+   * `firstChunk` into the output slot (which must hold their tags too); the batch's final
+   * chunk is flagged as the payload's last when `endsPayload`. Resolves to the sealed bytes.
+   */
+  async seal(
+    key: Uint8Array,
+    firstChunk: number,
+    endsPayload: boolean,
+    input: Slot,
+    length: number,
+    output: Slot,
+  ): Promise<Buffer> {
+    const reply = await this.submit({
+      id: this.nextId++,
+      op: 'seal',
+      key,
+      firstChunk,
+      endsPayload,
+      input: this.ref(input, length),
+      output: this.ref(output, output.arena.slotBytes),
+    });
+    return output.bytes(reply.length);
+  }
+
+  /**
+   * Opens `length` sealed bytes in the input slot (age payload chunks numbered from
+   * `firstChunk`; `lastChunk` is the payload's last) into `plainLength` bytes of the output
+   * slot. Resolves to null when every chunk authenticated, else to the first that did not.
+   */
+  async open(
+    key: Uint8Array,
+    firstChunk: number,
+    lastChunk: number,
+    input: Slot,
+    length: number,
+    output: Slot,
+    plainLength: number,
+  ): Promise<number | null> {
+    const reply = await this.submit({
+      id: this.nextId++,
+      op: 'open',
+      key,
+      firstChunk,
+      lastChunk,
+      input: this.ref(input, length),
+      output: this.ref(output, plainLength),
+    });
+    return reply.failedChunk ?? null;
+  }
+
+  /**
    * The arena will not be used again: the workers let go of it. Call it once its jobs are
    * answered; a pool that outlives many jobs would otherwise keep every arena's memory.
    */

@@ -1,13 +1,15 @@
-// Worker thread entry: compresses or decompresses one frame per message, between slots of
-// the shared arenas it was given.
+// Worker thread entry: compresses or decompresses one frame per message, or seals or opens a
+// batch of age payload chunks, between slots of the shared arenas it was given.
 
 import { parentPort, workerData } from 'node:worker_threads';
+import type { CodecName } from '../../../src-shared/manifest.js';
 import { FrameCorruptError } from '../codecs/frame-codec.js';
 import { frameCodec } from '../codecs/registry.js';
 import { frameXxh64 } from '../digest/frame-digests.js';
 import { frameHash } from '../digest/frame-hash.js';
 import type { BaseFrameRef, CodecReply, CodecRequest, WorkerMessage } from './codec-messages.js';
 import type { SlotRef } from './slot-arena.js';
+import { openChunks, sealChunks } from '../endpoints/age/payload-chunks.js';
 
 if (!parentPort) throw new Error('codec-worker must run as a worker thread');
 const port = parentPort;
@@ -25,6 +27,26 @@ function view(ref: SlotRef, length = ref.length): Uint8Array {
 }
 
 function run(request: CodecRequest): CodecReply {
+  if (request.op === 'seal') {
+    const length = sealChunks(
+      request.key,
+      request.firstChunk,
+      view(request.input),
+      request.endsPayload,
+      view(request.output),
+    );
+    return { id: request.id, ok: true, length, checksum: null };
+  }
+  if (request.op === 'open') {
+    const failedChunk = openChunks(
+      request.key,
+      request.firstChunk,
+      request.lastChunk,
+      view(request.input),
+      view(request.output),
+    );
+    return { id: request.id, ok: true, length: request.output.length, checksum: null, failedChunk };
+  }
   const codec = frameCodec(request.codec);
   const input = view(request.input);
   if (request.op === 'decompress') {
@@ -83,7 +105,7 @@ let scratch = new Uint8Array(0);
  * nothing; decoding, a fraction of compressing.
  */
 function compareWithBase(
-  codecName: CodecRequest['codec'],
+  codecName: CodecName,
   input: Uint8Array,
   hash: Buffer,
   base: BaseFrameRef,
