@@ -153,7 +153,10 @@ class AgeInput implements ImageInput {
     const output = await plain.acquire();
     try {
       const start = this.opened.payloadStart + from * SEALED_CHUNK_SIZE;
-      const end = Math.min(this.opened.payloadStart + (to + 1) * SEALED_CHUNK_SIZE, this.outer.size);
+      const end = Math.min(
+        this.opened.payloadStart + (to + 1) * SEALED_CHUNK_SIZE,
+        this.outer.size,
+      );
       const bytes = input.bytes(end - start);
       await this.outer.readInto(bytes, start);
       const plainLength = bytes.byteLength - (to - from + 1) * TAG_SIZE;

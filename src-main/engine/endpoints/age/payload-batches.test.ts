@@ -23,6 +23,7 @@ const BATCH = BATCH_CHUNKS * CHUNK_SIZE;
 
 let identity: string;
 let start: SealedStart;
+let prefix: Buffer;
 
 beforeAll(async () => {
   identity = await generateX25519Identity();
@@ -30,6 +31,7 @@ beforeAll(async () => {
     kind: 'recipients',
     recipients: [await identityToRecipient(identity)],
   });
+  prefix = await start.prefix;
 });
 
 /** Through the sink (batches on the workers), written in uneven pieces as frames come. */
@@ -46,7 +48,7 @@ async function sealedBySink(plain: Buffer): Promise<Buffer> {
 /** The same file sealed one chunk at a time on this thread: the reference. */
 function sealedOneByOne(plain: Buffer): Buffer {
   const chunks = Math.max(1, Math.ceil(plain.byteLength / CHUNK_SIZE));
-  const parts = [start.prefix];
+  const parts = [prefix];
   for (let i = 0; i < chunks; i++) {
     const body = plain.subarray(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE);
     parts.push(sealChunk(start.key, i, i === chunks - 1, body));
@@ -81,12 +83,12 @@ describe('age payload in batches on worker threads', () => {
     const plain = seededStream('age-batches', 'damaged')(5 * BATCH);
     const file = await sealedBySink(plain);
     const changedChunk = 37;
-    const at = start.prefix.byteLength + changedChunk * SEALED_CHUNK_SIZE + 1000;
+    const at = prefix.byteLength + changedChunk * SEALED_CHUNK_SIZE + 1000;
     file[at]! ^= 0x10;
     const input = await openAgeInput(memoryImageInput('damaged.img.zst.age', file), {
       identities: [identity],
     });
-    const first = start.prefix.byteLength + changedChunk * SEALED_CHUNK_SIZE;
+    const first = prefix.byteLength + changedChunk * SEALED_CHUNK_SIZE;
     const error = await input.read(0, plain.byteLength).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SpillwayError);
     expect((error as SpillwayError).code).toBe('image-damaged');
@@ -107,7 +109,7 @@ describe('age payload in batches on worker threads', () => {
       identities: [identity],
       onChunkOpened: (index) => opened.push(index),
     });
-    const geometry = payloadGeometry(file.byteLength - start.prefix.byteLength);
+    const geometry = payloadGeometry(file.byteLength - prefix.byteLength);
     expect(geometry.ok && geometry.chunks).toBe(4 * BATCH_CHUNKS);
     opened.length = 0; // the last chunk, checked on open
     const position = 20 * CHUNK_SIZE + 100;

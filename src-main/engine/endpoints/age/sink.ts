@@ -12,9 +12,10 @@ import { BATCH_CHUNKS, CHUNK_SIZE, SEALED_CHUNK_SIZE } from './payload-chunks.js
 
 const BATCH_BYTES = BATCH_CHUNKS * CHUNK_SIZE;
 
-export async function encryptingSink(inner: ImageSink, start: SealedStart): Promise<ImageSink> {
-  await inner.write(start.prefix);
-  return new EncryptingSink(inner, start.key, new CodecPool(defaultThreads()));
+/** The header is written once it is ready (a passphrase's scrypt may still be running): the
+ *  batches sealed meanwhile wait for it, and the stages before them for those. */
+export function encryptingSink(inner: ImageSink, start: SealedStart): ImageSink {
+  return new EncryptingSink(inner, start, new CodecPool(defaultThreads()));
 }
 
 class EncryptingSink implements ImageSink {
@@ -26,14 +27,21 @@ class EncryptingSink implements ImageSink {
   /** The number of the first chunk of the batch filling. */
   private index = 0;
   /** Sealed batches written to the inner sink, in order; the first failure stays. */
-  private writing: Promise<void> = Promise.resolve();
+  private writing: Promise<void>;
   private failure: unknown = null;
+  private readonly key: Buffer;
 
   constructor(
     private readonly inner: ImageSink,
-    private readonly key: Buffer,
+    start: SealedStart,
     private readonly pool: CodecPool,
   ) {
+    this.key = start.key;
+    this.writing = start.prefix
+      .then((prefix) => inner.write(prefix))
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      });
     const batches = pool.depth + 2;
     this.plain = new SlotArena(BATCH_BYTES, batches);
     this.sealed = new SlotArena(BATCH_CHUNKS * SEALED_CHUNK_SIZE, batches);
