@@ -1,5 +1,5 @@
-// Worker thread entry: compresses or decompresses one frame per message, or seals or opens a
-// batch of age payload chunks, between slots of the shared arenas it was given.
+// Worker thread entry: compresses or decompresses one frame per message, between slots of
+// the shared arenas it was given.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CodecName } from '../../../src-shared/manifest.js';
@@ -8,8 +8,7 @@ import { frameCodec } from '../codecs/registry.js';
 import { frameXxh64 } from '../digest/frame-digests.js';
 import { frameHash } from '../digest/frame-hash.js';
 import type { BaseFrameRef, CodecReply, CodecRequest, WorkerMessage } from './codec-messages.js';
-import type { SlotRef } from './slot-arena.js';
-import { openChunks, sealChunks } from '../endpoints/age/payload-chunks.js';
+import { WorkerArenas } from './worker-arenas.js';
 
 if (!parentPort) throw new Error('codec-worker must run as a worker thread');
 const port = parentPort;
@@ -17,35 +16,12 @@ const port = parentPort;
 /** 1 once the pool is closing: queued jobs are answered without being run. */
 const stop = new Int32Array((workerData as { stop: SharedArrayBuffer }).stop);
 
-const arenas = new Map<number, { memory: SharedArrayBuffer; slotBytes: number }>();
-
-function view(ref: SlotRef, length = ref.length): Uint8Array {
-  const arena = arenas.get(ref.arena);
-  if (!arena) throw new Error(`arena ${ref.arena} was never attached`);
-  if (length > arena.slotBytes) throw new Error('slot overflow');
-  return new Uint8Array(arena.memory, ref.index * arena.slotBytes, length);
-}
+const arenas = new WorkerArenas();
+const view = arenas.view.bind(arenas);
 
 function run(request: CodecRequest): CodecReply {
-  if (request.op === 'seal') {
-    const length = sealChunks(
-      request.key,
-      request.firstChunk,
-      view(request.input),
-      request.endsPayload,
-      view(request.output),
-    );
-    return { id: request.id, ok: true, length, checksum: null };
-  }
-  if (request.op === 'open') {
-    const failedChunk = openChunks(
-      request.key,
-      request.firstChunk,
-      request.lastChunk,
-      view(request.input),
-      view(request.output),
-    );
-    return { id: request.id, ok: true, length: request.output.length, checksum: null, failedChunk };
+  if (request.op === 'seal' || request.op === 'open') {
+    throw new Error('age chunks are sealed and opened by chunk workers');
   }
   const codec = frameCodec(request.codec);
   const input = view(request.input);
@@ -153,11 +129,11 @@ function scheduleTurn(): void {
 
 function handle(message: WorkerMessage): void {
   if (message.op === 'attach') {
-    arenas.set(message.arena, { memory: message.memory, slotBytes: message.slotBytes });
+    arenas.attach(message);
     return;
   }
   if (message.op === 'detach') {
-    arenas.delete(message.arena);
+    arenas.detach(message.arena);
     return;
   }
   if (message.op === 'quit') {

@@ -184,7 +184,7 @@ class AgeInput implements ImageInput {
 
   private startWorkers() {
     if (!this.workers) {
-      const pool = new CodecPool(defaultThreads());
+      const pool = new CodecPool(defaultThreads(), 'age-chunks');
       const slots = pool.depth + 2;
       this.workers = {
         pool,

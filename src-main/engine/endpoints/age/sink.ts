@@ -15,7 +15,7 @@ const BATCH_BYTES = BATCH_CHUNKS * CHUNK_SIZE;
 /** The header is written once it is ready (a passphrase's scrypt may still be running): the
  *  batches sealed meanwhile wait for it, and the stages before them for those. */
 export function encryptingSink(inner: ImageSink, start: SealedStart): ImageSink {
-  return new EncryptingSink(inner, start, new CodecPool(defaultThreads()));
+  return new EncryptingSink(inner, start, new CodecPool(defaultThreads(), 'age-chunks'));
 }
 
 class EncryptingSink implements ImageSink {
