@@ -66,9 +66,8 @@ async function runBackup(
 ): Promise<BackupResult> {
   const settings = checkBackupOptions(options);
   if (options.resume) checkResumable({ ...options, codec: settings.codec });
-  // The key first: a passphrase's scrypt takes seconds, and a wrong public key is refused
-  // before the drive is touched.
-  if (options.encrypt) progress.phase('preparing', 'Deriving the encryption key');
+  // The key first: a wrong public key is refused before the drive is touched. A passphrase's
+  // scrypt (seconds) runs on meanwhile; the header waits for it, the first frames for that.
   const sealing = options.encrypt ? await newAgeHeader(options.encrypt) : null;
   progress.phase('preparing', `Opening ${options.source}`);
   const source = await openBackupSource(options.source, options.stdin);
@@ -267,7 +266,7 @@ async function openOutput(
     ...(options.stdout ? { stdout: options.stdout } : {}),
     ...(options.maxWriteRate ? { maxWriteRate: options.maxWriteRate } : {}),
   });
-  const sink = sealing ? await encryptingSink(plainSink, sealing) : plainSink;
+  const sink = sealing ? encryptingSink(plainSink, sealing) : plainSink;
   const { codec } = settings;
   if (CODEC_INFO[codec].index === 'in-file') {
     return {

@@ -46,6 +46,28 @@ export type CodecRequest =
       output: SlotRef;
       /** The index's checksum of the frame, checked by the codec (null: nothing to check). */
       checksum: number | null;
+    }
+  | {
+      id: number;
+      /** Age payload chunks (endpoints/age/payload-chunks.ts), plaintext into sealed. */
+      op: 'seal';
+      key: Uint8Array;
+      firstChunk: number;
+      /** Whether the batch's final chunk is the payload's last. */
+      endsPayload: boolean;
+      input: SlotRef;
+      output: SlotRef;
+    }
+  | {
+      id: number;
+      /** Age payload chunks, sealed into plaintext, each authenticated. */
+      op: 'open';
+      key: Uint8Array;
+      firstChunk: number;
+      /** The payload's last chunk, which must say it is. */
+      lastChunk: number;
+      input: SlotRef;
+      output: SlotRef;
     };
 
 /** The arena is no longer used: the worker lets go of it (so its memory can be freed). */
@@ -79,5 +101,7 @@ export type CodecReply =
        * 'damaged' when its hash matched but it does not decode to them; 'changed' otherwise.
        */
       base?: 'reused' | 'damaged' | 'changed';
+      /** open: the first chunk that did not authenticate (null or absent: all did). */
+      failedChunk?: number | null;
     }
   | { id: number; ok: false; corrupt: boolean; message: string };

@@ -81,7 +81,14 @@ export class CodecPool {
   /** How many workers have work, over time (for the codec stage's utilization). */
   readonly busy: BusyMeter;
 
-  constructor(readonly size: number = defaultThreads()) {
+  /**
+   * `kind`: 'codecs' runs compress and decompress; 'age-chunks' runs seal and open only, on
+   * workers that load no codec and so start at once (the encrypted endpoints' own pools).
+   */
+  constructor(
+    readonly size: number = defaultThreads(),
+    private readonly kind: 'codecs' | 'age-chunks' = 'codecs',
+  ) {
     if (!(size >= 1 && size <= 256)) throw new RangeError('threads must be between 1 and 256');
     this.busy = new BusyMeter(size);
     for (let i = 0; i < size; i++) this.workers.push(this.startWorker());
@@ -183,6 +190,57 @@ export class CodecPool {
   }
 
   /**
+   * (An 'age-chunks' pool.) Seals `length` bytes of plaintext in the input slot as age payload chunks numbered from
+   * `firstChunk` into the output slot (which must hold their tags too); the batch's final
+   * chunk is flagged as the payload's last when `endsPayload`. Resolves to the sealed bytes.
+   */
+  async seal(
+    key: Uint8Array,
+    firstChunk: number,
+    endsPayload: boolean,
+    input: Slot,
+    length: number,
+    output: Slot,
+  ): Promise<Buffer> {
+    const reply = await this.submit({
+      id: this.nextId++,
+      op: 'seal',
+      key,
+      firstChunk,
+      endsPayload,
+      input: this.ref(input, length),
+      output: this.ref(output, output.arena.slotBytes),
+    });
+    return output.bytes(reply.length);
+  }
+
+  /**
+   * (An 'age-chunks' pool.) Opens `length` sealed bytes in the input slot (age payload chunks numbered from
+   * `firstChunk`; `lastChunk` is the payload's last) into `plainLength` bytes of the output
+   * slot. Resolves to null when every chunk authenticated, else to the first that did not.
+   */
+  async open(
+    key: Uint8Array,
+    firstChunk: number,
+    lastChunk: number,
+    input: Slot,
+    length: number,
+    output: Slot,
+    plainLength: number,
+  ): Promise<number | null> {
+    const reply = await this.submit({
+      id: this.nextId++,
+      op: 'open',
+      key,
+      firstChunk,
+      lastChunk,
+      input: this.ref(input, length),
+      output: this.ref(output, plainLength),
+    });
+    return reply.failedChunk ?? null;
+  }
+
+  /**
    * The arena will not be used again: the workers let go of it. Call it once its jobs are
    * answered; a pool that outlives many jobs would otherwise keep every arena's memory.
    */
@@ -250,7 +308,9 @@ export class CodecPool {
 
   private startWorker(): Worker_ {
     const worker: Worker_ = {
-      ...startWorker(import.meta.url, 'codec-worker', { stop: this.stop }),
+      ...(this.kind === 'codecs'
+        ? startWorker(import.meta.url, 'codec-worker', { stop: this.stop })
+        : startWorker(import.meta.url, 'chunk-worker', {})),
       jobs: [],
     };
     const { thread } = worker;

@@ -2,12 +2,13 @@
 // the shared arenas it was given.
 
 import { parentPort, workerData } from 'node:worker_threads';
+import type { CodecName } from '../../../src-shared/manifest.js';
 import { FrameCorruptError } from '../codecs/frame-codec.js';
 import { frameCodec } from '../codecs/registry.js';
 import { frameXxh64 } from '../digest/frame-digests.js';
 import { frameHash } from '../digest/frame-hash.js';
 import type { BaseFrameRef, CodecReply, CodecRequest, WorkerMessage } from './codec-messages.js';
-import type { SlotRef } from './slot-arena.js';
+import { WorkerArenas } from './worker-arenas.js';
 
 if (!parentPort) throw new Error('codec-worker must run as a worker thread');
 const port = parentPort;
@@ -15,16 +16,13 @@ const port = parentPort;
 /** 1 once the pool is closing: queued jobs are answered without being run. */
 const stop = new Int32Array((workerData as { stop: SharedArrayBuffer }).stop);
 
-const arenas = new Map<number, { memory: SharedArrayBuffer; slotBytes: number }>();
-
-function view(ref: SlotRef, length = ref.length): Uint8Array {
-  const arena = arenas.get(ref.arena);
-  if (!arena) throw new Error(`arena ${ref.arena} was never attached`);
-  if (length > arena.slotBytes) throw new Error('slot overflow');
-  return new Uint8Array(arena.memory, ref.index * arena.slotBytes, length);
-}
+const arenas = new WorkerArenas();
+const view = arenas.view.bind(arenas);
 
 function run(request: CodecRequest): CodecReply {
+  if (request.op === 'seal' || request.op === 'open') {
+    throw new Error('age chunks are sealed and opened by chunk workers');
+  }
   const codec = frameCodec(request.codec);
   const input = view(request.input);
   if (request.op === 'decompress') {
@@ -90,7 +88,7 @@ let scratch = new Uint8Array(0);
  * XXH64, which the new image records too.
  */
 function compareWithBase(
-  codecName: CodecRequest['codec'],
+  codecName: CodecName,
   input: Uint8Array,
   hash: Buffer,
   base: BaseFrameRef,
@@ -142,11 +140,11 @@ function scheduleTurn(): void {
 
 function handle(message: WorkerMessage): void {
   if (message.op === 'attach') {
-    arenas.set(message.arena, { memory: message.memory, slotBytes: message.slotBytes });
+    arenas.attach(message);
     return;
   }
   if (message.op === 'detach') {
-    arenas.delete(message.arena);
+    arenas.detach(message.arena);
     return;
   }
   if (message.op === 'quit') {

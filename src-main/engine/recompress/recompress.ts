@@ -68,15 +68,10 @@ export function recompress(
       const atCodec = maxFramesInFlight(pool);
       const arena = new SlotArena(frameSize, atCodec + 2);
       const outputs = new SlotArena(CODEC_INFO[options.codec].bound(frameSize), atCodec + 1);
-      if (options.encrypt) progress.phase('preparing', 'Deriving the encryption key');
+      // A passphrase's scrypt runs while the first frames are recoded (sink.ts).
       const sealing = options.encrypt ? await newAgeHeader(options.encrypt) : null;
       const fileSink = await openFileSink(options.output, { force: options.force ?? false });
-      sink = fileSink;
-      if (sealing)
-        sink = await encryptingSink(fileSink, sealing).catch(async (error: unknown) => {
-          await fileSink.abort();
-          throw error;
-        });
+      sink = sealing ? encryptingSink(fileSink, sealing) : fileSink;
       writer =
         CODEC_INFO[options.codec].index === 'in-file'
           ? new SeekableImageWriter(sink)

@@ -7,7 +7,8 @@ import type { ImageInput } from '../image-input.js';
 import type { OpenedAge, SealedStart } from './age-header.js';
 import type { AgeKeys, AgeLock } from './age-keys.js';
 
-/** age-header.ts newAgeHeader, loaded on first use. */
+/** age-header.ts newAgeHeader (the payload key at once, the header when scrypt is done),
+ *  loaded on first use. */
 export async function newAgeHeader(lock: AgeLock): Promise<SealedStart> {
   return (await import('./age-header.js')).newAgeHeader(lock);
 }

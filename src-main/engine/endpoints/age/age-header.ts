@@ -3,6 +3,7 @@
 // passphrase stanza's scrypt on Node's thread pool (scrypt-stanza.ts). What comes out is the
 // payload's key: the chunks themselves are sealed and opened by payload-chunks.ts.
 
+import { randomBytes } from 'node:crypto';
 import { Decrypter, Encrypter, type Identity, type Recipient, type Stanza } from 'age-encryption';
 import { SpillwayError } from '../../errors.js';
 import type { ImageInput } from '../image-input.js';
@@ -15,17 +16,22 @@ export const MAX_HEADER_BYTES = 64 * 1024;
 
 /** What goes before the first chunk (header and nonce), and the key the chunks take. */
 export interface SealedStart {
-  prefix: Buffer;
+  /** The header and the nonce: ready once every recipient's stanza is made (a passphrase's
+   *  scrypt takes a second or two, on Node's thread pool). */
+  prefix: Promise<Buffer>;
   key: Buffer;
 }
 
 /**
- * A new header for `lock`. The library makes the file key, the stanzas and the MAC; a
- * recipient of our own that adds no stanza is handed the file key, so that the payload can
- * be sealed here, chunk by chunk, at Node's speed. The library's encryption of an empty
- * payload gives the header, the nonce and one empty chunk, which is dropped.
+ * A new header for `lock`, and the payload's key at once. The library makes the file key,
+ * the stanzas and the MAC; a recipient of our own that adds no stanza is handed the file key
+ * first, before the library waits for any other, so that the payload can be sealed here,
+ * chunk by chunk, at Node's speed while a passphrase's scrypt still runs. The payload's nonce
+ * is ours (16 random bytes, as the spec asks); the library's encryption of an empty payload
+ * gives the header, followed by its own nonce and one empty chunk, which are dropped.
+ * Keys and passphrases that cannot be used are refused here, before anything is written.
  */
-export async function newAgeHeader(lock: AgeLock): Promise<SealedStart> {
+export function newAgeHeader(lock: AgeLock): SealedStart {
   const encrypter = new Encrypter();
   let fileKey: Uint8Array | null = null;
   const keeper: Recipient = {
@@ -34,6 +40,7 @@ export async function newAgeHeader(lock: AgeLock): Promise<SealedStart> {
       return [];
     },
   };
+  encrypter.addRecipient(keeper);
   if (lock.kind === 'passphrase') {
     if (lock.passphrase.length === 0) throw new SpillwayError('usage', 'The passphrase is empty.');
     encrypter.addRecipient(new ScryptRecipient(lock.passphrase, lock.logN));
@@ -49,13 +56,17 @@ export async function newAgeHeader(lock: AgeLock): Promise<SealedStart> {
       }
     }
   }
-  encrypter.addRecipient(keeper);
-  const empty = Buffer.from(await encrypter.encrypt(new Uint8Array(0)));
+  const empty = encrypter.encrypt(new Uint8Array(0));
   if (fileKey === null) throw new Error('the age library did not hand over the file key');
-  const headerEnd = empty.byteLength - PAYLOAD_NONCE_SIZE - TAG_SIZE;
-  if (headerLength(empty) !== headerEnd) throw new Error('the age header is not where expected');
-  const prefix = empty.subarray(0, headerEnd + PAYLOAD_NONCE_SIZE);
-  return { prefix, key: payloadKey(fileKey, prefix.subarray(headerEnd)) };
+  const nonce = randomBytes(PAYLOAD_NONCE_SIZE);
+  const prefix = empty.then((bytes) => {
+    const headerEnd = bytes.byteLength - PAYLOAD_NONCE_SIZE - TAG_SIZE;
+    if (headerLength(bytes) !== headerEnd) throw new Error('the age header is not where expected');
+    return Buffer.concat([bytes.subarray(0, headerEnd), nonce]);
+  });
+  // Its failure is the sink's to report; a job that fails before it has one drops it.
+  prefix.catch(() => {});
+  return { prefix, key: payloadKey(fileKey, nonce) };
 }
 
 /**

@@ -12,36 +12,11 @@ import { SpillwayError } from '../../errors.js';
 import { fuzzOptions, outcomeOf, Tally } from '../../../test-support/fuzz.js';
 import { seededStream } from '../../../test-support/seeded-bytes.js';
 import { memoryImageInput } from '../image-input.js';
-import type { ImageSink } from '../image-sink.js';
+import { memorySink } from '../../../test-support/memory-sink.js';
 import { newAgeHeader } from './age-header.js';
 import type { AgeKeys, AgeLock } from './age-keys.js';
 import { openAgeInput } from './input.js';
 import { encryptingSink } from './sink.js';
-
-/** A sink into memory: the bytes a file would hold. */
-function memorySink(): ImageSink & { bytes(): Buffer } {
-  const parts: Buffer[] = [];
-  let written = 0;
-  return {
-    name: 'memory',
-    get bytesWritten() {
-      return written;
-    },
-    async write(bytes) {
-      parts.push(Buffer.from(bytes));
-      written += bytes.byteLength;
-    },
-    async skip(length) {
-      parts.push(Buffer.alloc(length));
-      written += length;
-    },
-    commit: async () => {},
-    abort: async () => {},
-    keepPartial: async () => null,
-    freeSpace: async () => null,
-    bytes: () => Buffer.concat(parts),
-  };
-}
 
 async function encrypted(plain: Buffer, lock: AgeLock): Promise<Buffer> {
   const inner = memorySink();

@@ -4,6 +4,10 @@
 // few are kept, since the image readers come back to the same small places (index, tail,
 // filesystem metadata). Every chunk is authenticated before a byte of it is used: a changed
 // byte is named by its range in the file, a file cut short is said to be.
+//
+// Reads of a few chunks (browsing, the index) open them here, on the calling thread. Larger
+// ones (a restore's frames, a check's 16 MiB) are cut into batches of BATCH_CHUNKS, opened on
+// worker threads side by side, so that decrypting keeps up with the disk and the decoders.
 
 import { Readable } from 'node:stream';
 import { SpillwayError } from '../../errors.js';
@@ -11,7 +15,10 @@ import { checkReadRange, type ImageInput } from '../image-input.js';
 import type { AgeKeys } from './age-keys.js';
 import type { OpenedAge } from './age-header.js';
 import { openAgeHeader } from './age-header-on-demand.js';
+import { CodecPool, defaultThreads } from '../../pool/codec-pool.js';
+import { SlotArena } from '../../pool/slot-arena.js';
 import {
+  BATCH_CHUNKS,
   CHUNK_SIZE,
   openChunk,
   payloadGeometry,
@@ -38,6 +45,8 @@ class AgeInput implements ImageInput {
   readonly size: number;
   private readonly chunks: number;
   private readonly kept = new Map<number, Buffer>();
+  /** Started by the first large read: the workers and the slots their batches go through. */
+  private workers: { pool: CodecPool; sealed: SlotArena; plain: SlotArena } | null = null;
 
   constructor(
     private readonly outer: ImageInput,
@@ -109,15 +118,82 @@ class AgeInput implements ImageInput {
       }
       let to = from;
       while (to + 1 <= last && !this.kept.has(to + 1)) to++;
-      const sealed = await this.sealed(from, to - from + 1);
-      for (let index = from; index <= to; index++) {
-        const at = (index - from) * SEALED_CHUNK_SIZE;
-        const piece = sealed.subarray(at, Math.min(at + SEALED_CHUNK_SIZE, sealed.byteLength));
-        const plain = this.open(index, piece);
-        this.copyOut(index, plain, target, position);
-      }
+      if (to - from + 1 >= BATCH_CHUNKS) await this.openOnWorkers(from, to, target, position);
+      else await this.openHere(from, to, target, position);
       from = to + 1;
     }
+  }
+
+  /** Opens chunks `from`…`to` on this thread, from one read. */
+  private async openHere(from: number, to: number, target: Uint8Array, position: number) {
+    const sealed = await this.sealed(from, to - from + 1);
+    for (let index = from; index <= to; index++) {
+      const at = (index - from) * SEALED_CHUNK_SIZE;
+      const piece = sealed.subarray(at, Math.min(at + SEALED_CHUNK_SIZE, sealed.byteLength));
+      const plain = this.open(index, piece);
+      this.copyOut(index, plain, target, position);
+    }
+  }
+
+  /** Opens chunks `from`…`to` in batches on the worker threads, all batches at once (as many
+   *  as there are slots; the rest wait for one). */
+  private async openOnWorkers(from: number, to: number, target: Uint8Array, position: number) {
+    const batches: Array<Promise<void>> = [];
+    for (let first = from; first <= to; first += BATCH_CHUNKS) {
+      batches.push(this.openBatch(first, Math.min(first + BATCH_CHUNKS - 1, to), target, position));
+    }
+    const outcomes = await Promise.allSettled(batches);
+    const failed = outcomes.find((o) => o.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private async openBatch(from: number, to: number, target: Uint8Array, position: number) {
+    const { pool, sealed, plain } = this.startWorkers();
+    // Both slots are taken together, sealed first, by every batch: none waits holding one.
+    const input = await sealed.acquire();
+    const output = await plain.acquire();
+    try {
+      const start = this.opened.payloadStart + from * SEALED_CHUNK_SIZE;
+      const end = Math.min(
+        this.opened.payloadStart + (to + 1) * SEALED_CHUNK_SIZE,
+        this.outer.size,
+      );
+      const bytes = input.bytes(end - start);
+      await this.outer.readInto(bytes, start);
+      const plainLength = bytes.byteLength - (to - from + 1) * TAG_SIZE;
+      const failed = await pool.open(
+        this.opened.key,
+        from,
+        this.chunks - 1,
+        input,
+        bytes.byteLength,
+        output,
+        plainLength,
+      );
+      if (failed !== null) throw this.damaged(failed);
+      const opened = output.bytes(plainLength);
+      for (let index = from; index <= to; index++) this.onChunkOpened?.(index);
+      const batchStart = from * CHUNK_SIZE;
+      const want0 = Math.max(position, batchStart);
+      const want1 = Math.min(position + target.byteLength, batchStart + plainLength);
+      target.set(opened.subarray(want0 - batchStart, want1 - batchStart), want0 - position);
+    } finally {
+      sealed.release(input);
+      plain.release(output);
+    }
+  }
+
+  private startWorkers() {
+    if (!this.workers) {
+      const pool = new CodecPool(defaultThreads(), 'age-chunks');
+      const slots = pool.depth + 2;
+      this.workers = {
+        pool,
+        sealed: new SlotArena(BATCH_CHUNKS * SEALED_CHUNK_SIZE, slots),
+        plain: new SlotArena(BATCH_CHUNKS * CHUNK_SIZE, slots),
+      };
+    }
+    return this.workers;
   }
 
   stream(start = 0): Readable {
@@ -134,8 +210,11 @@ class AgeInput implements ImageInput {
     }
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.kept.clear();
+    const workers = this.workers;
+    this.workers = null;
+    await workers?.pool.close();
     return this.outer.close();
   }
 

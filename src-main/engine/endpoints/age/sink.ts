@@ -1,26 +1,51 @@
 // Where an encrypted image goes: an ImageSink over another (a file, parts, stdout, another
 // machine) that writes an age file around what it is given. The header goes first; the
-// bytes are cut into 64 KiB chunks, each sealed as it fills; a full chunk waits until more
-// bytes come, since only commit knows which chunk is the last (its nonce says so).
+// bytes are gathered into batches of 64 KiB chunks, each batch sealed on a worker thread
+// while the next fills; sealed batches go to the inner sink in order. A full batch waits
+// until more bytes come, since only commit knows which chunk is the last (its nonce says so).
 
+import { CodecPool, defaultThreads } from '../../pool/codec-pool.js';
+import { SlotArena, type Slot } from '../../pool/slot-arena.js';
 import type { ImageSink } from '../image-sink.js';
 import type { SealedStart } from './age-header.js';
-import { CHUNK_SIZE, SEALED_CHUNK_SIZE, sealChunk, sealChunkInto } from './payload-chunks.js';
+import { BATCH_CHUNKS, CHUNK_SIZE, SEALED_CHUNK_SIZE } from './payload-chunks.js';
 
-export async function encryptingSink(inner: ImageSink, start: SealedStart): Promise<ImageSink> {
-  await inner.write(start.prefix);
-  return new EncryptingSink(inner, start.key);
+const BATCH_BYTES = BATCH_CHUNKS * CHUNK_SIZE;
+
+/** The header is written once it is ready (a passphrase's scrypt may still be running): the
+ *  batches sealed meanwhile wait for it, and the stages before them for those. */
+export function encryptingSink(inner: ImageSink, start: SealedStart): ImageSink {
+  return new EncryptingSink(inner, start, new CodecPool(defaultThreads(), 'age-chunks'));
 }
 
 class EncryptingSink implements ImageSink {
-  private readonly chunk = Buffer.alloc(CHUNK_SIZE);
+  /** Batches being sealed, and the one filling: enough to keep every worker busy. */
+  private readonly plain: SlotArena;
+  private readonly sealed: SlotArena;
+  private filling: Slot | null = null;
   private filled = 0;
+  /** The number of the first chunk of the batch filling. */
   private index = 0;
+  /** Sealed batches written to the inner sink, in order; the first failure stays. */
+  private writing: Promise<void>;
+  private failure: unknown = null;
+  private readonly key: Buffer;
 
   constructor(
     private readonly inner: ImageSink,
-    private readonly key: Buffer,
-  ) {}
+    start: SealedStart,
+    private readonly pool: CodecPool,
+  ) {
+    this.key = start.key;
+    this.writing = start.prefix
+      .then((prefix) => inner.write(prefix))
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      });
+    const batches = pool.depth + 2;
+    this.plain = new SlotArena(BATCH_BYTES, batches);
+    this.sealed = new SlotArena(BATCH_CHUNKS * SEALED_CHUNK_SIZE, batches);
+  }
 
   get name(): string {
     return this.inner.name;
@@ -31,33 +56,19 @@ class EncryptingSink implements ImageSink {
     return this.inner.bytesWritten;
   }
 
+  /** Resolves once the bytes are copied into a batch (it waits while every batch is being
+   *  sealed or written: backpressure); they reach the inner sink by commit. */
   async write(bytes: Uint8Array): Promise<void> {
-    // Sealed straight into one buffer for the whole write (a frame: many chunks), and from
-    // the bytes given where a whole chunk of them is followed by more: copies and garbage
-    // cost more than the cipher here (measured).
-    const most = Math.ceil((this.filled + bytes.byteLength) / CHUNK_SIZE);
-    const out = Buffer.allocUnsafe(most * SEALED_CHUNK_SIZE);
-    let written = 0;
+    this.throwIfFailed();
     let at = 0;
     while (at < bytes.byteLength) {
-      if (this.filled === CHUNK_SIZE) {
-        sealChunkInto(this.key, this.index++, false, this.chunk, out.subarray(written));
-        written += SEALED_CHUNK_SIZE;
-        this.filled = 0;
-      }
-      if (this.filled === 0 && bytes.byteLength - at > CHUNK_SIZE) {
-        const plain = bytes.subarray(at, at + CHUNK_SIZE);
-        sealChunkInto(this.key, this.index++, false, plain, out.subarray(written));
-        written += SEALED_CHUNK_SIZE;
-        at += CHUNK_SIZE;
-        continue;
-      }
-      const n = Math.min(CHUNK_SIZE - this.filled, bytes.byteLength - at);
-      this.chunk.set(bytes.subarray(at, at + n), this.filled);
+      if (this.filled === BATCH_BYTES) this.send(false);
+      this.filling ??= await this.plain.acquire();
+      const n = Math.min(BATCH_BYTES - this.filled, bytes.byteLength - at);
+      this.filling.bytes().set(bytes.subarray(at, at + n), this.filled);
       this.filled += n;
       at += n;
     }
-    if (written > 0) await this.inner.write(out.subarray(0, written));
   }
 
   /** Zeros are encrypted like any bytes: an encrypted file has no holes. */
@@ -69,21 +80,68 @@ class EncryptingSink implements ImageSink {
   }
 
   async commit(): Promise<void> {
-    await this.inner.write(
-      sealChunk(this.key, this.index, true, this.chunk.subarray(0, this.filled)),
-    );
+    this.throwIfFailed();
+    // The batch filling holds the last chunk (empty only when the whole payload is).
+    this.filling ??= await this.plain.acquire();
+    this.send(true);
+    await this.settle();
+    this.throwIfFailed();
+    await this.pool.close();
     await this.inner.commit();
   }
 
-  abort(): Promise<void> {
+  async abort(): Promise<void> {
+    await this.settle();
+    await this.pool.close();
     return this.inner.abort();
   }
 
-  keepPartial(): Promise<string | null> {
+  async keepPartial(): Promise<string | null> {
+    await this.settle();
+    await this.pool.close();
     return this.inner.keepPartial();
   }
 
   freeSpace(): Promise<number | null> {
     return this.inner.freeSpace();
+  }
+
+  /** Seals the batch filling on a worker and queues its bytes for the inner sink, in turn.
+   *  Its slots come back once they are written: the plain slots bound the batches in flight
+   *  (as many sealed slots as plain ones, so a batch never waits for one). */
+  private send(endsPayload: boolean): void {
+    const plain = this.filling!;
+    const length = this.filled;
+    const firstChunk = this.index;
+    this.filling = null;
+    this.filled = 0;
+    this.index += BATCH_CHUNKS;
+    const out = this.sealed.tryAcquire();
+    if (!out) throw new Error('no slot left for a sealed batch');
+    const sealing = this.pool.seal(this.key, firstChunk, endsPayload, plain, length, out);
+    sealing.catch(() => {}); // awaited below, in turn
+    const before = this.writing;
+    this.writing = (async () => {
+      try {
+        await before;
+        const bytes = await sealing;
+        if (this.failure === null) await this.inner.write(bytes);
+      } catch (error) {
+        this.failure ??= error;
+      } finally {
+        await sealing.catch(() => {});
+        this.plain.release(plain);
+        this.sealed.release(out);
+      }
+    })();
+  }
+
+  /** Waits until every batch sent is sealed and written, or has failed. */
+  private settle(): Promise<void> {
+    return this.writing;
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== null) throw this.failure;
   }
 }

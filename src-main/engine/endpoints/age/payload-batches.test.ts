@@ -1,0 +1,121 @@
+// Sealing and opening in batches on worker threads gives exactly the age file that sealing
+// chunk by chunk gives, reads it back whole, names a changed chunk by its byte range, and a
+// small read still opens only the chunks it covers.
+
+import { generateX25519Identity, identityToRecipient } from 'age-encryption';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SpillwayError } from '../../errors.js';
+import { memorySink } from '../../../test-support/memory-sink.js';
+import { seededStream } from '../../../test-support/seeded-bytes.js';
+import { memoryImageInput } from '../image-input.js';
+import { newAgeHeader, type SealedStart } from './age-header.js';
+import { openAgeInput } from './input.js';
+import {
+  BATCH_CHUNKS,
+  CHUNK_SIZE,
+  payloadGeometry,
+  SEALED_CHUNK_SIZE,
+  sealChunk,
+} from './payload-chunks.js';
+import { encryptingSink } from './sink.js';
+
+const BATCH = BATCH_CHUNKS * CHUNK_SIZE;
+
+let identity: string;
+let start: SealedStart;
+let prefix: Buffer;
+
+beforeAll(async () => {
+  identity = await generateX25519Identity();
+  start = await newAgeHeader({
+    kind: 'recipients',
+    recipients: [await identityToRecipient(identity)],
+  });
+  prefix = await start.prefix;
+});
+
+/** Through the sink (batches on the workers), written in uneven pieces as frames come. */
+async function sealedBySink(plain: Buffer): Promise<Buffer> {
+  const inner = memorySink();
+  const sink = await encryptingSink(inner, start);
+  for (let at = 0; at < plain.byteLength; at += 300_001) {
+    await sink.write(plain.subarray(at, at + 300_001));
+  }
+  await sink.commit();
+  return inner.bytes();
+}
+
+/** The same file sealed one chunk at a time on this thread: the reference. */
+function sealedOneByOne(plain: Buffer): Buffer {
+  const chunks = Math.max(1, Math.ceil(plain.byteLength / CHUNK_SIZE));
+  const parts = [prefix];
+  for (let i = 0; i < chunks; i++) {
+    const body = plain.subarray(i * CHUNK_SIZE, (i + 1) * CHUNK_SIZE);
+    parts.push(sealChunk(start.key, i, i === chunks - 1, body));
+  }
+  return Buffer.concat(parts);
+}
+
+describe('age payload in batches on worker threads', () => {
+  it('seals byte for byte as chunk by chunk, at every batch boundary, and reads back', async () => {
+    const bytes = seededStream('age-batches', 'plain');
+    for (const size of [0, 1, CHUNK_SIZE, BATCH, BATCH + 1, 3 * BATCH + 12_345]) {
+      const plain = bytes(size);
+      const file = await sealedBySink(plain);
+      expect(file.equals(sealedOneByOne(plain)), `size ${size}`).toBe(true);
+      const opened: number[] = [];
+      const input = await openAgeInput(memoryImageInput('batches.img.zst.age', file), {
+        identities: [identity],
+        onChunkOpened: (index) => opened.push(index),
+      });
+      expect(input.size).toBe(size);
+      if (size > 0) expect((await input.read(0, size)).equals(plain), `size ${size}`).toBe(true);
+      // Every chunk opened, once (the last one perhaps again: its open checked it and the
+      // small cache of chunks may have let it go).
+      const chunks = Math.max(1, Math.ceil(size / CHUNK_SIZE));
+      expect(new Set(opened).size).toBe(chunks);
+      expect(opened.length).toBeLessThanOrEqual(chunks + 1);
+      await input.close();
+    }
+  });
+
+  it('names a changed chunk in a large read by its byte range, and nothing after it is given', async () => {
+    const plain = seededStream('age-batches', 'damaged')(5 * BATCH);
+    const file = await sealedBySink(plain);
+    const changedChunk = 37;
+    const at = prefix.byteLength + changedChunk * SEALED_CHUNK_SIZE + 1000;
+    file[at]! ^= 0x10;
+    const input = await openAgeInput(memoryImageInput('damaged.img.zst.age', file), {
+      identities: [identity],
+    });
+    const first = prefix.byteLength + changedChunk * SEALED_CHUNK_SIZE;
+    const error = await input.read(0, plain.byteLength).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SpillwayError);
+    expect((error as SpillwayError).code).toBe('image-damaged');
+    expect((error as Error).message).toContain(
+      `bytes ${first}–${first + SEALED_CHUNK_SIZE - 1} (encrypted chunk ${changedChunk},`,
+    );
+    // The chunks before it still read.
+    const before = await input.read(0, changedChunk * CHUNK_SIZE);
+    expect(before.equals(plain.subarray(0, changedChunk * CHUNK_SIZE))).toBe(true);
+    await input.close();
+  });
+
+  it('opens only the chunks a small read covers', async () => {
+    const plain = seededStream('age-batches', 'random access')(4 * BATCH);
+    const file = await sealedBySink(plain);
+    const opened: number[] = [];
+    const input = await openAgeInput(memoryImageInput('seek.img.zst.age', file), {
+      identities: [identity],
+      onChunkOpened: (index) => opened.push(index),
+    });
+    const geometry = payloadGeometry(file.byteLength - prefix.byteLength);
+    expect(geometry.ok && geometry.chunks).toBe(4 * BATCH_CHUNKS);
+    opened.length = 0; // the last chunk, checked on open
+    const position = 20 * CHUNK_SIZE + 100;
+    const piece = await input.read(position, CHUNK_SIZE);
+    expect(piece.equals(plain.subarray(position, position + CHUNK_SIZE))).toBe(true);
+    expect(opened).toEqual([20, 21]);
+    await input.close();
+  });
+});
