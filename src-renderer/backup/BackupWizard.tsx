@@ -118,7 +118,7 @@ export function BackupWizard() {
 function SourceStep() {
   const api = useApi();
   const { draft, chooseSource } = useBackupWizard();
-  const { drives, showAll, setShowAll } = useLiveDrives(api);
+  const { drives, showAll, loading, setShowAll } = useLiveDrives(api);
   const [file, setFile] = useState('');
   // A typed path is looked at once the user pauses, not at every key.
   useEffect(() => {
@@ -133,6 +133,9 @@ function SourceStep() {
         <input
           type="checkbox"
           checked={showAll}
+          // Not before the setting is known: until then the box may show the opposite of it and
+          // flip under the pointer as it arrives.
+          disabled={loading}
           onChange={(e) => void setShowAll(api, e.target.checked)}
         />
         Show all devices (virtual disks too)

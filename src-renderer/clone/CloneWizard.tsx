@@ -122,12 +122,15 @@ function DriveChoices(props: {
 
 function ShowAllDevices({ paths = [] }: { paths?: string[] }) {
   const api = useApi();
-  const { showAll, setShowAll } = useDrives();
+  const { showAll, loading, setShowAll } = useDrives();
   return (
     <label className="choice">
       <input
         type="checkbox"
         checked={showAll}
+        // Not before the setting is known: until then the box may show the opposite of it and
+        // flip under the pointer as it arrives.
+        disabled={loading}
         onChange={(e) => void setShowAll(api, e.target.checked, paths)}
       />
       Show all devices (virtual disks too)

@@ -5,7 +5,7 @@
 // The helper here is the real one, started by the app's own lazy runner; only the fact that
 // starting it would prompt is given (these tests run as root, where nothing prompts).
 
-import { cleanup, render, screen, within } from '@testing-library/react';
+import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lazyHelperRunner } from '../../src-main/api/app-backend.js';
@@ -51,7 +51,10 @@ describe.skipIf(noLoopReason !== null)(
           <HomePage />
         </ApiProvider>,
       );
-      await user.click(await screen.findByRole('checkbox', { name: 'Show all devices' }));
+      const showAll = await screen.findByRole('checkbox', { name: 'Show all devices' });
+      // Enabled once the setting it shows has arrived.
+      await waitFor(() => expect((showAll as HTMLInputElement).disabled).toBe(false));
+      await user.click(showAll);
       const card = (await screen.findAllByText(device, {}, { timeout: 10_000 }))[0]!.closest('li')!;
       const ask = await within(card).findByRole('button', { name: 'Read partitions' });
       expect(card.textContent).toContain('needs your administrator password');

@@ -72,6 +72,9 @@ export function HomePage() {
           <input
             type="checkbox"
             checked={showAll}
+            // Not before the setting is known: until then the box may show the opposite of it and
+            // flip under the pointer as it arrives.
+            disabled={loading}
             onChange={(e) => void setShowAll(api, e.target.checked)}
           />{' '}
           Show all devices

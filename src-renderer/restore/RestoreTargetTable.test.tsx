@@ -3,7 +3,7 @@
 // partition table, as Home's drive cards do, not from the kernel's partition nodes: a loop
 // device attached without a partition scan has three partitions and no nodes.
 
-import { cleanup, render, screen } from '@testing-library/react';
+import { cleanup, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
@@ -70,7 +70,10 @@ describe.skipIf(noLoopReason !== null)('partitions of a restore target', () => {
         <HomePage />
       </ApiProvider>,
     );
-    await user.click(await screen.findByRole('checkbox', { name: 'Show all devices' }));
+    const showAll = await screen.findByRole('checkbox', { name: 'Show all devices' });
+    // Enabled once the setting it shows has arrived.
+    await waitFor(() => expect((showAll as HTMLInputElement).disabled).toBe(false));
+    await user.click(showAll);
     const row = (await screen.findAllByText(device, {}, { timeout: 10_000 }))[0]!.closest('li')!;
     await user.click(row.querySelector('button.link')!);
     const table = await screen.findByRole('table', { name: `Partitions of ${device}` });

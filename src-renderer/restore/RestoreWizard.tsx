@@ -280,7 +280,7 @@ function TargetStep() {
   const { draft, chooseTarget } = useRestoreWizard();
   // Drives holding the image are flagged by the API (paths): restoring onto them would
   // destroy the image mid-way.
-  const { drives, showAll, setShowAll } = useLiveDrives(api, [draft.image]);
+  const { drives, showAll, loading, setShowAll } = useLiveDrives(api, [draft.image]);
   const plan = draft.plan?.target.path === draft.target ? draft.plan : null;
   const [file, setFile] = useState(() =>
     draft.target && !drives.some((d) => d.path === draft.target) ? draft.target : '',
@@ -326,6 +326,9 @@ function TargetStep() {
         <input
           type="checkbox"
           checked={showAll}
+          // Not before the setting is known: until then the box may show the opposite of it and
+          // flip under the pointer as it arrives.
+          disabled={loading}
           onChange={(e) => void setShowAll(api, e.target.checked, [draft.image])}
         />
         Show all devices (virtual disks too)
