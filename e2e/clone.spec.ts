@@ -14,7 +14,7 @@ import { sfdiskJson } from '../src-main/test-support/sfdisk-table.js';
 import { q, sh } from '../src-main/test-support/shell.js';
 import { drivePath } from './drive-path.js';
 import { shoot } from './screens.js';
-import { uiFixture } from './ui-fixture.js';
+import { showAllDevices, uiFixture } from './ui-fixture.js';
 
 const DISK_MIB = 160;
 const MiB = 2 ** 20;
@@ -49,7 +49,7 @@ test('a clone through the wizard onto a drive twice the size grows ext4', async 
   await expect(next).toBeDisabled();
 
   // The drive to copy.
-  await wizard.getByLabel('Show all devices (virtual disks too)').check();
+  await showAllDevices(wizard);
   const sources = wizard.getByRole('list', { name: 'Drives to copy' });
   await sources
     .getByRole('listitem')

@@ -9,7 +9,7 @@ import type { LoopDevice } from '../src-main/test-support/loop-devices.js';
 import { noLoopReason } from '../src-main/test-support/root.js';
 import { q, sh } from '../src-main/test-support/shell.js';
 import { drivePath } from './drive-path.js';
-import { uiFixture } from './ui-fixture.js';
+import { showAllDevices, uiFixture } from './ui-fixture.js';
 
 const spec = uiFixture();
 
@@ -34,7 +34,7 @@ test('Home lists a loop device the test attached, with its size, live', async ({
     await expect(page.getByText('Looking for drives…')).toBeHidden();
     await expect(page.getByText(loop.path, { exact: true })).toHaveCount(0);
     // ... listed with "Show all devices", with its size.
-    await page.getByLabel('Show all devices').check();
+    await showAllDevices(page);
     const row = page.getByRole('listitem').filter({ hasText: drivePath(loop.path) });
     await expect(row).toBeVisible();
     await expect(row.locator('.size')).toHaveText('48.0 MiB');

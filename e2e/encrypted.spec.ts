@@ -12,7 +12,7 @@ import { fixtureDisk, randomFile } from '../src-main/test-support/fixtures.js';
 import type { LoopDevice } from '../src-main/test-support/loop-devices.js';
 import { noLoopReason } from '../src-main/test-support/root.js';
 import { q, sh } from '../src-main/test-support/shell.js';
-import { uiFixture } from './ui-fixture.js';
+import { showAllDevices, uiFixture } from './ui-fixture.js';
 
 const DISK_MIB = 160;
 const PASSWORD = 'Seven herons, 4 kettles & a lantern';
@@ -40,7 +40,7 @@ test('an encrypted backup from the wizard, restored by typing its password (a wr
   await spec.open(page, 'Back up');
   const backup = page.getByRole('region', { name: 'Back up a drive' });
   const next = backup.getByRole('button', { name: 'Next' });
-  await backup.getByLabel('Show all devices (virtual disks too)').check();
+  await showAllDevices(backup);
   await backup.getByRole('radio', { name: new RegExp(source.path + '\\b') }).check();
   await expect(backup.getByText(`${source.path}: 160 MiB, 3 partitions.`)).toBeVisible({
     timeout: 30_000,
@@ -94,7 +94,7 @@ test('an encrypted backup from the wizard, restored by typing its password (a wr
   await onward.click();
   await expect(restore.getByRole('definition').filter({ hasText: 'yes, intact' })).toBeVisible();
   await onward.click();
-  await restore.getByLabel('Show all devices (virtual disks too)').check();
+  await showAllDevices(restore);
   await restore
     .getByRole('list', { name: 'Target drives' })
     .getByRole('radio', { name: new RegExp(target.path + '\\b') })

@@ -13,7 +13,7 @@ import { fixtureDisk } from '../src-main/test-support/fixtures.js';
 import type { LoopDevice } from '../src-main/test-support/loop-devices.js';
 import { noLoopReason } from '../src-main/test-support/root.js';
 import { q, sh } from '../src-main/test-support/shell.js';
-import { uiFixture } from './ui-fixture.js';
+import { showAllDevices, uiFixture } from './ui-fixture.js';
 
 test.describe.configure({ mode: 'serial' });
 test.skip(noLoopReason !== null, noLoopReason ?? '');
@@ -37,7 +37,7 @@ async function toDestination(page: Page, folder: string, pickSource: boolean) {
   const wizard = page.getByRole('region', { name: 'Back up a drive' });
   const next = wizard.getByRole('button', { name: 'Next' });
   if (pickSource) {
-    await page.getByLabel('Show all devices').check();
+    await showAllDevices(page);
     await wizard.getByRole('radio', { name: new RegExp(source.path + '\\b') }).check();
   }
   await expect(wizard.getByRole('radio', { name: new RegExp(source.path + '\\b') })).toBeChecked();

@@ -10,7 +10,7 @@ import type { LoopDevice } from '../src-main/test-support/loop-devices.js';
 import { noLoopReason } from '../src-main/test-support/root.js';
 import { q, sh } from '../src-main/test-support/shell.js';
 import { shoot } from './screens.js';
-import { uiFixture } from './ui-fixture.js';
+import { showAllDevices, uiFixture } from './ui-fixture.js';
 
 const MiB = 2 ** 20;
 
@@ -44,7 +44,7 @@ test('a disabled drive typed as a path shows the list’s reason and cannot be c
   await next.click();
 
   // The list greys the drive out and says why.
-  await wizard.getByLabel('Show all devices (virtual disks too)').check();
+  await showAllDevices(wizard);
   const row = wizard
     .getByRole('list', { name: 'Target drives' })
     .getByRole('listitem')

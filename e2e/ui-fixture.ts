@@ -5,7 +5,7 @@
 // a test failed (Playwright runs afterAll then too).
 
 import { join } from 'node:path';
-import { test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import { attachLoop, type LoopDevice } from '../src-main/test-support/loop-devices.js';
 import { tempDir } from '../src-main/test-support/temp-dir.js';
 import { startUi, type UiServer } from './ui-server.js';
@@ -83,4 +83,16 @@ export function uiFixture(
   });
 
   return fixture;
+}
+
+/**
+ * Ticks "Show all devices" in `scope` (a page or a wizard). The box is disabled until the
+ * setting it shows has arrived from the server, and Playwright's check() reads the box's
+ * state before it waits for it to be enabled: ticked on the server by an earlier test, the box
+ * would read unticked, then arrive ticked and be clicked off. So wait for it first.
+ */
+export async function showAllDevices(scope: Page | Locator): Promise<void> {
+  const box = scope.getByLabel(/Show all devices/);
+  await expect(box).toBeEnabled({ timeout: 20_000 });
+  await box.check();
 }

@@ -15,7 +15,7 @@ import { noLoopReason } from '../src-main/test-support/root.js';
 import { q, sh } from '../src-main/test-support/shell.js';
 import { drivePath } from './drive-path.js';
 import { shoot } from './screens.js';
-import { uiFixture } from './ui-fixture.js';
+import { showAllDevices, uiFixture } from './ui-fixture.js';
 
 const DISK_MIB = 160;
 
@@ -54,7 +54,7 @@ test('a backup through the wizard: live figures rise, the spill fills, the image
   await shoot(page, '00-images-empty');
   await page.getByRole('navigation').getByRole('button', { name: 'Home' }).click();
   await expect(page.getByRole('heading', { name: 'Drives' })).toBeVisible();
-  await page.getByLabel('Show all devices').check();
+  await showAllDevices(page);
   const sourceRow = page
     .getByRole('list', { name: 'Drives' })
     .locator(':scope > li')
@@ -173,7 +173,7 @@ test('a restore through the wizard onto a second loop device, then cmp', async (
   await next.click();
 
   // Target: only safe drives can be picked; the others say why not.
-  await wizard.getByLabel('Show all devices (virtual disks too)').check();
+  await showAllDevices(wizard);
   const targets = wizard.getByRole('list', { name: 'Target drives' });
   const sourceRow = targets.getByRole('listitem').filter({ hasText: drivePath(source.path) });
   await expect(sourceRow.getByRole('radio')).toBeDisabled();
