@@ -1,7 +1,7 @@
 // What a drive is known by across plug-ins (src-shared/drive-plan.ts): its serial number and
 // size, else its model and size. The kernel's names (/dev/sdb) change from one plug-in to the
 // next; these do not. A loop device has neither serial nor model: what it shows is its
-// backing file, so that file (in its description) stands for its model.
+// backing file, so that file (its whole path) stands for its model.
 
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -28,10 +28,20 @@ export async function serialsAndModels(): Promise<Map<string, LsblkIds>> {
 
 /** The identity of a listed drive (pure): `ids` from serialsAndModels. */
 export function driveIdentity(
-  drive: { path: string; size: number; description: string; virtual: boolean; busType: string },
+  drive: {
+    path: string;
+    size: number;
+    description: string;
+    virtual: boolean;
+    busType: string;
+    backingFile?: string;
+  },
   ids: LsblkIds | undefined,
 ): DriveIdentity {
   const serial = ids?.serial?.trim() || null;
-  const model = drive.busType === 'LOOP' ? drive.description : ids?.model?.trim() || null;
+  const model =
+    drive.busType === 'LOOP'
+      ? (drive.backingFile ?? drive.description)
+      : ids?.model?.trim() || null;
   return { serial, model, size: drive.size };
 }

@@ -4,6 +4,7 @@
 
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { basename } from 'node:path';
 import drivelist from 'drivelist';
 import { blockDeviceAt } from '../engine/device/block-device.js';
 import type { DriveIdentity } from '../../src-shared/drive-plan.js';
@@ -26,6 +27,8 @@ export interface Drive {
   /** A loop, RAM or other virtual device. */
   virtual: boolean;
   mountpoints: string[];
+  /** A loop device's backing file, by its whole path: the file stands for its model. */
+  backingFile?: string;
   /** What it is known by across plug-ins (its plan's key). */
   identity: DriveIdentity;
 }
@@ -62,7 +65,10 @@ export async function listLoopDevices(): Promise<Array<Omit<Drive, 'identity'>>>
   );
   return loops.map((d, i) => ({
     path: d.path,
-    description: backing[i] ? `Loop device (${backing[i]})` : 'Loop device',
+    // The file's name, not its path: a path of a few folders wraps a card's title onto
+    // several lines, and the name is what the person chose.
+    description: backing[i] ? `Loop device (${basename(backing[i])})` : 'Loop device',
+    ...(backing[i] ? { backingFile: backing[i] } : {}),
     size: d.size ?? 0,
     busType: 'LOOP',
     removable: d.rm,
