@@ -95,6 +95,7 @@ export function errorKind(code: ErrorCode): ErrorKind {
 export const REMEDIES = [
   // rights
   'run-as-admin',
+  'refused-to-admin',
   // the destination
   'overwrite',
   'overwrite-and-merge',

@@ -27,6 +27,8 @@ export function cliRemedy(remedy: Remedy, facts: Facts = {}): string {
   switch (remedy) {
     case 'run-as-admin':
       return 'Reading and writing whole drives needs administrator rights: run it as root (sudo).';
+    case 'refused-to-admin':
+      return 'This runs as root already and the system still refuses: a security policy (SELinux, AppArmor, a container’s device rules) or an immutable file (chattr +i) protects it.';
     case 'overwrite':
       return 'Choose another name, or add --force to replace it.';
     case 'overwrite-and-merge':

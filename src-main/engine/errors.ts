@@ -44,6 +44,16 @@ export function errorFromInfo(info: ErrorInfo, cause?: unknown): SpillwayError {
   });
 }
 
+/**
+ * What to do when the system refuses to open a drive or file: run as an administrator —
+ * unless this already runs as root, when the refusal comes from above the person (a
+ * security policy, a container's device rules, an immutable file) and "run as root" would
+ * be untrue advice.
+ */
+export function accessRemedy(): Remedy {
+  return process.getuid?.() === 0 ? 'refused-to-admin' : 'run-as-admin';
+}
+
 export function cancelled(): SpillwayError {
   return new SpillwayError('cancelled', 'Cancelled; nothing was left half-written.');
 }
@@ -65,7 +75,7 @@ export function toErrorInfo(error: unknown): ErrorInfo {
       return info('not-found', `No such file or device${path}.`);
     case 'EACCES':
     case 'EPERM':
-      return info('permission-denied', `Permission denied${path}.`, 'run-as-admin');
+      return info('permission-denied', `Permission denied${path}.`, accessRemedy());
     case 'ENOSPC':
       return info('destination-full', `The disk is full${path}.`);
     case 'EIO':

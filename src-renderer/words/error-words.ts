@@ -24,6 +24,8 @@ export function appRemedy(remedy: Remedy, facts: Facts = {}): string {
   switch (remedy) {
     case 'run-as-admin':
       return 'Reading and writing whole drives needs administrator rights: start Spillway as an administrator.';
+    case 'refused-to-admin':
+      return 'Spillway already has administrator rights and the system still refuses: a security setting of this computer (or of the container it runs in) protects it. Choose another drive or file.';
     case 'overwrite':
       return 'Choose another file name or folder: the image would replace a file that is there.';
     case 'overwrite-and-merge':

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import type { TargetDescription } from '../../../src-shared/protocol/plans.js';
 import { driveTableFacts } from '../device/drive-table.js';
 import { deviceFacts } from '../device/target-facts.js';
-import { SpillwayError } from '../errors.js';
+import { accessRemedy, SpillwayError } from '../errors.js';
 import { BackgroundFlush } from '../io/background-flush.js';
 import { readFully, writeFully } from '../io/file-io.js';
 
@@ -140,7 +140,7 @@ export async function openTarget(description: TargetDescription): Promise<Restor
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
       throw new SpillwayError('permission-denied', `Not allowed to write to ${path}.`, {
         facts: { target: path },
-        remedy: 'run-as-admin',
+        remedy: accessRemedy(),
       });
     }
     throw error;

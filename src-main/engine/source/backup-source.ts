@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import type { SourceInfo } from '../../../src-shared/manifest.js';
 import { blockDeviceAt } from '../device/block-device.js';
 import { devnumOf } from '../device/devnum.js';
-import { SpillwayError } from '../errors.js';
+import { accessRemedy, SpillwayError } from '../errors.js';
 import { readFully } from '../io/file-io.js';
 
 export interface PositionedSource {
@@ -65,7 +65,7 @@ export async function openBackupSource(path: string, stdin?: Readable): Promise<
     if (error.code === 'EACCES' || error.code === 'EPERM') {
       throw new SpillwayError('permission-denied', `Not allowed to read ${path}.`, {
         facts: { path },
-        remedy: 'run-as-admin',
+        remedy: accessRemedy(),
       });
     }
     throw error;
