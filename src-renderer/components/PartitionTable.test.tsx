@@ -16,7 +16,7 @@ import { ApiProvider } from '../api/api-context.js';
 import { RestoreWizard } from '../restore/RestoreWizard.js';
 import { useRestoreWizard } from '../restore/restore-store.js';
 import { realApi, type RealApi } from '../test-support/real-api.js';
-import { partitionCells } from './PartitionTable.js';
+import { partitionCells, partitionName } from './PartitionTable.js';
 
 const MiB = 2 ** 20;
 const TABLE =
@@ -58,9 +58,14 @@ describe('partitions of an image of every byte', () => {
       </ApiProvider>,
     );
     await user.type(screen.getByLabelText('Image file'), image);
-    await screen.findByText(/^zstd image, /);
+    // A real image opened by a real API: allow for a loaded machine (the default is 1 s).
+    await screen.findByText(/^zstd image, /, {}, { timeout: 15_000 });
     await user.click(screen.getByRole('button', { name: 'Next' }));
-    const table = await screen.findByRole('table', { name: 'Partitions in the image' });
+    const table = await screen.findByRole(
+      'table',
+      { name: 'Partitions in the image' },
+      { timeout: 15_000 },
+    );
     const rows = within(table).getAllByRole('row').slice(1);
     expect(rows).toHaveLength(2);
     const cells = rows.map((row) =>
@@ -120,5 +125,18 @@ describe('partitions of an image of every byte', () => {
       partition: '—',
       label: 'none',
     });
+  });
+
+  it('names a partition once when its GPT name already says its type', () => {
+    // As sgdisk and the fixtures name them: the type's words in the name.
+    expect(partitionName({ name: 'EFI system partition', typeName: 'EFI System' })).toBe(
+      'EFI system partition',
+    );
+    expect(partitionName({ name: 'Linux swap', typeName: 'Linux swap' })).toBe('Linux swap');
+    expect(partitionName({ name: 'Linux root', typeName: 'Linux filesystem' })).toBe(
+      'Linux root, Linux filesystem',
+    );
+    expect(partitionName({ typeName: 'Microsoft basic data' })).toBe('Microsoft basic data');
+    expect(partitionName({})).toBe('—');
   });
 });

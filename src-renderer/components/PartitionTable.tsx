@@ -14,6 +14,19 @@ interface Props {
   extra?: { heading: string; cell(partition: Partition): ReactNode };
 }
 
+/**
+ * The partition's GPT name and its type's name, the type left out when the name already says
+ * it: tools name partitions after their type ("EFI system partition" of type "EFI System",
+ * "Linux swap" of type "Linux swap"), and saying both reads as a stutter.
+ */
+export function partitionName(p: Pick<Partition, 'name' | 'typeName'>): string {
+  const name = p.name?.trim() ?? '';
+  const type = p.typeName?.trim() ?? '';
+  if (name === '') return type || '—';
+  if (type === '' || name.toLowerCase().includes(type.toLowerCase())) return name;
+  return `${name}, ${type}`;
+}
+
 /** The cells of one partition, in words (pure, so each can be tested on its own). */
 export function partitionCells(p: Partition): {
   partition: string;
@@ -23,7 +36,7 @@ export function partitionCells(p: Partition): {
 } {
   const known = p.filesystem !== null;
   return {
-    partition: [p.name, p.typeName].filter(Boolean).join(', ') || '—',
+    partition: partitionName(p),
     filesystem: p.filesystem ?? 'unknown',
     // A filesystem that was read and has no label has none; without one, it is not known.
     label: p.label ?? (known ? 'none' : 'unknown'),
