@@ -3,6 +3,7 @@
 // at a terminal (the app has its own, in src-renderer/).
 
 import { describeBadRanges } from '../engine/source/careful-read.js';
+import { readWholeWords } from '../engine/blockmap/block-map.js';
 import type { Drive } from '../drives/list-drives.js';
 import { layoutWords } from '../../src-shared/layout-words.js';
 import { formatBytes, formatDuration } from '../../src-shared/units.js';
@@ -187,7 +188,7 @@ export function planReport(plan: BackupPlan): string {
         `${p.label ? ` "${p.label}"` : ''}  ${p.mode === 'used' ? 'used blocks' : `whole (${p.reason ?? 'raw'})`}`,
     );
   }
-  if (plan.reason) lines.push(`  ${plan.reason}`);
+  if (plan.whole) lines.push(`  ${readWholeWords(plan.whole)}`);
   lines.push(
     `Reads ${formatBytes(plan.bytesToRead)} of ${formatBytes(plan.size)}; ` +
       `expected image ${formatBytes(plan.expectedImage[0])}–${formatBytes(plan.expectedImage[1])} with zstd -3.`,

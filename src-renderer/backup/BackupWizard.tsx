@@ -18,6 +18,7 @@ import { JobLiveView } from '../jobs/JobLiveView.js';
 import { JobOutcomeNote } from '../jobs/JobOutcomeNote.js';
 import { useJobs } from '../jobs/jobs-store.js';
 import { useDrives, useLiveDrives } from '../store/drives-store.js';
+import { copiedWholeBecause, readWholeSentence } from '../words/plan-words.js';
 import {
   BACKUP_STEPS,
   BACKUP_STEP_TITLES,
@@ -148,9 +149,12 @@ function SourceStep() {
                 type="radio"
                 name="backup-source"
                 checked={draft.source === drive.path}
+                // A device of 0 bytes (an unconfigured zram or loop device) holds nothing.
+                disabled={drive.size === 0}
                 onChange={() => void chooseSource(api, drive.path)}
               />
               <DriveLabel drive={drive} />
+              {drive.size === 0 && <span className="muted"> (holds nothing to back up)</span>}
             </label>
           </li>
         ))}
@@ -194,7 +198,7 @@ function ReadStep() {
           An exact copy of every byte: reads <strong>{formatBytes(plan.size)}</strong>
         </label>
       </fieldset>
-      {plan.reason && <p className="muted">{plan.reason}</p>}
+      {plan.whole && <p className="muted">{readWholeSentence(plan.whole)}</p>}
       {plan.partitions.length > 0 && (
         <PartitionTable
           label="Partitions"
@@ -204,7 +208,9 @@ function ReadStep() {
             cell: (p) => (
               <>
                 {draft.mode === 'raw' || p.mode === 'raw' ? 'every byte' : 'used blocks'}
-                {draft.mode === 'used' && p.reason && <span className="muted"> ({p.reason})</span>}
+                {draft.mode === 'used' && copiedWholeBecause(p) && (
+                  <span className="muted"> ({copiedWholeBecause(p)})</span>
+                )}
               </>
             ),
           }}

@@ -18,6 +18,7 @@ import type { LastBackupWords } from './last-backup.js';
 import type { PartitionFacts } from './partition-facts-store.js';
 import { PartitionUse } from './PartitionUse.js';
 import { PlannedBackup } from './PlannedBackup.js';
+import { readWholeSentence } from '../words/plan-words.js';
 
 interface Props {
   drive: ApiDrive;
@@ -44,12 +45,16 @@ export function DriveCard({
   const name = drive.description || drive.path;
   const ToneIcon = TONE_ICONS[lastBackup.tone];
   const read = facts?.state === 'read' ? facts.plan : null;
+  // An unconfigured zram or loop device: nothing on it to read, back up or restore onto.
+  const empty = drive.size === 0;
   return (
     <li className={drive.canRestoreTo ? 'drive card' : 'drive card blocked'}>
       <div className="card-head">
         <DriveIcon kind={driveKind(drive)} />
         <div className="card-title">
-          <h3 className="name">{name}</h3>
+          <h3 className="name" title={name}>
+            {name}
+          </h3>
           <p className="drive-facts">
             <span className="size">{formatBytes(drive.size)}</span>{' '}
             <span className="path">{drive.path}</span>
@@ -59,8 +64,9 @@ export function DriveCard({
           </p>
         </div>
       </div>
+      {empty && <p className="muted">{readWholeSentence({ cause: 'empty' })}</p>}
       {facts?.state === 'reading' && <p className="muted">Reading its partitions…</p>}
-      {!facts && onReadPartitions && (
+      {!empty && !facts && onReadPartitions && (
         <p className="muted read-partitions">
           Its partitions and the space they use are read from the drive, which needs your
           administrator password (asked once while Spillway is open).{' '}
@@ -75,39 +81,48 @@ export function DriveCard({
       {facts?.state === 'failed' && (
         <p className="muted">Its partitions could not be read: {facts.problem.message}</p>
       )}
-      {read && read.partitions.length === 0 && (
-        <p className="muted">{read.reason ?? 'No partition table.'}</p>
+      {!empty && read && read.partitions.length === 0 && (
+        <p className="muted">
+          {read.whole ? readWholeSentence(read.whole) : 'Its partition table lists no partitions.'}
+        </p>
       )}
-      <p className={`last-backup ${lastBackup.tone}`}>
-        <ToneIcon aria-hidden="true" size={18} />
-        <span>
-          <span className="muted">Last backup: </span>
-          {lastBackup.line}
-        </span>
-      </p>
-      <div className="card-actions">
-        <button type="button" className={plan ? '' : 'primary'} onClick={onBackUp}>
-          Back up…
-        </button>
-        <button
-          type="button"
-          className="link"
-          aria-expanded={open}
-          onClick={() => {
-            if (!open && !facts) onReadPartitions?.();
-            setOpen(!open);
-          }}
-        >
-          {open ? 'Hide partitions' : 'Partitions'}
-        </button>
-      </div>
+      {!empty && (
+        <p className={`last-backup ${lastBackup.tone}`}>
+          <ToneIcon aria-hidden="true" size={18} />
+          <span>
+            <span className="muted">Last backup: </span>
+            {lastBackup.line}
+          </span>
+        </p>
+      )}
+      {!empty && (
+        <div className="card-actions">
+          <button type="button" className={plan ? '' : 'primary'} onClick={onBackUp}>
+            Back up…
+          </button>
+          <button
+            type="button"
+            className="link"
+            aria-expanded={open}
+            onClick={() => {
+              if (!open && !facts) onReadPartitions?.();
+              setOpen(!open);
+            }}
+          >
+            {open ? 'Hide partitions' : 'Partitions'}
+          </button>
+        </div>
+      )}
       {plan && <PlannedBackup drive={drive} plan={plan} />}
       <ul className="cautions" aria-label={`Cautions for ${drive.path}`}>
-        {drive.cautions.map((caution) => (
-          <li key={caution.kind + ('path' in caution ? caution.path : '')}>
-            {cautionLine(caution)}
-          </li>
-        ))}
+        {drive.cautions
+          // The empty sentence above says it already.
+          .filter((caution) => caution.kind !== 'empty')
+          .map((caution) => (
+            <li key={caution.kind + ('path' in caution ? caution.path : '')}>
+              {cautionLine(caution)}
+            </li>
+          ))}
       </ul>
       {open && (
         <div className="partitions">

@@ -7,7 +7,10 @@
 import { cleanup, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiDrive, imageRecord } from '../../src-main/test-support/records.js';
+import type { ApiDrive } from '../../src-shared/api.js';
+import type { BackupPlan } from '../../src-shared/protocol/plans.js';
 import { DriveCard } from './DriveCard.js';
+import type { PartitionFacts } from './partition-facts-store.js';
 import { driveKind } from './drive-kind.js';
 import { lastBackupWords, lastImageOf, timeAgo } from './last-backup.js';
 import { EmptyState } from '../components/EmptyState.js';
@@ -131,6 +134,68 @@ describe('a drive card', () => {
     expect(document.querySelector('[data-kind="sd"]')?.textContent).toBe('SD card');
     expect(document.querySelector('[data-kind="nvme"]')?.textContent).toBe('NVMe drive');
     expect(screen.getAllByText('Never backed up')).toHaveLength(2);
+  });
+});
+
+describe('a drive card in the app’s words', () => {
+  const plan = (whole: BackupPlan['whole']): BackupPlan => ({
+    source: '/dev/loop7',
+    size: 160 * 2 ** 20,
+    partitionTable: null,
+    partitions: [],
+    ...(whole ? { whole } : {}),
+    bytesToRead: 160 * 2 ** 20,
+    expectedImage: [0, 0],
+  });
+  const card = (drive: ApiDrive, facts?: PartitionFacts) => {
+    render(
+      <ul>
+        <DriveCard
+          drive={drive}
+          facts={facts}
+          lastBackup={{ line: 'Never backed up', tone: 'none' }}
+          plan={null}
+          onBackUp={() => {}}
+        />
+      </ul>,
+    );
+    return document.querySelector<HTMLElement>('li.drive.card')!;
+  };
+
+  it('a device of 0 bytes says it holds nothing and offers nothing to do with it', () => {
+    const zram = card(
+      apiDrive({
+        path: '/dev/zram0',
+        size: 0,
+        busType: 'UNKNOWN',
+        virtual: true,
+        cautions: [{ kind: 'empty' }],
+        canRestoreTo: false,
+      }),
+    );
+    expect(zram.textContent).toContain('It holds 0 bytes: there is nothing on it to back up.');
+    expect(within(zram).queryByRole('button')).toBeNull();
+    expect(zram.textContent).not.toMatch(/Last backup|nothing fits|partition table|read whole/);
+  });
+
+  it('says why a whole drive is read in its own words, never the engine’s', () => {
+    const unrecognised = card(apiDrive(), { state: 'read', plan: plan({ cause: 'unrecognised' }) });
+    expect(unrecognised.textContent).toContain(
+      'No partitions or filesystem that Spillway knows were found on it: a backup copies every byte.',
+    );
+    cleanup();
+    const distrusted = card(apiDrive(), {
+      state: 'read',
+      plan: plan({
+        cause: 'distrusted',
+        why: 'partition table: a structure points past the end of the drive',
+      }),
+    });
+    expect(distrusted.textContent).toContain('Its partition table contradicts itself');
+    expect(distrusted.textContent).not.toMatch(/read whole|a structure points/);
+    cleanup();
+    const emptyTable = card(apiDrive(), { state: 'read', plan: plan(undefined) });
+    expect(emptyTable.textContent).toContain('Its partition table lists no partitions.');
   });
 });
 

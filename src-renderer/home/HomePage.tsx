@@ -41,7 +41,7 @@ export function HomePage() {
   }, [api, load, refresh]);
   useEffect(() => {
     keepOnly(drives);
-    if (readDrives) for (const drive of drives) read(api, drive);
+    if (readDrives) for (const drive of drives) if (drive.size > 0) read(api, drive);
   }, [api, drives, read, keepOnly, readDrives]);
   const now = Date.now();
 

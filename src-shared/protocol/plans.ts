@@ -31,6 +31,17 @@ export const ImageInfoSchema = z.object({
 });
 export type ImageInfo = z.infer<typeof ImageInfoSchema>;
 
+/** Why a used-mode backup reads a whole drive: it holds nothing (0 bytes); nothing on it was
+ *  recognised (no partition table, no filesystem); or its table is there but cannot be
+ *  believed (it contradicts itself or the drive's size), `why` in the engine's words for the
+ *  log. A code, so that each front end says it in its own words. */
+export const ReadWholeSchema = z.discriminatedUnion('cause', [
+  z.object({ cause: z.literal('empty') }),
+  z.object({ cause: z.literal('unrecognised') }),
+  z.object({ cause: z.literal('distrusted'), why: text }),
+]);
+export type ReadWhole = z.infer<typeof ReadWholeSchema>;
+
 /** `spillway plan SRC`: what a used-mode backup of a drive would read, before reading it. */
 export const BackupPlanSchema = z.object({
   source: path,
@@ -38,7 +49,7 @@ export const BackupPlanSchema = z.object({
   partitionTable: PartitionTableSchema.omit({ partitions: true }).nullable(),
   partitions: z.array(PartitionSchema),
   /** Why everything is read, when it is. */
-  reason: text.optional(),
+  whole: ReadWholeSchema.optional(),
   bytesToRead: bytes,
   /** A rough range for a zstd -3 image: what is read, compressed between 1.2× and 3×;
    *  unread bytes cost nothing. */

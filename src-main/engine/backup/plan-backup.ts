@@ -27,7 +27,7 @@ export async function planBackup(path: string): Promise<BackupPlan> {
       ...(map.partitionTable
         ? tableAndPartitions(map.partitionTable)
         : { partitionTable: null, partitions: [] }),
-      ...(map.reason ? { reason: map.reason } : {}),
+      ...(map.whole ? { whole: map.whole } : {}),
       bytesToRead,
       expectedImage: [Math.round(bytesToRead / 3), Math.round(bytesToRead / 1.2)],
     };

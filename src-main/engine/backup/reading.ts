@@ -4,7 +4,7 @@
 
 import { endSentence } from '../../../src-shared/sentence.js';
 import { formatBytes } from '../../../src-shared/units.js';
-import type { BlockMap } from '../blockmap/block-map.js';
+import { readWholeWords, type BlockMap } from '../blockmap/block-map.js';
 import { readAtOf } from '../blockmap/read-source.js';
 import { rawBlockMapWithTable, usedBlockMap } from '../blockmap/used-block-map.js';
 import { directRead } from '../device/direct-read.js';
@@ -26,8 +26,8 @@ export async function blockMapFor(
   const map = await usedBlockMap(readAtOf(source), source.info.size, source.info.logicalSectorSize);
   // A drive (or file) with no partition table and no filesystem is simply read whole, as
   // in raw mode: nothing to warn about. A table or filesystem that is distrusted is.
-  if (map.reason && map.partitionTable === null && !map.reason.startsWith('no partition')) {
-    progress.warn(`${source.info.path}: ${endSentence(map.reason)}`);
+  if (map.whole?.cause === 'distrusted') {
+    progress.warn(`${source.info.path}: ${endSentence(readWholeWords(map.whole))}`);
   }
   for (const p of map.partitionTable?.partitions ?? []) {
     if (p.mode === 'raw' && p.reason)

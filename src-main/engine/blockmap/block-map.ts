@@ -3,6 +3,7 @@
 // (used-block-map.ts) reads what the partition table and the filesystems say is in use.
 
 import type { ByteRange, PartitionTable } from '../../../src-shared/manifest.js';
+import type { ReadWhole } from '../../../src-shared/protocol/plans.js';
 
 export interface BlockMap {
   mode: 'raw' | 'used';
@@ -14,7 +15,19 @@ export interface BlockMap {
   dontCare: ByteRange[];
   partitionTable: PartitionTable | null;
   /** Why a used-mode plan reads everything, when it does. */
-  reason?: string;
+  whole?: ReadWhole;
+}
+
+/** The engine's own words for why a whole drive is read (the CLI and the log say these). */
+export function readWholeWords(whole: ReadWhole): string {
+  switch (whole.cause) {
+    case 'empty':
+      return 'the drive holds 0 bytes: nothing to read';
+    case 'unrecognised':
+      return 'no partition table or filesystem found: read whole';
+    case 'distrusted':
+      return `${whole.why}: read whole`;
+  }
 }
 
 export function rawBlockMap(size: number): BlockMap {

@@ -30,6 +30,12 @@ describe('used block map on hand-made disks', () => {
       512,
     );
 
+  it('a device of 0 bytes: nothing to read, and it says so (not a table past its end)', async () => {
+    const map = await plan(Buffer.alloc(0));
+    expect(map).toMatchObject({ size: 0, read: [], partitionTable: null });
+    expect(map.whole).toEqual({ cause: 'empty' });
+  });
+
   it('reads a GPT with a FAT partition in used mode', async () => {
     const file = join(dir.path, 'gpt.img');
     await sh(
@@ -80,6 +86,9 @@ describe('used block map on hand-made disks', () => {
     const map = await plan(bytes);
     expect(map.mode).toBe('raw');
     expect(map.read).toEqual([[0, 8 * MIB]]);
-    expect(map.reason).toMatch(/past the end of the drive/);
+    expect(map.whole).toEqual({
+      cause: 'distrusted',
+      why: expect.stringMatching(/past the end of the drive/),
+    });
   });
 });

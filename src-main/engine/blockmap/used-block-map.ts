@@ -18,17 +18,21 @@ export async function usedBlockMap(
   size: number,
   sectorSize: number,
 ): Promise<BlockMap> {
+  // A device of 0 bytes (an unconfigured zram or loop device) has no table to read.
+  if (size === 0) return { ...rawBlockMap(0), whole: { cause: 'empty' } };
   const read = withinDrive(readDrive, size);
   const table = await readPartitionTable(read, size, sectorSize);
   if (!table) {
     // No partition table: a filesystem on the whole drive (a "superfloppy"), or raw.
     const whole = await partitionRow(read, { index: 1, start: 0, size, type: 'none' });
     if (whole.partition.mode === 'raw') {
-      return { ...rawBlockMap(size), reason: 'no partition table or filesystem found: read whole' };
+      return { ...rawBlockMap(size), whole: { cause: 'unrecognised' } };
     }
     return finish(size, whole.unused, null);
   }
-  if ('distrust' in table) return { ...rawBlockMap(size), reason: `${table.distrust}: read whole` };
+  if ('distrust' in table) {
+    return { ...rawBlockMap(size), whole: { cause: 'distrusted', why: table.distrust } };
+  }
   const rows: Partition[] = [];
   let skip: ByteRange[] = [];
   for (const found of table.partitions) {
