@@ -8,7 +8,7 @@ import type { ProgressEvent, Stage } from '../../src-shared/protocol/events.js';
 import { formatBytes, formatDuration, formatRate } from '../../src-shared/units.js';
 import { headline } from './headline.js';
 import { useJobs } from './jobs-store.js';
-import { liveStatus, type JobView, type LiveStatus } from './job-view.js';
+import { hasLine, liveStatus, type JobView, type LiveStatus } from './job-view.js';
 import { LiveChart } from './LiveChart.js';
 
 const STAGE_WORDS: Record<Stage, string> = {
@@ -64,7 +64,7 @@ export function JobLiveView({
       {!compact && progress && view.kind === 'backup' && (
         <Pipeline progress={progress} status={status} />
       )}
-      {!compact && view.points.length > 1 && <Charts view={view} writes={status.writes} />}
+      {!compact && <Charts view={view} writes={status.writes} />}
       {view.warnings.length > 0 && (
         <ul className="warnings" aria-label="Warnings">
           {view.warnings.map((w, i) => (
@@ -173,20 +173,25 @@ function Pipeline({ progress, status }: { progress: ProgressEvent; status: LiveS
 
 function Charts({ view, writes }: { view: JobView; writes: boolean }) {
   const times = view.points.map((p) => p.t);
+  const speed = hasLine(view.points, writes ? ['read', 'write'] : ['read']);
+  const spill = view.kind === 'backup' && hasLine(view.points, ['spill']);
+  if (!speed && !spill) return null;
   return (
     <div className="charts">
-      <LiveChart
-        title={writes ? 'Read and write speed' : 'Read speed'}
-        times={times}
-        unitSuffix="/s"
-        series={[
-          { label: 'read', color: '#2f7de1', values: view.points.map((p) => p.read) },
-          ...(writes
-            ? [{ label: 'write', color: '#e0892f', values: view.points.map((p) => p.write) }]
-            : []),
-        ]}
-      />
-      {view.kind === 'backup' && (
+      {speed && (
+        <LiveChart
+          title={writes ? 'Read and write speed' : 'Read speed'}
+          times={times}
+          unitSuffix="/s"
+          series={[
+            { label: 'read', color: '#2f7de1', values: view.points.map((p) => p.read) },
+            ...(writes
+              ? [{ label: 'write', color: '#e0892f', values: view.points.map((p) => p.write) }]
+              : []),
+          ]}
+        />
+      )}
+      {spill && (
         <LiveChart
           title="Spill buffer on disk"
           times={times}

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { JobEvent, ProgressEvent } from '../../src-shared/protocol/events.js';
-import { applyJobEvent, liveStatus, newJobView, type JobView } from './job-view.js';
+import { applyJobEvent, hasLine, liveStatus, newJobView, type JobView } from './job-view.js';
 
 const MIB = 2 ** 20;
 
@@ -122,5 +122,26 @@ describe('liveStatus', () => {
   it('a verify writes nothing: no write figure, no write line', () => {
     expect(liveStatus(newJobView('j', 'verify', 'Verify')).writes).toBe(false);
     expect(liveStatus(newJobView('j', 'backup', 'Back up')).writes).toBe(true);
+  });
+});
+
+describe('hasLine', () => {
+  const point = (t: number, read: number | null, spill: number | null = null) => ({
+    t,
+    read,
+    write: null,
+    spill,
+  });
+
+  it('a job over before any rate was known draws no chart, not empty axes', () => {
+    const points = [point(0.7, null), point(1.4, null), point(2.2, null)];
+    expect(hasLine(points, ['read', 'write'])).toBe(false);
+  });
+
+  it('two known points make a line; each chart asks for its own series', () => {
+    const points = [point(1, null, 0), point(2, 40 * MIB, MIB), point(3, 50 * MIB, 2 * MIB)];
+    expect(hasLine(points, ['read', 'write'])).toBe(true);
+    expect(hasLine(points, ['spill'])).toBe(true);
+    expect(hasLine(points.slice(0, 2), ['read'])).toBe(false);
   });
 });

@@ -62,6 +62,15 @@ export function newJobView(jobId: string, kind: JobKind, title: string): JobView
   };
 }
 
+/**
+ * Whether a chart of these series has a line to draw: two points where one of them is known.
+ * A rate needs a moment of samples, so a job over in a second or two may have none, and axes
+ * with no line in them say nothing (or, worse, look like a speed of nothing).
+ */
+export function hasLine(points: ChartPoint[], keys: Array<'read' | 'write' | 'spill'>): boolean {
+  return points.filter((p) => keys.some((k) => p[k] !== null)).length >= 2;
+}
+
 /** Halves the older half of the series when it is full: long jobs keep their whole shape. */
 export function appendPoint(points: ChartPoint[], point: ChartPoint): ChartPoint[] {
   if (points.length < MAX_POINTS) return [...points, point];
