@@ -12,10 +12,11 @@ import { q, sh } from '../../test-support/shell.js';
 import { tempDir } from '../../test-support/temp-dir.js';
 import { backup } from '../backup/backup.js';
 import { CODEC_INFO } from '../codecs/codec-info.js';
+import type { CodecName } from '../../../src-shared/manifest.js';
 import { openImage } from '../image/open-image.js';
 import { quietContext } from '../jobs/job-context.js';
 import { CodecPool } from '../pool/codec-pool.js';
-import { openImageReader, type ImageReader } from './image-reader.js';
+import { INLINE_FRAMES, openImageReader, type ImageReader } from './image-reader.js';
 
 const MIB = 2 ** 20;
 const FRAME = MIB;
@@ -43,6 +44,17 @@ describe('random access to an image', () => {
       quietContext(),
     );
     return destination;
+  }
+
+  /** One image per codec, made by the first test that needs it (xz takes half a minute). */
+  const byCodec = new Map<CodecName, Promise<string>>();
+  function imageOf(codec: CodecName): Promise<string> {
+    let made = byCodec.get(codec);
+    if (!made) {
+      made = make(`disk${CODEC_INFO[codec].extension}`, { codec });
+      byCodec.set(codec, made);
+    }
+    return made;
   }
 
   /** Reads at the start, the end, inside a frame, across frames, and empty reads. */
@@ -81,7 +93,7 @@ describe('random access to an image', () => {
 
   for (const codec of ['zstd', 'lz4', 'gzip', 'xz', 'none'] as const) {
     it(`reads any range of a ${codec} image (index ${CODEC_INFO[codec].index === 'in-file' ? 'inside' : 'beside it'})`, async () => {
-      const image = await make(`disk${CODEC_INFO[codec].extension}`, { codec });
+      const image = await imageOf(codec);
       const reader = await openImageReader(image, { pool });
       try {
         await expectSameBytes(reader);
@@ -217,6 +229,65 @@ describe('random access to an image', () => {
       });
       const other = await reader.read(5 * FRAME, 100);
       expect(other.equals(source.subarray(5 * FRAME, 5 * FRAME + 100))).toBe(true);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('without a pool: the first frames decode on this thread, later ones on workers', async () => {
+    const image = await make('inline.img.zst');
+    const reader = await openImageReader(image, { threads: 2, readAhead: 0 });
+    try {
+      // A listing's worth of small reads, one frame each: no worker is needed for them.
+      for (let i = 0; i < INLINE_FRAMES; i++) {
+        const got = await reader.read(i * FRAME + 7, 100);
+        expect(got.equals(source.subarray(i * FRAME + 7, i * FRAME + 107))).toBe(true);
+      }
+      expect(reader.stats).toMatchObject({
+        framesDecoded: INLINE_FRAMES,
+        framesDecodedInline: INLINE_FRAMES,
+      });
+      // Past them, the pool decodes, and the bytes are the same.
+      const more = await reader.read(12 * FRAME - 50, 2 * FRAME);
+      expect(more.equals(source.subarray(12 * FRAME - 50, 14 * FRAME - 50))).toBe(true);
+      expect(reader.stats).toMatchObject({
+        framesDecoded: INLINE_FRAMES + 3,
+        framesDecodedInline: INLINE_FRAMES,
+      });
+    } finally {
+      await reader.close();
+    }
+  });
+
+  for (const codec of ['lz4', 'gzip', 'xz', 'none'] as const) {
+    it(`decodes a ${codec} frame on this thread as the workers do`, async () => {
+      const image = await imageOf(codec);
+      const reader = await openImageReader(image, { threads: 1 });
+      try {
+        const got = await reader.read(FRAME - 100, 200);
+        expect(got.equals(source.subarray(FRAME - 100, FRAME + 100))).toBe(true);
+        expect(reader.stats.framesDecodedInline).toBe(2);
+      } finally {
+        await reader.close();
+      }
+    });
+  }
+
+  it('names a damaged frame decoded on this thread too', async () => {
+    const image = await make('damaged-inline.img.zst');
+    const opened = await openImage(image);
+    const frame = opened.layout === 'indexed' ? opened.frames[3]! : null;
+    await opened.input.close();
+    const handle = await open(image, 'r+');
+    await handle.write(Buffer.from([0xde, 0xad, 0xbe, 0xef]), 0, 4, frame!.fileOffset + 100);
+    await handle.close();
+    const reader = await openImageReader(image, { threads: 1 });
+    try {
+      await expect(reader.read(3 * FRAME + 5, 10)).rejects.toMatchObject({
+        code: 'image-damaged',
+        message: expect.stringContaining(`drive bytes ${3 * FRAME}–${4 * FRAME}`),
+      });
+      expect(reader.stats.framesDecoded).toBe(0);
     } finally {
       await reader.close();
     }

@@ -8,7 +8,10 @@
 //   MIN_CACHED_FRAMES frames; memory does not grow with the image.
 // - "Don't care" ranges of the manifest (unused blocks, zeros in the image) read as zeros
 //   without decoding anything.
-// - A read that spans several frames decodes them on the worker pool at once; reads that
+// - The first frames are decoded on this thread: a listing or a small file needs a handful,
+//   and starting the worker pool costs more than that (each worker loads every codec's
+//   native module: about 0.3 CPU s). Past INLINE_FRAMES, or as soon as reading streams, a
+//   read that spans several frames decodes them on the worker pool at once; reads that
 //   follow each other (a file streamed) decode the next frames ahead, on the idle workers.
 // - Counters (stats) say what it took: frames decoded, cache hits, image bytes read.
 //
@@ -23,6 +26,7 @@ import type { IndexedImage, OpenedImage } from '../format/image-layout.js';
 import { openImage } from '../image/open-image.js';
 import { CodecPool, defaultThreads } from '../pool/codec-pool.js';
 import { FrameCorruptError } from '../codecs/frame-codec.js';
+import { frameCodec } from '../codecs/registry.js';
 import { SlotArena, type Slot } from '../pool/slot-arena.js';
 import { normalize, type ByteRange } from '../ranges.js';
 import type { ReadAt } from '../read-at.js';
@@ -35,6 +39,11 @@ export const CACHE_BYTES = 64 * 2 ** 20;
 export const MIN_CACHED_FRAMES = 4;
 /** Memory for compressed frames being read, beyond the two slots always given. */
 const INPUT_BYTES = 32 * 2 ** 20;
+/**
+ * Frames decoded on this thread before the pool is started (none when a pool is given): what
+ * listing a folder or reading a small file takes, 32 MiB at the default frame size.
+ */
+export const INLINE_FRAMES = 8;
 /** Frames decoded ahead of a sequential reader, by default. */
 export const DEFAULT_READ_AHEAD = 2;
 /**
@@ -57,6 +66,8 @@ export interface ReadStats {
   cacheHits: number;
   /** Bytes read from the image file (compressed). */
   imageBytesRead: number;
+  /** Of the frames decoded, those decoded on this thread (the pool was not needed for them). */
+  framesDecodedInline: number;
 }
 
 export interface ImageReader {
@@ -134,6 +145,7 @@ function newStats(): ReadStats {
     framesReadAhead: 0,
     cacheHits: 0,
     imageBytesRead: 0,
+    framesDecodedInline: 0,
   };
 }
 
@@ -284,6 +296,12 @@ class IndexedReader implements ImageReader {
     return this.pool?.size ?? this.options.threads ?? defaultThreads();
   }
 
+  /** Whether the next frame is decoded on this thread: see INLINE_FRAMES. A reader that
+   *  streams (decodes ahead) wants the workers, and one that has, keeps them. */
+  private decodesInline(ahead: boolean): boolean {
+    return !this.pool && !ahead && this.stats.framesDecodedInline < INLINE_FRAMES;
+  }
+
   private codecPool(): CodecPool {
     this.pool ??= new CodecPool(this.threads());
     return this.pool;
@@ -297,14 +315,19 @@ class IndexedReader implements ImageReader {
       const compressed = input.bytes(frame.compressedSize);
       await this.image.input.readInto(compressed, frame.fileOffset);
       this.stats.imageBytesRead += frame.compressedSize;
-      await this.codecPool().decompress(
-        this.image.codec,
-        input,
-        frame.compressedSize,
-        slot,
-        frame.size,
-        frame.checksum,
-      );
+      if (this.decodesInline(ahead)) {
+        frameCodec(this.image.codec).decompress(compressed, slot.bytes(frame.size), frame.checksum);
+        this.stats.framesDecodedInline++;
+      } else {
+        await this.codecPool().decompress(
+          this.image.codec,
+          input,
+          frame.compressedSize,
+          slot,
+          frame.size,
+          frame.checksum,
+        );
+      }
       this.stats.framesDecoded++;
       if (ahead) this.stats.framesReadAhead++;
       this.options.onFrameDecoded?.(index);
