@@ -14,8 +14,16 @@ const { CodecPool } = await import(`${engine}/pool/codec-pool.js`);
 const { SlotArena } = await import(`${engine}/pool/slot-arena.js`);
 const { StreamDigestThread } = await import(`${engine}/digest/stream-digest-thread.js`);
 
-const start = () => ({ pool: new CodecPool(2), digest: new StreamDigestThread() });
-const close = ({ pool, digest }) => Promise.all([pool.close(), digest.close()]);
+// A pool starts its workers with its first job: one is posted at once, and left to fail when
+// the pool closes (its result does not matter, only that the workers were loading).
+const scratch = new SlotArena(4096, 2);
+const [input, output] = await Promise.all([scratch.acquire(), scratch.acquire()]);
+const start = () => {
+  const pool = new CodecPool(2);
+  const first = pool.compress('zstd', 1, input, 1024, output).catch(() => {});
+  return { pool, first, digest: new StreamDigestThread() };
+};
+const close = ({ pool, first, digest }) => Promise.all([pool.close(), first, digest.close()]);
 
 /** Milliseconds from starting the workers to all of them answering a job. */
 async function loadTime() {

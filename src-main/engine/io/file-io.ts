@@ -8,9 +8,14 @@ import type { FileHandle } from 'node:fs/promises';
  * runs interleaved: 1 GiB written into the page cache in 4 MiB calls took 0.2 to 2.6 s of
  * kernel time (in copy_folio_from_iter_atomic), in 1 MiB calls 0.24 to 0.25 s; a 4 GiB
  * restore into a file, 1.5–3.2 s against 1.2–1.3 s. When the whole machine is slow both are
- * (docs/benchmarks.md). Smaller calls only cost more calls.
+ * (docs/benchmarks.md). Measured again on Linux 6.18 (2026-12-06, the machine loaded, 1 GiB
+ * from a 16 MiB buffer walked in order, 9 runs each): 256 KiB calls took 0.14–0.17 s of
+ * kernel time in every run, 1 MiB calls 0.15–1.67 s and 4 MiB calls 0.13–0.86 s, the slow
+ * runs scattered among fast ones. So 256 KiB, the steadiest; in a raw backup of 1 GiB it took
+ * 0.2 s less kernel time than 1 MiB, no wall time measurable on the loaded machine. Smaller
+ * calls only cost more calls.
  */
-const MAX_WRITE = 2 ** 20;
+const MAX_WRITE = 2 ** 18;
 
 /** Fills `target` from `position`; returns the bytes read (fewer only at the end of the file). */
 export async function readFully(

@@ -1,5 +1,10 @@
 // A fixed set of worker threads running codec jobs between slots of shared arenas.
 //
+// The workers start with the pool's first job, not with the pool: each loads the codecs'
+// native modules (tens of milliseconds of CPU per worker), and a restore of a plain zstd or
+// gzip stream, which decodes on the main thread, would otherwise pay for workers it never
+// uses, on the cores it decodes and writes with.
+//
 // Each worker is handed up to DEPTH jobs at once (they wait in its own message queue), so it
 // starts the next frame the moment it finishes one instead of waiting for the main thread to
 // notice and dispatch: on a machine with as many busy threads as cores, that wait is what
@@ -69,6 +74,7 @@ export function defaultThreads(): number {
 }
 
 export class CodecPool {
+  /** Empty until the first job or arena needs them (startWorkers). */
   private readonly workers: Worker_[] = [];
   private readonly queue: Job[] = [];
   private readonly attached = new Set<number>();
@@ -91,7 +97,11 @@ export class CodecPool {
   ) {
     if (!(size >= 1 && size <= 256)) throw new RangeError('threads must be between 1 and 256');
     this.busy = new BusyMeter(size);
-    for (let i = 0; i < size; i++) this.workers.push(this.startWorker());
+  }
+
+  /** Whether the workers were started (by a job, or an arena shown to them). */
+  get started(): boolean {
+    return this.workers.length > 0;
   }
 
   /** Jobs that can be in flight at once without any worker waiting for the main thread. */
@@ -274,6 +284,7 @@ export class CodecPool {
 
   /** Shows an arena to every worker, once; messages arrive in order, so before any job. */
   private attach(arena: SlotArena): void {
+    this.startWorkers();
     const message: WorkerMessage = {
       op: 'attach',
       arena: arena.id,
@@ -287,6 +298,7 @@ export class CodecPool {
   private submit(request: CodecRequest): Promise<Extract<CodecReply, { ok: true }>> {
     if (this.broken) return Promise.reject(this.broken);
     if (this.closed) return Promise.reject(new Error('codec pool closed'));
+    this.startWorkers();
     return new Promise((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
       this.dispatch();
@@ -304,6 +316,12 @@ export class CodecPool {
       worker.jobs.push(job);
       worker.thread.postMessage(job.request);
     }
+  }
+
+  /** Starts the workers, once: before the first arena is shown to them or job posted. */
+  private startWorkers(): void {
+    if (this.started || this.closed) return;
+    for (let i = 0; i < this.size; i++) this.workers.push(this.startWorker());
   }
 
   private startWorker(): Worker_ {

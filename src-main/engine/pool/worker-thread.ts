@@ -21,6 +21,16 @@ export interface WorkerThread {
   readonly exited: Promise<void>;
 }
 
+let threadsStarted = 0;
+
+/**
+ * How many worker threads this process has started so far: each loads its modules on a core
+ * the job may need, so tests check that a job starts none it has no use for.
+ */
+export function workerThreadsStarted(): number {
+  return threadsStarted;
+}
+
 /**
  * Starts the worker module `name` that sits next to the module at `callerUrl`: its compiled
  * .js, or its .ts source through tsx when the engine runs from its sources (tests).
@@ -43,6 +53,7 @@ export function startWorker(callerUrl: string, name: string, workerData: object)
     );
     thread = new Worker(new URL(entry), { workerData });
   }
+  threadsStarted++;
   return { thread, exited: new Promise((resolve) => thread.once('exit', () => resolve())) };
 }
 

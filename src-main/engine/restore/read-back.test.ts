@@ -1,10 +1,12 @@
 // Read-back against a real file target: what was written reads back; a changed byte is found
 // and its range named; bytes between written ranges (the target's own, "don't care") are not
-// compared; ranges across 4 MiB windows and many small ranges in one window both work.
+// compared; ranges across 4 MiB windows and many small ranges in one window both work; a
+// stream logged in small contiguous blocks keeps one range per window.
 
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { frameXxh64 } from '../digest/frame-digests.js';
 import { SpillwayError } from '../errors.js';
 import { ProgressTracker } from '../progress/progress-tracker.js';
 import { normalize, type ByteRange } from '../ranges.js';
@@ -77,6 +79,37 @@ describe('read-back', () => {
     await expect(check()).rejects.toThrow(`at bytes ${4 * MiB}–${5 * MiB}.`);
     await target.write(stream.subarray(late, late + 1), late);
     expect(await check()).toBe(log.bytes);
+  });
+
+  it('logs a stream written in small blocks as one range per window, digests as if whole', () => {
+    const blocks = new WrittenLog();
+    for (let at = 0; at < size; at += 256 * 1024) {
+      blocks.add(stream.subarray(at, at + 256 * 1024), at);
+    }
+    const ranges = [...blocks.windows()].flatMap((w) => w.ranges);
+    expect(ranges.map((r) => r.range)).toEqual([
+      [0, 4 * MiB],
+      [4 * MiB, 8 * MiB],
+      [8 * MiB, size],
+    ]);
+    for (const { range, xxh64 } of ranges) {
+      expect(xxh64).toBe(frameXxh64(stream.subarray(range[0], range[1])));
+    }
+    expect(blocks.bytes).toBe(size);
+  });
+
+  it('does not extend a range whose digest the caller gave', () => {
+    const frames = new WrittenLog();
+    const first = stream.subarray(0, MiB);
+    frames.add(first, 0, frameXxh64(first));
+    frames.add(stream.subarray(MiB, 2 * MiB), MiB);
+    frames.add(stream.subarray(2 * MiB, 3 * MiB), 2 * MiB);
+    const ranges = [...frames.windows()].flatMap((w) => w.ranges);
+    expect(ranges.map((r) => r.range)).toEqual([
+      [0, MiB],
+      [MiB, 3 * MiB],
+    ]);
+    expect(ranges[1]!.xxh64).toBe(frameXxh64(stream.subarray(MiB, 3 * MiB)));
   });
 
   it('refuses writes logged out of order', () => {

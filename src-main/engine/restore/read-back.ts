@@ -3,8 +3,12 @@
 //
 // The log keeps only those digests (8 bytes per range), not the bytes. It groups ranges by
 // 4 MiB window of the drive, and read-back reads each window's span in one read: a
-// fragmented filesystem's many small ranges would otherwise cost one read each.
+// fragmented filesystem's many small ranges would otherwise cost one read each. Writes that
+// continue the range before them in its window extend it (its XXH64 taken incrementally), so
+// a stream written in small blocks (256 KiB for images of other tools) costs one range per
+// window, not one per block: 16 times less log, 6 MB instead of 100 MB for a 1 TB drive.
 
+import { Xxh64 } from '@node-rs/xxhash';
 import { settledLater } from '../async/settled-later.js';
 import { frameXxh64 } from '../digest/frame-digests.js';
 import { SpillwayError } from '../errors.js';
@@ -31,6 +35,12 @@ export class WrittenLog {
   private windowIndex: number[] = [];
   /** Bytes written. */
   bytes = 0;
+  /**
+   * The XXH64 state of the last range, while it can still grow: it was hashed here (not given
+   * a digest), and nothing has been logged after it. Null otherwise.
+   */
+  private growing: Xxh64 | null = null;
+  private readonly hasher = new Xxh64(0n);
 
   /**
    * Records `data` as written at `position`; writes come in increasing positions. `digest`:
@@ -42,12 +52,21 @@ export class WrittenLog {
     for (let at = position; at < end;) {
       const window = Math.floor(at / WINDOW);
       const upTo = Math.min(end, (window + 1) * WINDOW);
+      const piece = data.subarray(at - position, upTo - position);
       const last = this.windowIndex.at(-1);
+      const lastEnd = this.ends.at(-1);
       if (last === undefined || window > last) {
         this.windowFirst.push(this.starts.length);
         this.windowIndex.push(window);
-      } else if (window < last || at < this.ends.at(-1)!) {
+      } else if (window < last || at < lastEnd!) {
         throw new Error('restore writes must come in increasing positions');
+      } else if (this.growing && at === lastEnd) {
+        // Continues the last range in the same window: that range grows.
+        const n = this.starts.length - 1;
+        this.ends[n] = upTo;
+        this.digests[n] = this.growing.update(piece).digest();
+        at = upTo;
+        continue;
       }
       const n = this.starts.length;
       if (n === this.digests.length) {
@@ -58,10 +77,14 @@ export class WrittenLog {
       this.starts.push(at);
       this.ends.push(upTo);
       const whole = at === position && upTo === end;
-      this.digests[n] =
-        whole && digest !== undefined
-          ? digest
-          : frameXxh64(data.subarray(at - position, upTo - position));
+      if (whole && digest !== undefined) {
+        this.digests[n] = digest;
+        this.growing = null;
+      } else {
+        this.hasher.reset(0n);
+        this.digests[n] = this.hasher.update(piece).digest();
+        this.growing = this.hasher;
+      }
       at = upTo;
     }
     this.bytes += data.byteLength;

@@ -89,8 +89,15 @@ export interface RestoreOptions {
   newIds?: boolean;
 }
 
-/** Block size for images without frames of their own. */
-const STREAM_BLOCK = 4 * 2 ** 20;
+/**
+ * Block size for images without frames of their own. Each block is decoded, hashed for the
+ * read-back, then copied into the page cache by the write: at 256 KiB it is likely still in
+ * the core's cache for the last two, where a 4 MiB block is fetched from memory again. On
+ * this project's 2-core machine (1 GiB fixture, loaded, medians of 3 interleaved), 256 KiB
+ * instead of 4 MiB took the CPU time of a restore from 4.3 to 3.7 s for a zstd stream and
+ * from 5.9 to 4.4 s for gzip, most of it kernel time.
+ */
+const STREAM_BLOCK = 256 * 2 ** 10;
 
 export function restore(options: RestoreOptions, context: JobContext): Promise<RestoreResult> {
   return runJob('restore', context, (progress) => runRestore(options, context, progress));
