@@ -82,8 +82,10 @@ export class CodecPool {
   readonly busy: BusyMeter;
 
   /**
-   * `kind`: 'codecs' runs compress and decompress; 'age-chunks' runs seal and open only, on
-   * workers that load no codec and so start at once (the encrypted endpoints' own pools).
+   * `kind`: 'codecs' runs every job (compress, decompress, and age's seal and open, so that
+   * a job on an encrypted image needs no second pool); 'age-chunks' runs seal and open only,
+   * on workers that load no codec and so start at once (for an encrypted endpoint that was
+   * given no pool).
    */
   constructor(
     readonly size: number = defaultThreads(),
@@ -190,7 +192,7 @@ export class CodecPool {
   }
 
   /**
-   * (An 'age-chunks' pool.) Seals `length` bytes of plaintext in the input slot as age payload chunks numbered from
+   * Seals `length` bytes of plaintext in the input slot as age payload chunks numbered from
    * `firstChunk` into the output slot (which must hold their tags too); the batch's final
    * chunk is flagged as the payload's last when `endsPayload`. Resolves to the sealed bytes.
    */
@@ -215,7 +217,7 @@ export class CodecPool {
   }
 
   /**
-   * (An 'age-chunks' pool.) Opens `length` sealed bytes in the input slot (age payload chunks numbered from
+   * Opens `length` sealed bytes in the input slot (age payload chunks numbered from
    * `firstChunk`; `lastChunk` is the payload's last) into `plainLength` bytes of the output
    * slot. Resolves to null when every chunk authenticated, else to the first that did not.
    */
@@ -245,7 +247,8 @@ export class CodecPool {
    * answered; a pool that outlives many jobs would otherwise keep every arena's memory.
    */
   forget(arena: SlotArena): void {
-    if (!this.attached.delete(arena.id)) return;
+    // A closed pool's workers are gone, and their memory with them.
+    if (!this.attached.delete(arena.id) || this.closed) return;
     const message: WorkerMessage = { op: 'detach', arena: arena.id };
     for (const worker of this.workers) worker.thread.postMessage(message);
   }

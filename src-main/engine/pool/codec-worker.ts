@@ -1,5 +1,8 @@
 // Worker thread entry: compresses or decompresses one frame per message, between slots of
-// the shared arenas it was given.
+// the shared arenas it was given. It also opens and seals batches of age payload chunks, so
+// that a job reading an encrypted image decrypts on the pool it decodes on: a second pool
+// of chunk workers (chunk-worker.ts) would be two more threads on the same cores, and its
+// start-up paid again.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CodecName } from '../../../src-shared/manifest.js';
@@ -7,6 +10,7 @@ import { FrameCorruptError } from '../codecs/frame-codec.js';
 import { frameCodec } from '../codecs/registry.js';
 import { frameXxh64 } from '../digest/frame-digests.js';
 import { frameHash } from '../digest/frame-hash.js';
+import { openChunks, sealChunks } from '../endpoints/age/payload-chunks.js';
 import type { BaseFrameRef, CodecReply, CodecRequest, WorkerMessage } from './codec-messages.js';
 import { WorkerArenas } from './worker-arenas.js';
 
@@ -20,8 +24,26 @@ const arenas = new WorkerArenas();
 const view = arenas.view.bind(arenas);
 
 function run(request: CodecRequest): CodecReply {
-  if (request.op === 'seal' || request.op === 'open') {
-    throw new Error('age chunks are sealed and opened by chunk workers');
+  if (request.op === 'open') {
+    const failedChunk = openChunks(
+      request.key,
+      request.firstChunk,
+      request.lastChunk,
+      view(request.input),
+      view(request.output),
+    );
+    return { id: request.id, ok: true, length: request.output.length, checksum: null, failedChunk };
+  }
+  if (request.op === 'seal') {
+    const output = view(request.output);
+    const length = sealChunks(
+      request.key,
+      request.firstChunk,
+      view(request.input),
+      request.endsPayload,
+      output,
+    );
+    return { id: request.id, ok: true, length, checksum: null };
   }
   const codec = frameCodec(request.codec);
   const input = view(request.input);

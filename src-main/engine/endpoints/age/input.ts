@@ -8,6 +8,8 @@
 // Reads of a few chunks (browsing, the index) open them here, on the calling thread. Larger
 // ones (a restore's frames, a check's 16 MiB) are cut into batches of BATCH_CHUNKS, opened on
 // worker threads side by side, so that decrypting keeps up with the disk and the decoders.
+// Those are the job's own codec workers when it hands its pool over (a restore does, and
+// starts it before the key is derived); otherwise the input starts chunk workers of its own.
 
 import { Readable } from 'node:stream';
 import { SpillwayError } from '../../errors.js';
@@ -31,10 +33,17 @@ const KEPT_CHUNKS = 8;
 /** Chunks read from the file at once by a stream. */
 const STREAM_CHUNKS = 16;
 
-/** Opens the age file `outer` with `keys` as the image it holds. */
-export async function openAgeInput(outer: ImageInput, keys: AgeKeys = {}): Promise<ImageInput> {
+/**
+ * Opens the age file `outer` with `keys` as the image it holds. Large reads open their chunks
+ * on `pool` when given (it stays the caller's to close), else on a pool of the input's own.
+ */
+export async function openAgeInput(
+  outer: ImageInput,
+  keys: AgeKeys = {},
+  pool?: CodecPool,
+): Promise<ImageInput> {
   const opened = await openAgeHeader(outer, keys);
-  const input = new AgeInput(outer, opened, keys.onChunkOpened);
+  const input = new AgeInput(outer, opened, keys.onChunkOpened, pool);
   await input.checkLastChunk();
   return input;
 }
@@ -45,13 +54,15 @@ class AgeInput implements ImageInput {
   readonly size: number;
   private readonly chunks: number;
   private readonly kept = new Map<number, Buffer>();
-  /** Started by the first large read: the workers and the slots their batches go through. */
+  /** Set up by the first large read: the workers and the slots their batches go through. */
   private workers: { pool: CodecPool; sealed: SlotArena; plain: SlotArena } | null = null;
 
   constructor(
     private readonly outer: ImageInput,
     private readonly opened: OpenedAge,
     private readonly onChunkOpened?: (index: number) => void,
+    /** The caller's pool, borrowed: never closed here. */
+    private readonly borrowedPool?: CodecPool,
   ) {
     this.path = outer.path;
     this.files = outer.files;
@@ -185,7 +196,7 @@ class AgeInput implements ImageInput {
 
   private startWorkers() {
     if (!this.workers) {
-      const pool = new CodecPool(defaultThreads(), 'age-chunks');
+      const pool = this.borrowedPool ?? new CodecPool(defaultThreads(), 'age-chunks');
       const slots = pool.depth + 2;
       this.workers = {
         pool,
@@ -214,7 +225,13 @@ class AgeInput implements ImageInput {
     this.kept.clear();
     const workers = this.workers;
     this.workers = null;
-    await workers?.pool.close();
+    if (workers && workers.pool === this.borrowedPool) {
+      // The pool goes on (or was closed by its owner): it only lets go of our slots.
+      workers.pool.forget(workers.sealed);
+      workers.pool.forget(workers.plain);
+    } else {
+      await workers?.pool.close();
+    }
     return this.outer.close();
   }
 
