@@ -13,7 +13,12 @@
 
 import { Readable } from 'node:stream';
 import { SpillwayError } from '../../errors.js';
-import { checkReadRange, type ImageInput } from '../image-input.js';
+import {
+  checkReadRange,
+  type ImageInput,
+  type SealedChunks,
+  type SealedRange,
+} from '../image-input.js';
 import type { AgeKeys } from './age-keys.js';
 import type { OpenedAge } from './age-header.js';
 import { openAgeHeader } from './age-header-on-demand.js';
@@ -48,8 +53,12 @@ export async function openAgeInput(
   return input;
 }
 
-class AgeInput implements ImageInput {
+class AgeInput implements ImageInput, SealedChunks {
   readonly path: string;
+  /** Frames are read sealed and opened where they are decoded (frame-decoder.ts). */
+  readonly sealedChunks: SealedChunks = this;
+  /** Four chunks: a range that small shares a good part of its chunks with its neighbours. */
+  readonly smallestSealedRead = 4 * CHUNK_SIZE;
   readonly files: string[];
   readonly size: number;
   private readonly chunks: number;
@@ -207,6 +216,36 @@ class AgeInput implements ImageInput {
     return this.workers;
   }
 
+  maxSealedBytes(length: number): number {
+    // A range may start anywhere in a chunk: one chunk more than it fills.
+    return (Math.ceil(length / CHUNK_SIZE) + 1) * SEALED_CHUNK_SIZE;
+  }
+
+  async readSealed(position: number, length: number, into: Uint8Array): Promise<SealedRange> {
+    checkReadRange(this.path, this.size, position, length);
+    const first = Math.floor(position / CHUNK_SIZE);
+    const last = Math.floor((position + Math.max(length, 1) - 1) / CHUNK_SIZE);
+    const start = this.opened.payloadStart + first * SEALED_CHUNK_SIZE;
+    const end = Math.min(
+      this.opened.payloadStart + (last + 1) * SEALED_CHUNK_SIZE,
+      this.outer.size,
+    );
+    await this.outer.readInto(into.subarray(0, end - start), start);
+    return {
+      sealedLength: end - start,
+      key: this.opened.key,
+      firstChunk: first,
+      lastChunk: this.chunks - 1,
+      skip: position - first * CHUNK_SIZE,
+      length,
+    };
+  }
+
+  noteOpened(range: SealedRange): void {
+    const count = Math.ceil(range.sealedLength / SEALED_CHUNK_SIZE);
+    for (let i = 0; i < count; i++) this.onChunkOpened?.(range.firstChunk + i);
+  }
+
   stream(start = 0): Readable {
     return Readable.from(this.pieces(start), { objectMode: false });
   }
@@ -265,7 +304,7 @@ class AgeInput implements ImageInput {
     target.set(plain.subarray(from - chunkStart, to - chunkStart), from - position);
   }
 
-  private damaged(index: number): SpillwayError {
+  damaged(index: number): SpillwayError {
     const start = this.opened.payloadStart + index * SEALED_CHUNK_SIZE;
     const end = Math.min(start + SEALED_CHUNK_SIZE, this.outer.size);
     const imageStart = index * CHUNK_SIZE;
