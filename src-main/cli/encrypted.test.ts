@@ -16,6 +16,7 @@ import { headerLength } from '../engine/endpoints/age/age-header.js';
 import { SEALED_CHUNK_SIZE } from '../engine/endpoints/age/payload-chunks.js';
 import { openImage } from '../engine/image/open-image.js';
 import { quietContext } from '../engine/jobs/job-context.js';
+import { restore } from '../engine/restore/restore.js';
 import { spillway } from '../test-support/cli.js';
 import { extAt, fileBlocks, makeExtDisk } from '../test-support/ext-disk.js';
 import { randomFile } from '../test-support/fixtures.js';
@@ -309,6 +310,44 @@ describe('encrypted images (age)', () => {
     ]);
     expect(gzip.code).toBe(2);
     expect(gzip.stderr).toMatch(/index would be a second file beside it/);
+  });
+
+  it('a restore decrypts each chunk once to check it and once to write it', async () => {
+    const identities = identitiesIn(await readFile(identity, 'utf8'));
+    const opened = new Map<number, number>();
+    const target = at('counted.img');
+    await restore(
+      {
+        image,
+        target,
+        age: {
+          identities,
+          onChunkOpened: (index) => opened.set(index, (opened.get(index) ?? 0) + 1),
+        },
+        confirm: async () => true,
+      },
+      quietContext(),
+    );
+    await sh(`cmp ${q(target)} ${q(disk)}`);
+
+    const indexed = await openImage(image, { age: { identities } });
+    await indexed.input.close();
+    if (indexed.layout !== 'indexed') throw new Error('not indexed');
+    const totalChunks = Math.ceil(indexed.input.size / CHUNK);
+    const counts = [...opened.values()];
+    const total = counts.reduce((sum, n) => sum + n, 0);
+    // Authenticating every chunk before the first write, then opening each again to write
+    // it, is the least a check before writing allows (nothing of the image is kept between
+    // the two). A chunk where two of the check's groups of frames meet is opened by both;
+    // in writing, by the large frame that ends in it, the one that starts in it, and once
+    // for all the small frames between (they share the chunks kept). Nothing more: a chunk
+    // opened once per small frame it holds would be opened a hundred times.
+    expect(opened.size).toBe(totalChunks);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(5);
+    expect(total).toBeLessThanOrEqual(2 * totalChunks + 2 * indexed.frames.length);
+    console.log(
+      `restore: ${total} chunk openings for ${totalChunks} chunks, ${indexed.frames.length} frames`,
+    );
   });
 
   it('extracting one file decrypts only the chunks of the frames it needs', async () => {

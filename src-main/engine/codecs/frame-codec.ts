@@ -37,7 +37,11 @@ export interface FrameCodec {
  *  not match, the wrong size. Thrown in a worker; the pool throws it again on the caller's
  *  side (a class does not cross threads, its name and message do). */
 export class FrameCorruptError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The XXH64 of the frame's bytes as stored, when they were hashed before decoding. */
+    readonly storedXxh64?: bigint,
+  ) {
     super(message);
     this.name = 'FrameCorruptError';
   }

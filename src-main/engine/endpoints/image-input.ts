@@ -19,6 +19,43 @@ export interface ImageInput {
   /** The bytes from `start` to the end, as a stream. */
   stream(start?: number): Readable;
   close(): Promise<void>;
+  /** An encrypted input's chunks as stored, so that a frame can be read sealed and opened
+   *  by the worker that decodes it (age/input.ts). */
+  readonly sealedChunks?: SealedChunks;
+}
+
+/**
+ * The sealed chunks of an encrypted input. A range read sealed is authenticated by whoever
+ * opens it, chunk by chunk, before any of its bytes is used.
+ */
+export interface SealedChunks {
+  /**
+   * Ranges shorter than this are better read opened (readInto): the input keeps the last few
+   * chunks it opened, which small neighbours share (a chunk can hold a hundred frames of
+   * zeros), where each range read sealed opens all of its chunks again.
+   */
+  readonly smallestSealedRead: number;
+  /** The most sealed bytes that a range of `length` plain bytes can span. */
+  maxSealedBytes(length: number): number;
+  /** Reads the chunks that hold `length` plain bytes from `position` into the start of
+   *  `into`; returns their sealed length and how to open them. */
+  readSealed(position: number, length: number, into: Uint8Array): Promise<SealedRange>;
+  /** Told once a range's chunks were opened and authenticated. */
+  noteOpened(range: SealedRange): void;
+  /** The error naming chunk `index`, which did not authenticate. */
+  damaged(index: number): Error;
+}
+
+export interface SealedRange {
+  /** Bytes read into `into`. */
+  sealedLength: number;
+  key: Uint8Array;
+  firstChunk: number;
+  /** The payload's last chunk, which must say it is. */
+  lastChunk: number;
+  /** Plain bytes of the first chunk before `position`. */
+  skip: number;
+  length: number;
 }
 
 /** The text of the index file found beside an image (src-shared/sidecar.ts), and its name. */

@@ -15,6 +15,7 @@ import { SpillwayError } from '../errors.js';
 import { FormatError } from '../format/format-error.js';
 import { imageKindOf } from '../format/image-kind.js';
 import type { OpenedImage } from '../format/image-layout.js';
+import type { CodecPool } from '../pool/codec-pool.js';
 import { readHeader, readSeekableImage, readSeekTable } from '../format/seekable/reader.js';
 import { readSidecarImage } from '../format/sidecar/reader.js';
 
@@ -24,6 +25,9 @@ export interface OpenImageOptions {
   ssh?: SshOptions;
   /** What opens an encrypted (age) image. */
   age?: AgeKeys;
+  /** The job's worker pool: an encrypted image opens its chunks there rather than on a pool
+   *  of its own. It stays the caller's to close, after the image. */
+  pool?: CodecPool;
 }
 
 /** Opens `path` as an image, or throws a SpillwayError saying why it is not one. */
@@ -32,7 +36,7 @@ export async function openImage(
   options: OpenImageOptions = {},
 ): Promise<OpenedImage> {
   const { input, sidecar } = await openInput(path, options.ssh ? { ssh: options.ssh } : {});
-  return openImageFrom(input, sidecar, options.age);
+  return openImageFrom(input, sidecar, options.age, options.pool);
 }
 
 /**
@@ -43,12 +47,13 @@ export async function openImageFrom(
   input: ImageInput,
   sidecar: SidecarText | null = null,
   age?: AgeKeys,
+  pool?: CodecPool,
 ): Promise<OpenedImage> {
   try {
     // An encrypted image is an age file around an ordinary one: what is inside is opened
     // through the decrypting input (endpoints/age/), and no index file beside it is read.
     if (input.size > 0 && isAgeFile(await input.read(0, Math.min(HEAD_BYTES, input.size)))) {
-      const inner = await openAgeInput(input, age);
+      const inner = await openAgeInput(input, age, pool);
       return { ...(await identify(inner, null)), encrypted: true };
     }
     return await identify(input, sidecar);

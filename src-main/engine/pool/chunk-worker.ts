@@ -13,6 +13,7 @@ const port = parentPort;
 const arenas = new WorkerArenas();
 
 function run(request: CodecRequest): CodecReply {
+  if (request.op === 'hash-sealed') throw new Error('a chunk worker does not hash frames');
   const input = arenas.view(request.input);
   const output = arenas.view(request.output);
   if (request.op === 'seal') {

@@ -46,6 +46,11 @@ export type CodecRequest =
       output: SlotRef;
       /** The index's checksum of the frame, checked by the codec (null: nothing to check). */
       checksum: number | null;
+      /** Also take the XXH64 of the frame as stored (frame-digests.ts frameXxh64). */
+      hashStored?: boolean;
+      /** The input holds the frame still sealed, in the age payload chunks around it: they
+       *  are opened first, and the frame is `length` bytes from `skip` of what they hold. */
+      sealed?: SealedFrame;
     }
   | {
       id: number;
@@ -60,6 +65,18 @@ export type CodecRequest =
     }
   | {
       id: number;
+      /** Frames as stored inside sealed age chunks: the chunks are opened (each
+       *  authenticated) and each frame hashed (frame-digests.ts frameXxh64), nothing decoded. */
+      op: 'hash-sealed';
+      key: Uint8Array;
+      firstChunk: number;
+      lastChunk: number;
+      input: SlotRef;
+      /** Each frame's start and length, in plain bytes from the first chunk's start. */
+      frames: Float64Array;
+    }
+  | {
+      id: number;
       /** Age payload chunks, sealed into plaintext, each authenticated. */
       op: 'open';
       key: Uint8Array;
@@ -69,6 +86,18 @@ export type CodecRequest =
       input: SlotRef;
       output: SlotRef;
     };
+
+/** A frame inside sealed age payload chunks (endpoints/age/payload-chunks.ts). */
+export interface SealedFrame {
+  key: Uint8Array;
+  firstChunk: number;
+  /** The payload's last chunk, which must say it is. */
+  lastChunk: number;
+  /** Plaintext bytes before the frame in the first chunk. */
+  skip: number;
+  /** The frame's length as stored. */
+  length: number;
+}
 
 /** The arena is no longer used: the worker lets go of it (so its memory can be freed). */
 export interface DetachArena {
@@ -101,7 +130,17 @@ export type CodecReply =
        * 'damaged' when its hash matched but it does not decode to them; 'changed' otherwise.
        */
       base?: 'reused' | 'damaged' | 'changed';
-      /** open: the first chunk that did not authenticate (null or absent: all did). */
+      /** hash-sealed: each frame's XXH64, in the order asked. */
+      digests?: BigUint64Array;
+      /** open, hash-sealed, and decompress of a sealed frame: the first chunk that did not authenticate
+       *  (null or absent: all did; the frame was then not decoded). */
       failedChunk?: number | null;
     }
-  | { id: number; ok: false; corrupt: boolean; message: string };
+  | {
+      id: number;
+      ok: false;
+      corrupt: boolean;
+      message: string;
+      /** decompress with hashStored: the XXH64 of the frame that did not decode. */
+      storedXxh64?: bigint;
+    };

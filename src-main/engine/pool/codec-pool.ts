@@ -14,7 +14,7 @@
 import { availableParallelism } from 'node:os';
 import type { CodecName } from '../../../src-shared/manifest.js';
 import { FrameCorruptError } from '../codecs/frame-codec.js';
-import type { CodecReply, CodecRequest, WorkerMessage } from './codec-messages.js';
+import type { CodecReply, CodecRequest, SealedFrame, WorkerMessage } from './codec-messages.js';
 import { BusyMeter } from '../progress/busy-meter.js';
 import type { Slot, SlotArena } from './slot-arena.js';
 import { quitWorker, startWorker, type WorkerThread } from './worker-thread.js';
@@ -67,7 +67,9 @@ export function workerFor(loads: readonly number[], bytes: number): number | nul
 
 /** The uncompressed bytes a job handles. */
 const jobBytes = (request: CodecRequest) =>
-  request.op === 'compress' ? request.input.length : request.output.length;
+  request.op === 'compress' || request.op === 'hash-sealed'
+    ? request.input.length
+    : request.output.length;
 
 export function defaultThreads(): number {
   return availableParallelism();
@@ -88,8 +90,10 @@ export class CodecPool {
   readonly busy: BusyMeter;
 
   /**
-   * `kind`: 'codecs' runs compress and decompress; 'age-chunks' runs seal and open only, on
-   * workers that load no codec and so start at once (the encrypted endpoints' own pools).
+   * `kind`: 'codecs' runs every job (compress, decompress, and age's seal and open, so that
+   * a job on an encrypted image needs no second pool); 'age-chunks' runs seal and open only,
+   * on workers that load no codec and so start at once (for an encrypted endpoint that was
+   * given no pool).
    */
   constructor(
     readonly size: number = defaultThreads(),
@@ -200,7 +204,68 @@ export class CodecPool {
   }
 
   /**
-   * (An 'age-chunks' pool.) Seals `length` bytes of plaintext in the input slot as age payload chunks numbered from
+   * Decodes one frame of an image: `length` bytes of the input slot, the frame as stored or,
+   * with `sealed`, the age chunks around it (opened on the worker first), into exactly `size`
+   * bytes of the output, checking the index's `checksum`. Resolves to the frame's data and
+   * the XXH64 of its stored bytes, or to the first chunk that did not authenticate (nothing
+   * was decoded then). A frame that does not decode rejects with a FrameCorruptError that
+   * carries that XXH64.
+   */
+  async decodeFrame(
+    codec: CodecName,
+    input: Slot,
+    length: number,
+    output: Slot,
+    size: number,
+    checksum: number | null,
+    sealed?: SealedFrame,
+  ): Promise<{ data: Buffer; storedXxh64: bigint } | { failedChunk: number }> {
+    const reply = await this.submit({
+      id: this.nextId++,
+      op: 'decompress',
+      codec,
+      input: this.ref(input, length),
+      output: this.ref(output, size),
+      checksum,
+      hashStored: true,
+      ...(sealed ? { sealed } : {}),
+    });
+    if (reply.failedChunk !== undefined && reply.failedChunk !== null) {
+      return { failedChunk: reply.failedChunk };
+    }
+    if (reply.storedXxh64 === undefined) throw new Error('the codec worker did not hash the frame');
+    return { data: output.bytes(size), storedXxh64: reply.storedXxh64 };
+  }
+
+  /**
+   * Opens `length` sealed bytes in the input slot (the age chunks from `sealed.firstChunk`)
+   * and hashes the frames they hold, each given by its start and length in their plain
+   * bytes. Resolves to each frame's XXH64, or to the first chunk that did not authenticate.
+   */
+  async hashSealedFrames(
+    sealed: Omit<SealedFrame, 'skip' | 'length'>,
+    input: Slot,
+    length: number,
+    frames: Float64Array,
+  ): Promise<{ digests: BigUint64Array } | { failedChunk: number }> {
+    const reply = await this.submit({
+      id: this.nextId++,
+      op: 'hash-sealed',
+      key: sealed.key,
+      firstChunk: sealed.firstChunk,
+      lastChunk: sealed.lastChunk,
+      input: this.ref(input, length),
+      frames,
+    });
+    if (reply.failedChunk !== undefined && reply.failedChunk !== null) {
+      return { failedChunk: reply.failedChunk };
+    }
+    if (!reply.digests) throw new Error('the codec worker did not hash the frames');
+    return { digests: reply.digests };
+  }
+
+  /**
+   * Seals `length` bytes of plaintext in the input slot as age payload chunks numbered from
    * `firstChunk` into the output slot (which must hold their tags too); the batch's final
    * chunk is flagged as the payload's last when `endsPayload`. Resolves to the sealed bytes.
    */
@@ -225,7 +290,7 @@ export class CodecPool {
   }
 
   /**
-   * (An 'age-chunks' pool.) Opens `length` sealed bytes in the input slot (age payload chunks numbered from
+   * Opens `length` sealed bytes in the input slot (age payload chunks numbered from
    * `firstChunk`; `lastChunk` is the payload's last) into `plainLength` bytes of the output
    * slot. Resolves to null when every chunk authenticated, else to the first that did not.
    */
@@ -255,7 +320,8 @@ export class CodecPool {
    * answered; a pool that outlives many jobs would otherwise keep every arena's memory.
    */
   forget(arena: SlotArena): void {
-    if (!this.attached.delete(arena.id)) return;
+    // A closed pool's workers are gone, and their memory with them.
+    if (!this.attached.delete(arena.id) || this.closed) return;
     const message: WorkerMessage = { op: 'detach', arena: arena.id };
     for (const worker of this.workers) worker.thread.postMessage(message);
   }
@@ -342,7 +408,7 @@ export class CodecPool {
       }
       if (reply.ok) job.resolve(reply);
       // The worker's FrameCorruptError, thrown again on this side of the thread.
-      else if (reply.corrupt) job.reject(new FrameCorruptError(reply.message));
+      else if (reply.corrupt) job.reject(new FrameCorruptError(reply.message, reply.storedXxh64));
       else job.reject(new Error(reply.message));
       this.dispatch();
     });

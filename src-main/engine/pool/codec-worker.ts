@@ -1,5 +1,8 @@
 // Worker thread entry: compresses or decompresses one frame per message, between slots of
-// the shared arenas it was given.
+// the shared arenas it was given. It also opens and seals batches of age payload chunks, so
+// that a job reading an encrypted image decrypts on the pool it decodes on: a second pool
+// of chunk workers (chunk-worker.ts) would be two more threads on the same cores, and its
+// start-up paid again.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CodecName } from '../../../src-shared/manifest.js';
@@ -7,7 +10,19 @@ import { FrameCorruptError } from '../codecs/frame-codec.js';
 import { frameCodec } from '../codecs/registry.js';
 import { frameXxh64 } from '../digest/frame-digests.js';
 import { frameHash } from '../digest/frame-hash.js';
-import type { BaseFrameRef, CodecReply, CodecRequest, WorkerMessage } from './codec-messages.js';
+import {
+  openChunks,
+  SEALED_CHUNK_SIZE,
+  sealChunks,
+  TAG_SIZE,
+} from '../endpoints/age/payload-chunks.js';
+import type {
+  BaseFrameRef,
+  CodecReply,
+  CodecRequest,
+  SealedFrame,
+  WorkerMessage,
+} from './codec-messages.js';
 import { WorkerArenas } from './worker-arenas.js';
 
 if (!parentPort) throw new Error('codec-worker must run as a worker thread');
@@ -20,14 +35,74 @@ const arenas = new WorkerArenas();
 const view = arenas.view.bind(arenas);
 
 function run(request: CodecRequest): CodecReply {
-  if (request.op === 'seal' || request.op === 'open') {
-    throw new Error('age chunks are sealed and opened by chunk workers');
+  if (request.op === 'open') {
+    const failedChunk = openChunks(
+      request.key,
+      request.firstChunk,
+      request.lastChunk,
+      view(request.input),
+      view(request.output),
+    );
+    return { id: request.id, ok: true, length: request.output.length, checksum: null, failedChunk };
+  }
+  if (request.op === 'seal') {
+    const output = view(request.output);
+    const length = sealChunks(
+      request.key,
+      request.firstChunk,
+      view(request.input),
+      request.endsPayload,
+      output,
+    );
+    return { id: request.id, ok: true, length, checksum: null };
+  }
+  if (request.op === 'hash-sealed') {
+    const plain = openSealed(
+      view(request.input),
+      request.key,
+      request.firstChunk,
+      request.lastChunk,
+    );
+    if (typeof plain === 'number') {
+      return { id: request.id, ok: true, length: 0, checksum: null, failedChunk: plain };
+    }
+    const digests = new BigUint64Array(request.frames.length / 2);
+    for (let i = 0; i < digests.length; i++) {
+      const start = request.frames[2 * i]!;
+      const end = start + request.frames[2 * i + 1]!;
+      if (end > plain.byteLength) throw new Error('a frame reaches past the chunks it was sent in');
+      digests[i] = frameXxh64(plain.subarray(start, end));
+    }
+    return { id: request.id, ok: true, length: 0, checksum: null, digests };
   }
   const codec = frameCodec(request.codec);
   const input = view(request.input);
   if (request.op === 'decompress') {
-    codec.decompress(input, view(request.output), request.checksum);
-    return { id: request.id, ok: true, length: request.output.length, checksum: null };
+    let stored: Uint8Array = input;
+    if (request.sealed) {
+      const opened = openSealedFrame(input, request.sealed);
+      if (typeof opened === 'number') {
+        return { id: request.id, ok: true, length: 0, checksum: null, failedChunk: opened };
+      }
+      stored = opened;
+    }
+    // Taken here, beside the decoding, rather than by the main thread, which writes.
+    const storedXxh64 = request.hashStored ? frameXxh64(stored) : undefined;
+    try {
+      codec.decompress(stored, view(request.output), request.checksum);
+    } catch (error) {
+      if (error instanceof FrameCorruptError) {
+        throw new FrameCorruptError(error.message, storedXxh64);
+      }
+      throw error;
+    }
+    return {
+      id: request.id,
+      ok: true,
+      length: request.output.length,
+      checksum: null,
+      ...(storedXxh64 !== undefined ? { storedXxh64 } : {}),
+    };
   }
   // Hashed here, on the thread that compresses the frame, not on the main thread. A frame of
   // zeros (nothing read into it) has a known hash: most of a drive's free space in used mode.
@@ -62,6 +137,37 @@ function run(request: CodecRequest): CodecReply {
     ...(overflow ? { overflow } : {}),
     ...(base ? { base: base.outcome } : {}),
   };
+}
+
+/** Memory to open a sealed frame's chunks into, kept for the thread's life. */
+let unsealed = new Uint8Array(0);
+
+/**
+ * Opens the age chunks in `sealed` (each authenticated before any of its bytes is used) and
+ * returns the frame they hold, or the number of the first chunk that does not authenticate.
+ * Opened here, on the thread that decodes the frame, the plaintext never crosses threads.
+ */
+function openSealedFrame(sealed: Uint8Array, frame: SealedFrame): Uint8Array | number {
+  const plain = openSealed(sealed, frame.key, frame.firstChunk, frame.lastChunk);
+  if (typeof plain === 'number') return plain;
+  if (frame.skip + frame.length > plain.byteLength) {
+    throw new Error('a sealed frame reaches past the chunks it was sent in');
+  }
+  return plain.subarray(frame.skip, frame.skip + frame.length);
+}
+
+/** The chunks in `sealed` opened into this thread's memory, or the first that fails. */
+function openSealed(
+  sealed: Uint8Array,
+  key: Uint8Array,
+  firstChunk: number,
+  lastChunk: number,
+): Uint8Array | number {
+  const chunks = Math.ceil(sealed.byteLength / SEALED_CHUNK_SIZE);
+  const plainLength = sealed.byteLength - chunks * TAG_SIZE;
+  if (unsealed.byteLength < plainLength) unsealed = new Uint8Array(plainLength);
+  const plain = unsealed.subarray(0, plainLength);
+  return openChunks(key, firstChunk, lastChunk, sealed, plain) ?? plain;
 }
 
 /** The strong hash of a frame of `size` zeros, computed once per size. */
@@ -161,11 +267,13 @@ function handle(message: WorkerMessage): void {
   try {
     reply = run(message);
   } catch (error) {
+    const corrupt = error instanceof FrameCorruptError;
     reply = {
       id: message.id,
       ok: false,
-      corrupt: error instanceof FrameCorruptError,
+      corrupt,
       message: (error as Error).message,
+      ...(corrupt && error.storedXxh64 !== undefined ? { storedXxh64: error.storedXxh64 } : {}),
     };
   }
   port.postMessage(reply, reply.ok && reply.overflow ? [reply.overflow.buffer as ArrayBuffer] : []);

@@ -69,6 +69,7 @@ export async function checkStoredFrames(
   recorded: string,
   counters: Counters,
   signal: AbortSignal,
+  pool?: CodecPool,
 ): Promise<StoredDigests | null> {
   const digests: StoredDigests = new BigUint64Array(image.frames.length);
   const digest = new StoredFramesDigest();
@@ -84,6 +85,7 @@ export async function checkStoredFrames(
     },
     (bytes) => (counters.bytesRead += bytes),
     signal,
+    pool,
   );
   return digest.hex(manifest) === recorded ? digests : null;
 }
@@ -164,7 +166,7 @@ export async function checkBeforeWriting(
     const framesDigest = manifest?.framesDigest;
     if (manifest?.storedFramesDigest !== undefined) {
       const recorded = manifest.storedFramesDigest;
-      const stored = await checkStoredFrames(image, manifest, recorded, counters, signal);
+      const stored = await checkStoredFrames(image, manifest, recorded, counters, signal, pool);
       if (stored) return { ok: true, checked: 'stored-frames', size, stored };
       // Something differs: the frame-by-frame check finds whether it is in what is written.
       options.onCloserCheck(

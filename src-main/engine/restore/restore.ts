@@ -109,12 +109,22 @@ async function runRestore(
   progress: ProgressTracker,
 ): Promise<RestoreResult> {
   progress.phase('preparing', `Opening ${options.image}`);
-  const image = await openImage(options.image, {
-    ...(options.ssh ? { ssh: options.ssh } : {}),
-    ...(options.age ? { age: options.age } : {}),
-  });
+  // The pool starts first: its workers load their native modules while an encrypted image's
+  // passphrase goes through scrypt (a second or more on libuv's thread), and the image's
+  // chunks are then opened on it, not on a second pool.
+  const pool = new CodecPool(options.threads ?? defaultThreads());
+  let image: OpenedImage;
+  try {
+    image = await openImage(options.image, {
+      ...(options.ssh ? { ssh: options.ssh } : {}),
+      ...(options.age ? { age: options.age } : {}),
+      pool,
+    });
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
   let target: RestoreTarget | undefined;
-  let pool: CodecPool | undefined;
   try {
     const plan = await planRestore(image, await describeTarget(options.target), options.grow);
     const refusal = plan.refusals[0];
@@ -122,7 +132,6 @@ async function runRestore(
     if (!(await options.confirm(plan))) {
       throw new SpillwayError('not-confirmed', `Nothing was written to ${options.target}.`);
     }
-    pool = new CodecPool(options.threads ?? defaultThreads());
     progress.start();
 
     const readBack = options.readBack ?? true;
@@ -295,7 +304,7 @@ async function runRestore(
     throw error;
   } finally {
     progress.stop();
-    await pool?.close();
+    await pool.close();
     // After flush() (synced) on success, or after a failure being reported: closing can
     // lose nothing more.
     await target?.close().catch(() => {});

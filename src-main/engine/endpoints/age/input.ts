@@ -8,10 +8,17 @@
 // Reads of a few chunks (browsing, the index) open them here, on the calling thread. Larger
 // ones (a restore's frames, a check's 16 MiB) are cut into batches of BATCH_CHUNKS, opened on
 // worker threads side by side, so that decrypting keeps up with the disk and the decoders.
+// Those are the job's own codec workers when it hands its pool over (a restore does, and
+// starts it before the key is derived); otherwise the input starts chunk workers of its own.
 
 import { Readable } from 'node:stream';
 import { SpillwayError } from '../../errors.js';
-import { checkReadRange, type ImageInput } from '../image-input.js';
+import {
+  checkReadRange,
+  type ImageInput,
+  type SealedChunks,
+  type SealedRange,
+} from '../image-input.js';
 import type { AgeKeys } from './age-keys.js';
 import type { OpenedAge } from './age-header.js';
 import { openAgeHeader } from './age-header-on-demand.js';
@@ -31,27 +38,40 @@ const KEPT_CHUNKS = 8;
 /** Chunks read from the file at once by a stream. */
 const STREAM_CHUNKS = 16;
 
-/** Opens the age file `outer` with `keys` as the image it holds. */
-export async function openAgeInput(outer: ImageInput, keys: AgeKeys = {}): Promise<ImageInput> {
+/**
+ * Opens the age file `outer` with `keys` as the image it holds. Large reads open their chunks
+ * on `pool` when given (it stays the caller's to close), else on a pool of the input's own.
+ */
+export async function openAgeInput(
+  outer: ImageInput,
+  keys: AgeKeys = {},
+  pool?: CodecPool,
+): Promise<ImageInput> {
   const opened = await openAgeHeader(outer, keys);
-  const input = new AgeInput(outer, opened, keys.onChunkOpened);
+  const input = new AgeInput(outer, opened, keys.onChunkOpened, pool);
   await input.checkLastChunk();
   return input;
 }
 
-class AgeInput implements ImageInput {
+class AgeInput implements ImageInput, SealedChunks {
   readonly path: string;
+  /** Frames are read sealed and opened where they are decoded (frame-decoder.ts). */
+  readonly sealedChunks: SealedChunks = this;
+  /** Four chunks: a range that small shares a good part of its chunks with its neighbours. */
+  readonly smallestSealedRead = 4 * CHUNK_SIZE;
   readonly files: string[];
   readonly size: number;
   private readonly chunks: number;
   private readonly kept = new Map<number, Buffer>();
-  /** Started by the first large read: the workers and the slots their batches go through. */
+  /** Set up by the first large read: the workers and the slots their batches go through. */
   private workers: { pool: CodecPool; sealed: SlotArena; plain: SlotArena } | null = null;
 
   constructor(
     private readonly outer: ImageInput,
     private readonly opened: OpenedAge,
     private readonly onChunkOpened?: (index: number) => void,
+    /** The caller's pool, borrowed: never closed here. */
+    private readonly borrowedPool?: CodecPool,
   ) {
     this.path = outer.path;
     this.files = outer.files;
@@ -185,7 +205,7 @@ class AgeInput implements ImageInput {
 
   private startWorkers() {
     if (!this.workers) {
-      const pool = new CodecPool(defaultThreads(), 'age-chunks');
+      const pool = this.borrowedPool ?? new CodecPool(defaultThreads(), 'age-chunks');
       const slots = pool.depth + 2;
       this.workers = {
         pool,
@@ -194,6 +214,36 @@ class AgeInput implements ImageInput {
       };
     }
     return this.workers;
+  }
+
+  maxSealedBytes(length: number): number {
+    // A range may start anywhere in a chunk: one chunk more than it fills.
+    return (Math.ceil(length / CHUNK_SIZE) + 1) * SEALED_CHUNK_SIZE;
+  }
+
+  async readSealed(position: number, length: number, into: Uint8Array): Promise<SealedRange> {
+    checkReadRange(this.path, this.size, position, length);
+    const first = Math.floor(position / CHUNK_SIZE);
+    const last = Math.floor((position + Math.max(length, 1) - 1) / CHUNK_SIZE);
+    const start = this.opened.payloadStart + first * SEALED_CHUNK_SIZE;
+    const end = Math.min(
+      this.opened.payloadStart + (last + 1) * SEALED_CHUNK_SIZE,
+      this.outer.size,
+    );
+    await this.outer.readInto(into.subarray(0, end - start), start);
+    return {
+      sealedLength: end - start,
+      key: this.opened.key,
+      firstChunk: first,
+      lastChunk: this.chunks - 1,
+      skip: position - first * CHUNK_SIZE,
+      length,
+    };
+  }
+
+  noteOpened(range: SealedRange): void {
+    const count = Math.ceil(range.sealedLength / SEALED_CHUNK_SIZE);
+    for (let i = 0; i < count; i++) this.onChunkOpened?.(range.firstChunk + i);
   }
 
   stream(start = 0): Readable {
@@ -214,7 +264,13 @@ class AgeInput implements ImageInput {
     this.kept.clear();
     const workers = this.workers;
     this.workers = null;
-    await workers?.pool.close();
+    if (workers && workers.pool === this.borrowedPool) {
+      // The pool goes on (or was closed by its owner): it only lets go of our slots.
+      workers.pool.forget(workers.sealed);
+      workers.pool.forget(workers.plain);
+    } else {
+      await workers?.pool.close();
+    }
     return this.outer.close();
   }
 
@@ -248,7 +304,7 @@ class AgeInput implements ImageInput {
     target.set(plain.subarray(from - chunkStart, to - chunkStart), from - position);
   }
 
-  private damaged(index: number): SpillwayError {
+  damaged(index: number): SpillwayError {
     const start = this.opened.payloadStart + index * SEALED_CHUNK_SIZE;
     const end = Math.min(start + SEALED_CHUNK_SIZE, this.outer.size);
     const imageStart = index * CHUNK_SIZE;
