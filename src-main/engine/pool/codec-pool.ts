@@ -103,6 +103,14 @@ export class CodecPool {
     this.busy = new BusyMeter(size);
   }
 
+  /**
+   * Starts the workers now rather than at the first job: for a caller that knows it will need
+   * them and has a wait to hide their start-up behind (an encrypted image's scrypt).
+   */
+  warmUp(): void {
+    this.startWorkers();
+  }
+
   /** Whether the workers were started (by a job, or an arena shown to them). */
   get started(): boolean {
     return this.workers.length > 0;

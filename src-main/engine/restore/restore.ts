@@ -109,10 +109,13 @@ async function runRestore(
   progress: ProgressTracker,
 ): Promise<RestoreResult> {
   progress.phase('preparing', `Opening ${options.image}`);
-  // The pool starts first: its workers load their native modules while an encrypted image's
-  // passphrase goes through scrypt (a second or more on libuv's thread), and the image's
-  // chunks are then opened on it, not on a second pool.
+  // The pool comes first: an encrypted image's chunks are opened on it, not on a second pool.
+  // Its workers start at its first job (a zstd stream from another tool needs none), except
+  // when a passphrase was given: then they load their native modules while it goes through
+  // scrypt (a second or more on libuv's thread). The CLI passes keys on every restore, so
+  // only a passphrase says the image is encrypted.
   const pool = new CodecPool(options.threads ?? defaultThreads());
+  if (options.age?.passphrase !== undefined) pool.warmUp();
   let image: OpenedImage;
   try {
     image = await openImage(options.image, {
