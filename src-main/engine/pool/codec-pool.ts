@@ -1,7 +1,7 @@
 // A fixed set of worker threads running codec jobs between slots of shared arenas.
 //
 // The workers start with the pool's first job, not with the pool: each loads the codecs'
-// native modules (tens of milliseconds of CPU per worker), and a restore of a plain zstd or
+// native modules (about 0.3 CPU s per worker here), and a restore of a plain zstd or
 // gzip stream, which decodes on the main thread, would otherwise pay for workers it never
 // uses, on the cores it decodes and writes with.
 //
