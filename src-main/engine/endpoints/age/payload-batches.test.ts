@@ -1,9 +1,11 @@
 // Sealing and opening in batches on worker threads gives exactly the age file that sealing
 // chunk by chunk gives, reads it back whole, names a changed chunk by its byte range, and a
-// small read still opens only the chunks it covers.
+// small read still opens only the chunks it covers. The sink seals on a codec pool, as a
+// backup's does (the job's own), and leaves it open: every file here is sealed on one pool.
 
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CodecPool } from '../../pool/codec-pool.js';
 import { SpillwayError } from '../../errors.js';
 import { memorySink } from '../../../test-support/memory-sink.js';
 import { seededStream } from '../../../test-support/seeded-bytes.js';
@@ -24,6 +26,9 @@ const BATCH = BATCH_CHUNKS * CHUNK_SIZE;
 let identity: string;
 let start: SealedStart;
 let prefix: Buffer;
+/** The pool every sink here seals on; closed only at the end, as a job closes its own. */
+const pool = new CodecPool(2);
+afterAll(() => pool.close());
 
 beforeAll(async () => {
   identity = await generateX25519Identity();
@@ -37,7 +42,7 @@ beforeAll(async () => {
 /** Through the sink (batches on the workers), written in uneven pieces as frames come. */
 async function sealedBySink(plain: Buffer): Promise<Buffer> {
   const inner = memorySink();
-  const sink = await encryptingSink(inner, start);
+  const sink = encryptingSink(inner, start, pool);
   for (let at = 0; at < plain.byteLength; at += 300_001) {
     await sink.write(plain.subarray(at, at + 300_001));
   }

@@ -3,8 +3,12 @@
 // bytes are gathered into batches of 64 KiB chunks, each batch sealed on a worker thread
 // while the next fills; sealed batches go to the inner sink in order. A full batch waits
 // until more bytes come, since only commit knows which chunk is the last (its nonce says so).
+//
+// The batches are sealed on the job's own codec pool, the one that compresses the frames:
+// a pool of its own would start as many threads again on the same cores (each with its own
+// heap) for about 2 ms of cipher per batch. The pool is the job's: this sink never closes it.
 
-import { CodecPool, defaultThreads } from '../../pool/codec-pool.js';
+import type { CodecPool } from '../../pool/codec-pool.js';
 import { SlotArena, type Slot } from '../../pool/slot-arena.js';
 import type { ImageSink } from '../image-sink.js';
 import type { SealedStart } from './age-header.js';
@@ -13,9 +17,10 @@ import { BATCH_CHUNKS, CHUNK_SIZE, SEALED_CHUNK_SIZE } from './payload-chunks.js
 const BATCH_BYTES = BATCH_CHUNKS * CHUNK_SIZE;
 
 /** The header is written once it is ready (a passphrase's scrypt may still be running): the
- *  batches sealed meanwhile wait for it, and the stages before them for those. */
-export function encryptingSink(inner: ImageSink, start: SealedStart): ImageSink {
-  return new EncryptingSink(inner, start, new CodecPool(defaultThreads(), 'age-chunks'));
+ *  batches sealed meanwhile wait for it, and the stages before them for those. `pool` seals
+ *  the batches (the job's codec pool; it stays open for the job to close). */
+export function encryptingSink(inner: ImageSink, start: SealedStart, pool: CodecPool): ImageSink {
+  return new EncryptingSink(inner, start, pool);
 }
 
 class EncryptingSink implements ImageSink {
@@ -86,20 +91,26 @@ class EncryptingSink implements ImageSink {
     this.send(true);
     await this.settle();
     this.throwIfFailed();
-    await this.pool.close();
+    this.forgetArenas();
     await this.inner.commit();
   }
 
   async abort(): Promise<void> {
     await this.settle();
-    await this.pool.close();
+    this.forgetArenas();
     return this.inner.abort();
   }
 
   async keepPartial(): Promise<string | null> {
     await this.settle();
-    await this.pool.close();
+    this.forgetArenas();
     return this.inner.keepPartial();
+  }
+
+  /** The pool outlives this sink (it is the job's): its workers let go of our batches. */
+  private forgetArenas(): void {
+    this.pool.forget(this.plain);
+    this.pool.forget(this.sealed);
   }
 
   freeSpace(): Promise<number | null> {
