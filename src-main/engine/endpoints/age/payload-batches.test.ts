@@ -19,7 +19,7 @@ import {
   SEALED_CHUNK_SIZE,
   sealChunk,
 } from './payload-chunks.js';
-import { encryptingSink } from './sink.js';
+import { encryptingSink, HELD_BEFORE_HEADER } from './sink.js';
 
 const BATCH = BATCH_CHUNKS * CHUNK_SIZE;
 
@@ -122,5 +122,47 @@ describe('age payload in batches on worker threads', () => {
     expect(piece.equals(plain.subarray(position, position + CHUNK_SIZE))).toBe(true);
     expect(opened).toEqual([20, 21]);
     await input.close();
+  });
+
+  it('seals on while the header waits, up to its bound, and writes nothing before it', async () => {
+    const plain = seededStream('age-batches', 'held')(HELD_BEFORE_HEADER + 16 * BATCH);
+    let openGate = () => {};
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    // The header as a passphrase's would come: later than the first batches.
+    const inner = memorySink();
+    const sink = encryptingSink(
+      inner,
+      { prefix: gate.then(() => start.prefix), key: start.key },
+      pool,
+    );
+    const settledWithin = (promise: Promise<void>, ms: number) =>
+      Promise.race([
+        promise.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms)),
+      ]);
+    let accepted = 0;
+    let waiting: Promise<void> | null = null;
+    while (accepted < plain.byteLength) {
+      const write = sink.write(plain.subarray(accepted, accepted + BATCH));
+      if (!(await settledWithin(write, 1000))) {
+        waiting = write;
+        break;
+      }
+      accepted += BATCH;
+    }
+    expect(inner.bytes().byteLength).toBe(0);
+    // Far more than the slots alone would take (the pool's depth plus two batches) ...
+    expect(accepted).toBeGreaterThan(HELD_BEFORE_HEADER / 2);
+    // ... and no more than the bound, the slots and the batch filling.
+    expect(accepted).toBeLessThanOrEqual(HELD_BEFORE_HEADER + (pool.depth + 3) * BATCH);
+    expect(waiting).not.toBeNull();
+    openGate();
+    await waiting;
+    accepted += BATCH;
+    for (; accepted < plain.byteLength; accepted += BATCH) {
+      await sink.write(plain.subarray(accepted, accepted + BATCH));
+    }
+    await sink.commit();
+    expect(inner.bytes().equals(sealedOneByOne(plain))).toBe(true);
   });
 });
