@@ -8,8 +8,9 @@
 // Each worker is handed up to DEPTH jobs at once (they wait in its own message queue), so it
 // starts the next frame the moment it finishes one instead of waiting for the main thread to
 // notice and dispatch: on a machine with as many busy threads as cores, that wait is what
-// would idle the workers. Further jobs wait in a FIFO here; callers bound how many they
-// submit (by the slots they hold), so the FIFO stays short.
+// would idle the workers. Further jobs wait in a FIFO here (an age batch to seal goes ahead
+// of the others: see seal); callers bound how many they submit (by the slots they hold), so
+// the FIFO stays short.
 
 import { availableParallelism } from 'node:os';
 import type { CodecName } from '../../../src-shared/manifest.js';
