@@ -92,7 +92,10 @@ async function runBackup(
           progress,
         )
       : null;
-    output = await openOutput(destination, settings, resumed, options, progress, sealing);
+    output = await openOutput(destination, settings, resumed, options, progress, {
+      sealing,
+      pool: stages.pool,
+    });
     const { sink, writer } = output;
     // Stops the job before the destination is full.
     const full = new AbortController();
@@ -256,8 +259,10 @@ async function openOutput(
   resumed: Resumed | null,
   options: BackupOptions,
   progress: ProgressTracker,
-  sealing: SealedStart | null,
+  /** An encrypted image's start, and the job's codec pool that seals its chunks too. */
+  encryption: { sealing: SealedStart | null; pool: CodecPool },
 ): Promise<ImageOutput> {
+  const { sealing, pool } = encryption;
   const plainSink = await openSink(destination.name, {
     force: options.force ?? false,
     partSize: destination.partSize,
@@ -266,7 +271,7 @@ async function openOutput(
     ...(options.stdout ? { stdout: options.stdout } : {}),
     ...(options.maxWriteRate ? { maxWriteRate: options.maxWriteRate } : {}),
   });
-  const sink = sealing ? encryptingSink(plainSink, sealing) : plainSink;
+  const sink = sealing ? encryptingSink(plainSink, sealing, pool) : plainSink;
   const { codec } = settings;
   if (CODEC_INFO[codec].index === 'in-file') {
     return {

@@ -8,8 +8,9 @@
 // Each worker is handed up to DEPTH jobs at once (they wait in its own message queue), so it
 // starts the next frame the moment it finishes one instead of waiting for the main thread to
 // notice and dispatch: on a machine with as many busy threads as cores, that wait is what
-// would idle the workers. Further jobs wait in a FIFO here; callers bound how many they
-// submit (by the slots they hold), so the FIFO stays short.
+// would idle the workers. Further jobs wait in a FIFO here (an age batch to seal goes ahead
+// of the others: see seal); callers bound how many they submit (by the slots they hold), so
+// the FIFO stays short.
 
 import { availableParallelism } from 'node:os';
 import type { CodecName } from '../../../src-shared/manifest.js';
@@ -23,6 +24,8 @@ type Job = {
   request: CodecRequest;
   resolve: (reply: Extract<CodecReply, { ok: true }>) => void;
   reject: (error: Error) => void;
+  /** Sent ahead of the jobs waiting (submit's `place`). */
+  first: boolean;
 };
 
 interface Worker_ extends WorkerThread {
@@ -276,6 +279,11 @@ export class CodecPool {
    * Seals `length` bytes of plaintext in the input slot as age payload chunks numbered from
    * `firstChunk` into the output slot (which must hold their tags too); the batch's final
    * chunk is flagged as the payload's last when `endsPayload`. Resolves to the sealed bytes.
+   *
+   * It goes ahead of the jobs waiting here (not of those a worker already holds): a batch is
+   * about 2 ms of cipher and the image's writer waits for it, holding compressed frames'
+   * slots, while a compress job behind which it would queue takes several times longer
+   * and only fills another slot.
    */
   async seal(
     key: Uint8Array,
@@ -285,15 +293,18 @@ export class CodecPool {
     length: number,
     output: Slot,
   ): Promise<Buffer> {
-    const reply = await this.submit({
-      id: this.nextId++,
-      op: 'seal',
-      key,
-      firstChunk,
-      endsPayload,
-      input: this.ref(input, length),
-      output: this.ref(output, output.arena.slotBytes),
-    });
+    const reply = await this.submit(
+      {
+        id: this.nextId++,
+        op: 'seal',
+        key,
+        firstChunk,
+        endsPayload,
+        input: this.ref(input, length),
+        output: this.ref(output, output.arena.slotBytes),
+      },
+      'first',
+    );
     return output.bytes(reply.length);
   }
 
@@ -369,12 +380,20 @@ export class CodecPool {
     this.attached.add(arena.id);
   }
 
-  private submit(request: CodecRequest): Promise<Extract<CodecReply, { ok: true }>> {
+  /** `place`: where the job waits for a worker, behind the jobs waiting or ahead of them. */
+  private submit(
+    request: CodecRequest,
+    place: 'last' | 'first' = 'last',
+  ): Promise<Extract<CodecReply, { ok: true }>> {
     if (this.broken) return Promise.reject(this.broken);
     if (this.closed) return Promise.reject(new Error('codec pool closed'));
     this.startWorkers();
     return new Promise((resolve, reject) => {
-      this.queue.push({ request, resolve, reject });
+      const job = { request, resolve, reject, first: place === 'first' };
+      // Ahead of the others, but behind those sent ahead before it: they keep their order.
+      const at = job.first ? this.queue.findIndex((waiting) => !waiting.first) : -1;
+      if (at >= 0) this.queue.splice(at, 0, job);
+      else this.queue.push(job);
       this.dispatch();
     });
   }

@@ -71,7 +71,7 @@ export function recompress(
       // A passphrase's scrypt runs while the first frames are recoded (sink.ts).
       const sealing = options.encrypt ? await newAgeHeader(options.encrypt) : null;
       const fileSink = await openFileSink(options.output, { force: options.force ?? false });
-      sink = sealing ? encryptingSink(fileSink, sealing) : fileSink;
+      sink = sealing ? encryptingSink(fileSink, sealing, pool) : fileSink;
       writer =
         CODEC_INFO[options.codec].index === 'in-file'
           ? new SeekableImageWriter(sink)

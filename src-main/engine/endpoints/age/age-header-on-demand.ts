@@ -6,11 +6,18 @@
 import type { ImageInput } from '../image-input.js';
 import type { OpenedAge, SealedStart } from './age-header.js';
 import type { AgeKeys, AgeLock } from './age-keys.js';
+import { startScrypt } from './scrypt-key.js';
 
 /** age-header.ts newAgeHeader (the payload key at once, the header when scrypt is done),
- *  loaded on first use. */
+ *  loaded on first use. A passphrase's scrypt starts before the library is loaded: it is
+ *  what the header waits for, and loading the library takes a while of the thread that
+ *  would otherwise have started it. */
 export async function newAgeHeader(lock: AgeLock): Promise<SealedStart> {
-  return (await import('./age-header.js')).newAgeHeader(lock);
+  const scrypt =
+    lock.kind === 'passphrase' && lock.passphrase.length > 0
+      ? startScrypt(lock.passphrase, lock.logN)
+      : undefined;
+  return (await import('./age-header.js')).newAgeHeader(lock, scrypt);
 }
 
 /** age-header.ts openAgeHeader, loaded on first use. */

@@ -9,6 +9,7 @@ import { SpillwayError } from '../../errors.js';
 import type { ImageInput } from '../image-input.js';
 import type { AgeKeys, AgeLock } from './age-keys.js';
 import { PAYLOAD_NONCE_SIZE, payloadKey, TAG_SIZE } from './payload-chunks.js';
+import type { StartedScrypt } from './scrypt-key.js';
 import { BadStanza, ScryptIdentity, ScryptRecipient } from './scrypt-stanza.js';
 
 /** No header Spillway or age writes comes near this; a longer one is refused, not read. */
@@ -30,8 +31,9 @@ export interface SealedStart {
  * is ours (16 random bytes, as the spec asks); the library's encryption of an empty payload
  * gives the header, followed by its own nonce and one empty chunk, which are dropped.
  * Keys and passphrases that cannot be used are refused here, before anything is written.
+ * `scrypt`: the passphrase's key derivation, when the caller started it already.
  */
-export function newAgeHeader(lock: AgeLock): SealedStart {
+export function newAgeHeader(lock: AgeLock, scrypt?: StartedScrypt): SealedStart {
   const encrypter = new Encrypter();
   let fileKey: Uint8Array | null = null;
   const keeper: Recipient = {
@@ -43,7 +45,7 @@ export function newAgeHeader(lock: AgeLock): SealedStart {
   encrypter.addRecipient(keeper);
   if (lock.kind === 'passphrase') {
     if (lock.passphrase.length === 0) throw new SpillwayError('usage', 'The passphrase is empty.');
-    encrypter.addRecipient(new ScryptRecipient(lock.passphrase, lock.logN));
+    encrypter.addRecipient(new ScryptRecipient(lock.passphrase, lock.logN, scrypt));
   } else {
     if (lock.recipients.length === 0) {
       throw new SpillwayError('usage', 'No age public key (age1…) to encrypt to was given.');

@@ -17,16 +17,22 @@ import { newAgeHeader } from './age-header.js';
 import type { AgeKeys, AgeLock } from './age-keys.js';
 import { openAgeInput } from './input.js';
 import { encryptingSink } from './sink.js';
+import { CodecPool } from '../../pool/codec-pool.js';
 
 async function encrypted(plain: Buffer, lock: AgeLock): Promise<Buffer> {
   const inner = memorySink();
-  const sink = await encryptingSink(inner, await newAgeHeader(lock));
-  // Written in uneven pieces, as frames come.
-  for (let at = 0; at < plain.byteLength; at += 50_000) {
-    await sink.write(plain.subarray(at, at + 50_000));
+  const pool = new CodecPool(2);
+  try {
+    const sink = encryptingSink(inner, await newAgeHeader(lock), pool);
+    // Written in uneven pieces, as frames come.
+    for (let at = 0; at < plain.byteLength; at += 50_000) {
+      await sink.write(plain.subarray(at, at + 50_000));
+    }
+    await sink.commit();
+    return inner.bytes();
+  } finally {
+    await pool.close();
   }
-  await sink.commit();
-  return inner.bytes();
 }
 
 type Change =

@@ -1,9 +1,11 @@
 // Sealing and opening in batches on worker threads gives exactly the age file that sealing
 // chunk by chunk gives, reads it back whole, names a changed chunk by its byte range, and a
-// small read still opens only the chunks it covers.
+// small read still opens only the chunks it covers. The sink seals on a codec pool, as a
+// backup's does (the job's own), and leaves it open: every file here is sealed on one pool.
 
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CodecPool } from '../../pool/codec-pool.js';
 import { SpillwayError } from '../../errors.js';
 import { memorySink } from '../../../test-support/memory-sink.js';
 import { seededStream } from '../../../test-support/seeded-bytes.js';
@@ -17,13 +19,16 @@ import {
   SEALED_CHUNK_SIZE,
   sealChunk,
 } from './payload-chunks.js';
-import { encryptingSink } from './sink.js';
+import { encryptingSink, HELD_BEFORE_HEADER } from './sink.js';
 
 const BATCH = BATCH_CHUNKS * CHUNK_SIZE;
 
 let identity: string;
 let start: SealedStart;
 let prefix: Buffer;
+/** The pool every sink here seals on; closed only at the end, as a job closes its own. */
+const pool = new CodecPool(2);
+afterAll(() => pool.close());
 
 beforeAll(async () => {
   identity = await generateX25519Identity();
@@ -37,7 +42,7 @@ beforeAll(async () => {
 /** Through the sink (batches on the workers), written in uneven pieces as frames come. */
 async function sealedBySink(plain: Buffer): Promise<Buffer> {
   const inner = memorySink();
-  const sink = await encryptingSink(inner, start);
+  const sink = encryptingSink(inner, start, pool);
   for (let at = 0; at < plain.byteLength; at += 300_001) {
     await sink.write(plain.subarray(at, at + 300_001));
   }
@@ -117,5 +122,51 @@ describe('age payload in batches on worker threads', () => {
     expect(piece.equals(plain.subarray(position, position + CHUNK_SIZE))).toBe(true);
     expect(opened).toEqual([20, 21]);
     await input.close();
+  });
+
+  it('seals on while the header waits, up to its bound, and writes nothing before it', async () => {
+    const plain = seededStream('age-batches', 'held')(HELD_BEFORE_HEADER + 16 * BATCH);
+    let openGate = () => {};
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    // The header as a passphrase's would come: later than the first batches.
+    const inner = memorySink();
+    const sink = encryptingSink(
+      inner,
+      { prefix: gate.then(() => start.prefix), key: start.key },
+      pool,
+    );
+    const settledWithin = (promise: Promise<void>, ms: number) =>
+      Promise.race([
+        promise.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms)),
+      ]);
+    let accepted = 0;
+    let waiting: Promise<void> | null = null;
+    while (accepted < plain.byteLength) {
+      const write = sink.write(plain.subarray(accepted, accepted + BATCH));
+      // A write that has room settles in milliseconds (a batch's copy, its seal on a
+      // worker); two seconds leave room for a loaded machine.
+      if (!(await settledWithin(write, 2000))) {
+        waiting = write;
+        break;
+      }
+      accepted += BATCH;
+    }
+    expect(inner.bytes().byteLength).toBe(0);
+    // The sink's slots take the pool's depth plus two batches (the one filling among them):
+    // the writes went on past them by the bound held aside, less a batch that did not fit ...
+    const inSlots = (pool.depth + 2) * BATCH;
+    expect(accepted).toBeGreaterThanOrEqual(inSlots + HELD_BEFORE_HEADER - BATCH);
+    // ... and no further.
+    expect(accepted).toBeLessThanOrEqual(inSlots + HELD_BEFORE_HEADER);
+    expect(waiting).not.toBeNull();
+    openGate();
+    await waiting;
+    accepted += BATCH;
+    for (; accepted < plain.byteLength; accepted += BATCH) {
+      await sink.write(plain.subarray(accepted, accepted + BATCH));
+    }
+    await sink.commit();
+    expect(inner.bytes().equals(sealedOneByOne(plain))).toBe(true);
   });
 });

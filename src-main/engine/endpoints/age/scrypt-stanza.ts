@@ -5,32 +5,16 @@
 // thread pool with the loop free (measured, see README). The header's framing and MAC stay
 // the library's.
 
-import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { Stanza, type Identity, type Recipient } from 'age-encryption';
+import { deriveKey, SALT_BYTES, startScrypt, type StartedScrypt } from './scrypt-key.js';
 
-const LABEL = 'age-encryption.org/v1/scrypt';
-const SALT_BYTES = 16;
-/** age's default work factor (log2 N), as the age CLI writes it. */
-export const DEFAULT_LOG_N = 18;
 /** The most a header may ask: 2^20 takes 1 GiB of memory (128 · r · N bytes) to check.
  *  The library and the age CLI's defaults refuse more too. */
 export const MAX_LOG_N = 20;
 
 /** Thrown for a passphrase stanza that is malformed or asks too much. */
 export class BadStanza extends Error {}
-
-function deriveKey(passphrase: string, salt: Uint8Array, logN: number): Promise<Buffer> {
-  const N = 2 ** logN;
-  return new Promise((resolve, reject) =>
-    scrypt(
-      Buffer.from(passphrase, 'utf8'),
-      Buffer.concat([Buffer.from(LABEL), salt]),
-      32,
-      { N, r: 8, p: 1, maxmem: 128 * 8 * N + 16 * 1024 * 1024 },
-      (error, key) => (error ? reject(error) : resolve(key)),
-    ),
-  );
-}
 
 const ZERO_NONCE = Buffer.alloc(12);
 
@@ -68,15 +52,17 @@ function decodeSalt(text: string): Buffer {
 }
 
 export class ScryptRecipient implements Recipient {
-  constructor(
-    private readonly passphrase: string,
-    private readonly logN = DEFAULT_LOG_N,
-  ) {}
+  private readonly scrypt: StartedScrypt;
+
+  /** `started`: the salt and key derivation begun earlier for this passphrase (startScrypt),
+   *  so that the seconds it takes overlap whatever came before the header was asked for. */
+  constructor(passphrase: string, logN?: number, started?: StartedScrypt) {
+    this.scrypt = started ?? startScrypt(passphrase, logN);
+  }
 
   async wrapFileKey(fileKey: Uint8Array): Promise<Stanza[]> {
-    const salt = randomBytes(SALT_BYTES);
-    const key = await deriveKey(this.passphrase, salt, this.logN);
-    return [new Stanza(['scrypt', base64NoPad(salt), String(this.logN)], wrapKey(key, fileKey))];
+    const { salt, logN, key } = this.scrypt;
+    return [new Stanza(['scrypt', base64NoPad(salt), String(logN)], wrapKey(await key, fileKey))];
   }
 }
 
