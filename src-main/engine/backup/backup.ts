@@ -12,6 +12,7 @@
 // continuing an interrupted backup (resume.ts), the destination's free space
 // (destination-space.ts), the header and manifest (manifest.ts).
 
+import { dirname } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type { BackupResult, BaseUse } from '../../../src-shared/protocol/events.js';
 import { rawBlockMap, type BlockMap } from '../blockmap/block-map.js';
@@ -37,6 +38,7 @@ import { stageTotals, type ProgressTracker } from '../progress/progress-tracker.
 import { totalLength } from '../ranges.js';
 import { openBackupSource, type BackupSource } from '../source/backup-source.js';
 import { openSpill, type OpenedSpill } from '../spill/open-spill.js';
+import { disksUnderPath } from '../device/mounts.js';
 import { frameCount } from '../frames/frame.js';
 import { openBase, type BaseImage, type BaseWanted } from './base-image.js';
 import { maxFramesInFlight } from './compress-stage.js';
@@ -97,6 +99,7 @@ async function runBackup(
       pool: stages.pool,
     });
     const { sink, writer } = output;
+    await spillSparesWriterDisk(stages, destination, options);
     // Stops the job before the destination is full.
     const full = new AbortController();
     const freeSpace = await watchFreeSpace(
@@ -243,6 +246,24 @@ async function openStages(
   const everyCore = settings.threads >= availableParallelism();
   spill.buffer.codecBound = () => everyCore && bottleneck.current() === 'codec';
   return { pool, digest, arena, outputs, spill, meters, bottleneck, signal: context.signal };
+}
+
+/**
+ * Tells the spill buffer when the writer it would spill for writes to the spill folder's own
+ * disk (see SpillState.writerOnSpillDisk). Not for a write-rate cap: that writer waits for the
+ * cap, not for its disk.
+ */
+async function spillSparesWriterDisk(
+  stages: Stages,
+  destination: { path: string | null },
+  options: BackupOptions,
+): Promise<void> {
+  const spillDir = stages.spill.dir;
+  if (!spillDir || !destination.path || options.maxWriteRate) return;
+  const writerDisks = await disksUnderPath(dirname(destination.path));
+  const spillDisks = await disksUnderPath(spillDir);
+  if (![...spillDisks].some((disk) => writerDisks.has(disk))) return;
+  stages.spill.buffer.writerOnSpillDisk = () => stages.bottleneck.current() === 'write';
 }
 
 interface ImageOutput {

@@ -28,6 +28,8 @@ export interface SpillSettings {
 export interface OpenedSpill {
   buffer: SpillBuffer;
   limits: SpillLimits | null;
+  /** The folder the spill writes to; null when it keeps frames in memory only. */
+  dir: string | null;
   /** Removes the spill folder (success, error and cancel alike). */
   dispose(): Promise<void>;
 }
@@ -46,6 +48,7 @@ export async function openSpill(input: {
   const memoryOnly = (): OpenedSpill => ({
     buffer: new SpillBuffer({ ...input, store: null, limits: null }),
     limits: null,
+    dir: null,
     dispose: async () => {},
   });
   const { settings } = input;
@@ -86,6 +89,7 @@ export async function openSpill(input: {
       packer: settings.compress ? new FramePacker(input.frameSize) : null,
     }),
     limits,
+    dir,
     dispose: () => store.dispose(),
   };
 }

@@ -61,6 +61,9 @@ export class SpillBuffer {
   /** Whether the compressors, busy on every core, are what the backlog waits for (see
    *  SpillState.codecBound); the backup sets it once its stages are measured. */
   codecBound: () => boolean = () => false;
+  /** Whether the writer, on the spill folder's disk, is what the backlog waits for (see
+   *  SpillState.writerOnSpillDisk); the backup sets it once it knows where both are. */
+  writerOnSpillDisk: () => boolean = () => false;
 
   constructor(private readonly options: SpillOptions) {
     this.acquireSignal = AbortSignal.any([options.signal, this.stop.signal]);
@@ -202,6 +205,7 @@ export class SpillBuffer {
       freeBytes: this.freeBytes,
       diskRefused: this.diskRefused,
       codecBound: this.codecBound(),
+      writerOnSpillDisk: this.writerOnSpillDisk(),
     };
   }
 

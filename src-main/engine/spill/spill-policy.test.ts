@@ -8,6 +8,7 @@ const state = {
   freeBytes: 100,
   diskRefused: false,
   codecBound: false,
+  writerOnSpillDisk: false,
 };
 const limits = { cap: 50, keepFree: 20 };
 
@@ -26,6 +27,13 @@ describe('spill policy', () => {
     expect(placeFrame(10, { ...state, codecBound: true }, limits)).toBe('wait');
     // Memory still takes what fits: only the disk is spared.
     expect(placeFrame(10, { ...state, memoryFrames: 3, codecBound: true }, limits)).toBe('memory');
+  });
+
+  it('does not spill onto the disk of a writer that is what the backlog waits for', () => {
+    expect(placeFrame(10, { ...state, writerOnSpillDisk: true }, limits)).toBe('wait');
+    expect(placeFrame(10, { ...state, memoryFrames: 3, writerOnSpillDisk: true }, limits)).toBe(
+      'memory',
+    );
   });
 
   it('keeps 5% or 2 GiB free, whichever is more', () => {

@@ -27,6 +27,15 @@ export interface SpillState {
    * below the core count) spill as before.
    */
   codecBound: boolean;
+  /**
+   * The backlog comes from the image's writer, and the spill folder is on the disk it writes
+   * to. Spilling then writes the backlog to the very disk that is behind (and reads it back
+   * later): measured on a repeat backup (--base, 4 GiB, 986 of 1024 frames copied, the
+   * writer the slowest stage), spilling cost 2.3–4 s of system CPU and 6–24% of the time.
+   * The reader waits instead. A writer held back by something else (a write-rate cap, a
+   * network) leaves the disk free, and the spill is used as before.
+   */
+  writerOnSpillDisk: boolean;
 }
 
 export type Placement = 'memory' | 'disk' | 'wait';
@@ -37,7 +46,7 @@ export function placeFrame(
   limits: SpillLimits | null,
 ): Placement {
   if (state.memoryFrames < state.memoryCapacity) return 'memory';
-  if (!limits || state.diskRefused || state.codecBound) return 'wait';
+  if (!limits || state.diskRefused || state.codecBound || state.writerOnSpillDisk) return 'wait';
   if (state.bytesOnDisk + frameBytes > limits.cap) return 'wait';
   if (state.freeBytes - frameBytes < limits.keepFree) return 'wait';
   return 'disk';
