@@ -11,6 +11,7 @@
 import { Xxh64 } from '@node-rs/xxhash';
 import type { ImageInput, SealedChunks } from '../endpoints/image-input.js';
 import type { IndexedFrame } from '../format/image-layout.js';
+import { pageAlignedBuffer } from '../io/page-aligned.js';
 import type { CodecPool } from '../pool/codec-pool.js';
 import { SlotArena } from '../pool/slot-arena.js';
 
@@ -58,7 +59,7 @@ interface Chunk {
 
 /** Reads [0, limit) of the input a chunk at a time, the next one read ahead. */
 class ChunkReader {
-  private readonly buffers = [Buffer.allocUnsafeSlow(CHUNK), Buffer.allocUnsafeSlow(CHUNK)];
+  private readonly buffers = [pageAlignedBuffer(CHUNK), pageAlignedBuffer(CHUNK)];
   private turn = 0;
   private current: Chunk | null = null;
   private ahead: { start: number; chunk: Promise<Chunk> } | null = null;

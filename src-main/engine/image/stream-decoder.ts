@@ -11,6 +11,7 @@ import { settledLater } from '../async/settled-later.js';
 import type { ImageInput } from '../endpoints/image-input.js';
 import { SpillwayError } from '../errors.js';
 import { FormatError } from '../format/format-error.js';
+import { pageAlignedBuffer } from '../io/page-aligned.js';
 import { readXzIndex, type XzIndex } from '../format/xz-index.js';
 import type { RawImage, StreamImage } from '../format/image-layout.js';
 import type { CodecPool } from '../pool/codec-pool.js';
@@ -100,7 +101,7 @@ async function* readInOrder(
   input: ImageInput,
   onInput: (bytes: number) => void,
 ): AsyncGenerator<Buffer> {
-  const buffers = [Buffer.allocUnsafeSlow(READ_CHUNK), Buffer.allocUnsafeSlow(READ_CHUNK)];
+  const buffers = [pageAlignedBuffer(READ_CHUNK), pageAlignedBuffer(READ_CHUNK)];
   const readAt = async (position: number, turn: number) => {
     const chunk = buffers[turn % 2]!.subarray(0, Math.min(READ_CHUNK, input.size - position));
     await input.readInto(chunk, position);

@@ -10,6 +10,8 @@ export interface AttachArena {
   arena: number;
   memory: SharedArrayBuffer;
   slotBytes: number;
+  /** Where each slot begins after the one before. */
+  stride: number;
 }
 
 /**

@@ -375,6 +375,7 @@ export class CodecPool {
       arena: arena.id,
       memory: arena.memory,
       slotBytes: arena.slotBytes,
+      stride: arena.stride,
     };
     for (const worker of this.workers) worker.thread.postMessage(message);
     this.attached.add(arena.id);

@@ -5,10 +5,14 @@ import type { AttachArena } from './codec-messages.js';
 import type { SlotRef } from './slot-arena.js';
 
 export class WorkerArenas {
-  private readonly arenas = new Map<number, { memory: SharedArrayBuffer; slotBytes: number }>();
+  private readonly arenas = new Map<
+    number,
+    { memory: SharedArrayBuffer; slotBytes: number; stride: number }
+  >();
 
   attach(message: AttachArena): void {
-    this.arenas.set(message.arena, { memory: message.memory, slotBytes: message.slotBytes });
+    const { memory, slotBytes, stride } = message;
+    this.arenas.set(message.arena, { memory, slotBytes, stride });
   }
 
   detach(arena: number): void {
@@ -20,6 +24,6 @@ export class WorkerArenas {
     const arena = this.arenas.get(ref.arena);
     if (!arena) throw new Error(`arena ${ref.arena} was never attached`);
     if (length > arena.slotBytes) throw new Error('slot overflow');
-    return new Uint8Array(arena.memory, ref.index * arena.slotBytes, length);
+    return new Uint8Array(arena.memory, ref.index * arena.stride, length);
   }
 }

@@ -338,13 +338,23 @@ function resetCounters(progress: ProgressTracker, total: number | null): void {
 
 /**
  * Writes a piece of the stream, once, at `position`. Into a file this restore created, blocks
- * of zeros are left as holes: they read as zeros, faster and taking no space.
+ * of zeros are left as holes: they read as zeros, faster and taking no space. The log learns
+ * where, so that read-back need not read them.
  */
-async function writePiece(target: RestoreTarget, piece: Uint8Array, position: number) {
+async function writePiece(
+  target: RestoreTarget,
+  piece: Uint8Array,
+  position: number,
+  log: WrittenLog,
+) {
   if (!target.sparse) return target.write(piece, position);
+  let at = 0;
   for (const [start, end] of nonZeroRuns(piece, position)) {
+    if (start > at) log.leftAsHole(position + at, position + start);
     await target.write(piece.subarray(start, end), position + start);
+    at = end;
   }
+  if (at < piece.byteLength) log.leftAsHole(position + at, position + piece.byteLength);
 }
 
 /** Damage found once writing began: a drive (or a file that was there) holds part of it. */
@@ -418,7 +428,7 @@ async function writeIndexed(
         : [{ start, end, to: start }];
       for (const p of placed) {
         const piece = data.subarray(p.start - frame.driveOffset, p.end - frame.driveOffset);
-        await writePiece(target, piece, p.to);
+        await writePiece(target, piece, p.to, log);
         log.add(piece, p.to, piece.byteLength === data.byteLength ? digest : undefined);
         c.bytesWritten += p.end - p.start;
       }
@@ -480,7 +490,7 @@ async function writeSequential(
       await writing;
       const at = offset;
       writing = settledLater(
-        writePiece(target, block, at).then(() => {
+        writePiece(target, block, at, log).then(() => {
           c.bytesWritten = at + block.byteLength;
         }),
       );
