@@ -17,7 +17,7 @@ import { runJob, type JobContext } from '../jobs/job-context.js';
 import { growLaidOut, writeLayout } from '../layout/apply-layout.js';
 import { placeRange } from '../layout/plan-layout.js';
 import type { ProgressTracker } from '../progress/progress-tracker.js';
-import { readBackAndCompare, WrittenLog } from '../restore/read-back.js';
+import { countCompared, readBackAndCompare, WrittenLog } from '../restore/read-back.js';
 import { refusalError } from '../restore/restore-plan.js';
 import { describeTarget, openTarget, type RestoreTarget } from '../restore/restore-target.js';
 import { openBackupSource, type PositionedSource } from '../source/backup-source.js';
@@ -88,7 +88,7 @@ async function runClone(
       await readBackAndCompare({
         target,
         log,
-        counters: progress.counters,
+        onCompared: countCompared(progress.counters),
         signal: context.signal,
       });
       verified = true;

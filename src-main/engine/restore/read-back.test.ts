@@ -2,17 +2,26 @@
 // and its range named; bytes between written ranges (the target's own, "don't care") are not
 // compared; ranges across 4 MiB windows and many small ranges in one window both work; a
 // stream logged in small contiguous blocks keeps one range per window; holes left in a new
-// file are not read, and a changed byte beside one is still found.
+// file are not read, and a changed byte beside one is still found; read-back alongside the
+// writes reads a window only once its writes settled, finds a difference, and stops when the
+// writes are abandoned.
 
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { frameXxh64 } from '../digest/frame-digests.js';
 import { SpillwayError } from '../errors.js';
 import { ProgressTracker } from '../progress/progress-tracker.js';
 import { normalize, type ByteRange } from '../ranges.js';
 import { tempDir } from '../../test-support/temp-dir.js';
-import { HOLE_SKIP, partsToRead, readBackAndCompare, WrittenLog } from './read-back.js';
+import {
+  countCompared,
+  HOLE_SKIP,
+  partsToRead,
+  readBackAndCompare,
+  WriteMark,
+  WrittenLog,
+} from './read-back.js';
 import { describeTarget, openTarget, type RestoreTarget } from './restore-target.js';
 
 const MiB = 2 ** 20;
@@ -49,9 +58,12 @@ describe('read-back', () => {
 
   const check = () => {
     const counters = new ProgressTracker('restore', () => {}).counters;
-    return readBackAndCompare({ target, log, counters, signal: new AbortController().signal }).then(
-      () => counters.bytesRead,
-    );
+    return readBackAndCompare({
+      target,
+      log,
+      onCompared: countCompared(counters),
+      signal: new AbortController().signal,
+    }).then(() => counters.bytesRead);
   };
 
   it('reads back every written byte, and only those', async () => {
@@ -154,7 +166,7 @@ describe('read-back', () => {
       readBackAndCompare({
         target: sparse,
         log: holes,
-        counters: new ProgressTracker('restore', () => {}).counters,
+        onCompared: () => {},
         signal: new AbortController().signal,
       });
     try {
@@ -168,6 +180,61 @@ describe('read-back', () => {
     } finally {
       await sparse.close();
     }
+  });
+
+  /** A new file, and a read-back that follows what write() puts in it. */
+  async function readingAlongside(name: string) {
+    const file = await openTarget(await describeTarget(join(dir.path, name)));
+    const written = new WrittenLog();
+    const writes = new WriteMark();
+    const state = { compared: 0 };
+    const reading = readBackAndCompare({
+      target: file,
+      log: written,
+      signal: new AbortController().signal,
+      alongside: writes,
+      onCompared: (bytes) => (state.compared += bytes),
+    });
+    /** Logs the stream's bytes [start, end) as written, after putting `onDisk` there. */
+    const write = async (start: number, end: number, onDisk = stream.subarray(start, end)) => {
+      await file.write(onDisk, start);
+      written.add(stream.subarray(start, end), start);
+      writes.advance(end);
+    };
+    const close = async () => {
+      writes.abandon();
+      await reading.catch(() => {});
+      await file.discard();
+    };
+    return { state, reading, write, writes, close };
+  }
+
+  it('reads alongside the writes, each window once they have settled past it', async () => {
+    const { state, reading, write, writes, close } = await readingAlongside('alongside.img');
+    try {
+      await write(0, 5 * MiB);
+      // The first window is settled; the second may still grow, so it waits.
+      await vi.waitFor(() => expect(state.compared).toBe(4 * MiB));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(state.compared).toBe(4 * MiB);
+      // What reaches the file differs from what was logged, in the window still open.
+      const wrong = Buffer.from(stream.subarray(5 * MiB, 9 * MiB));
+      wrong[MiB] = wrong[MiB]! ^ 1;
+      await write(5 * MiB, 9 * MiB, wrong);
+      writes.finish();
+      await expect(reading).rejects.toThrow(`at bytes ${4 * MiB}–${8 * MiB}.`);
+    } finally {
+      await close();
+    }
+  });
+
+  it('stops reading alongside writes that were abandoned', async () => {
+    const { state, reading, write, writes, close } = await readingAlongside('abandoned.img');
+    await write(0, MiB);
+    writes.abandon();
+    await reading;
+    expect(state.compared).toBe(0); // its only window could still have grown
+    await close();
   });
 
   it('refuses writes logged out of order', () => {

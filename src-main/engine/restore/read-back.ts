@@ -126,28 +126,97 @@ export class WrittenLog {
 
   /** The windows, each as the span to read and its ranges with their digests. */
   *windows(): Generator<Window> {
-    let hole = 0;
-    for (let w = 0; w < this.windowFirst.length; w++) {
-      const first = this.windowFirst[w]!;
-      const next = this.windowFirst[w + 1] ?? this.starts.length;
-      const ranges: Window['ranges'] = [];
-      for (let i = first; i < next; i++) {
-        ranges.push({
-          range: [this.starts[i]!, this.ends[i]!],
-          xxh64: this.digests[i]!,
-        });
-      }
-      const span: ByteRange = [this.starts[first]!, this.ends[next - 1]!];
-      // Holes before this span are behind every later one too.
-      while (hole < this.holeEnds.length && this.holeEnds[hole]! <= span[0]) hole++;
-      const holes: ByteRange[] = [];
-      for (let h = hole; h < this.holeStarts.length && this.holeStarts[h]! < span[1]; h++) {
-        const start = Math.max(span[0], this.holeStarts[h]!);
-        const end = Math.min(span[1], this.holeEnds[h]!);
-        if (end - start >= HOLE_SKIP) holes.push([start, end]);
-      }
-      yield { span, ranges, holes };
+    const holes = { next: 0 };
+    for (let w = 0; w < this.windowFirst.length; w++) yield this.window(w, holes);
+  }
+
+  /**
+   * The windows as the writes behind them settle: each once `writes` has passed its end and
+   * a later window has begun (so nothing more is logged in it), the rest once the writes are
+   * done. Ends early when the writes were abandoned.
+   */
+  async *windowsAsWritten(writes: WriteMark): AsyncGenerator<Window> {
+    const holes = { next: 0 };
+    for (let w = 0; ;) {
+      if (writes.abandoned) return;
+      const logged = w < this.windowFirst.length;
+      if (!logged && writes.done) return;
+      const settled =
+        writes.done ||
+        (w + 1 < this.windowFirst.length &&
+          writes.upTo >= this.ends[this.windowFirst[w + 1]! - 1]!);
+      if (logged && settled) yield this.window(w++, holes);
+      else await writes.moved();
     }
+  }
+
+  /** Window `w`; `holes.next`: the first hole not behind it (windows are asked in order). */
+  private window(w: number, holes: { next: number }): Window {
+    const first = this.windowFirst[w]!;
+    const next = this.windowFirst[w + 1] ?? this.starts.length;
+    const ranges: Window['ranges'] = [];
+    for (let i = first; i < next; i++) {
+      ranges.push({
+        range: [this.starts[i]!, this.ends[i]!],
+        xxh64: this.digests[i]!,
+      });
+    }
+    const span: ByteRange = [this.starts[first]!, this.ends[next - 1]!];
+    // Holes before this span are behind every later one too. The last hole is never passed:
+    // while the log grows, a short one may still be replaced.
+    while (holes.next < this.holeEnds.length - 1 && this.holeEnds[holes.next]! <= span[0]) {
+      holes.next++;
+    }
+    const skipped: ByteRange[] = [];
+    for (let h = holes.next; h < this.holeStarts.length && this.holeStarts[h]! < span[1]; h++) {
+      const start = Math.max(span[0], this.holeStarts[h]!);
+      const end = Math.min(span[1], this.holeEnds[h]!);
+      if (end - start >= HOLE_SKIP) skipped.push([start, end]);
+    }
+    return { span, ranges, holes: skipped };
+  }
+}
+
+/**
+ * How far a restore's writes have settled (written, not only begun), for a read-back that
+ * follows them. The writer moves it on; the reader waits for it to move.
+ */
+export class WriteMark {
+  /** Every byte below this was written. */
+  upTo = 0;
+  done = false;
+  abandoned = false;
+  private wake: (() => void) | null = null;
+  private waiting: Promise<void> | null = null;
+
+  /** Writes below `position` have settled. */
+  advance(position: number): void {
+    this.upTo = Math.max(this.upTo, position);
+    this.wakeUp();
+  }
+
+  /** Every write has settled: what is left is read. */
+  finish(): void {
+    this.done = true;
+    this.wakeUp();
+  }
+
+  /** Writing failed: nothing more is read. */
+  abandon(): void {
+    this.abandoned = true;
+    this.wakeUp();
+  }
+
+  /** Settles at the next change. */
+  moved(): Promise<void> {
+    return (this.waiting ??= new Promise((resolve) => (this.wake = resolve)));
+  }
+
+  private wakeUp(): void {
+    const wake = this.wake;
+    this.wake = null;
+    this.waiting = null;
+    wake?.();
   }
 }
 
@@ -166,21 +235,23 @@ export function partsToRead(span: ByteRange, holes: readonly ByteRange[]): ByteR
 export interface ReadBackInput {
   target: RestoreTarget;
   log: WrittenLog;
-  counters: Counters;
+  /** Bytes compared so far, as each range is. */
+  onCompared(bytes: number): void;
   signal: AbortSignal;
+  /** Follow these writes as they settle, instead of reading the finished log. */
+  alongside?: WriteMark;
 }
 
 /** Reads every logged range back from the target; throws, naming the first that differs. */
 export async function readBackAndCompare(input: ReadBackInput): Promise<void> {
-  const { target, log, counters, signal } = input;
+  const { target, log, onCompared, signal } = input;
   const ring = Array.from({ length: READ_AHEAD + 1 }, () => pageAlignedBuffer(WINDOW));
-  const windows = log.windows();
+  const windows: Iterator<Window> | AsyncIterator<Window> = input.alongside
+    ? log.windowsAsWritten(input.alongside)
+    : log.windows();
   const inFlight: Array<Promise<{ buffer: Buffer; window: Window }>> = [];
   let slot = 0;
-  const readNext = () => {
-    const next = windows.next();
-    if (next.done) return false;
-    const window = next.value;
+  const startReading = (window: Window) => {
     const [start, end] = window.span;
     const buffer = ring[slot++ % ring.length]!.subarray(0, end - start);
     for (const [a, b] of window.holes) buffer.fill(0, a - start, b - start);
@@ -188,25 +259,45 @@ export async function readBackAndCompare(input: ReadBackInput): Promise<void> {
       target.readInto(buffer.subarray(a - start, b - start), a),
     );
     inFlight.push(settledLater(Promise.all(reads).then(() => ({ buffer, window }))));
-    return true;
   };
+  // The next window asked for and not yet given: alongside writes, it may be a while.
+  let asked: Promise<IteratorResult<Window>> | null = null;
+  let ended = false;
   try {
-    while (inFlight.length < READ_AHEAD && readNext());
-    while (inFlight.length > 0) {
+    for (;;) {
+      // Reads start as windows come, up to READ_AHEAD at once; while waiting for a window,
+      // a read already done is compared first.
+      while (!ended && inFlight.length < READ_AHEAD) {
+        asked ??= Promise.resolve(windows.next());
+        const oldest = inFlight[0];
+        const next = oldest ? await Promise.race([asked, oldest.then(() => null)]) : await asked;
+        if (next === null) break;
+        asked = null;
+        if (next.done) ended = true;
+        else startReading(next.value);
+      }
+      const read = inFlight.shift();
+      if (!read) return;
       signal.throwIfAborted();
-      const { buffer, window } = await inFlight.shift()!;
+      const { buffer, window } = await read;
       const { span, ranges } = window;
       for (const { range, xxh64 } of ranges) {
         const bytes = buffer.subarray(range[0] - span[0], range[1] - span[0]);
         if (frameXxh64(bytes) !== xxh64) throw readBackError(target.description.path, range);
-        counters.bytesRead += bytes.byteLength;
-        counters.streamDone += bytes.byteLength;
+        onCompared(bytes.byteLength);
       }
-      readNext();
     }
   } finally {
     await Promise.allSettled(inFlight);
   }
+}
+
+/** onCompared for a read-back that has the progress counters to itself. */
+export function countCompared(counters: Counters): (bytes: number) => void {
+  return (bytes) => {
+    counters.bytesRead += bytes;
+    counters.streamDone += bytes;
+  };
 }
 
 export function readBackError(path: string, range: ByteRange): SpillwayError {

@@ -43,7 +43,7 @@ import type { ProgressTracker } from '../progress/progress-tracker.js';
 import { clip } from '../ranges.js';
 import { moveGptBackup } from '../partition-table/gpt-resize.js';
 import { checkBeforeWriting, selectWrites, type StoredDigests } from './check-before-writing.js';
-import { readBackAndCompare, WrittenLog } from './read-back.js';
+import { countCompared, readBackAndCompare, WriteMark, WrittenLog } from './read-back.js';
 import type {
   GrowChoice,
   LayoutPlan,
@@ -128,6 +128,9 @@ async function runRestore(
     throw error;
   }
   let target: RestoreTarget | undefined;
+  // Into a file, read-back follows the writes (below); these stop it when anything fails.
+  let writes: WriteMark | null = null;
+  let alongside: Promise<void> | null = null;
   try {
     const plan = await planRestore(image, await describeTarget(options.target), options.grow);
     const refusal = plan.refusals[0];
@@ -209,16 +212,39 @@ async function runRestore(
     progress.phase('writing', `Writing ${plan.target.path}`);
     resetCounters(progress, payloadSize);
     const log = new WrittenLog();
+    // A file's read-back reads the page cache, after the flush as much as before it, so it
+    // reads each window as soon as its writes have settled, on the core the writes leave
+    // idle, instead of all of it at the end. A drive's reads wait for the flush, which drops
+    // its cached pages (restore-target.ts), so that they come from the drive itself.
+    let compared = 0;
+    let verifying = false;
+    if (readBack && plan.target.kind === 'file') {
+      const mark = new WriteMark();
+      writes = mark;
+      alongside = settledLater(
+        readBackAndCompare({
+          target,
+          log,
+          signal: context.signal,
+          alongside: mark,
+          onCompared: (bytes) => {
+            compared += bytes;
+            if (verifying) countCompared(progress.counters)(bytes);
+          },
+        }),
+      );
+    }
     const size =
       image.layout === 'indexed'
-        ? await writeIndexed(image, target, pool, progress, context.signal, log, {
+        ? await writeIndexed(image, target, pool, progress, context.signal, log, writes, {
             // Onto a smaller drive the image is cut at its end.
             limit: shrinkTo ?? image.payloadSize,
             checked,
             stored,
             layout: grow,
           })
-        : await writeSequential(image, target, pool, progress, context.signal, log);
+        : await writeSequential(image, target, pool, progress, context.signal, log, writes);
+    writes?.finish();
     // One pass: the codec's checksums were checked as each byte was written.
     if (image.layout === 'stream' && !options.skipCheck) checked = 'codec-checksums';
     await target.setLength(size);
@@ -246,12 +272,18 @@ async function runRestore(
     if (readBack) {
       progress.phase('verifying', 'Reading back what was written');
       resetCounters(progress, log.bytes);
-      await readBackAndCompare({
-        target,
-        log,
-        counters: progress.counters,
-        signal: context.signal,
-      });
+      if (alongside) {
+        countCompared(progress.counters)(compared);
+        verifying = true;
+        await alongside;
+      } else {
+        await readBackAndCompare({
+          target,
+          log,
+          onCompared: countCompared(progress.counters),
+          signal: context.signal,
+        });
+      }
       verified = true;
     }
     if (shrinkTo !== null && plan.image.manifest?.partitionTable?.type === 'gpt') {
@@ -302,6 +334,9 @@ async function runRestore(
       unused,
     };
   } catch (error) {
+    // Its reads end before the target is closed.
+    writes?.abandon();
+    await alongside?.catch(() => {});
     // A file this restore created goes away; a drive or an existing file keeps what it holds.
     if (target && !target.description.exists) await target.discard();
     throw error;
@@ -376,6 +411,7 @@ async function writeIndexed(
   progress: ProgressTracker,
   signal: AbortSignal,
   log: WrittenLog,
+  writes: WriteMark | null,
   options: {
     /** Write the drive's bytes up to here (the target's size when it is smaller). */
     limit: number;
@@ -430,6 +466,7 @@ async function writeIndexed(
         const piece = data.subarray(p.start - frame.driveOffset, p.end - frame.driveOffset);
         await writePiece(target, piece, p.to, log);
         log.add(piece, p.to, piece.byteLength === data.byteLength ? digest : undefined);
+        writes?.advance(p.to + piece.byteLength);
         c.bytesWritten += p.end - p.start;
       }
     }
@@ -474,6 +511,7 @@ async function writeSequential(
   progress: ProgressTracker,
   signal: AbortSignal,
   log: WrittenLog,
+  writes: WriteMark | null,
 ): Promise<number> {
   const c = progress.counters;
   let offset = 0;
@@ -492,6 +530,7 @@ async function writeSequential(
       writing = settledLater(
         writePiece(target, block, at, log).then(() => {
           c.bytesWritten = at + block.byteLength;
+          writes?.advance(c.bytesWritten);
         }),
       );
       offset += block.byteLength;
