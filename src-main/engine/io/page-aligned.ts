@@ -1,12 +1,13 @@
 // Page-aligned memory for the buffers that reads land in.
 //
 // A read copies from the page cache (whose pages are page-aligned) into the caller's buffer.
-// On the AMD EPYC machines this project is measured on, that copy took 2.7 times as long
-// into a buffer that starts 8 or 16 bytes past a 32-byte boundary as into one on a page
-// boundary (256 KiB reads), and 7 times as long for 4 MiB reads: reading a cached 4 GiB
-// file back cost 2.1 s of system time instead of 0.3 s (docs/benchmarks.md, 2026-12-06). Node's
-// buffers come from malloc, whose large blocks start 16 bytes into a page: exactly the slow
-// case. Writes did not care.
+// On the AMD EPYC machines this project is measured on, a read from a page-aligned position
+// of the file took 2.7 times as long into a buffer that starts 8 or 16 bytes past a 32-byte
+// boundary as into one on a page boundary (256 KiB reads), and 7 times as long for 4 MiB
+// reads: reading a cached 4 GiB file back cost 2.1 s of system time instead of 0.3 s
+// (docs/benchmarks.md, 2026-12-06). Reads from other positions, and writes, did not care.
+// Node's buffers come from malloc, whose large blocks start 16 bytes into a page: exactly
+// the slow case, for the reads of drives, of read-back and of images from their start.
 //
 // JavaScript cannot ask for an address, but a WebAssembly memory is always mapped on its
 // own pages, and a shared one is a SharedArrayBuffer the codec workers can see. Sizes are
