@@ -18,7 +18,7 @@ const WASM_PAGE = 64 * 2 ** 10;
 const MAX_PAGES = 65536;
 
 /** The start of every slot or buffer carved from page-aligned memory is a multiple of this. */
-export const PAGE = 4096;
+const PAGE = 4096;
 
 /** `bytes` rounded up to a whole number of pages. */
 export function roundToPage(bytes: number): number {

@@ -12,6 +12,8 @@
 // digest reads each frame as the codec compresses it): the slot is handed out again only
 // once the holder is done, whenever the stages release it.
 
+import { pageAlignedSharedMemory, roundToPage } from '../io/page-aligned.js';
+
 export interface Slot {
   readonly arena: SlotArena;
   readonly index: number;
@@ -25,8 +27,6 @@ export interface SlotRef {
   index: number;
   length: number;
 }
-
-import { pageAlignedSharedMemory, roundToPage } from '../io/page-aligned.js';
 
 let nextArenaId = 1;
 

@@ -218,6 +218,7 @@ async function runRestore(
     // its cached pages (restore-target.ts), so that they come from the drive itself.
     let compared = 0;
     let verifying = false;
+    const countProgress = countCompared(progress.counters);
     if (readBack && plan.target.kind === 'file') {
       const mark = new WriteMark();
       writes = mark;
@@ -229,7 +230,7 @@ async function runRestore(
           alongside: mark,
           onCompared: (bytes) => {
             compared += bytes;
-            if (verifying) countCompared(progress.counters)(bytes);
+            if (verifying) countProgress(bytes);
           },
         }),
       );
@@ -273,14 +274,14 @@ async function runRestore(
       progress.phase('verifying', 'Reading back what was written');
       resetCounters(progress, log.bytes);
       if (alongside) {
-        countCompared(progress.counters)(compared);
+        countProgress(compared);
         verifying = true;
         await alongside;
       } else {
         await readBackAndCompare({
           target,
           log,
-          onCompared: countCompared(progress.counters),
+          onCompared: countProgress,
           signal: context.signal,
         });
       }
