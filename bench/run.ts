@@ -23,11 +23,9 @@ import { REPO_ROOT } from '../src-main/test-support/paths.js';
 import { noLoopReason } from '../src-main/test-support/root.js';
 import { q } from '../src-main/test-support/shell.js';
 import { measure, median } from './measure.js';
-import { SUITES, type Case, type Suite } from './suites.js';
+import { BENCH_LOG, BENCH_WORK as WORK, SUITES, type Case, type Suite } from './suites.js';
 
 const ROOT = REPO_ROOT;
-/** Scratch folders, one per suite; SPILLWAY_BENCH_WORK moves them (several benches at once). */
-const WORK = process.env.SPILLWAY_BENCH_WORK ?? '/var/tmp/spillway-bench';
 
 interface Row {
   suite: string;
@@ -75,7 +73,11 @@ async function runCase(c: Case, context: { source: string; work: string }) {
   // Start every case with nothing dirty in the page cache: otherwise a case pays for the
   // writeback of the one before it.
   execFileSync('sync');
-  const result = await measure(c.command(context));
+  const result = await measure(c.command(context)).catch((error: unknown) => {
+    throw new Error(`the case "${c.name}" failed; Spillway's own account is in ${BENCH_LOG}`, {
+      cause: error,
+    });
+  });
   const outputBytes = c.output ? (await stat(c.output(context))).size : null;
   const extras = (await c.extras?.(context)) ?? {};
   await c.after?.(context);

@@ -10,6 +10,11 @@ import { REPO_ROOT } from '../src-main/test-support/paths.js';
 import { q } from '../src-main/test-support/shell.js';
 
 const SPILLWAY = join(REPO_ROOT, 'bin', 'spillway');
+/** Scratch folders, one per suite; SPILLWAY_BENCH_WORK moves them (several benches at once). */
+export const BENCH_WORK = process.env.SPILLWAY_BENCH_WORK ?? '/var/tmp/spillway-bench';
+/** Every Spillway run of the bench logs here (its stderr is not kept): a case that fails
+ *  leaves its reason (a gzip restore once ended with status 1 mid-bench, and nothing said why). */
+export const BENCH_LOG = join(BENCH_WORK, 'spillway.log');
 const run = promisify(execFile);
 
 export interface Context {
@@ -55,7 +60,7 @@ const FOREIGN_TOOLS = [
 ] as const;
 
 const at = (c: Context, name: string) => q(`${c.work}/${name}`);
-const spillway = (args: string) => `${q(SPILLWAY)} ${args}`;
+const spillway = (args: string) => `${q(SPILLWAY)} --log ${q(BENCH_LOG)} ${args}`;
 
 /** `date` in ms into a marker file, for "when did this happen" figures. */
 const mark = (c: Context, name: string) => `date +%s%3N > ${at(c, name)}`;
