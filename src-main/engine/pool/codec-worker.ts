@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CodecName } from '../../../src-shared/manifest.js';
 import { FrameCorruptError } from '../codecs/frame-codec.js';
-import { frameCodec } from '../codecs/registry.js';
+import { frameCodec, loadedFrameCodec } from '../codecs/registry.js';
 import { frameXxh64 } from '../digest/frame-digests.js';
 import { frameHash } from '../digest/frame-hash.js';
 import {
@@ -75,7 +75,7 @@ function run(request: CodecRequest): CodecReply {
     }
     return { id: request.id, ok: true, length: 0, checksum: null, digests };
   }
-  const codec = frameCodec(request.codec);
+  const codec = loadedFrameCodec(request.codec);
   const input = view(request.input);
   if (request.op === 'decompress') {
     let stored: Uint8Array = input;
@@ -211,7 +211,7 @@ function compareWithBase(
   if (scratch.byteLength < input.byteLength) scratch = new Uint8Array(input.byteLength);
   const decoded = scratch.subarray(0, input.byteLength);
   try {
-    frameCodec(codecName).decompress(stored, decoded, base.checksum);
+    loadedFrameCodec(codecName).decompress(stored, decoded, base.checksum);
   } catch (error) {
     if (error instanceof FrameCorruptError) return { outcome: 'damaged' };
     throw error;
@@ -238,10 +238,33 @@ function scheduleTurn(): void {
   if (turnScheduled || inbox.length === 0) return;
   turnScheduled = true;
   setImmediate(() => {
-    turnScheduled = false;
-    handle(inbox.shift()!);
-    scheduleTurn();
+    const message = inbox.shift()!;
+    const loading = codecToLoad(message);
+    if (!loading) {
+      turnScheduled = false;
+      handle(message);
+      scheduleTurn();
+      return;
+    }
+    // The first job of a codec waits for its module; the jobs behind it keep their order.
+    void loading.then(() => {
+      turnScheduled = false;
+      handle(message);
+      scheduleTurn();
+    });
   });
+}
+
+/** The codec a job needs, while its module is not loaded yet (a failed load is left for the
+ *  job to report: loadedFrameCodec throws, and the job is answered with the error). */
+function codecToLoad(message: WorkerMessage): Promise<unknown> | null {
+  if (!('codec' in message) || !message.codec) return null;
+  try {
+    loadedFrameCodec(message.codec);
+    return null;
+  } catch {
+    return frameCodec(message.codec).catch(() => {});
+  }
 }
 
 function handle(message: WorkerMessage): void {

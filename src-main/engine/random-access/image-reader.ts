@@ -316,7 +316,11 @@ class IndexedReader implements ImageReader {
       await this.image.input.readInto(compressed, frame.fileOffset);
       this.stats.imageBytesRead += frame.compressedSize;
       if (this.decodesInline(ahead)) {
-        frameCodec(this.image.codec).decompress(compressed, slot.bytes(frame.size), frame.checksum);
+        (await frameCodec(this.image.codec)).decompress(
+          compressed,
+          slot.bytes(frame.size),
+          frame.checksum,
+        );
         this.stats.framesDecodedInline++;
       } else {
         await this.codecPool().decompress(

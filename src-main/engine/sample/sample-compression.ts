@@ -59,7 +59,7 @@ export async function sampleCompression(
     const bytesToRead = totalLength(map.read);
     const chunk = Math.min(CHUNK, bytesToRead);
     const positions = samplePositions(map.read, CHUNKS, chunk);
-    const frame = frameCodec(codec);
+    const frame = await frameCodec(codec);
     const inputs = new SlotArena(Math.max(chunk, 1), Math.max(positions.length, 1));
     const outputs = new SlotArena(frame.bound(Math.max(chunk, 1)), threads * 2);
     const slots: Slot[] = [];
