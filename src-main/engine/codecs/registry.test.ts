@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { frameCodec, loadedFrameCodec } from './registry.js';
+import { frameCodec, frameCodecSettled, loadedFrameCodec } from './registry.js';
 
 /** Whether a package's CommonJS entry is in this process's module cache. */
 function packageLoaded(name: string): boolean {
@@ -15,7 +15,9 @@ function packageLoaded(name: string): boolean {
 describe('frameCodec', () => {
   it('loads a codec on first use, and only that codec', async () => {
     expect(() => loadedFrameCodec('zstd')).toThrow(/before it was loaded/);
+    expect(frameCodecSettled('zstd')).toBe(false);
     const zstd = await frameCodec('zstd');
+    expect(frameCodecSettled('zstd')).toBe(true);
     expect(loadedFrameCodec('zstd')).toBe(zstd);
     expect(await frameCodec('zstd')).toBe(zstd);
 

@@ -46,3 +46,8 @@ export function loadedFrameCodec(name: CodecName): FrameCodec {
   if (failed.has(name)) throw failed.get(name);
   throw new Error(`the ${name} codec was used before it was loaded`);
 }
+
+/** Whether frameCodec has finished loading `name`, or failed to. */
+export function frameCodecSettled(name: CodecName): boolean {
+  return loaded.has(name) || failed.has(name);
+}

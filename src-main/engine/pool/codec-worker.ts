@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CodecName } from '../../../src-shared/manifest.js';
 import { FrameCorruptError } from '../codecs/frame-codec.js';
-import { frameCodec, loadedFrameCodec } from '../codecs/registry.js';
+import { frameCodec, frameCodecSettled, loadedFrameCodec } from '../codecs/registry.js';
 import { frameXxh64 } from '../digest/frame-digests.js';
 import { frameHash } from '../digest/frame-hash.js';
 import {
@@ -239,32 +239,23 @@ function scheduleTurn(): void {
   turnScheduled = true;
   setImmediate(() => {
     const message = inbox.shift()!;
-    const loading = codecToLoad(message);
-    if (!loading) {
+    const take = () => {
       turnScheduled = false;
       handle(message);
       scheduleTurn();
-      return;
-    }
+    };
     // The first job of a codec waits for its module; the jobs behind it keep their order.
-    void loading.then(() => {
-      turnScheduled = false;
-      handle(message);
-      scheduleTurn();
-    });
+    const loading = codecToLoad(message);
+    if (loading) void loading.then(take);
+    else take();
   });
 }
 
-/** The codec a job needs, while its module is not loaded yet (a failed load is left for the
- *  job to report: loadedFrameCodec throws, and the job is answered with the error). */
+/** The load a job must wait for: its codec's, the first time. A load that fails is reported
+ *  by the job itself (loadedFrameCodec throws why, and the job is answered with it). */
 function codecToLoad(message: WorkerMessage): Promise<unknown> | null {
-  if (!('codec' in message) || !message.codec) return null;
-  try {
-    loadedFrameCodec(message.codec);
-    return null;
-  } catch {
-    return frameCodec(message.codec).catch(() => {});
-  }
+  if (!('codec' in message) || frameCodecSettled(message.codec)) return null;
+  return frameCodec(message.codec).catch(() => {});
 }
 
 function handle(message: WorkerMessage): void {
