@@ -1,6 +1,6 @@
 // Frame codecs by name, each module loaded the first time its codec is asked for: a codec
 // brings its native library (zstd-napi, lz4-napi, node-liblzma), and a worker that only ever
-// decodes zstd need not load the others. Measured in a fresh worker thread here: 90–180 ms of
+// decodes zstd need not load the others. Measured in a fresh worker thread here: 99–173 ms of
 // CPU to load every codec, 15 ms for zstd alone, paid by each codec worker as a job starts.
 
 import type { CodecName } from '../../../src-shared/manifest.js';

@@ -3,37 +3,31 @@
 // is zeros already is not written again).
 
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ByteRange } from '../../../src-shared/manifest.js';
 import type { BlockMap } from '../blockmap/block-map.js';
 import { SlotArena } from '../pool/slot-arena.js';
+import { complement } from '../ranges.js';
 import { openBackupSource, type PositionedSource } from '../source/backup-source.js';
+import { tempDir } from '../../test-support/temp-dir.js';
 import { readPositioned, zeroFill } from './frame-reader.js';
 
 const FRAME = 64 * 1024;
 
 /** A used-mode map of `size` bytes reading `read` (sorted, apart). */
 function usedMap(size: number, read: ByteRange[]): BlockMap {
-  const dontCare: ByteRange[] = [];
-  let at = 0;
-  for (const [start, end] of read) {
-    if (start > at) dontCare.push([at, start]);
-    at = end;
-  }
-  if (at < size) dontCare.push([at, size]);
-  return { mode: 'used', size, read, dontCare, partitionTable: null };
+  return { mode: 'used', size, read, dontCare: complement(read, 0, size), partitionTable: null };
 }
 
 describe('readPositioned', () => {
-  let dir: string;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'frame-reader-'));
+    dir = await tempDir();
   });
   afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await dir.remove();
   });
 
   it('gives zeros where the map reads nothing, in slots that held data before', async () => {
@@ -41,7 +35,7 @@ describe('readPositioned', () => {
     // and the tail, so two slots keep going from data to zeros and back.
     const size = 11 * FRAME + 1000;
     const drive = randomBytes(size);
-    const path = join(dir, 'drive.img');
+    const path = join(dir.path, 'drive.img');
     await writeFile(path, drive);
     const read: ByteRange[] = [
       [0, FRAME],

@@ -12,6 +12,7 @@ import type { StreamDigestThread } from '../digest/stream-digest-thread.js';
 import type { BusyMeter } from '../progress/busy-meter.js';
 import type { BlockMap } from '../blockmap/block-map.js';
 import { clip } from '../ranges.js';
+import { isAllZeros } from '../io/zero-blocks.js';
 import type { PositionedSource, StreamSource } from '../source/backup-source.js';
 import type { SlotArena } from '../pool/slot-arena.js';
 import { settledLater } from '../async/settled-later.js';
@@ -82,13 +83,9 @@ export async function fillFrame(
   return read;
 }
 
-/** Zeros to compare with, as many as the largest range asked for so far. */
-let zeros = Buffer.alloc(0);
-
 /** Makes `range` zeros, writing only when it is not zeros already (see the top). */
 export function zeroFill(range: Buffer): void {
-  if (zeros.byteLength < range.byteLength) zeros = Buffer.alloc(range.byteLength);
-  if (!range.equals(zeros.subarray(0, range.byteLength))) range.fill(0);
+  if (!isAllZeros(range)) range.fill(0);
 }
 
 /** Hands a frame on; the time spent waiting for room does not count as the reader busy. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nonZeroRuns } from './zero-blocks.js';
+import { isAllZeros, nonZeroRuns } from './zero-blocks.js';
 
 describe('nonZeroRuns', () => {
   it('leaves out whole zero blocks of the file, and merges what is left', () => {
@@ -25,5 +25,18 @@ describe('nonZeroRuns', () => {
     // Offsets into a view that does not start at its buffer's start.
     const view = data.subarray(4096);
     expect(nonZeroRuns(view, 0)).toEqual([[4096, 8192]]);
+  });
+});
+
+describe('isAllZeros', () => {
+  it('finds a byte that is not zero anywhere in a range longer than its comparison buffer', () => {
+    const size = 200 * 1024 + 7;
+    expect(isAllZeros(Buffer.alloc(size))).toBe(true);
+    expect(isAllZeros(Buffer.alloc(0))).toBe(true);
+    for (const at of [0, 15, 16, 65_535, 65_536, 131_100, size - 1]) {
+      const bytes = Buffer.alloc(size);
+      bytes[at] = 1;
+      expect(isAllZeros(bytes)).toBe(false);
+    }
   });
 });

@@ -1,9 +1,11 @@
 // Sparse writes: into a file nothing has been written to yet, a block of zeros need not be
 // written at all (the file reads zeros there, and a hole takes no disk space), as `zstd -d`
 // and `cp --sparse` do. Blocks are the 4 KiB of the file's own alignment, the unit of holes.
+// Also whether a whole range is zeros (a backup's reader need not fill it again).
 
 const BLOCK = 4096;
-const ZEROS = Buffer.alloc(BLOCK);
+/** Zeros to compare with: one block, or a longer range piece by piece. */
+const ZEROS = Buffer.alloc(64 * 1024);
 
 /**
  * The parts of `data`, to be written at `position`, that are not whole zero blocks, as
@@ -44,4 +46,13 @@ function startsWithZeros(bytes: Buffer, start: number, end: number): boolean {
 
 function isZero(bytes: Buffer, start: number, end: number): boolean {
   return bytes.subarray(start, end).equals(ZEROS.subarray(0, end - start));
+}
+
+/** Whether every byte of `bytes` is zero; a range that is not mostly shows it at once. */
+export function isAllZeros(bytes: Buffer): boolean {
+  for (let at = 0; at < bytes.byteLength; at += ZEROS.byteLength) {
+    const end = Math.min(bytes.byteLength, at + ZEROS.byteLength);
+    if (!(startsWithZeros(bytes, at, end) && isZero(bytes, at, end))) return false;
+  }
+  return true;
 }

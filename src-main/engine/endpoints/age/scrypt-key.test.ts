@@ -3,7 +3,10 @@
 // start: both give the key node:crypto gives in this process.
 
 import { randomBytes, scryptSync } from 'node:crypto';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../../test-support/temp-dir.js';
 import { deriveKey } from './scrypt-key.js';
 
 const LOG_N = 10;
@@ -38,29 +41,28 @@ describe('deriveKey', () => {
     expect(key.equals(reference('a passphrase', salt))).toBe(true);
   });
 
-  it('derives the key in a process of its own on Linux, with huge pages asked for', async () => {
-    if (process.platform !== 'linux') return;
-    // A runtime that notes what it was started with and what it answered.
-    const { mkdtemp, writeFile, readFile, rm, chmod } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const dir = await mkdtemp(join(tmpdir(), 'scrypt-key-'));
-    try {
-      const seen = join(dir, 'seen.txt');
-      const answered = join(dir, 'answered.txt');
-      const runtime = join(dir, 'node');
-      await writeFile(
-        runtime,
-        `#!/bin/sh\necho "$GLIBC_TUNABLES" > ${seen}\n${process.execPath} "$@" | tee ${answered}\n`,
-      );
-      await chmod(runtime, 0o755);
-      const salt = randomBytes(16);
-      const key = await deriveKey('a passphrase', salt, LOG_N, runtime);
-      expect(key.equals(reference('a passphrase', salt))).toBe(true);
-      expect((await readFile(seen, 'utf8')).trim()).toContain('glibc.malloc.hugetlb=1');
-      expect(await readFile(answered, 'utf8')).toBe(key.toString('hex'));
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+  it.skipIf(process.platform !== 'linux')(
+    'derives the key in a process of its own on Linux, with huge pages asked for',
+    async () => {
+      // A runtime that notes what it was started with and what it answered.
+      const dir = await tempDir();
+      try {
+        const seen = join(dir.path, 'seen.txt');
+        const answered = join(dir.path, 'answered.txt');
+        const runtime = join(dir.path, 'node');
+        await writeFile(
+          runtime,
+          `#!/bin/sh\necho "$GLIBC_TUNABLES" > ${seen}\n${process.execPath} "$@" | tee ${answered}\n`,
+        );
+        await chmod(runtime, 0o755);
+        const salt = randomBytes(16);
+        const key = await deriveKey('a passphrase', salt, LOG_N, runtime);
+        expect(key.equals(reference('a passphrase', salt))).toBe(true);
+        expect((await readFile(seen, 'utf8')).trim()).toContain('glibc.malloc.hugetlb=1');
+        expect(await readFile(answered, 'utf8')).toBe(key.toString('hex'));
+      } finally {
+        await dir.remove();
+      }
+    },
+  );
 });
