@@ -16,6 +16,7 @@ import { SideSummary } from '../components/SideSummary.js';
 import { WizardFrame } from '../components/WizardFrame.js';
 import { JobLiveView } from '../jobs/JobLiveView.js';
 import { JobOutcomeNote } from '../jobs/JobOutcomeNote.js';
+import { JobScreen } from '../jobs/JobScreen.js';
 import { useJobs } from '../jobs/jobs-store.js';
 import { useDrives, useLiveDrives } from '../store/drives-store.js';
 import { copiedWholeBecause, readWholeSentence } from '../words/plan-words.js';
@@ -64,21 +65,18 @@ export function BackupWizard() {
         job.outcome.state !== 'done' ||
         (verifyJob !== undefined && verifyJob.outcome.state !== 'running'));
     return (
-      <div className="job-screen">
-        <JobLiveView jobId={wizard.jobId} onCancel={() => void wizard.cancel(api)} />
-        {job && <JobOutcomeNote view={job} />}
+      <JobScreen
+        jobId={wizard.jobId}
+        onCancel={() => void wizard.cancel(api)}
+        leave={{ label: 'New backup', onClick: () => void wizard.again(api), shown: finished }}
+      >
         {wizard.verifyJobId && (
           <>
             <JobLiveView jobId={wizard.verifyJobId} onCancel={() => void wizard.cancel(api)} />
             {verifyJob && <JobOutcomeNote view={verifyJob} />}
           </>
         )}
-        {finished && (
-          <button type="button" className="primary" onClick={() => void wizard.again(api)}>
-            New backup
-          </button>
-        )}
-      </div>
+      </JobScreen>
     );
   }
 

@@ -10,8 +10,7 @@ import { formatBytes } from '../../src-shared/units.js';
 import { useApi, useTransport } from '../api/api-context.js';
 import { PathPicker } from '../components/PathPicker.js';
 import { ProblemNote } from '../components/ProblemNote.js';
-import { JobLiveView } from '../jobs/JobLiveView.js';
-import { JobOutcomeNote } from '../jobs/JobOutcomeNote.js';
+import { JobScreen } from '../jobs/JobScreen.js';
 import { useJobs } from '../jobs/jobs-store.js';
 import { useNav } from '../nav-store.js';
 import { problemOf, type Problem } from '../words/error-words.js';
@@ -453,9 +452,11 @@ function CopyJob({ jobId }: { jobId: string }) {
   const result =
     outcome?.state === 'done' && outcome.result.kind === 'extract' ? outcome.result : null;
   return (
-    <div className="job-screen">
-      <JobLiveView jobId={jobId} onCancel={() => void cancel(api)} />
-      {job && <JobOutcomeNote view={job} />}
+    <JobScreen
+      jobId={jobId}
+      onCancel={() => void cancel(api)}
+      leave={{ label: 'Back to the files', onClick: finishCopy }}
+    >
       {result && (
         <p>
           The files are in <strong className="path">{result.destination}</strong>.{' '}
@@ -474,12 +475,7 @@ function CopyJob({ jobId }: { jobId: string }) {
         </p>
       )}
       <ProblemNote problem={said} />
-      {outcome && outcome.state !== 'running' && (
-        <button type="button" className="primary" onClick={finishCopy}>
-          Back to the files
-        </button>
-      )}
-    </div>
+    </JobScreen>
   );
 }
 

@@ -7,9 +7,7 @@ import { useApi } from '../api/api-context.js';
 import { DriveLabel } from '../components/DriveLabel.js';
 import { ProblemNote } from '../components/ProblemNote.js';
 import { WizardFrame } from '../components/WizardFrame.js';
-import { JobLiveView } from '../jobs/JobLiveView.js';
-import { JobOutcomeNote } from '../jobs/JobOutcomeNote.js';
-import { useJobs } from '../jobs/jobs-store.js';
+import { JobScreen } from '../jobs/JobScreen.js';
 import { useDrives, useLiveDrives } from '../store/drives-store.js';
 import { problemFromInfo } from '../words/error-words.js';
 import { formatBytes } from '../../src-shared/units.js';
@@ -34,19 +32,14 @@ import { useCloneWizard } from './clone-store.js';
 export function CloneWizard() {
   const api = useApi();
   const wizard = useCloneWizard();
-  const job = useJobs((s) => (wizard.jobId ? s.jobs[wizard.jobId] : undefined));
 
   if (wizard.jobId) {
     return (
-      <div className="job-screen">
-        <JobLiveView jobId={wizard.jobId} onCancel={() => void wizard.cancel(api)} />
-        {job && <JobOutcomeNote view={job} />}
-        {job && job.outcome.state !== 'running' && (
-          <button type="button" className="primary" onClick={wizard.reset}>
-            Done
-          </button>
-        )}
-      </div>
+      <JobScreen
+        jobId={wizard.jobId}
+        onCancel={() => void wizard.cancel(api)}
+        leave={{ label: 'Done', onClick: wizard.reset }}
+      />
     );
   }
 

@@ -18,6 +18,7 @@ import { useHistory } from '../images/history-store.js';
 import { useNav } from '../nav-store.js';
 import { JobLiveView } from '../jobs/JobLiveView.js';
 import { JobOutcomeNote } from '../jobs/JobOutcomeNote.js';
+import { JobScreen } from '../jobs/JobScreen.js';
 import { useJobs } from '../jobs/jobs-store.js';
 import { cautionWords } from '../../src-shared/target-rules.js';
 import { useDrives, useLiveDrives } from '../store/drives-store.js';
@@ -48,16 +49,13 @@ export function RestoreWizard() {
 
   if (wizard.jobId) {
     return (
-      <div className="job-screen">
-        <JobLiveView jobId={wizard.jobId} onCancel={() => void wizard.cancel(api)} />
-        {job && <JobOutcomeNote view={job} />}
+      <JobScreen
+        jobId={wizard.jobId}
+        onCancel={() => void wizard.cancel(api)}
+        leave={{ label: 'Done', onClick: wizard.reset }}
+      >
         {job?.outcome.state === 'done' && <EjectButton target={wizard.draft.target} />}
-        {job && job.outcome.state !== 'running' && (
-          <button type="button" className="primary" onClick={wizard.reset}>
-            Done
-          </button>
-        )}
-      </div>
+      </JobScreen>
     );
   }
 
