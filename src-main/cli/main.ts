@@ -4,7 +4,8 @@
 import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { SpillwayError, toErrorInfo, TOOL_VERSION } from '../engine/index.js';
+import { SpillwayError, toErrorInfo } from '../engine/errors.js';
+import { TOOL_VERSION } from '../engine/version.js';
 import { cliWords } from './error-words.js';
 import { parseSize } from '../../src-shared/units.js';
 import { CODEC_NAMES } from '../../src-shared/manifest.js';
@@ -28,10 +29,14 @@ import {
   type Logger,
   type LogSink,
 } from '../log/logger.js';
-import { extractCommand, findCommand, lsCommand, type BrowseFlags } from './browse-commands.js';
+import type { BrowseFlags } from './browse-commands.js';
 import { sshOptions, type SshFlags } from './commands.js';
-import { mountCommand, unmountCommand } from './mount-commands.js';
 import { ageKeysFromFlags, type AgeKeyFlags } from './age-flags.js';
+
+/** The browse and mount commands, loaded when one of them runs: they bring the filesystem
+ *  readers, which no other command needs at start-up (commands.ts loads the engine likewise). */
+const browseCommands = () => import('./browse-commands.js');
+const mountCommands = () => import('./mount-commands.js');
 
 function integer(value: string): number {
   const n = Number(value);
@@ -353,7 +358,10 @@ export function buildProgram(run: (work: Work) => void): Command {
     ),
   ).action((image: string, path: string | undefined, flags) =>
     run(async () =>
-      lsCommand(image, path, { ...(await browseFlags(flags)), stats: flags.stats === true }),
+      (await browseCommands()).lsCommand(image, path, {
+        ...(await browseFlags(flags)),
+        stats: flags.stats === true,
+      }),
     ),
   );
 
@@ -373,7 +381,7 @@ export function buildProgram(run: (work: Work) => void): Command {
         .option('--json', 'print one JSON line per match'),
     ),
   ).action((image: string, pattern: string, flags) =>
-    run(async () => findCommand(image, pattern, await browseFlags(flags))),
+    run(async () => (await browseCommands()).findCommand(image, pattern, await browseFlags(flags))),
   );
 
   addSshOptions(
@@ -392,7 +400,10 @@ export function buildProgram(run: (work: Work) => void): Command {
     ),
   ).action((image: string, paths: string[], flags) =>
     run(async () =>
-      extractCommand(image, paths, { ...(await browseFlags(flags)), force: flags.force ?? false }),
+      (await browseCommands()).extractCommand(image, paths, {
+        ...(await browseFlags(flags)),
+        force: flags.force ?? false,
+      }),
     ),
   );
 
@@ -405,14 +416,14 @@ export function buildProgram(run: (work: Work) => void): Command {
     .argument('<dir>', 'an empty folder: each partition appears in DIR/N-label')
     .addOption(threads())
     .action((image: string, dir: string, flags) =>
-      run((log) => mountCommand(image, dir, { ...flags, log })),
+      run(async (log) => (await mountCommands()).mountCommand(image, dir, { ...flags, log })),
     );
 
   program
     .command('unmount')
     .description('undo `spillway mount`: unmount, detach, and stop serving the image')
     .argument('<dir>', 'the folder given to mount')
-    .action((dir: string) => run(() => unmountCommand(dir)));
+    .action((dir: string) => run(async () => (await mountCommands()).unmountCommand(dir)));
 
   program
     .command('drives')
