@@ -141,7 +141,10 @@ describe.skipIf(noLoopReason)(
         expect(result.code, result.stderr).toBe(0);
         const events = jsonEvents(result.stdout);
         const done = events.find((e) => e.type === 'done');
-        expect(done?.result).toMatchObject({ checked: 'codec-checksums', readBack: true });
+        expect(done?.result).toMatchObject({
+          checked: 'codec-checksums-while-writing',
+          readBack: true,
+        });
         // One pass: no phase checks the image before writing.
         expect(events.some((e) => e.phase === 'checking')).toBe(false);
         await sh(`cmp ${q(slice)} ${q(target)}`);

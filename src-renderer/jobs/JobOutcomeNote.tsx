@@ -12,13 +12,15 @@ import type {
 } from '../../src-shared/protocol/events.js';
 import type { JobView } from './job-view.js';
 
-/** How a restore checked its image before writing, in words. */
-const CHECKED_BEFORE_WRITING: Record<RestoreCheck, string> = {
+/** How a restore checked its image, in words. */
+const CHECK_WORDS: Record<RestoreCheck, string> = {
   'stored-frames': 'The image was checked before writing: byte for byte as the backup wrote it.',
   frames: 'The image was checked before writing: every part written is as it was backed up.',
   'stream-hash': 'The image was checked before writing against its checksum of the whole drive.',
   'codec-checksums':
     'The image was checked before writing by its compressor’s own checksums only (it has no Spillway index).',
+  'codec-checksums-while-writing':
+    'The image was checked as it was written, by its compressor’s own checksums (it has no Spillway index): every written byte passed them.',
   none: 'The image was not checked before writing.',
 };
 
@@ -123,7 +125,7 @@ export function JobOutcomeNote({ view }: { view: JobView }) {
       return (
         <p className="outcome done" role="status">
           Restored {formatBytes(result.bytesWritten)} onto {result.target} in{' '}
-          {formatDuration(result.seconds)}. {CHECKED_BEFORE_WRITING[result.checked]}{' '}
+          {formatDuration(result.seconds)}. {CHECK_WORDS[result.checked]}{' '}
           {result.readBack === true
             ? 'Read back: every written byte is as in the image.'
             : 'Read-back check skipped.'}

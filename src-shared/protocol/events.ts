@@ -173,12 +173,17 @@ export const BackupResultSchema = z.object({
 export type BackupResult = z.infer<typeof BackupResultSchema>;
 
 /**
- * How a restore checked its image before writing:
- * - stored-frames: every frame's bytes are the ones the backup wrote (storedFramesDigest);
- * - frames: the frames to write were decoded and are the ones the backup read (framesDigest);
- * - stream-hash: the whole stream was decoded and its SHA-256 is the recorded one (older
- *   Spillway images);
- * - codec-checksums: only the codec's own checksums (images made by other tools);
+ * How a restore checked its image:
+ * - stored-frames: before writing, every frame's bytes are the ones the backup wrote
+ *   (storedFramesDigest);
+ * - frames: before writing, the frames to write were decoded and are the ones the backup read
+ *   (framesDigest);
+ * - stream-hash: before writing, the whole stream was decoded and its SHA-256 is the recorded
+ *   one (older Spillway images);
+ * - codec-checksums: before writing, only the codec's own checksums (images made by other
+ *   tools, when asked to check first);
+ * - codec-checksums-while-writing: the codec's own checksums, checked as each byte was
+ *   written (images made by other tools, in one pass: the default);
  * - none: not checked (--no-check, or a plain .img).
  */
 export const RESTORE_CHECKS = [
@@ -186,6 +191,7 @@ export const RESTORE_CHECKS = [
   'frames',
   'stream-hash',
   'codec-checksums',
+  'codec-checksums-while-writing',
   'none',
 ] as const;
 export type RestoreCheck = (typeof RESTORE_CHECKS)[number];

@@ -140,7 +140,7 @@ export async function checkFrames(
 export type CheckBeforeWriting =
   | {
       ok: true;
-      checked: Exclude<RestoreCheck, 'none'>;
+      checked: Exclude<RestoreCheck, 'none' | 'codec-checksums-while-writing'>;
       /** Bytes of the stream. */
       size: number;
       /** Each frame's XXH64 as stored, for the frames checked (indexed images). */

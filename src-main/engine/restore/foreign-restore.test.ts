@@ -22,12 +22,12 @@ const SIZE_MIB = 12;
 
 const IMAGES = [
   // name, how the tool makes it, whether restoring it needs the codec workers, what was checked
-  ['disk.img.zst', 'zstd -q -3 -T0 -c', false, 'codec-checksums'],
-  ['disk.img.gz', 'gzip -1 -c', false, 'codec-checksums'],
+  ['disk.img.zst', 'zstd -q -3 -T0 -c', false, 'codec-checksums-while-writing'],
+  ['disk.img.gz', 'gzip -1 -c', false, 'codec-checksums-while-writing'],
   // A plain image has no checksum of its own.
   ['disk.img', 'cat', false, 'none'],
   // xz -1 makes blocks of 3 MiB with -T0: four here, decoded by block on the workers.
-  ['disk.img.xz', 'xz -1 -T0 -c', true, 'codec-checksums'],
+  ['disk.img.xz', 'xz -1 -T0 -c', true, 'codec-checksums-while-writing'],
 ] as const;
 
 describe('restoring images made by other tools', () => {

@@ -246,8 +246,10 @@ async function runRestore(
           })
         : await writeSequential(image, target, pool, progress, context.signal, log, writes);
     writes?.finish();
-    // One pass: the codec's checksums were checked as each byte was written.
-    if (image.layout === 'stream' && !options.skipCheck) checked = 'codec-checksums';
+    // One pass: the codec's checksums were checked as each byte was written, not before.
+    if (image.layout === 'stream' && !options.skipCheck && !checkFirst) {
+      checked = 'codec-checksums-while-writing';
+    }
     await target.setLength(size);
     if (unusedSteps.some((s) => s.action === 'discard' || s.action === 'zero')) {
       const zeros = bytesToZero(unusedSteps);
