@@ -23,7 +23,14 @@ import { REPO_ROOT } from '../src-main/test-support/paths.js';
 import { noLoopReason } from '../src-main/test-support/root.js';
 import { q } from '../src-main/test-support/shell.js';
 import { measure, median } from './measure.js';
-import { BENCH_LOG, BENCH_WORK as WORK, SUITES, type Case, type Suite } from './suites.js';
+import {
+  BENCH_LOG,
+  BENCH_WORK as WORK,
+  SUITES,
+  type Case,
+  type Context,
+  type Suite,
+} from './suites.js';
 
 const ROOT = REPO_ROOT;
 
@@ -68,7 +75,7 @@ function wanted(name: string, parts: string[]): boolean {
   return parts.length === 0 || parts.some((part) => name.includes(part));
 }
 
-async function runCase(c: Case, context: { source: string; work: string }) {
+async function runCase(c: Case, context: Context) {
   await c.before?.(context);
   // Start every case with nothing dirty in the page cache: otherwise a case pays for the
   // writeback of the one before it.
@@ -84,22 +91,26 @@ async function runCase(c: Case, context: { source: string; work: string }) {
   return { ...result, outputBytes, extras };
 }
 
-async function runSuite(suite: Suite, wholeSource: string, runs: number, wholeSize: number) {
+async function runSuite(
+  suite: Suite,
+  whole: { source: string; size: number; disk: string },
+  runs: number,
+) {
   const work = join(WORK, suite.name);
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
-  let source = wholeSource;
-  let sizeBytes = wholeSize;
+  let source = whole.source;
+  let sizeBytes = whole.size;
   if (suite.slice) {
     const [offset, length] = suite.slice;
     source = join(work, 'slice.img');
     execFileSync('bash', [
       '-c',
-      `dd if=${q(wholeSource)} of=${q(source)} bs=1M skip=${offset} count=${length} status=none`,
+      `dd if=${q(whole.source)} of=${q(source)} bs=1M skip=${offset} count=${length} status=none`,
     ]);
     sizeBytes = length * 2 ** 20;
   }
-  const context = { source, work };
+  const context = { source, work, keep: suite.slice ? null : whole.disk };
   await suite.setup?.(context);
   const samples = new Map<string, Array<Awaited<ReturnType<typeof runCase>>>>();
   for (let run = 0; run < runs; run++) {
@@ -195,7 +206,9 @@ async function main() {
     // Warm the page cache so every tool reads the same cached bytes.
     execFileSync('bash', ['-c', `cat ${q(source)} > /dev/null`]);
     const rows: Row[] = [];
-    for (const suite of suites) rows.push(...(await runSuite(suite, source, options.runs, size)));
+    for (const suite of suites) {
+      rows.push(...(await runSuite(suite, { source, size, disk }, options.runs)));
+    }
     const cpu = cpus()[0]?.model ?? 'unknown CPU';
     const heading =
       `### ${new Date().toISOString().slice(0, 10)} · ${hostname()} · nproc ${cpus().length} · ${cpu}\n\n` +

@@ -12,7 +12,7 @@ import { driveTableFacts } from '../device/drive-table.js';
 import { deviceFacts } from '../device/target-facts.js';
 import { accessRemedy, SpillwayError } from '../errors.js';
 import { BackgroundFlush } from '../io/background-flush.js';
-import { readFully, writeFully } from '../io/file-io.js';
+import { readFully, writeFully, writeFullyHere } from '../io/file-io.js';
 
 const run = promisify(execFile);
 
@@ -165,7 +165,10 @@ export async function openTarget(description: TargetDescription): Promise<Restor
         throw new SpillwayError('target-too-small', `The image does not fit on ${path}.`);
       }
       try {
-        await writeFully(handle, data, position);
+        // A file's writes land in the page cache: on this thread, cheaper than through the
+        // thread pool. A drive's go through the pool, where one that hangs stops no thread.
+        if (description.kind === 'file') writeFullyHere(handle, data, position);
+        else await writeFully(handle, data, position);
         writeBack.written(data.byteLength);
       } catch (error) {
         throw writeFailure(

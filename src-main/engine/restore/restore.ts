@@ -127,6 +127,9 @@ async function runRestore(
     await pool.close();
     throw error;
   }
+  // A Spillway image is decoded on the workers: they start now, behind the check and the plan,
+  // instead of before the first frame can be written.
+  if (image.layout === 'indexed') pool.warmUp();
   let target: RestoreTarget | undefined;
   // Into a file, read-back follows the writes (below); these stop it when anything fails.
   let writes: WriteMark | null = null;
