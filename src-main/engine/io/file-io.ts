@@ -67,11 +67,11 @@ export async function writeFully(
  * writeFully on the calling thread, for writes that land in the page cache (image files, a
  * restore into a file). An asynchronous write is a hand-off to libuv's thread pool and back:
  * a restore of the 4 GiB fixture made 103 000 futex calls for its 14 500 writes (strace).
- * On this project's 2-core VM, where each wake-up of another thread costs the host's time
- * too, writing here instead took a one-pass restore of a `zstd` image from 5.9–6.1 s to
- * 5.3–5.4 s and a raw backup from 11.0–12.6 s to 9.3–11.6 s (3 rounds each, interleaved;
- * docs/benchmarks.md). Not for drives: a drive that stops answering would stop the thread
- * that notices it.
+ * On this project's 2-core VM, where waking another thread costs more than a 256 KiB copy,
+ * writing here instead took a restore of a one-frame `zstd` image from 5.5–10.3 s to
+ * 5.3–6.2 s and a raw backup of the 4 GiB fixture from 10.2–12.8 s to 10.0–11.6 s (4 rounds
+ * each, interleaved; docs/benchmarks.md). Not for drives: a drive that stops answering would
+ * stop the thread that notices it.
  */
 export function writeFullyHere(handle: FileHandle, data: Uint8Array, position: number): void {
   let done = 0;
