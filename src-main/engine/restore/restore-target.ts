@@ -12,7 +12,7 @@ import { driveTableFacts } from '../device/drive-table.js';
 import { deviceFacts } from '../device/target-facts.js';
 import { accessRemedy, SpillwayError } from '../errors.js';
 import { BackgroundFlush } from '../io/background-flush.js';
-import { readFully, writeFully, writeFullyHere } from '../io/file-io.js';
+import { readFully, readFullyHere, writeFully, writeFullyHere } from '../io/file-io.js';
 
 const run = promisify(execFile);
 
@@ -150,9 +150,15 @@ export async function openTarget(description: TargetDescription): Promise<Restor
   const writeBack = new BackgroundFlush(handle);
   const readInto = async (buffer: Uint8Array, position: number) => {
     const end = position + buffer.byteLength;
-    const got = await readFully(handle, buffer, position).catch((error: unknown) => {
+    let got: number;
+    try {
+      got =
+        description.kind === 'file'
+          ? readFullyHere(handle, buffer, position)
+          : await readFully(handle, buffer, position);
+    } catch (error) {
       throw readBackFailure(error, path, position, end);
-    });
+    }
     if (got !== buffer.byteLength) {
       throw new SpillwayError('device-gone', `${path} ended while reading back.`);
     }
