@@ -8,6 +8,7 @@ export default defineConfig({
   plugins: [react()],
   test: {
     include: [
+      'bench/**/*.test.ts',
       'src-shared/**/*.test.ts',
       'src-main/**/*.test.ts',
       'src-renderer/**/*.test.ts',

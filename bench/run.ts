@@ -22,6 +22,7 @@ import { attachLoop, detachAll } from '../src-main/test-support/loop-devices.js'
 import { REPO_ROOT } from '../src-main/test-support/paths.js';
 import { noLoopReason } from '../src-main/test-support/root.js';
 import { q } from '../src-main/test-support/shell.js';
+import { idlePageoutSeconds, pageCacheNote } from './machine-notes.js';
 import { measure, median } from './measure.js';
 import {
   BENCH_LOG,
@@ -213,6 +214,7 @@ async function main() {
     const heading =
       `### ${new Date().toISOString().slice(0, 10)} · ${hostname()} · nproc ${cpus().length} · ${cpu}\n\n` +
       `Source: ${loop ? 'read-only loop device over' : 'file'} the ${options.mib} MiB fixture disk, page cache warm` +
+      pageCacheNote(idlePageoutSeconds()) +
       suites
         .filter((suite) => suite.cold)
         .map((suite) => ` (${suite.name}: ${suite.cold})`)
