@@ -87,10 +87,10 @@ function decodeError(
 }
 
 /**
- * Reads of a local image decoded on this thread (readInOrder). 1 MiB rather than 256 KiB: four
- * times fewer reads and decoder calls per byte. By hand on the 4 GiB fixture (2026-12-07, 2 cores),
- * a zstd image made by `zstd -T0` restored in 4.2-5.5 s instead of 4.6-8.6 s and a gzip image in
- * 13.8 s instead of 15.2-17.8 s, with less system time in every pair; 4 MiB gained nothing more.
+ * Reads of a local zstd or raw image decoded on this thread (readInOrder). 1 MiB rather than
+ * 256 KiB: four times fewer reads and decoder calls per byte. By hand on the 4 GiB fixture
+ * (2026-12-07, 2 cores), a zstd image made by `zstd -T0` restored in 4.2-5.5 s instead of
+ * 4.6-8.6 s, with less system time in every pair; 4 MiB gained nothing more.
  */
 const READ_CHUNK = 2 ** 20;
 
