@@ -44,3 +44,10 @@ export function droppedNativeBuffer(bytes: number): void {
   dropped = 0;
   collector()?.({ type: 'minor' });
 }
+
+/** A full collection, for measuring what stays alive (tests); false where none can run. */
+export function collectAll(): boolean {
+  const gc = collector();
+  gc?.({ type: 'major' });
+  return gc !== null;
+}
