@@ -47,16 +47,33 @@ function wasmMemory(bytes: number, shared: boolean): WasmMemory | null {
   }
 }
 
+/** The memories known to start on a page: those that came from wasmMemory. */
+const aligned = new WeakSet<ArrayBufferLike>();
+
+function remembered<T extends ArrayBufferLike>(memory: T): T {
+  aligned.add(memory);
+  return memory;
+}
+
 /** A buffer of `bytes` that starts on a page boundary (zero-filled). */
 export function pageAlignedBuffer(bytes: number): Buffer {
   const memory = wasmMemory(bytes, false);
   return memory
-    ? Buffer.from(memory.buffer as ArrayBuffer, 0, bytes)
+    ? Buffer.from(remembered(memory.buffer as ArrayBuffer), 0, bytes)
     : Buffer.allocUnsafeSlow(bytes);
 }
 
 /** Shared memory of at least `bytes` that starts on a page boundary (zero-filled). */
 export function pageAlignedSharedMemory(bytes: number): SharedArrayBuffer {
   const memory = wasmMemory(bytes, true);
-  return memory ? (memory.buffer as SharedArrayBuffer) : new SharedArrayBuffer(bytes);
+  return memory ? remembered(memory.buffer as SharedArrayBuffer) : new SharedArrayBuffer(bytes);
+}
+
+/**
+ * Whether `view` is known to start on a page boundary: it lies in memory made here (not the
+ * fallback) at a whole number of pages from its start. Only then may a read bypass the page
+ * cache into it (O_DIRECT refuses anything else).
+ */
+export function startsOnPage(view: Uint8Array): boolean {
+  return aligned.has(view.buffer) && view.byteOffset % PAGE === 0;
 }

@@ -8,6 +8,7 @@ import { blockDeviceAt } from '../device/block-device.js';
 import { devnumOf } from '../device/devnum.js';
 import { accessRemedy, SpillwayError } from '../errors.js';
 import { readFully } from '../io/file-io.js';
+import { uncachedReads } from './uncached-reads.js';
 
 export interface PositionedSource {
   readonly type: 'positioned';
@@ -70,11 +71,17 @@ export async function openBackupSource(path: string, stdin?: Readable): Promise<
     }
     throw error;
   });
+  // Frames go around the page cache where the source allows it (uncached-reads.ts).
+  const uncached = uncachedReads(path, info.logicalSectorSize);
   return {
     type: 'positioned',
     info,
     devnum,
-    read: (buffer, position) => readFully(handle, buffer, position),
-    close: () => handle.close(),
+    read: async (buffer, position) =>
+      (await uncached.read(buffer, position)) ?? readFully(handle, buffer, position),
+    close: async () => {
+      await uncached.close();
+      await handle.close();
+    },
   };
 }
