@@ -1,6 +1,9 @@
 // What a restore writes to: a drive (opened exclusively: Linux refuses O_EXCL on a block
-// device that is mounted or otherwise in use) or a file. Read back through the same handle
-// after the device's cached pages are dropped, so the comparison sees what the device holds.
+// device that is mounted or otherwise in use) or a file. A drive is read back around the
+// page cache where the reads allow it (io/uncached-reads.ts), and otherwise through the same
+// handle after the device's cached pages are dropped: either way the comparison sees what
+// the device holds, and the first way neither copies every byte twice nor fills the cache
+// with the whole drive.
 
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
@@ -13,6 +16,7 @@ import { deviceFacts } from '../device/target-facts.js';
 import { accessRemedy, SpillwayError } from '../errors.js';
 import { BackgroundFlush } from '../io/background-flush.js';
 import { readFully, readFullyHere, writeFully, writeFullyHere } from '../io/file-io.js';
+import { uncachedReads } from '../io/uncached-reads.js';
 
 const run = promisify(execFile);
 
@@ -148,6 +152,9 @@ export async function openTarget(description: TargetDescription): Promise<Restor
   const created = !description.exists;
   const limit = description.size ?? Number.MAX_SAFE_INTEGER;
   const writeBack = new BackgroundFlush(handle);
+  // The sector size is not known here: 512 makes the alignment a page, which every drive's
+  // sectors divide (a drive that refuses it is read through the cache).
+  const uncached = description.kind === 'device' ? uncachedReads(path, 512) : null;
   const readInto = async (buffer: Uint8Array, position: number) => {
     const end = position + buffer.byteLength;
     let got: number;
@@ -155,7 +162,8 @@ export async function openTarget(description: TargetDescription): Promise<Restor
       got =
         description.kind === 'file'
           ? readFullyHere(handle, buffer, position)
-          : await readFully(handle, buffer, position);
+          : ((await uncached?.read(buffer, position)) ??
+            (await readFully(handle, buffer, position)));
     } catch (error) {
       throw readBackFailure(error, path, position, end);
     }
@@ -193,7 +201,8 @@ export async function openTarget(description: TargetDescription): Promise<Restor
     async flush() {
       await writeBack.settle();
       await handle.sync();
-      // BLKFLSBUF: drop the device's clean cached pages, so read-back reads the device.
+      // BLKFLSBUF: drop the device's clean cached pages, so that the read-back's reads that
+      // go through the cache (short ones) read the device too.
       if (description.kind === 'device')
         // Without it read-back may be answered from the cache: still the bytes written, so
         // the check is weaker, not wrong (blockdev may be missing, or refuse a device).
@@ -204,10 +213,12 @@ export async function openTarget(description: TargetDescription): Promise<Restor
     },
     async close() {
       await writeBack.settle();
+      await uncached?.close();
       await handle.close();
     },
     async discard() {
       await writeBack.settle();
+      await uncached?.close().catch(() => {});
       // Discarding follows a failure already being reported: a close that fails loses
       // nothing (the restore is abandoned), and a file this restore created that cannot be
       // removed is only the partial copy the user asked for, under the name they gave.

@@ -8,7 +8,7 @@ import { blockDeviceAt } from '../device/block-device.js';
 import { devnumOf } from '../device/devnum.js';
 import { accessRemedy, SpillwayError } from '../errors.js';
 import { readFully } from '../io/file-io.js';
-import { uncachedReads } from './uncached-reads.js';
+import { uncachedReads } from '../io/uncached-reads.js';
 
 export interface PositionedSource {
   readonly type: 'positioned';

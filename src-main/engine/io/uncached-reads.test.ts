@@ -1,15 +1,17 @@
-// Frame reads around the page cache: a backup of a file (and of a loop device) leaves the
-// source out of the page cache, while the image still holds every byte; reads that are not
-// whole aligned blocks in page-aligned memory go through the cache.
+// Reads around the page cache: a backup of a file leaves it out of the page cache, a drive
+// is read with O_DIRECT by its backup and by a restore's read-back, and every byte is still
+// right; reads that are not long runs of whole blocks in page-aligned memory go through the
+// cache.
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { readdir, readFile, readlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, readlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backup } from '../backup/backup.js';
 import { quietContext } from '../jobs/job-context.js';
+import { restore } from '../restore/restore.js';
 import { SlotArena } from '../pool/slot-arena.js';
 import { attachLoop } from '../../test-support/loop-devices.js';
 import { noLoopReason } from '../../test-support/root.js';
@@ -113,6 +115,37 @@ describe('uncached frame reads', () => {
       expect(result.streamSha256).toBe(sha256(bytes));
       const restored = execFileSync('zstd', ['-dc', image], { maxBuffer: 64 * MiB });
       expect(sha256(restored)).toBe(sha256(bytes));
+    } finally {
+      clearInterval(sampler);
+      await loop.detach();
+    }
+  });
+
+  it.skipIf(noLoopReason)('reads a restored drive back around its page cache', async () => {
+    const image = join(dir.path, 'to-restore.img.zst');
+    await backup(
+      { source, destination: image, mode: 'raw', frameSize: 4 * MiB, spill: false },
+      quietContext(),
+    );
+    const drive = join(dir.path, 'target.img');
+    await writeFile(drive, Buffer.alloc(0));
+    await truncate(drive, bytes.byteLength);
+    const loop = await attachLoop(drive);
+    let seenDirect = false;
+    const sampler = setInterval(() => {
+      void openedDirect(loop.path).then((yes) => (seenDirect ||= yes));
+    }, 2);
+    try {
+      const result = await restore(
+        { image, target: loop.path, confirm: async () => true },
+        quietContext(),
+      );
+      expect(result.readBack).toBe(true);
+      expect(seenDirect).toBe(true);
+      const written = execFileSync('dd', [`if=${loop.path}`, 'bs=4M', 'status=none'], {
+        maxBuffer: 64 * MiB,
+      });
+      expect(sha256(written)).toBe(sha256(bytes));
     } finally {
       clearInterval(sampler);
       await loop.detach();

@@ -13,7 +13,7 @@
 
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { startsOnPage } from '../io/page-aligned.js';
+import { startsOnPage } from './page-aligned.js';
 
 /** The block size O_DIRECT reads are aligned to: a page, or the drive's sector if larger. */
 export function directAlignment(logicalSectorSize: number): number {
