@@ -37,6 +37,15 @@ function evict(path: string): void {
   ]);
 }
 
+/** Asks every 2 ms whether `path` is open with O_DIRECT; `seen` says whether it ever was. */
+function watchForDirect(path: string): { seen(): boolean; stop(): void } {
+  let seen = false;
+  const timer = setInterval(() => {
+    void openedDirect(path).then((yes) => (seen ||= yes));
+  }, 2);
+  return { seen: () => seen, stop: () => clearInterval(timer) };
+}
+
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** Whether this process has `path` open with O_DIRECT (its flags in /proc/self/fdinfo). */
@@ -101,22 +110,19 @@ describe('uncached frame reads', () => {
   // while the backup runs, the drive is open with O_DIRECT.
   it.skipIf(noLoopReason)('reads a drive around its page cache, every byte kept', async () => {
     const loop = await attachLoop(source, { readOnly: true });
-    let seenDirect = false;
-    const sampler = setInterval(() => {
-      void openedDirect(loop.path).then((yes) => (seenDirect ||= yes));
-    }, 5);
+    const watch = watchForDirect(loop.path);
     try {
       const image = join(dir.path, 'drive.img.zst');
       const result = await backup(
         { source: loop.path, destination: image, mode: 'raw', frameSize: 4 * MiB, spill: false },
         quietContext(),
       );
-      expect(seenDirect).toBe(true);
+      expect(watch.seen()).toBe(true);
       expect(result.streamSha256).toBe(sha256(bytes));
       const restored = execFileSync('zstd', ['-dc', image], { maxBuffer: 64 * MiB });
       expect(sha256(restored)).toBe(sha256(bytes));
     } finally {
-      clearInterval(sampler);
+      watch.stop();
       await loop.detach();
     }
   });
@@ -131,23 +137,20 @@ describe('uncached frame reads', () => {
     await writeFile(drive, Buffer.alloc(0));
     await truncate(drive, bytes.byteLength);
     const loop = await attachLoop(drive);
-    let seenDirect = false;
-    const sampler = setInterval(() => {
-      void openedDirect(loop.path).then((yes) => (seenDirect ||= yes));
-    }, 2);
+    const watch = watchForDirect(loop.path);
     try {
       const result = await restore(
         { image, target: loop.path, confirm: async () => true },
         quietContext(),
       );
       expect(result.readBack).toBe(true);
-      expect(seenDirect).toBe(true);
+      expect(watch.seen()).toBe(true);
       const written = execFileSync('dd', [`if=${loop.path}`, 'bs=4M', 'status=none'], {
         maxBuffer: 64 * MiB,
       });
       expect(sha256(written)).toBe(sha256(bytes));
     } finally {
-      clearInterval(sampler);
+      watch.stop();
       await loop.detach();
     }
   });
