@@ -1,15 +1,16 @@
-// Frame reads that bypass the page cache (O_DIRECT), as ddrescue's --odirect and
-// partclone's device reads do. Through the page cache, every byte of a drive is copied twice
-// (drive to cache, cache to us), a 240 GB backup evicts everything the user had cached, and
-// the kernel's work to find and free pages grows with the read: an evicted 4 GiB file read
-// through the cache here cost 0.3-6.9 s of system time, directly 0.14-0.19 s
-// (docs/benchmarks.md, 2026-12-07).
+// Reads that bypass the page cache (O_DIRECT), as ddrescue's --odirect does: a backup's
+// frames, and a restore's read-back of a drive. Through the page cache, every byte of a
+// drive is copied twice (drive to cache, cache to us), a 240 GB backup evicts everything the
+// user had cached, and the kernel's work to find and free pages grows with the read: an
+// evicted 4 GiB file read through the cache here cost 0.3-6.9 s of system time, directly
+// 0.14-0.19 s (docs/benchmarks.md, 2026-12-07).
 //
-// O_DIRECT takes only reads whose buffer, position and length are whole blocks. Frames are
-// read into page-aligned slots at aligned positions, so they qualify; the partition table,
-// filesystem metadata, short runs of used blocks and a source's short last frame do not,
-// and go through the cache as before. A source that refuses O_DIRECT (EINVAL, at the open or at a read) is read through
-// the cache from then on: slower perhaps, never wrong.
+// O_DIRECT takes only reads whose buffer, position and length are whole blocks. Frames and
+// read-back windows are read into page-aligned memory at aligned positions, so they
+// qualify; the partition table, filesystem metadata, short runs of used blocks and a
+// source's short last frame do not, and go through the cache as before. A source that
+// refuses O_DIRECT (EINVAL, at the open or at a read) is read through the cache from then
+// on: slower perhaps, never wrong.
 
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
