@@ -1,4 +1,4 @@
-// Reads that bypass the page cache (O_DIRECT), as ddrescue's --odirect does: a backup's
+// Reads that bypass the page cache (O_DIRECT), as ddrescue's --idirect does: a backup's
 // frames, and a restore's read-back of a drive. Through the page cache, every byte of a
 // drive is copied twice (drive to cache, cache to us), a 240 GB backup evicts everything the
 // user had cached, and the kernel's work to find and free pages grows with the read: an
