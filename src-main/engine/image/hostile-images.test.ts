@@ -237,9 +237,9 @@ describe('hostile images', () => {
     // is bounded (a decode budget per image), so after the second pass no more may stay
     // alive than after the first; a leak would keep some of every image. Alive means what
     // the heap and the buffers outside it hold after a full collection. RSS cannot tell: the
-    // main heap fills with garbage up to a GiB before V8 collects it, and this VM hands idle
-    // memory back to its host, so the same run's RSS at the second pass's end moved by
-    // -167 to +149 MiB (measured), and its peaks by -614 to +718 MiB.
+    // main heap fills with garbage up to a GiB before V8 collects it and gives pages back,
+    // so RSS depends on when that last happened. The same run's growth in the second pass
+    // was -167 to +149 MiB (measured), and its peaks moved by -614 to +718 MiB.
     const runsPerSeed = Math.ceil(RUNS / seeds.length / 2);
     let aliveAfterFirstPass = 0;
     for (const [index, seed] of [...seeds, ...seeds].entries()) {
