@@ -17,7 +17,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { startsOnPage } from './page-aligned.js';
 
 /** The block size O_DIRECT reads are aligned to: a page, or the drive's sector if larger. */
-export function directAlignment(logicalSectorSize: number): number {
+function directAlignment(logicalSectorSize: number): number {
   return Math.max(4096, logicalSectorSize);
 }
 
