@@ -164,12 +164,41 @@ export const ManifestSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'stored frame digests must be base64')
     .optional(),
+  /**
+   * An encrypted image only: BLAKE3 of the age file's first `chunks` payload chunks as
+   * stored (ciphertext and tag of each, from the first byte after the 16-byte payload nonce),
+   * every chunk that holds only bytes before this manifest. A restore hashes them as stored
+   * instead of decrypting them to check the frames inside, before it writes anything; the
+   * manifest itself is authenticated by the chunks it lies in. Absent from older images and
+   * from images encrypted by other tools.
+   */
+  sealedDigest: z
+    .object({
+      algorithm: z.literal('blake3'),
+      chunks: z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 40),
+      digest: z.string().regex(/^[0-9a-f]{64}$/),
+    })
+    .optional(),
   /** Ranges no filesystem uses: stored as zeros, need not be written on restore. */
   dontCare: z.array(ByteRangeSchema).max(2 ** 24),
   /** Ranges that could not be read from the source: stored as zeros. */
   badRanges: z.array(ByteRangeSchema).max(2 ** 24),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
+/** An encrypted image's digest of its chunks as stored (see sealedDigest above). */
+export type SealedDigestRecord = NonNullable<Manifest['sealedDigest']>;
+
+/** The manifest without a sealedDigest: what a writer starts from, since a digest taken of
+ *  another file's chunks (an encrypted source being recompressed) says nothing of its own. */
+export function withoutSealedDigest(manifest: Manifest): Manifest {
+  const rest = { ...manifest };
+  delete rest.sealedDigest;
+  return rest;
+}
 
 /**
  * The header at the start of an image: enough to recognise a Spillway image whose end is

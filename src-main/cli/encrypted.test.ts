@@ -3,8 +3,10 @@
 // pseudo-terminal) and then `zstd -dc`/`lz4 -dc` give the drive's bytes; a Spillway image that
 // `age` encrypted is restored and verified by Spillway. Restore, verify, inspect, ls and
 // extract of encrypted images; a wrong key or passphrase, a changed byte and a cut file are
-// refused in words, with nothing written. Extracting one file decrypts only the chunks of the
-// frames it needs (counted). Needs no root: the "drive" is an ext4 disk image file.
+// refused in words, with nothing written. The manifest's digest of the chunks before it is
+// what `b3sum` says of them, and a restore's check hashes them instead of decrypting them
+// (chunk openings counted). Extracting one file decrypts only the chunks of the frames it
+// needs (counted). Needs no root: the "drive" is an ext4 disk image file.
 
 import { existsSync } from 'node:fs';
 import { open, readFile, stat, truncate, writeFile } from 'node:fs/promises';
@@ -15,6 +17,7 @@ import { identitiesIn } from '../engine/endpoints/age/age-keys.js';
 import { headerLength } from '../engine/endpoints/age/age-header.js';
 import { SEALED_CHUNK_SIZE } from '../engine/endpoints/age/payload-chunks.js';
 import { openImage } from '../engine/image/open-image.js';
+import type { Manifest } from '../../src-shared/manifest.js';
 import { quietContext } from '../engine/jobs/job-context.js';
 import { restore } from '../engine/restore/restore.js';
 import { spillway } from '../test-support/cli.js';
@@ -38,6 +41,21 @@ describe('encrypted images (age)', () => {
   /** The disk, backed up encrypted to `recipient`. */
   let image: string;
   const at = (name: string) => join(dir.path, name);
+  /** The manifest's digest of the chunks before it, as stored (inspect). */
+  const digestOf = async (path: string, key: string[]) => {
+    const inspected = await spillway(['inspect', path, '--json', ...key]);
+    expect(inspected.code, inspected.stderr).toBe(0);
+    return (JSON.parse(inspected.stdout) as { manifest: Manifest }).manifest.sealedDigest;
+  };
+  /** What b3sum says of an age file's first `chunks` payload chunks. */
+  const b3sumOfChunks = async (path: string, chunks: number) => {
+    const payloadStart = headerLength(await readFile(path))! + 16;
+    const out = await sh(
+      `dd if=${q(path)} iflag=skip_bytes,count_bytes skip=${payloadStart} ` +
+        `count=${chunks * SEALED_CHUNK_SIZE} bs=1M status=none | b3sum`,
+    );
+    return out.split(' ')[0];
+  };
 
   beforeAll(async () => {
     dir = await tempDir();
@@ -262,7 +280,7 @@ describe('encrypted images (age)', () => {
     }
   });
 
-  it('recompress adds and removes encryption; resume and gzip are refused with reasons', async () => {
+  it('recompress adds and removes encryption (and the digest of the chunks); resume and gzip are refused with reasons', async () => {
     const plain = at('decrypted.img.zst');
     const removed = await spillway([
       'recompress',
@@ -275,6 +293,7 @@ describe('encrypted images (age)', () => {
     ]);
     expect(removed.code, removed.stderr).toBe(0);
     await sh(`zstd -dc ${q(plain)} | cmp - ${q(disk)}`);
+    expect(await digestOf(plain, [])).toBeUndefined();
     const again = at('again.img.lz4.age');
     const added = await spillway([
       'recompress',
@@ -287,6 +306,8 @@ describe('encrypted images (age)', () => {
     ]);
     expect(added.code, added.stderr).toBe(0);
     await sh(`age -d -i ${q(identity)} ${q(again)} | lz4 -dc | cmp - ${q(disk)}`);
+    const retaken = await digestOf(again, ['--age-identity', identity]);
+    expect(await b3sumOfChunks(again, retaken!.chunks)).toBe(retaken!.digest);
     const resume = await spillway([
       'backup',
       disk,
@@ -312,7 +333,19 @@ describe('encrypted images (age)', () => {
     expect(gzip.stderr).toMatch(/index would be a second file beside it/);
   });
 
-  it('a restore decrypts each chunk once to check it and once to write it', async () => {
+  it('the manifest records b3sum of the chunks before it, as stored', async () => {
+    const recorded = await digestOf(image, ['--age-identity', identity]);
+    expect(recorded?.algorithm).toBe('blake3');
+    // Every chunk but the few the manifest, the seek table and the last frame's end lie in.
+    const chunks = Math.ceil(
+      ((await stat(image)).size - headerLength(await readFile(image))! - 16) / SEALED_CHUNK_SIZE,
+    );
+    expect(recorded!.chunks).toBeGreaterThan(chunks - 4);
+    expect(recorded!.chunks).toBeLessThan(chunks);
+    expect(await b3sumOfChunks(image, recorded!.chunks)).toBe(recorded!.digest);
+  });
+
+  it('a restore checks the chunks as stored, opening only those past the digest, and decrypts each once to write it', async () => {
     const identities = identitiesIn(await readFile(identity, 'utf8'));
     const opened = new Map<number, number>();
     const target = at('counted.img');
@@ -336,15 +369,17 @@ describe('encrypted images (age)', () => {
     const totalChunks = Math.ceil(indexed.input.size / CHUNK);
     const counts = [...opened.values()];
     const total = counts.reduce((sum, n) => sum + n, 0);
-    // Authenticating every chunk before the first write, then opening each again to write
-    // it, is the least a check before writing allows (nothing of the image is kept between
-    // the two). A chunk where two of the check's groups of frames meet is opened by both;
-    // in writing, by the large frame that ends in it, the one that starts in it, and once
-    // for all the small frames between (they share the chunks kept). Nothing more: a chunk
-    // opened once per small frame it holds would be opened a hundred times.
+    // The check hashed the chunks before the manifest as stored (sealedDigest) and opened
+    // none of them: each is opened once, to be written, and a second time only where a
+    // frame starts in a chunk another frame ended in (the large frame that ends in it, the
+    // one that starts in it, and once for all the small frames between, which share the
+    // chunks kept). Opening every chunk to check it and again to write it, as before the
+    // digest, makes about twice as many as there are chunks.
+    expect(indexed.manifest?.sealedDigest?.chunks).toBeGreaterThan(totalChunks - 4);
     expect(opened.size).toBe(totalChunks);
-    expect(Math.max(...counts)).toBeLessThanOrEqual(5);
-    expect(total).toBeLessThanOrEqual(2 * totalChunks + 2 * indexed.frames.length);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(4);
+    expect(total).toBeLessThanOrEqual(totalChunks + 2 * indexed.frames.length);
+    expect(total).toBeLessThan(1.5 * totalChunks);
     console.log(
       `restore: ${total} chunk openings for ${totalChunks} chunks, ${indexed.frames.length} frames`,
     );

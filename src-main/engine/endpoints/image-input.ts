@@ -3,6 +3,7 @@
 // (split/input.ts), a file on another machine (ssh/input.ts), or memory (tests, fuzzing).
 
 import { Readable } from 'node:stream';
+import type { SealedDigestRecord } from '../../../src-shared/manifest.js';
 import { SpillwayError } from '../errors.js';
 
 export interface ImageInput {
@@ -44,6 +45,19 @@ export interface SealedChunks {
   noteOpened(range: SealedRange): void;
   /** The error naming chunk `index`, which did not authenticate. */
   damaged(index: number): Error;
+  /**
+   * The digest of the first `chunks` chunks as stored (age/sealed-digest.ts), read in large
+   * pieces and opened nowhere; `onRead` is told the bytes of each piece, and where the bytes
+   * of the image inside the chunks hashed so far end. Fewer chunks are hashed when the
+   * payload has fewer before its last: the record returned says how many.
+   */
+  digestStored(
+    chunks: number,
+    onRead: (bytes: number, plainEnd: number) => void,
+    signal: AbortSignal,
+  ): Promise<SealedDigestRecord>;
+  /** The bytes `chunks` whole chunks take as stored. */
+  storedBytes(chunks: number): number;
 }
 
 export interface SealedRange {

@@ -1,6 +1,8 @@
 // Where a backup's image bytes go, in order. A sink either commits (the image appears under
 // its final name, complete and synced) or aborts (nothing is left behind).
 
+import type { SealedDigestRecord } from '../../../src-shared/manifest.js';
+
 export interface ImageSink {
   /** The final name ("disk.img.zst", or "-" for stdout). */
   readonly name: string;
@@ -19,4 +21,9 @@ export interface ImageSink {
   keepPartial(): Promise<string | null>;
   /** Free bytes on the destination volume, or null when that has no meaning (stdout). */
   freeSpace(): Promise<number | null>;
+  /**
+   * An encrypting sink only (age/sink.ts): the digest of every whole payload chunk written so
+   * far, for the manifest written next. Asked for once.
+   */
+  sealedDigest?(): Promise<SealedDigestRecord>;
 }

@@ -4,9 +4,15 @@
 // and is never decoded: on a drive a quarter full, that is most of them. The check, from the
 // cheapest to the dearest:
 //
+// - sealed-chunks (an encrypted image recording sealedDigest): the chunks before the
+//   manifest are read as stored and hashed, none opened (endpoints/age/sealed-digest.ts).
+//   When they are the chunks the backup wrote, so are the frames inside, whose stored
+//   XXH64s the manifest lists (and the chunks it lies in authenticate it). It counts as the
+//   stored-frames check: the image is byte for byte as the backup wrote it.
 // - stored-frames: the image records storedFramesDigest. Every frame's bytes, as stored,
 //   are read in order and hashed: when they are the bytes the backup wrote, nothing needs
-//   decoding here (one read of the compressed image, at the speed of the disk).
+//   decoding here (one read of the compressed image, at the speed of the disk). In an
+//   encrypted image each chunk holding them is opened to do so.
 // - frames: that failed or is not recorded, and the image records framesDigest. The frames
 //   to be written are decoded on every core and proved the recorded ones, in their places,
 //   the frames left out counting as the zeros the image holds there. This tells a damaged
@@ -14,14 +20,17 @@
 // - stream-hash: older images are checked whole, through the SHA-256 of their stream (one
 //   core over every byte); codec-checksums: a foreign image, through its codec's own.
 //
-// Each check gives every frame's XXH64 as stored, which writing compares again, frame by
-// frame, before writing it: an image that changed since is stopped there.
+// Each check gives every frame's XXH64 as stored (the sealed-chunks check: as the manifest
+// lists them), which writing compares again, frame by frame, before writing it: an image
+// that changed since is stopped there.
 
+import type { Manifest } from '../../../src-shared/manifest.js';
 import type { Damage, RestoreCheck } from '../../../src-shared/protocol/events.js';
 import {
   FRAMES_MISMATCH,
   FramesDigestCheck,
   frameXxh64,
+  provenStoredDigests,
   StoredFramesDigest,
   type BoundFields,
 } from '../digest/frame-digests.js';
@@ -88,6 +97,43 @@ export async function checkStoredFrames(
     pool,
   );
   return digest.hex(manifest) === recorded ? digests : null;
+}
+
+/**
+ * Hashes an encrypted image's chunks before its manifest as stored and compares them with the
+ * recorded sealedDigest. Returns each frame's stored XXH64, as the manifest lists them, when
+ * they match; null when they do not, or the image records no such digest or list.
+ */
+export async function checkSealedChunks(
+  image: IndexedImage,
+  manifest: Manifest,
+  counters: Counters,
+  signal: AbortSignal,
+): Promise<StoredDigests | null> {
+  const sealed = image.input.sealedChunks;
+  const recorded = manifest.sealedDigest;
+  if (!sealed || !recorded) return null;
+  const listed = provenStoredDigests(manifest, image.frames.length);
+  if (!listed) return null;
+  counters.streamTotal = image.payloadSize;
+  counters.bytesToRead = sealed.storedBytes(recorded.chunks);
+  // Progress in the drive's bytes: those of the frames wholly inside the chunks hashed.
+  const ends = image.frames.map((f) => f.fileOffset + f.compressedSize);
+  let done = 0;
+  const digest = await sealed.digestStored(
+    recorded.chunks,
+    (bytes, plainEnd) => {
+      counters.bytesRead += bytes;
+      while (done < ends.length && ends[done]! <= plainEnd) done++;
+      const last = image.frames[done - 1];
+      counters.streamDone = last ? last.driveOffset + last.size : 0;
+    },
+    signal,
+  );
+  if (digest.chunks !== recorded.chunks || digest.digest !== recorded.digest) return null;
+  const stored: StoredDigests = new BigUint64Array(image.frames.length);
+  for (let i = 0; i < stored.length; i++) stored[i] = listed.readBigUInt64BE(i * 8);
+  return stored;
 }
 
 export type FramesCheck = { ok: true; stored: StoredDigests } | { ok: false; damage: Damage };
@@ -164,6 +210,14 @@ export async function checkBeforeWriting(
     const { manifest } = image;
     const size = image.payloadSize;
     const framesDigest = manifest?.framesDigest;
+    if (manifest?.sealedDigest !== undefined) {
+      const stored = await checkSealedChunks(image, manifest, counters, signal);
+      if (stored) return { ok: true, checked: 'stored-frames', size, stored };
+      // Something differs: opening each chunk finds which, or proves the frames still whole.
+      options.onCloserCheck(
+        'The encrypted image is not byte for byte what the backup wrote: opening each part to check it',
+      );
+    }
     if (manifest?.storedFramesDigest !== undefined) {
       const recorded = manifest.storedFramesDigest;
       const stored = await checkStoredFrames(image, manifest, recorded, counters, signal, pool);

@@ -22,6 +22,9 @@ import {
 import type { AgeKeys } from './age-keys.js';
 import type { OpenedAge } from './age-header.js';
 import { openAgeHeader } from './age-header-on-demand.js';
+import { SealedDigest } from './sealed-digest.js';
+import { ReadAhead } from '../read-ahead.js';
+import type { SealedDigestRecord } from '../../../../src-shared/manifest.js';
 import { CodecPool, defaultThreads } from '../../pool/codec-pool.js';
 import { SlotArena } from '../../pool/slot-arena.js';
 import {
@@ -37,6 +40,8 @@ import {
 const KEPT_CHUNKS = 8;
 /** Chunks read from the file at once by a stream. */
 const STREAM_CHUNKS = 16;
+/** Chunks read at once to be hashed as stored (16 MiB and a bit). */
+const DIGEST_PIECE_CHUNKS = 256;
 
 /**
  * Opens the age file `outer` with `keys` as the image it holds. Large reads open their chunks
@@ -239,6 +244,32 @@ class AgeInput implements ImageInput, SealedChunks {
       skip: position - first * CHUNK_SIZE,
       length,
     };
+  }
+
+  async digestStored(
+    chunks: number,
+    onRead: (bytes: number, plainEnd: number) => void,
+    signal: AbortSignal,
+  ): Promise<SealedDigestRecord> {
+    // The last chunk never counts: it cannot lie before the manifest, which it ends.
+    const count = Math.max(0, Math.min(chunks, this.chunks - 1));
+    const start = this.opened.payloadStart;
+    const end = start + count * SEALED_CHUNK_SIZE;
+    const pieceBytes = DIGEST_PIECE_CHUNKS * SEALED_CHUNK_SIZE;
+    const pieces = new ReadAhead(this.outer, end, () => {}, pieceBytes);
+    const digest = new SealedDigest();
+    for (let at = start; at < end;) {
+      signal.throwIfAborted();
+      const piece = await pieces.at(at);
+      digest.add(piece.bytes);
+      at = piece.end;
+      onRead(piece.bytes.byteLength, ((at - start) / SEALED_CHUNK_SIZE) * CHUNK_SIZE);
+    }
+    return digest.result();
+  }
+
+  storedBytes(chunks: number): number {
+    return chunks * SEALED_CHUNK_SIZE;
   }
 
   noteOpened(range: SealedRange): void {

@@ -3,6 +3,7 @@
 // small read still opens only the chunks it covers. The sink seals on a codec pool, as a
 // backup's does (the job's own), and leaves it open: every file here is sealed on one pool.
 
+import { blake3 } from '@napi-rs/blake-hash';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodecPool } from '../../pool/codec-pool.js';
@@ -168,5 +169,32 @@ describe('age payload in batches on worker threads', () => {
     }
     await sink.commit();
     expect(inner.bytes().equals(sealedOneByOne(plain))).toBe(true);
+  });
+
+  it('the sealed digest covers every whole chunk before it is asked for, whatever the batch; the file stays the same', async () => {
+    const bytes = seededStream('age-batches', 'digest');
+    // Where the manifest would start: inside a batch, at a chunk's edge, at a batch's edge,
+    // inside the first chunk.
+    for (const split of [BATCH + 3 * CHUNK_SIZE + 777, 2 * CHUNK_SIZE, BATCH, 100]) {
+      const plain = bytes(split + 5000);
+      const inner = memorySink();
+      const sink = encryptingSink(inner, start, pool);
+      for (let at = 0; at < split; at += 300_001) {
+        await sink.write(plain.subarray(at, Math.min(at + 300_001, split)));
+      }
+      const record = await sink.sealedDigest();
+      await sink.write(plain.subarray(split));
+      await sink.commit();
+      const file = inner.bytes();
+      // Sealing a batch early changes no byte of the file.
+      expect(file.equals(sealedOneByOne(plain)), `split ${split}`).toBe(true);
+      const whole = Math.floor(split / CHUNK_SIZE);
+      expect(record.chunks, `split ${split}`).toBe(whole);
+      const payload = file.subarray(prefix.byteLength);
+      expect(record.digest).toBe(
+        blake3(payload.subarray(0, whole * SEALED_CHUNK_SIZE)).toString('hex'),
+      );
+      await expect(sink.sealedDigest()).rejects.toThrow(/once/);
+    }
   });
 });

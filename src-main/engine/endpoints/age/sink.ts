@@ -4,6 +4,11 @@
 // while the next fills; sealed batches go to the inner sink in order. A full batch waits
 // until more bytes come, since only commit knows which chunk is the last (its nonce says so).
 //
+// As sealed batches go out they are hashed (sealed-digest.ts), until the image writer asks
+// for the digest before it writes the manifest: the whole chunks filled by then go out at
+// once, a batch shorter than the others, so that the digest covers every chunk before the
+// manifest's and the manifest can record it.
+//
 // The batches are sealed on the job's own codec pool, the one that compresses the frames:
 // a pool of its own would start as many threads again on the same cores (each with its own
 // heap) for about 2 ms of cipher per batch. The pool is the job's: this sink never closes it.
@@ -13,6 +18,8 @@ import { SlotArena, type Slot } from '../../pool/slot-arena.js';
 import type { ImageSink } from '../image-sink.js';
 import type { SealedStart } from './age-header.js';
 import { BATCH_CHUNKS, CHUNK_SIZE, SEALED_CHUNK_SIZE } from './payload-chunks.js';
+import type { SealedDigestRecord } from '../../../../src-shared/manifest.js';
+import { SealedDigest } from './sealed-digest.js';
 
 const BATCH_BYTES = BATCH_CHUNKS * CHUNK_SIZE;
 
@@ -35,7 +42,11 @@ export const HELD_BEFORE_HEADER = 32 * 1024 * 1024;
 /** The header is written once it is ready (a passphrase's scrypt may still be running): the
  *  batches sealed meanwhile wait for it, and the stages before them for those. `pool` seals
  *  the batches (the job's codec pool; it stays open for the job to close). */
-export function encryptingSink(inner: ImageSink, start: SealedStart, pool: CodecPool): ImageSink {
+export function encryptingSink(
+  inner: ImageSink,
+  start: SealedStart,
+  pool: CodecPool,
+): ImageSink & Required<Pick<ImageSink, 'sealedDigest'>> {
   return new EncryptingSink(inner, start, pool);
 }
 
@@ -55,6 +66,8 @@ class EncryptingSink implements ImageSink {
   private headerWritten = false;
   /** Sealed bytes copied aside and not written yet (at most HELD_BEFORE_HEADER). */
   private held = 0;
+  /** Hashes the batches sent until sealedDigest is asked for; null after. */
+  private digest: SealedDigest | null = new SealedDigest();
 
   constructor(
     private readonly inner: ImageSink,
@@ -97,6 +110,34 @@ class EncryptingSink implements ImageSink {
       this.filled += n;
       at += n;
     }
+  }
+
+  /**
+   * The digest of every whole chunk written so far, once they are sealed and written: the
+   * whole chunks of the batch filling go out now, its last few bytes stay to be followed.
+   * Asked for once, before the manifest; the chunks after it are not hashed.
+   */
+  async sealedDigest(): Promise<SealedDigestRecord> {
+    this.throwIfFailed();
+    const digest = this.digest;
+    if (!digest) throw new Error('the sealed digest is asked for once');
+    const whole = this.filled - (this.filled % CHUNK_SIZE);
+    if (whole > 0) {
+      const rest = await this.plain.acquire();
+      const filling = this.filling!;
+      const left = this.filled - whole;
+      rest.bytes().set(filling.bytes().subarray(whole, this.filled));
+      this.filled = whole;
+      this.send(false);
+      this.filling = rest;
+      this.filled = left;
+    }
+    this.digest = null;
+    await this.settle();
+    this.throwIfFailed();
+    const record = digest.result();
+    if (record.chunks !== this.index) throw new Error('the sealed digest missed a chunk');
+    return record;
   }
 
   /** Zeros are encrypted like any bytes: an encrypted file has no holes. */
@@ -147,9 +188,12 @@ class EncryptingSink implements ImageSink {
     const plain = this.filling!;
     const length = this.filled;
     const firstChunk = this.index;
+    // The payload's last batch may end in a part of a chunk: the digest never reaches it.
+    const digest = endsPayload ? null : this.digest;
     this.filling = null;
     this.filled = 0;
-    this.index += BATCH_CHUNKS;
+    // Whole chunks, but for the payload's last batch (after which nothing is numbered).
+    this.index += Math.ceil(length / CHUNK_SIZE);
     const out = this.sealed.tryAcquire();
     if (!out) throw new Error('no slot left for a sealed batch');
     const sealing = this.pool.seal(this.key, firstChunk, endsPayload, plain, length, out);
@@ -174,7 +218,10 @@ class EncryptingSink implements ImageSink {
           releaseSlots();
         }
         await before;
-        if (this.failure === null) await this.inner.write(bytes);
+        if (this.failure === null) {
+          digest?.add(bytes);
+          await this.inner.write(bytes);
+        }
       } catch (error) {
         this.failure ??= error;
       } finally {

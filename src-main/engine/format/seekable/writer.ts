@@ -3,7 +3,11 @@
 // frames with the magic 0x184D2A5?, so `zstd -dc` and `lz4 -dc` both read straight through
 // to the drive's bytes. Holds 12 bytes per frame in memory for the table.
 
-import type { ImageHeader, Manifest } from '../../../../src-shared/manifest.js';
+import {
+  withoutSealedDigest,
+  type ImageHeader,
+  type Manifest,
+} from '../../../../src-shared/manifest.js';
 import { StoredFramesDigest, frameXxh64 } from '../../digest/frame-digests.js';
 import type { ImageSink } from '../../endpoints/image-sink.js';
 import type { ImageWriter } from '../image-writer.js';
@@ -51,10 +55,13 @@ export class SeekableImageWriter implements ImageWriter {
   }
 
   async finish(manifest: Manifest): Promise<void> {
+    // Into an encrypted image: the chunks before the manifest, as stored (sealed-digest.ts).
+    const sealed = await this.sink.sealedDigest?.();
     const complete: Manifest = {
-      ...manifest,
+      ...withoutSealedDigest(manifest),
       storedFramesDigest: this.stored.hex(manifest),
       storedFrameXxh64: this.stored.list(),
+      ...(sealed ? { sealedDigest: sealed } : {}),
     };
     await this.writeSpillwayFrame(spillwayFrame(MANIFEST_TAG, JSON.stringify(complete)));
     await this.sink.write(encodeSeekTable(this.entries));

@@ -5,7 +5,11 @@
 // after the image has taken its own, so a finished-looking pair is always a complete one.
 
 import { open, rename, unlink } from 'node:fs/promises';
-import type { ImageHeader, Manifest } from '../../../../src-shared/manifest.js';
+import {
+  withoutSealedDigest,
+  type ImageHeader,
+  type Manifest,
+} from '../../../../src-shared/manifest.js';
 import { StoredFramesDigest, frameXxh64, zeroFrameXxh64 } from '../../digest/frame-digests.js';
 import {
   SIDECAR_FORMAT,
@@ -59,7 +63,9 @@ export class SidecarImageWriter implements ImageWriter {
       version: SIDECAR_VERSION,
       header: this.header,
       manifest: {
-        ...manifest,
+        // Never encrypted (backup/options.ts): a digest recorded by an encrypted source
+        // (recompress) describes another file.
+        ...withoutSealedDigest(manifest),
         storedFramesDigest: this.stored.hex(manifest),
         storedFrameXxh64: this.stored.list(),
       },
