@@ -2,7 +2,8 @@
 // files: one pass from start to end, in blocks of a fixed size for writing and hashing. The
 // codecs' own checksums (zstd's XXH64, gzip's CRC32, xz's CRC64) are checked as they decode.
 // Multi-block xz files (xz -T0) read from local files are decoded several blocks at once on
-// the worker pool instead (xz-blocks.ts), still handed out in order.
+// the worker pool instead (xz-blocks.ts), still handed out in order; a zstd file read from
+// one local file, on a thread of its own (zstd-stream-thread.ts).
 
 import type { Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -17,6 +18,7 @@ import type { RawImage, StreamImage } from '../format/image-layout.js';
 import type { CodecPool } from '../pool/codec-pool.js';
 import { decodeXzBlocks, planXzBlocks, XzBlockDamage } from './xz-blocks.js';
 import { ZstdBlockDecoder } from './zstd-stream-decoder.js';
+import { decodeZstdFileOnWorker } from './zstd-stream-thread.js';
 
 /** Output buffers of zlib and liblzma: 16 KiB by default, many calls and small buffers; 256 KiB
  *  took the least CPU of 16 KiB, 256 KiB and 1 MiB for gzip here (docs/benchmarks.md). */
@@ -86,8 +88,27 @@ function decodeError(
   );
 }
 
+/** `blocks` handed on as they come; a failure is worded for the image (decodeError). */
+async function* withDecodeErrors(
+  image: StreamImage | RawImage,
+  blocks: AsyncIterable<Buffer>,
+  signal: AbortSignal,
+): AsyncGenerator<Buffer> {
+  let total = 0;
+  try {
+    for await (const block of blocks) {
+      total += block.byteLength;
+      yield block;
+    }
+  } catch (error) {
+    signal.throwIfAborted();
+    throw decodeError(image, total, error);
+  }
+}
+
 /**
- * Reads of a local zstd or raw image decoded on this thread (readInOrder). 1 MiB rather than
+ * Reads of a local raw image, or a zstd one read through split parts, copied or decoded on
+ * this thread (readInOrder). 1 MiB rather than
  * 256 KiB: four times fewer reads and decoder calls per byte. By hand on the 4 GiB fixture
  * (2026-12-07, 2 cores), a zstd image made by `zstd -T0` restored in 4.2-5.5 s instead of
  * 4.6-8.6 s, with less system time in every pair; 4 MiB gained nothing more.
@@ -162,25 +183,30 @@ export async function* decodeBlocks(
   const local = image.input.files.length > 0 && !image.encrypted;
   const plan = xzIndex && pool && local ? planXzBlocks(xzIndex, pool.size) : null;
   if (plan && 'blocks' in plan) {
-    let total = 0;
-    try {
-      for await (const block of decodeXzBlocks(image as StreamImage, plan, {
-        pool: pool!,
-        signal,
-        onRead: onInput,
-      })) {
-        total += block.byteLength;
-        yield block;
-      }
-    } catch (error) {
-      signal.throwIfAborted();
-      throw decodeError(image, total, error);
-    }
+    const blocks = decodeXzBlocks(image as StreamImage, plan, {
+      pool: pool!,
+      signal,
+      onRead: onInput,
+    });
+    yield* withDecodeErrors(image, blocks, signal);
+    return;
+  }
+  const isZstd = image.layout === 'stream' && image.codec === 'zstd';
+  // One local file: decoded on a thread of its own while the caller writes on this one.
+  if (isZstd && local && image.input.files.length === 1) {
+    const blocks = decodeZstdFileOnWorker(
+      image.input.files[0]!,
+      image.input.size,
+      blockSize,
+      onInput,
+      signal,
+    );
+    yield* withDecodeErrors(image, blocks, signal);
     return;
   }
   const expected = xzIndex ? xzIndex.uncompressedSize : await knownPayloadSize(image);
   const ring = new BlockRing(blockSize);
-  const zstd = image.layout === 'stream' && image.codec === 'zstd' ? new ZstdBlockDecoder() : null;
+  const zstd = isZstd ? new ZstdBlockDecoder() : null;
   // zstd and raw images are decoded here, each chunk used up before the next is read: a local
   // one is read into reused buffers. gzip and xz go through a Transform, which may still hold
   // a chunk when the next is read: those get a stream's fresh buffers.
