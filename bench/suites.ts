@@ -302,7 +302,7 @@ export const SUITES: Suite[] = [
     // Encrypted images (age, a passphrase from a file) against the same backup and restore
     // without encryption: what sealing and opening the 64 KiB chunks costs (the key's scrypt,
     // about a second, is inside each timed run). Issue 21's target: 0.9x plain or better.
-    // The restore also runs with an age key (X25519, no scrypt): the cipher's own cost.
+    // Backup and restore also run with an age key (X25519, no scrypt): the cipher's own cost.
     name: 'encrypted',
     async setup(c) {
       const { execFileSync } = await import('node:child_process');
@@ -321,6 +321,13 @@ export const SUITES: Suite[] = [
         'enc.img.zst.age',
         (c, out) =>
           `${spillway(`backup ${q(c.source)} ${out} --passphrase-file ${at(c, 'pass.txt')}`)} 2>/dev/null`,
+        ['spillway backup (plain)'],
+      ),
+      backupCase(
+        'spillway backup --recipient (encrypted to a key)',
+        'enc-key.img.zst.age',
+        (c, out) =>
+          `${spillway(`backup ${q(c.source)} ${out} --recipient "$(age-keygen -y ${at(c, 'key.txt')})"`)} 2>/dev/null`,
         ['spillway backup (plain)'],
       ),
       backupCase(
