@@ -90,7 +90,7 @@ describe('encrypted images (age)', () => {
 
   afterAll(() => dir?.remove());
 
-  it('opens with age -d and an identity file; zstd -dc then gives the drive', async () => {
+  it('opens with age -d and an identity file; zstd -dc then gives the drive, and Spillway restores what age decrypted', async () => {
     const head = (await readFile(image)).subarray(0, 22).toString('latin1');
     expect(head).toBe('age-encryption.org/v1\n');
     await sh(`age -d -i ${q(identity)} ${q(image)} | zstd -dc | cmp - ${q(disk)}`);
@@ -98,6 +98,16 @@ describe('encrypted images (age)', () => {
     const raw = await readFile(image);
     expect(raw.includes(Buffer.from('streamSha256'))).toBe(false);
     expect(raw.includes(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))).toBe(false);
+    // Decrypted by age, it is a plain image: its manifest's digest of the encrypted chunks
+    // describes another file, and the restore neither uses it nor says the image differs.
+    const decrypted = at('age-decrypted.img.zst');
+    await sh(`age -d -i ${q(identity)} -o ${q(decrypted)} ${q(image)}`);
+    const target = at('age-decrypted-target.img');
+    const restored = await spillway(['restore', decrypted, target, '--yes', '--json']);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(restored.stdout).toContain('"checked":"stored-frames"');
+    expect(restored.stdout).not.toMatch(/not byte for byte/);
+    await sh(`cmp ${q(target)} ${q(disk)}`);
   });
 
   it('a backup named by its folder is NAME.img.zst.age; a lz4 one .img.lz4.age', async () => {

@@ -24,7 +24,7 @@
 // lists them), which writing compares again, frame by frame, before writing it: an image
 // that changed since is stopped there.
 
-import type { Manifest } from '../../../src-shared/manifest.js';
+import type { SealedDigestRecord } from '../../../src-shared/manifest.js';
 import type { Damage, RestoreCheck } from '../../../src-shared/protocol/events.js';
 import {
   FRAMES_MISMATCH,
@@ -34,6 +34,7 @@ import {
   StoredFramesDigest,
   type BoundFields,
 } from '../digest/frame-digests.js';
+import type { SealedChunks } from '../endpoints/image-input.js';
 import { decodeFrames } from '../image/frame-decoder.js';
 import type { IndexedFrame, IndexedImage, OpenedImage } from '../format/image-layout.js';
 import { hashStoredFrames } from '../image/stored-frames.js';
@@ -101,20 +102,17 @@ export async function checkStoredFrames(
 
 /**
  * Hashes an encrypted image's chunks before its manifest as stored and compares them with the
- * recorded sealedDigest. Returns each frame's stored XXH64, as the manifest lists them, when
- * they match; null when they do not, or the image records no such digest or list.
+ * recorded sealedDigest. Returns each frame's stored XXH64, as the manifest lists them
+ * (`listed`, 8 bytes big-endian each), when they match; null when they differ.
  */
 export async function checkSealedChunks(
   image: IndexedImage,
-  manifest: Manifest,
+  sealed: SealedChunks,
+  recorded: SealedDigestRecord,
+  listed: Buffer,
   counters: Counters,
   signal: AbortSignal,
 ): Promise<StoredDigests | null> {
-  const sealed = image.input.sealedChunks;
-  const recorded = manifest.sealedDigest;
-  if (!sealed || !recorded) return null;
-  const listed = provenStoredDigests(manifest, image.frames.length);
-  if (!listed) return null;
   counters.streamTotal = image.payloadSize;
   counters.bytesToRead = sealed.storedBytes(recorded.chunks);
   // Progress in the drive's bytes: those of the frames wholly inside the chunks hashed.
@@ -210,8 +208,14 @@ export async function checkBeforeWriting(
     const { manifest } = image;
     const size = image.payloadSize;
     const framesDigest = manifest?.framesDigest;
-    if (manifest?.sealedDigest !== undefined) {
-      const stored = await checkSealedChunks(image, manifest, counters, signal);
+    // An encrypted image read as such (one that `age -d` decrypted keeps the record, which
+    // then describes another file) whose manifest lists its frames' stored digests.
+    const sealed = image.input.sealedChunks;
+    const sealedRecord = sealed ? manifest?.sealedDigest : undefined;
+    const listed =
+      manifest && sealedRecord ? provenStoredDigests(manifest, image.frames.length) : null;
+    if (sealed && sealedRecord && listed) {
+      const stored = await checkSealedChunks(image, sealed, sealedRecord, listed, counters, signal);
       if (stored) return { ok: true, checked: 'stored-frames', size, stored };
       // Something differs: opening each chunk finds which, or proves the frames still whole.
       options.onCloserCheck(
