@@ -310,9 +310,10 @@ export const SUITES: Suite[] = [
       execFileSync('bash', [
         '-c',
         `rm -f ${at(c, 'key.txt')} && age-keygen -o ${at(c, 'key.txt')} 2>/dev/null && ` +
+          `age-keygen -y ${at(c, 'key.txt')} > ${at(c, 'recipient.txt')} && ` +
           `${spillway(`backup ${q(c.source)} ${at(c, 'img.zst')}`)} 2>/dev/null && ` +
           `${spillway(`backup ${q(c.source)} ${at(c, 'img.zst.age')} --passphrase-file ${at(c, 'pass.txt')}`)} 2>/dev/null && ` +
-          `${spillway(`backup ${q(c.source)} ${at(c, 'key.img.zst.age')} --recipient "$(age-keygen -y ${at(c, 'key.txt')})"`)} 2>/dev/null`,
+          `${spillway(`backup ${q(c.source)} ${at(c, 'key.img.zst.age')} --recipients-file ${at(c, 'recipient.txt')}`)} 2>/dev/null`,
       ]);
     },
     cases: [
@@ -324,10 +325,10 @@ export const SUITES: Suite[] = [
         ['spillway backup (plain)'],
       ),
       backupCase(
-        'spillway backup --recipient (encrypted to a key)',
+        'spillway backup --recipients-file (encrypted to a key)',
         'enc-key.img.zst.age',
         (c, out) =>
-          `${spillway(`backup ${q(c.source)} ${out} --recipient "$(age-keygen -y ${at(c, 'key.txt')})"`)} 2>/dev/null`,
+          `${spillway(`backup ${q(c.source)} ${out} --recipients-file ${at(c, 'recipient.txt')}`)} 2>/dev/null`,
         ['spillway backup (plain)'],
       ),
       backupCase(

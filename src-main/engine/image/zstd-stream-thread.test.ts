@@ -3,8 +3,9 @@
 // while the next is decoded), whatever the block size against the worker's slots; a cut or
 // changed file fails as zstd says; a cancel ends the thread.
 
-import { readFile, truncate, writeFile } from 'node:fs/promises';
+import { readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededStream } from '../../test-support/seeded-bytes.js';
 import { q, sh } from '../../test-support/shell.js';
@@ -34,7 +35,7 @@ describe('a zstd file decoded on a thread of its own', () => {
 
   afterAll(() => dir?.remove());
 
-  const sizeOf = async (path: string) => (await readFile(path)).byteLength;
+  const sizeOf = async (path: string) => (await stat(path)).size;
 
   it('gives every byte in order; a block stays as it was until two more are taken', async () => {
     for (const blockSize of [256 * 1024, 3 * MiB, 6 * MiB]) {
@@ -96,6 +97,7 @@ describe('a zstd file decoded on a thread of its own', () => {
     const before = workerThreadsStarted();
     const cancel = new AbortController();
     let taken = 0;
+    let cancelledAt = 0;
     const decoding = (async () => {
       for await (const block of decodeZstdFileOnWorker(
         packed,
@@ -105,10 +107,20 @@ describe('a zstd file decoded on a thread of its own', () => {
         cancel.signal,
       )) {
         void block;
-        if (++taken === 5) cancel.abort();
+        if (++taken === 5) {
+          // Time for the worker to fill every slot (16 MiB decode in well under 0.1 s here)
+          // and wait for one to come back.
+          await sleep(500);
+          cancelledAt = performance.now();
+          cancel.abort();
+        }
       }
     })();
+    // The rejection comes once the thread has ended. By then the worker waits for a slot
+    // (four of 4 MiB, five blocks of 256 KiB taken): only the stop flag's wake-up ends that
+    // wait. A worker left waiting would be terminated after 30 s (worker-thread.ts).
     await expect(decoding).rejects.toThrow(/abort/i);
+    expect(performance.now() - cancelledAt).toBeLessThan(10_000);
     expect(taken).toBe(5);
     expect(workerThreadsStarted() - before).toBe(1);
   });
