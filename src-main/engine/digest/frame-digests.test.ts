@@ -4,7 +4,13 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { FramesDigest, FramesDigestCheck, frameXxh64, StreamDigest } from './frame-digests.js';
+import {
+  FramesDigest,
+  FramesDigestCheck,
+  frameXxh64,
+  StreamDigest,
+  zeroFrameXxh64,
+} from './frame-digests.js';
 
 const frames = [randomBytes(4096), Buffer.alloc(4096), randomBytes(4096), Buffer.alloc(1000)];
 
@@ -23,6 +29,16 @@ describe('frame digests', () => {
     expect(framesDigest).toBe(framesDigestOf(frames));
     // Two frames swapped: the same bytes per frame, another digest.
     expect(framesDigestOf([frames[2]!, frames[1]!, frames[0]!, frames[3]!])).not.toBe(framesDigest);
+  });
+
+  it('hashes zero frames of any size, pieces and edges alike, also once the kept sizes roll over', () => {
+    // Sizes on both sides of the 1 MiB piece the zeros are hashed in; more sizes than are
+    // kept, then the first ones again (recomputed after being dropped).
+    const sizes = [0, 1, 4095, 2 ** 20 - 1, 2 ** 20, 2 ** 20 + 1, 3 * 2 ** 20 + 5, 4096, 7, 9, 11];
+    for (const size of [...sizes, ...sizes]) {
+      expect(zeroFrameXxh64(size), `${size} zeros`).toBe(frameXxh64(Buffer.alloc(size)));
+    }
+    expect(zeroFrameXxh64(4096)).not.toBe(zeroFrameXxh64(4095));
   });
 
   it('checks a selection of frames, counting the others as zeros', () => {

@@ -15,23 +15,45 @@
 //   frame twice (once to check, once to write).
 
 import { createHash, type Hash } from 'node:crypto';
-import { xxh64 } from '@node-rs/xxhash';
+import { Xxh64, xxh64 } from '@node-rs/xxhash';
 import type { Manifest } from '../../../src-shared/manifest.js';
 
 export function frameXxh64(data: Uint8Array): bigint {
   return xxh64(data, 0n);
 }
 
+/**
+ * XXH64s of zero frames, by size. Only the last few sizes are kept: an image has two (its
+ * frame size and its last frame's), but the sizes come from the image's index, and an app
+ * that opens many images, or hostile ones, must not keep one entry for every size it met.
+ */
 const zeroDigests = new Map<number, bigint>();
+const ZERO_SIZES_KEPT = 8;
+
+/** Zeros hashed a piece at a time, so a frame of any size needs no buffer of its size. */
+const ZERO_PIECE_BYTES = 2 ** 20;
+let zeroPiece: Uint8Array | null = null;
 
 /** The XXH64 of `size` zero bytes (a frame that only holds "don't care" ranges). */
 export function zeroFrameXxh64(size: number): bigint {
   let digest = zeroDigests.get(size);
   if (digest === undefined) {
-    digest = frameXxh64(new Uint8Array(size));
+    digest = xxh64OfZeros(size);
+    if (zeroDigests.size >= ZERO_SIZES_KEPT) {
+      zeroDigests.delete(zeroDigests.keys().next().value!);
+    }
     zeroDigests.set(size, digest);
   }
   return digest;
+}
+
+function xxh64OfZeros(size: number): bigint {
+  zeroPiece ??= new Uint8Array(ZERO_PIECE_BYTES);
+  const hash = new Xxh64(0n);
+  for (let left = size; left > 0; left -= ZERO_PIECE_BYTES) {
+    hash.update(left >= ZERO_PIECE_BYTES ? zeroPiece : zeroPiece.subarray(0, left));
+  }
+  return hash.digest();
 }
 
 /** Why an image whose frames all decode still fails its framesDigest. */
