@@ -38,7 +38,7 @@ import { listDrives } from '../drives/list-drives.js';
 import { SpillwayError, toErrorInfo } from '../engine/index.js';
 import { imageExists } from '../files/image-exists.js';
 import { ImageSharing } from '../files/image-sharing.js';
-import { historyEntry } from '../store/history-entry.js';
+import { historyEntry } from '../jobs/history-entry.js';
 import { imageRecords } from '../store/image-records.js';
 import type { HistoryStore } from '../store/history-store.js';
 import type { PlanStore } from '../store/plan-store.js';
@@ -49,8 +49,8 @@ import { destinationReserve } from '../engine/backup/destination-space.js';
 import { statfs } from 'node:fs/promises';
 import type { DestinationCheck, FolderListing } from '../../src-shared/api.js';
 import type { SettingsStore } from '../store/settings-store.js';
-import type { JobRequest } from './job-requests.js';
-import type { JobRunner } from './job-runner.js';
+import type { JobRequest } from '../jobs/job-requests.js';
+import type { JobRunner } from '../jobs/job-runner.js';
 import { appMountsOf } from './app-mounts.js';
 
 /** What every connection shares: where jobs run, the history, the settings. */

@@ -9,7 +9,7 @@ import { ImageSharing } from '../files/image-sharing.js';
 import { startHelper } from '../helper/start-helper.js';
 import type { HelperHost } from '../helper/helper-host.js';
 import type { ApiBackend } from './api-handler.js';
-import type { JobRunner } from './job-runner.js';
+import type { JobRunner } from '../jobs/job-runner.js';
 import { openAppLog } from '../log/app-log.js';
 import type { Logger } from '../log/logger.js';
 

@@ -15,7 +15,7 @@ import { tempDir } from '../test-support/temp-dir.js';
 import { type ApiBackend } from './api-handler.js';
 import { apiJobs, ended } from '../test-support/api-jobs.js';
 import { appBackend } from './app-backend.js';
-import { inProcessRunner } from './in-process-runner.js';
+import { inProcessRunner } from '../jobs/in-process-runner.js';
 
 const MiB = 2 ** 20;
 

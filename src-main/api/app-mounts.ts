@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { ImageKey, ImageMount } from '../../src-shared/api.js';
 import { SpillwayError } from '../engine/errors.js';
-import type { JobRunner } from './job-runner.js';
+import type { JobRunner } from '../jobs/job-runner.js';
 
 /** The folder that holds the app's mounts, one folder per image inside. */
 export function mountsRoot(env: NodeJS.ProcessEnv = process.env): string {

@@ -22,7 +22,7 @@ import { sh } from '../test-support/shell.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { serveApi, type ApiBackend } from './api-handler.js';
 import { appBackend } from './app-backend.js';
-import { inProcessRunner } from './in-process-runner.js';
+import { inProcessRunner } from '../jobs/in-process-runner.js';
 import { STATE_FILE } from '../engine/mount/mount-image.js';
 
 const canMount =

@@ -14,7 +14,7 @@ import type { JobEvent } from '../../src-shared/protocol/events.js';
 import type { RestorePlan } from '../../src-shared/protocol/plans.js';
 import { helperCommand } from '../helper/elevation.js';
 import { HelperHost } from '../helper/helper-host.js';
-import type { JobRequest } from '../api/job-requests.js';
+import type { JobRequest } from '../jobs/job-requests.js';
 import { fixtureDisk } from '../test-support/fixtures.js';
 import { attachLoop, detachAll } from '../test-support/loop-devices.js';
 import { packageApp, type PackagedApp } from '../test-support/packaged-app.js';

@@ -12,7 +12,7 @@ import type { ApiDrive } from '../../src-shared/api.js';
 import { cautionWords } from '../../src-shared/target-rules.js';
 import { serveApi, type ApiBackend } from '../api/api-handler.js';
 import { appBackend } from '../api/app-backend.js';
-import { inProcessRunner } from '../api/in-process-runner.js';
+import { inProcessRunner } from '../jobs/in-process-runner.js';
 import { spillway } from '../test-support/cli.js';
 import { randomFile } from '../test-support/fixtures.js';
 import { attachLoop, detachAll, type LoopDevice } from '../test-support/loop-devices.js';

@@ -11,7 +11,7 @@ import type { BackupParams, ImageRecord } from '../../src-shared/api.js';
 import type { ApiClient } from '../../src-shared/api-client.js';
 import type { ApiBackend } from '../api/api-handler.js';
 import { appBackend } from '../api/app-backend.js';
-import { inProcessRunner } from '../api/in-process-runner.js';
+import { inProcessRunner } from '../jobs/in-process-runner.js';
 import { randomFile } from '../test-support/fixtures.js';
 import { attachLoop } from '../test-support/loop-devices.js';
 import { apiSession, jobEnd, type ApiSession } from '../test-support/api-session.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { toErrorInfo } from '../engine/errors.js';
-import { answerQuestion, runJobRequest, unmountEverything } from '../api/job-requests.js';
+import { answerQuestion, runJobRequest, unmountEverything } from '../jobs/job-requests.js';
 import { cleanUpDeadRuns } from '../engine/spill/spill-dir.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { HostMessageSchema, MAX_LOG_ENTRY, type HelperMessage } from './helper-protocol.js';

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { ErrorInfoSchema } from '../../src-shared/errors.js';
 import { JobEventSchema } from '../../src-shared/protocol/events.js';
-import { JobRequestSchema, QuestionSchema } from '../api/job-requests.js';
+import { JobRequestSchema, QuestionSchema } from '../jobs/job-requests.js';
 
 /** Longest line either side accepts: a manifest with many partitions fits easily. */
 export const MAX_LINE_BYTES = 16 * 2 ** 20;

@@ -12,11 +12,11 @@ import type {
   ErrorEvent,
   JobEvent,
 } from '../../src-shared/protocol/events.js';
-import type { JobRequest } from '../api/job-requests.js';
-import type { JobRunner } from '../api/job-runner.js';
+import type { JobRequest } from '../jobs/job-requests.js';
+import type { JobRunner } from '../jobs/job-runner.js';
 import { toErrorInfo } from '../engine/errors.js';
 import { imageExists } from '../files/image-exists.js';
-import { historyEntry } from '../store/history-entry.js';
+import { historyEntry } from '../jobs/history-entry.js';
 import { imageRecords } from '../store/image-records.js';
 import { keptImages } from './drive-images.js';
 import { planPruning } from './keep-last.js';

@@ -12,7 +12,7 @@ import { attachLoop, detachAll } from '../test-support/loop-devices.js';
 import { noLoopReason } from '../test-support/root.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { appBackend } from '../api/app-backend.js';
-import { inProcessRunner } from '../api/in-process-runner.js';
+import { inProcessRunner } from '../jobs/in-process-runner.js';
 import { startWebServer, type WebServer } from './web-server.js';
 
 interface Client {

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { serveApi } from '../../src-main/api/api-handler.js';
 import { appBackend } from '../../src-main/api/app-backend.js';
-import { inProcessRunner } from '../../src-main/api/in-process-runner.js';
-import type { JobRunner } from '../../src-main/api/job-runner.js';
+import { inProcessRunner } from '../../src-main/jobs/in-process-runner.js';
+import type { JobRunner } from '../../src-main/jobs/job-runner.js';
 import { portLink } from '../../src-main/test-support/port-link.js';
 import { createApiClient, type ApiClient } from '../../src-shared/api-client.js';
 

@@ -6,7 +6,7 @@
 // bytes reach it. Its depth is fixed (three levels), so it cannot loop; every block number is
 // checked against the filesystem before it is read or yielded.
 
-import type { Run } from './content.js';
+import type { Run } from './block-run.js';
 import type { Volume } from './volume.js';
 
 const DIRECT = 12;

@@ -4,16 +4,10 @@
 // zeros that are never read. Memory stays at one read, whatever the file's size.
 
 import { blockMapCapacity, blockMapRuns } from './block-map.js';
+import type { Run } from './block-run.js';
 import { extentRuns } from './extents.js';
 import { FLAG_EXTENTS, type Inode } from './inode.js';
 import { Damaged, MAX_READ, type Volume } from './volume.js';
-
-/** `count` blocks of a file from logical block `logical`; physical null reads as zeros. */
-export interface Run {
-  logical: number;
-  count: number;
-  physical: number | null;
-}
 
 /** A stretch of the content: its bytes, or a hole of `length` zeros that needs no read. */
 export type Piece = { at: number; data: Buffer } | { at: number; hole: number };

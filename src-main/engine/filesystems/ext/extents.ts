@@ -8,7 +8,7 @@
 // visited twice, extents must come in order without overlap, and every block must lie in the
 // filesystem. Such a fault is Damaged: for the file, not the filesystem.
 
-import type { Run } from './content.js';
+import type { Run } from './block-run.js';
 import { Damaged, type Volume } from './volume.js';
 
 const EXTENT_MAGIC = 0xf30a;

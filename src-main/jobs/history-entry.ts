@@ -2,7 +2,7 @@
 
 import type { HistoryEntry } from '../../src-shared/api.js';
 import type { DoneEvent, ErrorEvent } from '../../src-shared/protocol/events.js';
-import type { JobRequest } from '../api/job-requests.js';
+import type { JobRequest } from './job-requests.js';
 
 export function historyEntry(
   jobId: string,
