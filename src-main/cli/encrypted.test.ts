@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extract } from '../engine/browse/extract.js';
 import { identitiesIn } from '../engine/endpoints/age/age-keys.js';
 import { headerLength } from '../engine/endpoints/age/age-header.js';
-import { SEALED_CHUNK_SIZE } from '../engine/endpoints/age/payload-chunks.js';
+import { SEALED_CHUNK_SIZE } from '../engine/sealing/payload-chunks.js';
 import { openImage } from '../engine/image/open-image.js';
 import type { Manifest } from '../../src-shared/manifest.js';
 import { quietContext } from '../engine/jobs/job-context.js';

@@ -340,10 +340,6 @@ export function followImports(
   return { files, packages: [...packages], problems };
 }
 
-/**
- * The worker threads the engine starts from these files: `startWorker(import.meta.url,
- * 'name', …)` runs `name.js` next to the caller (engine/pool/worker-thread.ts).
- */
 /** .node addons inside the archive: they must be real files (unpacked) to be loaded. */
 export function packedAddons(tree: ArchiveTree): string[] {
   return [...tree.files]
@@ -351,6 +347,10 @@ export function packedAddons(tree: ArchiveTree): string[] {
     .map(([path]) => `${path} is a native addon packed inside app.asar`);
 }
 
+/**
+ * The worker threads the engine starts from these files: `startWorker(import.meta.url,
+ * 'name', …)` runs `name.js` next to the caller (engine/threads/worker-thread.ts).
+ */
 export function workerEntries(tree: FileTree, files: string[]): string[] {
   const found = new Set<string>();
   for (const file of files) {

@@ -1,6 +1,6 @@
 // Messages between the main thread and the stream digest's worker (digest-worker.ts).
 
-import type { Quit } from '../pool/worker-thread.js';
+import type { Quit } from '../threads/worker-thread.js';
 import type { StreamDigests } from './frame-digests.js';
 
 export type DigestRequest =

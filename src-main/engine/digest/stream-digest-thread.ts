@@ -2,7 +2,7 @@
 // The backup's reader sends each frame as it reads it and goes on reading; the frame's slot
 // is held until the worker has hashed it (slot-arena.ts hold()).
 
-import { quitWorker, startWorker, type WorkerThread } from '../pool/worker-thread.js';
+import { quitWorker, startWorker, type WorkerThread } from '../threads/worker-thread.js';
 import type { DigestReply, DigestRequest } from './digest-messages.js';
 import type { StreamDigests } from './frame-digests.js';
 

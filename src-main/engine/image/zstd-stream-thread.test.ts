@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededStream } from '../../test-support/seeded-bytes.js';
 import { q, sh } from '../../test-support/shell.js';
 import { tempDir } from '../../test-support/temp-dir.js';
-import { workerThreadsStarted } from '../pool/worker-thread.js';
+import { workerThreadsStarted } from '../threads/worker-thread.js';
 import { decodeZstdFileOnWorker } from './zstd-stream-thread.js';
 
 const MiB = 2 ** 20;

@@ -9,7 +9,7 @@
 // so no byte is copied between the threads.
 
 import { pageAlignedSharedMemory } from '../io/page-aligned.js';
-import { quitWorker, startWorker } from '../pool/worker-thread.js';
+import { quitWorker, startWorker } from '../threads/worker-thread.js';
 import {
   CONTROL_WORDS,
   RELEASED,

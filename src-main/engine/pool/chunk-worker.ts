@@ -1,10 +1,10 @@
 // Worker thread entry for age payload chunks: seals or opens one batch of chunks per message
-// (endpoints/age/payload-chunks.ts), between slots of the shared arenas it was given. It
+// (sealing/payload-chunks.ts), between slots of the shared arenas it was given. It
 // imports node:crypto and nothing native: it starts in milliseconds, where a codec worker
 // loads every codec's and digest's native module (measured: about 0.3 CPU s per thread).
 
 import { parentPort } from 'node:worker_threads';
-import { openChunks, sealChunks } from '../endpoints/age/payload-chunks.js';
+import { openChunks, sealChunks } from '../sealing/payload-chunks.js';
 import type { CodecReply, CodecRequest, WorkerMessage } from './codec-messages.js';
 import { WorkerArenas } from './worker-arenas.js';
 

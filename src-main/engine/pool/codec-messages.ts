@@ -3,7 +3,7 @@
 
 import type { CodecName } from '../../../src-shared/manifest.js';
 import type { SlotRef } from './slot-arena.js';
-import type { Quit } from './worker-thread.js';
+import type { Quit } from '../threads/worker-thread.js';
 
 export interface AttachArena {
   op: 'attach';
@@ -56,7 +56,7 @@ export type CodecRequest =
     }
   | {
       id: number;
-      /** Age payload chunks (endpoints/age/payload-chunks.ts), plaintext into sealed. */
+      /** Age payload chunks (sealing/payload-chunks.ts), plaintext into sealed. */
       op: 'seal';
       key: Uint8Array;
       firstChunk: number;
@@ -89,7 +89,7 @@ export type CodecRequest =
       output: SlotRef;
     };
 
-/** A frame inside sealed age payload chunks (endpoints/age/payload-chunks.ts). */
+/** A frame inside sealed age payload chunks (sealing/payload-chunks.ts). */
 export interface SealedFrame {
   key: Uint8Array;
   firstChunk: number;

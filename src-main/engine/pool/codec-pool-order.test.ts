@@ -6,7 +6,7 @@
 import { randomFillSync } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CODEC_INFO } from '../codecs/codec-info.js';
-import { BATCH_CHUNKS, CHUNK_SIZE, SEALED_CHUNK_SIZE } from '../endpoints/age/payload-chunks.js';
+import { BATCH_CHUNKS, CHUNK_SIZE, SEALED_CHUNK_SIZE } from '../sealing/payload-chunks.js';
 import { CodecPool } from './codec-pool.js';
 import { SlotArena } from './slot-arena.js';
 

@@ -18,7 +18,7 @@ import { FrameCorruptError } from '../codecs/frame-codec.js';
 import type { CodecReply, CodecRequest, SealedFrame, WorkerMessage } from './codec-messages.js';
 import { BusyMeter } from '../progress/busy-meter.js';
 import type { Slot, SlotArena } from './slot-arena.js';
-import { quitWorker, startWorker, type WorkerThread } from './worker-thread.js';
+import { quitWorker, startWorker, type WorkerThread } from '../threads/worker-thread.js';
 
 type Job = {
   request: CodecRequest;

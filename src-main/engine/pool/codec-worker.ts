@@ -10,12 +10,7 @@ import { FrameCorruptError } from '../codecs/frame-codec.js';
 import { frameCodec, frameCodecSettled, loadedFrameCodec } from '../codecs/registry.js';
 import { frameXxh64 } from '../digest/frame-digests.js';
 import { frameHash } from '../digest/frame-hash.js';
-import {
-  openChunks,
-  SEALED_CHUNK_SIZE,
-  sealChunks,
-  TAG_SIZE,
-} from '../endpoints/age/payload-chunks.js';
+import { openChunks, SEALED_CHUNK_SIZE, sealChunks, TAG_SIZE } from '../sealing/payload-chunks.js';
 import type {
   BaseFrameRef,
   CodecReply,

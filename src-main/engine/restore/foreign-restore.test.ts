@@ -12,7 +12,7 @@ import { randomFile } from '../../test-support/fixtures.js';
 import { q, sh } from '../../test-support/shell.js';
 import { tempDir } from '../../test-support/temp-dir.js';
 import { quietContext } from '../jobs/job-context.js';
-import { workerThreadsStarted } from '../pool/worker-thread.js';
+import { workerThreadsStarted } from '../threads/worker-thread.js';
 import { restore } from './restore.js';
 
 const MiB = 2 ** 20;

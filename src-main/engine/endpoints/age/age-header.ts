@@ -1,14 +1,14 @@
 // The header of an age v1 file: made and read by the `age-encryption` library (the
 // reference TypeScript implementation: stanzas, X25519, the header's HMAC), with the
 // passphrase stanza's scrypt on Node's thread pool (scrypt-stanza.ts). What comes out is the
-// payload's key: the chunks themselves are sealed and opened by payload-chunks.ts.
+// payload's key: the chunks themselves are sealed and opened by sealing/payload-chunks.ts.
 
 import { randomBytes } from 'node:crypto';
 import { Decrypter, Encrypter, type Identity, type Recipient, type Stanza } from 'age-encryption';
 import { SpillwayError } from '../../errors.js';
 import type { ImageInput } from '../image-input.js';
 import type { AgeKeys, AgeLock } from './age-keys.js';
-import { PAYLOAD_NONCE_SIZE, payloadKey, TAG_SIZE } from './payload-chunks.js';
+import { PAYLOAD_NONCE_SIZE, payloadKey, TAG_SIZE } from '../../sealing/payload-chunks.js';
 import type { StartedScrypt } from './scrypt-key.js';
 import { BadStanza, ScryptIdentity, ScryptRecipient } from './scrypt-stanza.js';
 

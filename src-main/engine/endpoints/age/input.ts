@@ -34,7 +34,7 @@ import {
   payloadGeometry,
   SEALED_CHUNK_SIZE,
   TAG_SIZE,
-} from './payload-chunks.js';
+} from '../../sealing/payload-chunks.js';
 
 /** Decrypted chunks kept for reads that come back (8 × 64 KiB). */
 const KEPT_CHUNKS = 8;

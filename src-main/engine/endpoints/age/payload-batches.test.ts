@@ -19,7 +19,7 @@ import {
   payloadGeometry,
   SEALED_CHUNK_SIZE,
   sealChunk,
-} from './payload-chunks.js';
+} from '../../sealing/payload-chunks.js';
 import { encryptingSink, HELD_BEFORE_HEADER } from './sink.js';
 
 const BATCH = BATCH_CHUNKS * CHUNK_SIZE;

@@ -15,7 +15,7 @@
 
 import { Blake3Hasher } from '@napi-rs/blake-hash';
 import type { SealedDigestRecord } from '../../../../src-shared/manifest.js';
-import { SEALED_CHUNK_SIZE } from './payload-chunks.js';
+import { SEALED_CHUNK_SIZE } from '../../sealing/payload-chunks.js';
 
 /** The digest of whole sealed chunks fed in order, from chunk 0: by the backup as it writes
  *  them, by a restore's check as it reads them. */

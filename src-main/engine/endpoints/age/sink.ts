@@ -17,7 +17,7 @@ import type { CodecPool } from '../../pool/codec-pool.js';
 import { SlotArena, type Slot } from '../../pool/slot-arena.js';
 import type { ImageSink } from '../image-sink.js';
 import type { SealedStart } from './age-header.js';
-import { BATCH_CHUNKS, CHUNK_SIZE, SEALED_CHUNK_SIZE } from './payload-chunks.js';
+import { BATCH_CHUNKS, CHUNK_SIZE, SEALED_CHUNK_SIZE } from '../../sealing/payload-chunks.js';
 import type { SealedDigestRecord } from '../../../../src-shared/manifest.js';
 import { SealedDigest } from './sealed-digest.js';
 

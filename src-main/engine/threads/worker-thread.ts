@@ -1,4 +1,5 @@
-// Starting and ending the engine's worker threads (the codec pool's, the stream digest's).
+// Starting and ending the engine's worker threads (the codec pool's, the stream digest's, a
+// zstd stream's decoder).
 //
 // A worker is ended by asking it to quit (it closes its port and its thread runs out of
 // work), not by terminating it from outside: a termination that lands while the worker is
