@@ -10,7 +10,7 @@ import { MIN_PART_SIZE } from '../endpoints/split/part-names.js';
 import type { SshOptions } from '../endpoints/ssh/connection.js';
 import type { AgeLock } from '../endpoints/age/age-keys.js';
 import { SpillwayError } from '../errors.js';
-import { checkFrameSize, DEFAULT_FRAME_SIZE } from '../frames/frame.js';
+import { checkFrameSize, DEFAULT_FRAME_SIZE } from '../format/frame-size.js';
 import { defaultThreads } from '../pool/codec-pool.js';
 import type { OnReadError } from '../source/careful-read.js';
 import type { SpillSettings } from '../spill/open-spill.js';

@@ -11,7 +11,7 @@
 
 import type { CodecName, ImageHeader, Manifest } from '../../../src-shared/manifest.js';
 import type { ImageInput } from '../endpoints/image-input.js';
-import { MAX_FRAME_SIZE } from '../frames/frame.js';
+import { MAX_FRAME_SIZE } from './frame-size.js';
 import { FormatError } from './format-error.js';
 import type { StreamCodec } from './image-kind.js';
 

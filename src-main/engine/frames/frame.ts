@@ -3,10 +3,6 @@
 
 import type { Slot } from '../pool/slot-arena.js';
 
-export const DEFAULT_FRAME_SIZE = 4 * 2 ** 20;
-export const MIN_FRAME_SIZE = 64 * 2 ** 10;
-export const MAX_FRAME_SIZE = 256 * 2 ** 20;
-
 export interface RawFrame {
   index: number;
   /** Offset of the frame's first byte in the drive. */
@@ -17,13 +13,6 @@ export interface RawFrame {
   data: Buffer;
   /** Nothing was read into it: it holds only zeros ("don't care"), so its hashes are known. */
   zeros?: boolean;
-}
-
-export function checkFrameSize(size: number): void {
-  if (!Number.isInteger(size) || size < MIN_FRAME_SIZE || size > MAX_FRAME_SIZE) {
-    throw new RangeError('the frame size must be between 64 KiB and 256 MiB');
-  }
-  if ((size & (size - 1)) !== 0) throw new RangeError('the frame size must be a power of two');
 }
 
 /** Number of frames of `frameSize` covering `size` bytes. */

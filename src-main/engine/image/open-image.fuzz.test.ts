@@ -31,7 +31,7 @@ import {
   XXH64_EMPTY_LOW32,
   type SeekEntry,
 } from '../format/seekable/zstd-seekable.js';
-import { MAX_FRAME_SIZE } from '../frames/frame.js';
+import { MAX_FRAME_SIZE } from '../format/frame-size.js';
 import { memoryImageInput } from '../endpoints/image-input.js';
 import type { OpenedImage } from '../format/image-layout.js';
 import { openImageFrom } from './open-image.js';

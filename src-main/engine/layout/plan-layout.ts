@@ -15,7 +15,7 @@ import type {
   LayoutPlan,
   PlacedPartition,
 } from '../../../src-shared/protocol/plans.js';
-import { shrinkVerdict } from '../restore/smaller-target.js';
+import { shrinkVerdict } from './smaller-target.js';
 
 export const MiB = 2 ** 20;
 

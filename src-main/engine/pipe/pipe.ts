@@ -6,7 +6,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { PipeResult } from '../../../src-shared/protocol/events.js';
 import { checkFrameSizeOption, checkRate } from '../backup/options.js';
 import { readStream } from '../frames/frame-reader.js';
-import { DEFAULT_FRAME_SIZE } from '../frames/frame.js';
+import { DEFAULT_FRAME_SIZE } from '../format/frame-size.js';
 import { runJob, type JobContext } from '../jobs/job-context.js';
 import { SlotArena } from '../pool/slot-arena.js';
 import { BottleneckWatch } from '../progress/bottleneck.js';

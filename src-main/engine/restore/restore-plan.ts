@@ -24,7 +24,7 @@ import { errorFromInfo } from '../errors.js';
 import type { OpenedImage } from '../format/image-layout.js';
 import { knownPayloadSize } from '../image/stream-decoder.js';
 import { planLayout, type LayoutRefusal } from '../layout/plan-layout.js';
-import { shrinkVerdict } from './smaller-target.js';
+import { shrinkVerdict } from '../layout/smaller-target.js';
 import { describeUnused, discardSupport, unusedRanges } from './unused-space.js';
 
 /**
