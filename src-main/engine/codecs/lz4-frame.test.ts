@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { q, sh } from '../../test-support/shell.js';
 import { tempDir } from '../../test-support/temp-dir.js';
-import { lz4FrameOutputBound } from '../format/lz4-frame-format.js';
+import { lz4FrameOutputBound } from './lz4-frame-format.js';
 import { CODEC_INFO } from './codec-info.js';
 import { createLz4FrameCodec } from './lz4-frame.js';
 

@@ -17,7 +17,7 @@ import {
   lz4FrameOutputBound,
   writeLz4Block,
   writeLz4FrameEnd,
-} from '../format/lz4-frame-format.js';
+} from './lz4-frame-format.js';
 import { droppedNativeBuffer } from './native-garbage.js';
 import { CODEC_INFO } from './codec-info.js';
 import {

@@ -22,9 +22,9 @@ import {
   type MutationSpace,
 } from '../../test-support/fuzz.js';
 import { tempDir } from '../../test-support/temp-dir.js';
-import { FrameCorruptError } from '../codecs/frame-codec.js';
+import { FrameCorruptError } from './frame-codec.js';
 import { lz4FrameOutputBound } from './lz4-frame-format.js';
-import { parseSeekFooter, parseSeekTable } from './seekable/zstd-seekable.js';
+import { parseSeekFooter, parseSeekTable } from '../format/seekable/zstd-seekable.js';
 
 const RUNS = 1000;
 /** Frames whose bound is larger than this are not handed to the decoder here. */

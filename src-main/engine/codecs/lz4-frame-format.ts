@@ -4,7 +4,7 @@
 // checksum at the end). Reading: how much a frame can hold at most, from its descriptor and
 // its block headers, before the decoder is trusted with it.
 
-import { FrameCorruptError } from '../codecs/frame-codec.js';
+import { FrameCorruptError } from './frame-codec.js';
 
 export const LZ4_MAGIC = 0x184d2204;
 const BLOCK_MAX: Record<number, number> = { 4: 64 << 10, 5: 256 << 10, 6: 1 << 20, 7: 4 << 20 };
