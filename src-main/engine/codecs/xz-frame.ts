@@ -4,7 +4,7 @@
 // Memory: liblzma's encoder needs ~93 MiB per thread at level 6, ~673 MiB at 9 (as xz does).
 
 import { xzSync } from 'node-liblzma';
-import { readXzIndexSync } from '../format/xz-index.js';
+import { readXzIndexSync } from './xz-index.js';
 import { CODEC_INFO } from './codec-info.js';
 import { checkSize, FrameCorruptError, type FrameCodec } from './frame-codec.js';
 import { xzDecodeInto } from './xz-decode-into.js';

@@ -12,7 +12,7 @@
 import type { CodecName, ImageHeader, Manifest } from '../../../src-shared/manifest.js';
 import type { ImageInput } from '../endpoints/image-input.js';
 import { MAX_FRAME_SIZE } from './frame-size.js';
-import { FormatError } from './format-error.js';
+import { FormatError } from '../format-error.js';
 import type { StreamCodec } from './image-kind.js';
 
 export interface IndexedFrame {

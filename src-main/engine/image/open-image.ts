@@ -12,7 +12,7 @@ import { openInput } from '../endpoints/open-input.js';
 import { partPath } from '../endpoints/split/part-names.js';
 import type { SshOptions } from '../endpoints/ssh/connection.js';
 import { SpillwayError } from '../errors.js';
-import { FormatError } from '../format/format-error.js';
+import { FormatError } from '../format-error.js';
 import { imageKindOf } from '../format/image-kind.js';
 import type { OpenedImage } from '../format/image-layout.js';
 import type { CodecPool } from '../pool/codec-pool.js';

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openImageFile } from '../endpoints/file/input.js';
-import { readXzIndexSync, type XzIndex } from '../format/xz-index.js';
+import { readXzIndexSync, type XzIndex } from '../codecs/xz-index.js';
 import type { StreamImage } from '../format/image-layout.js';
 import { CodecPool } from '../pool/codec-pool.js';
 import { tempDir } from '../../test-support/temp-dir.js';

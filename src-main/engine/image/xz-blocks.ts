@@ -1,7 +1,7 @@
 // Multi-block .xz files (what `xz -T0` makes) decoded several blocks at once on the worker
 // pool, as `xz -T0 -d` does, and handed out in order. The xz index at the end of the file says
-// where each block is and what it decodes to (format/xz-index.ts); each block is read alone,
-// made into a stream of its own (format/xz-block-stream.ts) and decoded by a worker, which
+// where each block is and what it decodes to (codecs/xz-index.ts); each block is read alone,
+// made into a stream of its own (codecs/xz-block-stream.ts) and decoded by a worker, which
 // checks it as xz does (its CRC64/CRC32/SHA-256, its sizes against the index).
 //
 // Memory is bounded by blocks: a few blocks in flight (one more than the threads), each an
@@ -21,8 +21,8 @@ import {
   XZ_STREAM_HEADER_BYTES,
   xzSingleBlockTail,
   xzStreamHeader,
-} from '../format/xz-block-stream.js';
-import type { XzBlock, XzIndex } from '../format/xz-index.js';
+} from '../codecs/xz-block-stream.js';
+import type { XzBlock, XzIndex } from '../codecs/xz-index.js';
 import type { CodecPool } from '../pool/codec-pool.js';
 import { SlotArena, type Slot } from '../pool/slot-arena.js';
 

@@ -12,7 +12,7 @@ import {
   type Manifest,
 } from '../../../../src-shared/manifest.js';
 import type { ImageInput } from '../../endpoints/image-input.js';
-import { FormatError } from '../format-error.js';
+import { FormatError } from '../../format-error.js';
 import {
   checkFrameBounds,
   checkManifestAgainstIndex,

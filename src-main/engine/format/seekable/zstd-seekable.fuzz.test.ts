@@ -17,7 +17,7 @@ import {
   type Region,
 } from '../../../test-support/fuzz.js';
 import { tempDir } from '../../../test-support/temp-dir.js';
-import { FormatError } from '../format-error.js';
+import { FormatError } from '../../format-error.js';
 import {
   parseSeekFooter,
   parseSeekTable,

@@ -9,7 +9,7 @@
 // header and manifest (decompressed size 0), as the format asks, so cumulative compressed
 // sizes end exactly where the seek table starts. `zstd -dc` skips every skippable frame.
 
-import { FormatError } from '../format-error.js';
+import { FormatError } from '../../format-error.js';
 
 export const ZSTD_MAGIC = 0xfd2fb528;
 export const SKIPPABLE_MAGIC_BASE = 0x184d2a50;

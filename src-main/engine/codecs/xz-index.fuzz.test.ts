@@ -22,7 +22,7 @@ import {
   type MutationSpace,
 } from '../../test-support/fuzz.js';
 import { tempDir } from '../../test-support/temp-dir.js';
-import { FormatError } from './format-error.js';
+import { FormatError } from '../format-error.js';
 import { xzSingleBlockTail, xzStreamHeader } from './xz-block-stream.js';
 import { readXzIndex, readXzIndexSync, type XzIndex } from './xz-index.js';
 

@@ -7,7 +7,7 @@
 // (their CRC32s, the header's flags against the footer's), since that decoder never sees them.
 
 import { crc32 } from 'node:zlib';
-import { FormatError } from './format-error.js';
+import { FormatError } from '../format-error.js';
 
 export interface XzBlock {
   /** Where the block starts in the file, its size there (unpadded), and its bytes. */
