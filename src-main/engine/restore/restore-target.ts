@@ -1,9 +1,9 @@
 // What a restore writes to: a drive (opened exclusively: Linux refuses O_EXCL on a block
-// device that is mounted or otherwise in use) or a file. A drive is read back around the
-// page cache where the reads allow it (io/uncached-reads.ts), and otherwise through the same
-// handle after the device's cached pages are dropped: either way the comparison sees what
-// the device holds, and the first way neither copies every byte twice nor fills the cache
-// with the whole drive.
+// device that is mounted or otherwise in use) or a file. A file is written around the page
+// cache where the writes allow it (io/uncached-writes.ts). Both are read back around the
+// page cache where the reads allow it (io/uncached-reads.ts), a drive otherwise through the
+// same handle after its cached pages are dropped: either way the comparison sees what the
+// disk holds, and neither copies every byte twice nor fills the cache with the whole drive.
 
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
@@ -17,6 +17,7 @@ import { accessRemedy, SpillwayError } from '../errors.js';
 import { BackgroundFlush } from '../io/background-flush.js';
 import { readFully, readFullyHere, writeFully, writeFullyHere } from '../io/file-io.js';
 import { uncachedReads } from '../io/uncached-reads.js';
+import { uncachedWrites } from '../io/uncached-writes.js';
 
 const run = promisify(execFile);
 
@@ -152,18 +153,25 @@ export async function openTarget(description: TargetDescription): Promise<Restor
   const created = !description.exists;
   const limit = description.size ?? Number.MAX_SAFE_INTEGER;
   const writeBack = new BackgroundFlush(handle);
-  // The sector size is not known here: 512 makes the alignment a page, which every drive's
-  // sectors divide (a drive that refuses it is read through the cache).
-  const uncached = description.kind === 'device' ? uncachedReads(path, 512) : null;
+  // Reads around the page cache, for read-back: a drive's, so that they see what it holds; a
+  // file's, because its writes went around the cache too (below). The sector size is not
+  // known here: 512 makes the alignment a page, which every drive's sectors divide (a drive
+  // that refuses it is read through the cache).
+  const uncached = uncachedReads(path, 512);
+  // A file's writes go around the page cache where they qualify (io/uncached-writes.ts);
+  // the rest land in the cache on this thread, cheaper than through the thread pool. A
+  // drive's go through the cache and the thread pool, where one that hangs stops no thread
+  // (one write at a time around the cache would leave a drive idle between writes).
+  const direct = description.kind === 'file' ? uncachedWrites(path, 4096) : null;
   const readInto = async (buffer: Uint8Array, position: number) => {
     const end = position + buffer.byteLength;
     let got: number;
     try {
       got =
-        description.kind === 'file'
+        (await uncached.read(buffer, position)) ??
+        (description.kind === 'file'
           ? readFullyHere(handle, buffer, position)
-          : ((await uncached?.read(buffer, position)) ??
-            (await readFully(handle, buffer, position)));
+          : await readFully(handle, buffer, position));
     } catch (error) {
       throw readBackFailure(error, path, position, end);
     }
@@ -178,17 +186,19 @@ export async function openTarget(description: TargetDescription): Promise<Restor
       if (position + data.byteLength > limit) {
         throw new SpillwayError('target-too-small', `The image does not fit on ${path}.`);
       }
+      let done = 0;
       try {
-        // A file's writes land in the page cache: on this thread, cheaper than through the
-        // thread pool. A drive's go through the pool, where one that hangs stops no thread.
-        if (description.kind === 'file') writeFullyHere(handle, data, position);
-        else await writeFully(handle, data, position);
-        writeBack.written(data.byteLength);
+        done = direct?.write(data, position) ?? 0;
+        if (done === data.byteLength) return;
+        const rest = data.subarray(done);
+        if (description.kind === 'file') writeFullyHere(handle, rest, position + done);
+        else await writeFully(handle, rest, position + done);
+        writeBack.written(rest.byteLength);
       } catch (error) {
         throw writeFailure(
           error,
           path,
-          position + ((error as { bytesDone?: number }).bytesDone ?? 0),
+          position + done + ((error as { bytesDone?: number }).bytesDone ?? 0),
         );
       }
     },
@@ -213,12 +223,14 @@ export async function openTarget(description: TargetDescription): Promise<Restor
     },
     async close() {
       await writeBack.settle();
-      await uncached?.close();
+      await uncached.close();
+      direct?.close();
       await handle.close();
     },
     async discard() {
       await writeBack.settle();
-      await uncached?.close().catch(() => {});
+      await uncached.close().catch(() => {});
+      direct?.close();
       // Discarding follows a failure already being reported: a close that fails loses
       // nothing (the restore is abandoned), and a file this restore created that cannot be
       // removed is only the partial copy the user asked for, under the name they gave.

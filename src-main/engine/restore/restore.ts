@@ -215,10 +215,11 @@ async function runRestore(
     progress.phase('writing', `Writing ${plan.target.path}`);
     resetCounters(progress, payloadSize);
     const log = new WrittenLog();
-    // A file's read-back reads the page cache, after the flush as much as before it, so it
-    // reads each window as soon as its writes have settled, on the core the writes leave
-    // idle, instead of all of it at the end. A drive's reads wait for the flush, which drops
-    // its cached pages (restore-target.ts), so that they come from the drive itself.
+    // A file's read-back reads each window as soon as its writes have settled, on the core
+    // the writes leave idle, instead of all of it at the end: its writes went around the
+    // page cache (or were flushed by the direct read of their range), so the reads see the
+    // disk before the flush as much as after it. A drive's reads wait for the flush, which
+    // drops its cached pages (restore-target.ts), so that they come from the drive itself.
     let compared = 0;
     let verifying = false;
     const countProgress = countCompared(progress.counters);

@@ -1,13 +1,12 @@
-// Reads around the page cache: a backup of a file leaves it out of the page cache, a drive
-// is read with O_DIRECT by its backup and by a restore's read-back, and every byte is still
-// right; reads that are not long runs of whole blocks in page-aligned memory go through the
-// cache.
+// Reads and writes around the page cache: a backup of a file leaves it out of the page cache,
+// a drive is read with O_DIRECT by its backup and by a restore's read-back, a restore into a
+// file writes and reads back its whole blocks with O_DIRECT, and every byte is still right;
+// reads and writes that are not long runs of whole blocks in page-aligned memory go through
+// the cache.
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { constants, statfsSync } from 'node:fs';
-import { readdir, readFile, readlink, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backup } from '../backup/backup.js';
@@ -16,59 +15,22 @@ import { restore } from '../restore/restore.js';
 import { SlotArena } from '../pool/slot-arena.js';
 import { attachLoop } from '../../test-support/loop-devices.js';
 import { noLoopReason } from '../../test-support/root.js';
+import {
+  cachedBytes,
+  evict,
+  inMemoryReason,
+  watchForDirect,
+} from '../../test-support/page-cache.js';
 import { seededStream } from '../../test-support/seeded-bytes.js';
 import { tempDir } from '../../test-support/temp-dir.js';
 import { MIN_DIRECT_BYTES, qualifiesForDirect } from './uncached-reads.js';
+import { directPart, MIN_DIRECT_WRITE } from './uncached-writes.js';
 
 const MiB = 2 ** 20;
 
-/** A temp folder in memory (tmpfs) keeps every file in the page cache, read or not. */
-const TMPFS_MAGIC = 0x01021994;
-const inMemoryReason =
-  statfsSync(tmpdir()).type === TMPFS_MAGIC
-    ? 'the temp folder is in memory (tmpfs): its files are always in the page cache'
-    : null;
-
-/** Bytes of `path` in the page cache, as fincore (util-linux) counts them. */
-function cachedBytes(path: string): number {
-  const out = execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', path]);
-  return Number(out.toString().trim());
-}
-
-/** Writes `path` out and drops its clean pages (posix_fadvise DONTNEED, through dd). */
-function evict(path: string): void {
-  execFileSync('bash', [
-    '-c',
-    `sync "$1" && dd if="$1" iflag=nocache count=0 status=none`,
-    '-',
-    path,
-  ]);
-}
-
-/** Asks every 2 ms whether `path` is open with O_DIRECT; `seen` says whether it ever was. */
-function watchForDirect(path: string): { seen(): boolean; stop(): void } {
-  let seen = false;
-  const timer = setInterval(() => {
-    void openedDirect(path).then((yes) => (seen ||= yes));
-  }, 2);
-  return { seen: () => seen, stop: () => clearInterval(timer) };
-}
-
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-/** Whether this process has `path` open with O_DIRECT (its flags in /proc/self/fdinfo). */
-async function openedDirect(path: string): Promise<boolean> {
-  for (const fd of await readdir('/proc/self/fd')) {
-    const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
-    if (target !== path) continue;
-    const info = await readFile(`/proc/self/fdinfo/${fd}`, 'utf8').catch(() => '');
-    const flags = /^flags:\s*([0-7]+)/m.exec(info)?.[1];
-    if (flags && (parseInt(flags, 8) & constants.O_DIRECT) !== 0) return true;
-  }
-  return false;
-}
-
-describe('reads around the page cache', () => {
+describe('reads and writes around the page cache', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let source: string;
   let bytes: Buffer;
@@ -77,7 +39,8 @@ describe('reads around the page cache', () => {
     dir = await tempDir();
     source = join(dir.path, 'drive.img');
     // 40 MiB and 4.5 KiB (whole sectors, for the loop device): the last frame is not whole
-    // pages, so it is read through the cache; every other frame is not.
+    // pages, so it is read (and restored into a file) through the cache; every other frame is
+    // not. The 16 MiB of zeros are left as a hole in a new file.
     const random = seededStream('uncached', 'drive');
     bytes = Buffer.concat([random(24 * MiB), Buffer.alloc(16 * MiB), random(4608)]);
     await writeFile(source, bytes);
@@ -165,4 +128,43 @@ describe('reads around the page cache', () => {
       await loop.detach();
     }
   });
+  it('writes around the cache the whole blocks of long pieces at block positions in page-aligned memory', async () => {
+    const arena = new SlotArena(2 * MiB, 1);
+    const slot = (await arena.acquire()).bytes();
+    expect(directPart(slot, 0, 4096)).toBe(2 * MiB);
+    expect(directPart(slot.subarray(4096), 4096, 4096)).toBe(2 * MiB - 4096);
+    // A part of a block at the end stays for the cache.
+    expect(directPart(slot.subarray(0, 2 * MiB - 96), 0, 4096)).toBe(2 * MiB - 4096);
+    expect(directPart(slot, 512, 4096)).toBe(0);
+    expect(directPart(slot.subarray(512), 0, 4096)).toBe(0);
+    // Short writes: one request each is not worth it.
+    expect(directPart(slot.subarray(0, MIN_DIRECT_WRITE - 4096), 0, 4096)).toBe(0);
+    // Ordinary memory: its start is not known, so never.
+    expect(directPart(Buffer.alloc(2 * MiB), 0, 4096)).toBe(0);
+  });
+
+  it.skipIf(inMemoryReason)(
+    'restores into a new file without filling the page cache, every byte and hole kept',
+    async () => {
+      const image = join(dir.path, 'to-file.img.zst');
+      await backup(
+        { source, destination: image, mode: 'raw', frameSize: 4 * MiB, spill: false },
+        quietContext(),
+      );
+      const target = join(dir.path, 'restored.img');
+      const watch = watchForDirect(target);
+      try {
+        const result = await restore({ image, target, confirm: async () => true }, quietContext());
+        expect(result.readBack).toBe(true);
+        expect(watch.seen()).toBe(true);
+      } finally {
+        watch.stop();
+      }
+      // Written and read back around the cache: the last block and a few pages, not 24 MiB.
+      expect(cachedBytes(target)).toBeLessThan(256 * 1024);
+      expect(sha256(await readFile(target))).toBe(sha256(bytes));
+      // The zeros were left as a hole: the file takes about its 24 MiB of data.
+      expect((await stat(target)).blocks * 512).toBeLessThan(25 * MiB);
+    },
+  );
 });
