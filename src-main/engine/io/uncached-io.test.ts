@@ -1,10 +1,11 @@
-// Reads and writes around the page cache: a backup of a file leaves it out of the page cache,
-// a drive is read with O_DIRECT by its backup and by a restore's read-back, a restore into a
+// Reads and writes around the page cache: a backup of a file leaves it and its image out of
+// the page cache, a drive is read with O_DIRECT by its backup and by a restore's read-back, a restore into a
 // file writes and reads back its whole blocks with O_DIRECT, and every byte is still right;
 // reads and writes that are not long runs of whole blocks in page-aligned memory go through
 // the cache.
 
 import { execFileSync } from 'node:child_process';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ import {
 import { seededStream } from '../../test-support/seeded-bytes.js';
 import { tempDir } from '../../test-support/temp-dir.js';
 import { MIN_DIRECT_BYTES, qualifiesForDirect } from './uncached-reads.js';
-import { directPart, MIN_DIRECT_WRITE } from './uncached-writes.js';
+import { DirectAppender, directPart, MIN_DIRECT_WRITE } from './uncached-writes.js';
 
 const MiB = 2 ** 20;
 
@@ -62,7 +63,7 @@ describe('reads and writes around the page cache', () => {
   });
 
   it.skipIf(inMemoryReason)(
-    'backs up a file without filling the page cache with it, every byte kept',
+    'backs up a file without filling the page cache with it or its image, every byte kept',
     async () => {
       evict(source);
       expect(cachedBytes(source)).toBe(0);
@@ -73,6 +74,8 @@ describe('reads and writes around the page cache', () => {
       );
       // The partition table's probe and the short last frame: a few pages, not 40 MiB.
       expect(cachedBytes(source)).toBeLessThan(256 * 1024);
+      // The image was written around the cache too, but for its last part of a block.
+      expect(cachedBytes(image)).toBeLessThan(64 * 1024);
       const restored = execFileSync('zstd', ['-dc', image], { maxBuffer: 64 * MiB });
       expect(sha256(restored)).toBe(sha256(bytes));
     },
@@ -167,4 +170,34 @@ describe('reads and writes around the page cache', () => {
       expect((await stat(target)).blocks * 512).toBeLessThan(25 * MiB);
     },
   );
+  it('appends pieces of any length around the cache, only the last part of a block through it', async () => {
+    const path = join(dir.path, 'appended.img');
+    const fd = openSync(path, 'wx');
+    const throughCache: Array<[number, number]> = [];
+    const appender = new DirectAppender(path, 0, (data, position) => {
+      throughCache.push([position, data.byteLength]);
+      writeSync(fd, data, 0, data.byteLength, position);
+    });
+    // Pieces that straddle the 4 MiB stage and end in the middle of a block.
+    const random = seededStream('uncached', 'appended');
+    const pieces = [
+      random(1),
+      random(3 * MiB + 5),
+      random(2 * MiB + 777),
+      random(4 * MiB),
+      random(1234),
+    ];
+    try {
+      for (const piece of pieces) appender.append(piece);
+      appender.drain();
+    } finally {
+      appender.close();
+      closeSync(fd);
+    }
+    const all = Buffer.concat(pieces);
+    expect(sha256(await readFile(path))).toBe(sha256(all));
+    const tail = all.byteLength % 4096;
+    expect(throughCache).toEqual([[all.byteLength - tail, tail]]);
+    expect(() => appender.append(random(1))).toThrow(/drained/);
+  });
 });

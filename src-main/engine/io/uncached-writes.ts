@@ -14,7 +14,7 @@
 // from then on: slower perhaps, never wrong.
 
 import { constants, openSync, closeSync, writeSync } from 'node:fs';
-import { startsOnPage } from './page-aligned.js';
+import { pageAlignedBuffer, startsOnPage } from './page-aligned.js';
 
 /** Writes shorter than this go through the cache even when aligned: one request each. */
 export const MIN_DIRECT_WRITE = 64 * 2 ** 10;
@@ -82,4 +82,66 @@ export function uncachedWrites(path: string, unit: number): UncachedWrites {
       fd = null;
     },
   };
+}
+
+/** Bytes gathered before an appender writes them around the cache: a few large requests. */
+const STAGE_BYTES = 4 * 2 ** 20;
+
+/**
+ * Appends to a file around the page cache, from `start` (a block position): the bytes gather
+ * in page-aligned memory, and each time it is full it is written with O_DIRECT. An image's
+ * frames come in any length, so they cannot go around the cache one by one. What is left
+ * at the end, a part of a block, is written through the cache by `drain`, after which the
+ * file is no longer appended to here.
+ */
+export class DirectAppender {
+  private readonly stage = pageAlignedBuffer(STAGE_BYTES);
+  private staged = 0;
+  private drained = false;
+  private readonly direct: UncachedWrites;
+
+  /**
+   * `cached` writes a piece through the page cache (what O_DIRECT does not take); `unit` is
+   * the block size writes are aligned to.
+   */
+  constructor(
+    path: string,
+    /** Where the stage's first byte goes in the file. */
+    private at: number,
+    private readonly cached: (data: Uint8Array, position: number) => void,
+    private readonly unit = 4096,
+  ) {
+    if (at % unit !== 0) throw new RangeError('an appender starts at a block position');
+    this.direct = uncachedWrites(path, unit);
+  }
+
+  append(bytes: Uint8Array): void {
+    if (this.drained) throw new Error('the appender was drained');
+    for (let done = 0; done < bytes.byteLength;) {
+      const n = Math.min(STAGE_BYTES - this.staged, bytes.byteLength - done);
+      this.stage.set(bytes.subarray(done, done + n), this.staged);
+      this.staged += n;
+      done += n;
+      if (this.staged === STAGE_BYTES) this.writeStage(STAGE_BYTES);
+    }
+  }
+
+  /** Writes what is gathered (its whole blocks around the cache, the rest through it). */
+  drain(): void {
+    if (this.drained) return;
+    this.drained = true;
+    this.writeStage(this.staged);
+  }
+
+  close(): void {
+    this.direct.close();
+  }
+
+  private writeStage(length: number): void {
+    const piece = this.stage.subarray(0, length);
+    const done = this.direct.write(piece, this.at);
+    if (done < length) this.cached(piece.subarray(done), this.at + done);
+    this.at += length;
+    this.staged = 0;
+  }
 }

@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { SpillwayError } from '../../errors.js';
 import { BackgroundFlush } from '../../io/background-flush.js';
 import { writeFullyHere } from '../../io/file-io.js';
+import { DirectAppender } from '../../io/uncached-writes.js';
 import type { ImageSink } from '../image-sink.js';
 
 export const INCOMPLETE_SUFFIX = '.incomplete';
@@ -55,7 +56,7 @@ export async function openFileSink(
     }
     throw error;
   }
-  const sink = new FileSink(path, partial, handle, options.force ?? false);
+  const sink = new FileSink(path, partial, handle, options.force ?? false, options.resumeAt);
   sink.bytesWritten = options.resumeAt ?? 0;
   return sink;
 }
@@ -64,29 +65,55 @@ class FileSink implements ImageSink {
   bytesWritten = 0;
   private state: 'open' | 'committed' | 'aborted' = 'open';
   private readonly writeBack: BackgroundFlush;
+  /**
+   * Appends around the page cache (io/uncached-writes.ts): on this project's VM a fresh page
+   * of cache is what writing a new file costs. Null once the writes go through the cache: a
+   * resumed image, which continues at any byte, and after a hole (`skip`), after which they
+   * do too.
+   */
+  private appender: DirectAppender | null;
 
   constructor(
     readonly name: string,
     private readonly partial: string,
     private readonly handle: FileHandle,
     private readonly force: boolean,
+    resumeAt: number | undefined,
   ) {
     this.writeBack = new BackgroundFlush(handle);
+    this.appender =
+      resumeAt === undefined
+        ? new DirectAppender(partial, 0, (data, at) => this.cached(data, at))
+        : null;
   }
 
   async write(bytes: Uint8Array): Promise<void> {
-    // Into the page cache, on this thread: cheaper than a trip through the thread pool.
-    writeFullyHere(this.handle, bytes, this.bytesWritten);
+    if (this.appender) this.appender.append(bytes);
+    else this.cached(bytes, this.bytesWritten);
     this.bytesWritten += bytes.byteLength;
-    this.writeBack.written(bytes.byteLength);
   }
 
   async skip(length: number): Promise<void> {
+    this.drain();
     // Writes are positioned: the next one lands past the gap, which stays a hole.
     this.bytesWritten += length;
   }
 
+  /** Into the page cache, on this thread: cheaper than a trip through the thread pool. */
+  private cached(bytes: Uint8Array, position: number): void {
+    writeFullyHere(this.handle, bytes, position);
+    this.writeBack.written(bytes.byteLength);
+  }
+
+  /** Writes what the appender holds; the writes after it go through the cache. */
+  private drain(): void {
+    this.appender?.drain();
+    this.appender?.close();
+    this.appender = null;
+  }
+
   async commit(): Promise<void> {
+    this.drain();
     // A hole at the very end has no write after it: set the length explicitly.
     await this.writeBack.settle();
     await this.handle.truncate(this.bytesWritten);
@@ -116,6 +143,8 @@ class FileSink implements ImageSink {
   async abort(): Promise<void> {
     if (this.state !== 'open') return;
     this.state = 'aborted';
+    this.appender?.close();
+    this.appender = null;
     await this.writeBack.settle();
     // Aborting follows a failure already being reported: a NAME.incomplete that stays is
     // refused by restore, and the next backup of that name replaces it.
@@ -126,6 +155,14 @@ class FileSink implements ImageSink {
   async keepPartial(): Promise<string | null> {
     if (this.state !== 'open') return null;
     this.state = 'aborted';
+    // What was gathered goes out too, if it can (a full disk may refuse it): --resume
+    // checks every frame it keeps.
+    try {
+      this.drain();
+    } catch {
+      this.appender?.close();
+      this.appender = null;
+    }
     await this.writeBack.settle();
     // Kept after a failure already being reported: --resume checks every frame it keeps,
     // so a partial file that did not reach the disk whole is cut back, not trusted.
