@@ -1,17 +1,18 @@
-// Writes that bypass the page cache (O_DIRECT), for a restore's target.
+// Writes that bypass the page cache (O_DIRECT): a restore's target file, and a backup's image
+// file (DirectAppender, below).
 //
 // Through the page cache every byte is copied into a page the kernel must first find, and on
 // this project's VM a fresh page is what costs: 3 GiB written into a new file took 8.5 s with
 // `sync` (7.5 s of it system time), and 1.9 s with `oflag=direct` (0.3 s system time), by
-// `dd` (docs/benchmarks.md, 2026-12-08). A restored drive is not read again soon, so caching
-// it only evicts what the user had cached.
+// `dd` (docs/benchmarks.md, 2026-12-08). A restored file or a new image is not read again
+// soon, so caching it would only evict what the user had cached.
 //
 // O_DIRECT takes only writes whose buffer, position and length are whole blocks. The pieces
 // a restore writes come from page-aligned slots at block-aligned positions, so nearly all
 // qualify; what does not (a piece's part of a block at its end, or memory that is not known
-// to be page-aligned) is written through the cache, and the fsync at the end covers it. A target
-// that refuses O_DIRECT (EINVAL, at the open or at a write) is written through the cache
-// from then on: slower perhaps, never wrong.
+// to be page-aligned) is written through the cache, and the fsync at the end covers it. A
+// target that refuses O_DIRECT (EINVAL, at the open or at a write) is written through the
+// cache from then on: slower perhaps, never wrong.
 
 import { constants, openSync, closeSync, writeSync } from 'node:fs';
 import { pageAlignedBuffer, startsOnPage } from './page-aligned.js';
