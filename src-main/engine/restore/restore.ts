@@ -216,10 +216,11 @@ async function runRestore(
     resetCounters(progress, payloadSize);
     const log = new WrittenLog();
     // A file's read-back reads each window as soon as its writes have settled, on the core
-    // the writes leave idle, instead of all of it at the end: its writes went around the
-    // page cache (or were flushed by the direct read of their range), so the reads see the
-    // disk before the flush as much as after it. A drive's reads wait for the flush, which
-    // drops its cached pages (restore-target.ts), so that they come from the drive itself.
+    // the writes leave idle, instead of all of it at the end: its long reads go around the
+    // page cache, as most of its writes did (a direct read writes out any cached bytes in its
+    // range first), so they see the disk before the flush as much as after it; a short read
+    // sees the bytes written, from the cache. A drive's reads wait for the flush, which drops
+    // its cached pages (restore-target.ts), so that they come from the drive itself.
     let compared = 0;
     let verifying = false;
     const countProgress = countCompared(progress.counters);
