@@ -110,7 +110,7 @@ export class DirectAppender {
     /** Where the stage's first byte goes in the file. */
     private at: number,
     private readonly cached: (data: Uint8Array, position: number) => void,
-    private readonly unit = 4096,
+    unit = 4096,
   ) {
     if (at % unit !== 0) throw new RangeError('an appender starts at a block position');
     this.direct = uncachedWrites(path, unit);
